@@ -1,0 +1,106 @@
+"""The classifier: a reply (code, enhanced code, text, remote host) becomes a :class:`Verdict`.
+
+Precedence (DESIGN.md): a text signature, then the enhanced code, then the basic code. For
+success and intermediate replies the basic code and the SMTP stage decide first (a 250 to RCPT
+is progress, a 250 after DATA is a delivery)::
+
+    >>> clf = Classifier.load()
+    >>> text = "550 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"
+    >>> v = clf.classify("550", "5.7.1", text)
+    >>> v.category, v.blocklist
+    ('blocklisted', 'zen.spamhaus.org')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from logscan.catalogue import Catalogue, Entry
+from logscan.categories import class_of
+from logscan.event import ClassifiedEvent, Event, Verdict
+from logscan.rules import load_rule_files
+from logscan.signatures import Signatures
+
+_CACHE_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class Classifier:
+    catalogue: Catalogue
+    signatures: Signatures
+    # Replies repeat a lot in real logs; a bounded memo keeps the hot path at dict-lookup cost.
+    _memo: dict[tuple[str | None, ...], Verdict] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def load(cls, extra_dirs: Sequence[Path] = ()) -> Classifier:
+        """The built-in rules plus operators' directories (later files override earlier ones)."""
+        files = load_rule_files(extra_dirs)
+        return cls(Catalogue.from_files(files), Signatures.from_files(files))
+
+    def classify_event(self, event: Event) -> ClassifiedEvent:
+        verdict = self.classify(
+            event.code, event.enhanced, event.text, event.remote_host, event.stage
+        )
+        return ClassifiedEvent(event, verdict)
+
+    def classify(
+        self,
+        code: str | None,
+        enhanced: str | None = None,
+        text: str | None = None,
+        remote_host: str | None = None,
+        stage: str | None = None,
+    ) -> Verdict:
+        key = (code, enhanced, text, remote_host, stage)
+        verdict = self._memo.get(key)
+        if verdict is None:
+            if len(self._memo) >= _CACHE_SIZE:
+                self._memo.clear()
+            verdict = self._memo[key] = self._decide(code, enhanced, text, remote_host, stage)
+        return verdict
+
+    def _decide(
+        self,
+        code: str | None,
+        enhanced: str | None,
+        text: str | None,
+        host: str | None,
+        stage: str | None,
+    ) -> Verdict:
+        class_ = class_of(code) or class_of(enhanced)
+        if text:
+            hit, provider = self.signatures.match(code, enhanced, text, host)
+        else:
+            hit, provider = None, self.signatures.provider_of_host(host)
+        enh = self.catalogue.enhanced_entry(enhanced) if enhanced else None
+        basic = self.catalogue.basic_entry(code) if code else None
+        codes: list[tuple[str, Entry]] = []
+        if enh is not None:
+            codes.append((f"enhanced:{enhanced}", enh))
+        if basic is not None:
+            pos = len(codes) if class_ in ("transient", "permanent") else 0
+            codes.insert(pos, (f"basic:{code}", basic))
+        digit = (code or enhanced or "")[:1]
+        if class_ is not None and (entry := self.catalogue.class_entry(digit)):
+            codes.append((f"class:{class_}", entry))
+
+        category, rule, meaning, action = "unknown", "none", "", ""
+        for name, entry in codes:
+            cat = entry.category_for(class_, stage)
+            if cat != "unknown":
+                category, rule = cat, name
+                break
+        for _, entry in codes:
+            if entry.meaning:
+                meaning, action = entry.meaning, entry.action
+                break
+        blocklist = None
+        if hit is not None:
+            if hit.category is not None:
+                category, rule = hit.category.category or category, f"signature:{hit.category.id}"
+                meaning = hit.category.meaning or meaning
+                action = hit.category.action or action
+            blocklist = hit.blocklist_name
+        return Verdict(class_, category, provider, blocklist, meaning, action, rule)

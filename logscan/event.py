@@ -1,0 +1,89 @@
+"""The event: one SMTP reply or delivery outcome found in a log line (DESIGN.md contract).
+
+Parsers build events; they never classify. The classifier adds a :class:`Verdict`, and the
+pair travels to the sinks as a :class:`ClassifiedEvent`::
+
+    >>> ev = Event(path="mail.log", line=3, mta="postfix", direction="outbound",
+    ...            stage="rcpt", status="bounced", code="550", enhanced="5.1.1",
+    ...            text="550 5.1.1 <a@example.com>: User unknown")
+    >>> ev.code
+    '550'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, NamedTuple
+
+Direction = Literal["outbound", "inbound"]
+STAGES = (
+    "connect",
+    "helo",
+    "starttls",
+    "auth",
+    "mail",
+    "rcpt",
+    "data",
+    "end-of-data",
+    "quit",
+    "unknown",
+)
+STATUSES = ("sent", "deferred", "bounced", "expired", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What a parser found in one line. Field names and meanings are the DESIGN.md contract."""
+
+    path: str
+    line: int
+    mta: str
+    direction: Direction
+    stage: str = "unknown"
+    status: str | None = None
+    code: str | None = None
+    enhanced: str | None = None
+    text: str | None = None
+    ts: str | None = None
+    code_inferred: bool = False
+    remote_host: str | None = None
+    remote_ip: str | None = None
+    sender: str | None = None
+    recipient: str | None = None
+    queue_id: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the classifier decided about a reply.
+
+    ``rule`` names what decided the category: ``signature:<id>``, ``enhanced:<x.S.D>``,
+    ``basic:<code>`` or ``none``.
+    """
+
+    class_: str | None
+    category: str
+    provider: str | None = None
+    blocklist: str | None = None
+    meaning: str = ""
+    action: str = ""
+    rule: str = "none"
+
+
+class ClassifiedEvent(NamedTuple):
+    """An event with its verdict: what sinks consume."""
+
+    event: Event
+    verdict: Verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object ``logscan scan --format events`` prints for this event."""
+        out = asdict(self.event)
+        v = self.verdict
+        out["class"] = v.class_
+        out["category"] = v.category
+        out["provider"] = v.provider
+        out["blocklist"] = v.blocklist
+        out["rule"] = v.rule
+        return out

@@ -1,0 +1,64 @@
+"""The parser plug-in API.
+
+A parser turns the lines of one log (one instance per file or stream, so per-file state such as
+Exchange's ``#Fields`` header or a Postfix queue id lives on the instance) into events. It never
+classifies. Register a parser in your package's ``pyproject.toml``::
+
+    [project.entry-points."logscan.parsers"]
+    mymta = "mymta_logscan:MyMtaParser"
+
+and implement::
+
+    class MyMtaParser(Parser):
+        name = "mymta"
+        description = "MyMTA delivery log"
+
+        @classmethod
+        def detect(cls, head: Sequence[str], path: str | None) -> float:
+            return 1.0 if any("mymta[" in line for line in head) else 0.0
+
+        def feed(self, text: str, lineno: int) -> list[Event] | None:
+            if "mymta[" not in text:
+                return None          # not understood: counted as "unrecognized"
+            if " reply=" not in text:
+                return []            # understood, holds no reply: "ignored"
+            return [Event(path=self.path, line=lineno, mta=self.name, ...)]
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+from logscan.event import Event
+
+
+class Parser(ABC):
+    """Base class of every parser, built-in or plug-in."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, path: str = "-", year: int | None = None) -> None:
+        # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
+        self.path = path
+        self.year = year
+
+    @classmethod
+    @abstractmethod
+    def detect(cls, head: Sequence[str], path: str | None) -> float:
+        """How sure we are (0.0 to 1.0) that a log whose first lines are ``head`` is ours."""
+
+    @abstractmethod
+    def feed(self, text: str, lineno: int) -> list[Event] | None:
+        """Parse one line (without its newline).
+
+        Return the events it completes (possibly several, possibly for earlier lines of a
+        multi-line reply), ``[]`` for a line understood that holds no reply, or ``None`` for a
+        line this parser does not understand. Must never raise on any input.
+        """
+
+    def flush(self) -> list[Event]:
+        """Events still held in state at the end of the input (default: none)."""
+        return []

@@ -1,0 +1,74 @@
+"""Load the TOML rule files: the built-in ``rules/`` directory, then operators' directories.
+
+Every ``*.toml`` file may hold any of the top-level tables the consumers read (``basic``,
+``enhanced``, ``class`` for the catalogue; ``signature`` and ``provider`` for the signatures;
+``alert`` for the alert engine). Files load in name order, built-in first, so a later directory
+overrides an earlier one entry by entry::
+
+    >>> docs = load_rule_files([Path("/etc/logscan/rules.d")])   # doctest: +SKIP
+    >>> docs[0].path.name                                         # doctest: +SKIP
+    'alerts.toml'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import logscan
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used; the message names the file (and line or key)."""
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    path: Path
+    data: dict[str, Any]
+    builtin: bool
+
+
+def builtin_rules_dir() -> Path:
+    """The ``rules/`` shipped with logscan (inside the wheel, or beside a source checkout)."""
+    here = Path(logscan.__file__).resolve().parent
+    inside = here / "rules"
+    return inside if inside.is_dir() else here.parent / "rules"
+
+
+def load_rule_files(extra_dirs: Sequence[Path] = ()) -> list[RuleFile]:
+    """Parse every rule file; raise :class:`RuleError` naming the file and line of a fault."""
+    files: list[RuleFile] = []
+    for builtin, directory in [(True, builtin_rules_dir())] + [
+        (False, Path(d)) for d in extra_dirs
+    ]:
+        if not directory.exists():
+            if builtin:
+                raise RuleError(f"{directory}: built-in rules directory is missing")
+            continue  # an operator's rules.d that does not exist yet is not an error
+        if not directory.is_dir():
+            raise RuleError(f"{directory}: not a directory")
+        try:
+            paths = sorted(directory.glob("*.toml"))
+        except OSError as exc:
+            raise RuleError(f"{directory}: cannot list rules: {exc.strerror}") from exc
+        for path in paths:
+            files.append(RuleFile(path, read_toml(path), builtin))
+    return files
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RuleError(f"{path}:{line}: not valid UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: {exc}") from exc

@@ -1,0 +1,302 @@
+"""Text signatures: reply wordings that name a provider, a blocklist or a category.
+
+Data lives in ``rules/signatures.toml`` (``[[signature]]``) and ``rules/providers.toml``
+(``[[provider]]``). A signature is a case-insensitive regular expression plus optional conditions
+on the basic code, enhanced code, class and provider; it may set ``category``, ``provider`` and
+``blocklist`` (or take the list from a ``(?P<blocklist>...)`` group)::
+
+    [[signature]]
+    id = "spamhaus-zen"
+    pattern = 'zen\\.spamhaus\\.org'
+    category = "blocklisted"
+    blocklist = "zen.spamhaus.org"
+    examples = ["554 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"]
+
+Order is predictable: higher ``priority`` first; at equal priority, operators' files before the
+built-in ones, then file order. A later file's signature with the same ``id`` replaces the earlier.
+Each signature gets a literal "needle" taken from its pattern, so most signatures are skipped by a
+substring test without running the regex.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from logscan.categories import CATEGORY_SET, class_of
+from logscan.rules import RuleError, RuleFile
+
+# The regex parser is private (re._parser); without it signatures simply run without needles.
+_sre_parse: Any = importlib.import_module("re._parser") if hasattr(re, "_parser") else None
+
+_SIG_KEYS = {
+    "id",
+    "pattern",
+    "category",
+    "provider",
+    "blocklist",
+    "codes",
+    "enhanced",
+    "classes",
+    "when_provider",
+    "priority",
+    "meaning",
+    "action",
+    "examples",
+    "source",
+}
+_CLASSES = {"success", "intermediate", "transient", "permanent", "none"}
+# A signature that sets a category judges a failure: by default it leaves 2xx/3xx replies alone.
+_DEFAULT_CATEGORY_CLASSES = frozenset({"transient", "permanent", "none"})
+_ENHANCED_RANGE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:-\1\.\2\.(\d{1,3}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    id: str
+    pattern: re.Pattern[str] | None
+    needle: str | None
+    category: str | None
+    provider: str | None
+    blocklist: str | None
+    codes: frozenset[str] | None
+    enhanced: tuple[tuple[str, int, int], ...] | None  # (class.subject, low detail, high detail)
+    classes: frozenset[str] | None
+    when_provider: str | None
+    priority: int
+    meaning: str
+    action: str
+    examples: tuple[str, ...]
+    source: str
+    origin: str  # file it came from
+
+    def conditions_hold(self, code: str | None, enhanced: str | None, class_: str | None) -> bool:
+        if self.codes is not None and code not in self.codes:
+            return False
+        if self.enhanced is not None and not _enhanced_in(enhanced, self.enhanced):
+            return False
+        classes = self.classes
+        if classes is None and self.category is not None:
+            classes = _DEFAULT_CATEGORY_CLASSES
+        return classes is None or (class_ or "none") in classes
+
+    def search(self, text: str, low: str) -> re.Match[str] | bool | None:
+        """The regex match, True for a signature without a pattern, or None."""
+        if self.pattern is None:
+            return True
+        if self.needle is not None and self.needle not in low:
+            return None
+        return self.pattern.search(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """The signatures that decided each field (None where no signature did)."""
+
+    category: Signature | None
+    provider: Signature | None
+    blocklist: Signature | None
+    blocklist_name: str | None
+
+
+@dataclass(frozen=True)
+class Signatures:
+    ordered: tuple[Signature, ...]
+    host_suffixes: tuple[tuple[str, str], ...]  # (".google.com", "google"), longest first
+    # Precomputed views of ``ordered``: who names the provider, who decides category/blocklist.
+    identifiers: tuple[Signature, ...] = ()
+    deciders: tuple[Signature, ...] = ()
+
+    @classmethod
+    def from_files(cls, files: Sequence[RuleFile]) -> Signatures:
+        by_id: dict[str, tuple[int, int, Signature]] = {}
+        seq = 0
+        hosts: dict[str, str] = {}
+        for rf in files:
+            for raw in _array(rf, "signature"):
+                sig = _signature(rf, raw)
+                seq += 1
+                by_id[sig.id] = (0 if rf.builtin else 1, seq, sig)
+            for raw in _array(rf, "provider"):
+                name = raw.get("name")
+                if not isinstance(name, str) or not name:
+                    raise RuleError(f"{rf.path}: [[provider]] needs a 'name'")
+                for host in raw.get("hosts", []):
+                    hosts["." + host.lower().lstrip(".")] = name
+        ranked = sorted(by_id.values(), key=lambda t: (-t[2].priority, -t[0], t[1]))
+        suffixes = tuple(sorted(hosts.items(), key=lambda kv: -len(kv[0])))
+        ordered = tuple(s for _, _, s in ranked)
+        identifiers = tuple(s for s in ordered if s.provider and s.when_provider is None)
+        deciders = tuple(s for s in ordered if s.category or s.blocklist or _captures_list(s))
+        return cls(ordered, suffixes, identifiers, deciders)
+
+    def provider_of_host(self, host: str | None) -> str | None:
+        if not host:
+            return None
+        h = "." + host.lower().rstrip(".")
+        for suffix, name in self.host_suffixes:
+            if h.endswith(suffix):
+                return name
+        return None
+
+    def providers(self) -> frozenset[str]:
+        """Every provider name the rules can produce (the bounded label set)."""
+        names = {name for _, name in self.host_suffixes}
+        names.update(s.provider for s in self.ordered if s.provider)
+        return frozenset(names)
+
+    def blocklists(self) -> frozenset[str]:
+        return frozenset(s.blocklist for s in self.ordered if s.blocklist)
+
+    def match(
+        self,
+        code: str | None,
+        enhanced: str | None,
+        text: str,
+        host: str | None,
+    ) -> tuple[Hit, str | None]:
+        """The deciding signatures for ``text``, and the provider (text first, then host)."""
+        low = text.lower()
+        class_ = class_of(code) or class_of(enhanced)
+        provider_sig: Signature | None = None
+        for sig in self.identifiers:
+            if sig.conditions_hold(code, enhanced, class_) and sig.search(text, low):
+                provider_sig = sig
+                break
+        provider = provider_sig.provider if provider_sig else self.provider_of_host(host)
+        category_sig: Signature | None = None
+        blocklist_sig: Signature | None = None
+        blocklist_name: str | None = None
+        for sig in self.deciders:
+            if sig.when_provider is not None and sig.when_provider != provider:
+                continue
+            if not sig.conditions_hold(code, enhanced, class_):
+                continue
+            m = sig.search(text, low)
+            if not m:
+                continue
+            if category_sig is None and sig.category is not None:
+                category_sig = sig
+            if blocklist_sig is None:
+                name = _blocklist_name(sig, m)
+                if name is not None:
+                    blocklist_sig, blocklist_name = sig, name
+            if category_sig is not None and blocklist_sig is not None:
+                break
+        return Hit(category_sig, provider_sig, blocklist_sig, blocklist_name), provider
+
+
+def _captures_list(sig: Signature) -> bool:
+    return sig.pattern is not None and "blocklist" in sig.pattern.groupindex
+
+
+def _blocklist_name(sig: Signature, m: re.Match[str] | bool) -> str | None:
+    if sig.blocklist is not None:
+        return sig.blocklist
+    if isinstance(m, re.Match) and "blocklist" in m.re.groupindex:
+        found = m.group("blocklist")
+        return found.lower().strip(".") if found else None
+    return None
+
+
+def _enhanced_in(enhanced: str | None, ranges: tuple[tuple[str, int, int], ...]) -> bool:
+    if not enhanced:
+        return False
+    head, _, detail = enhanced.rpartition(".")
+    if not detail.isdigit():
+        return False
+    d = int(detail)
+    return any(head == h and lo <= d <= hi for h, lo, hi in ranges)
+
+
+def _array(rf: RuleFile, table: str) -> list[dict[str, Any]]:
+    items = rf.data.get(table, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise RuleError(f"{rf.path}: '{table}' must be an array of tables ([[{table}]])")
+    return items
+
+
+def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
+    sid = raw.get("id")
+    if not isinstance(sid, str) or not sid:
+        raise RuleError(f"{rf.path}: a [[signature]] has no 'id'")
+    where = f"{rf.path}: signature {sid!r}"
+    unknown = set(raw) - _SIG_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    pattern: re.Pattern[str] | None = None
+    needle: str | None = None
+    if "pattern" in raw:
+        try:
+            pattern = re.compile(raw["pattern"], re.IGNORECASE)
+        except re.error as exc:
+            raise RuleError(f"{where}: bad pattern at column {exc.pos}: {exc.msg}") from exc
+        needle = _needle(raw["pattern"])
+    if pattern is None and not ({"codes", "enhanced", "when_provider"} & set(raw)):
+        raise RuleError(f"{where}: needs a 'pattern' or a condition on codes/enhanced/provider")
+    category = raw.get("category")
+    if category is not None and category not in CATEGORY_SET:
+        raise RuleError(f"{where}: unknown category {category!r}")
+    if not ({"category", "provider", "blocklist"} & set(raw)) and not (
+        pattern is not None and "blocklist" in pattern.groupindex
+    ):
+        raise RuleError(f"{where}: sets nothing (category, provider or blocklist)")
+    classes = raw.get("classes")
+    if classes is not None and not set(classes) <= _CLASSES:
+        raise RuleError(f"{where}: classes must be among {sorted(_CLASSES)}")
+    examples = raw.get("examples", [])
+    if isinstance(examples, str):
+        examples = [examples]
+    return Signature(
+        id=sid,
+        pattern=pattern,
+        needle=needle,
+        category=category,
+        provider=raw.get("provider"),
+        blocklist=raw.get("blocklist"),
+        codes=frozenset(str(c) for c in raw["codes"]) if "codes" in raw else None,
+        enhanced=_ranges(where, raw["enhanced"]) if "enhanced" in raw else None,
+        classes=frozenset(classes) if classes is not None else None,
+        when_provider=raw.get("when_provider"),
+        priority=int(raw.get("priority", 0)),
+        meaning=raw.get("meaning", ""),
+        action=raw.get("action", ""),
+        examples=tuple(examples),
+        source=raw.get("source", ""),
+        origin=str(rf.path),
+    )
+
+
+def _ranges(where: str, values: Sequence[str]) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for v in values:
+        m = _ENHANCED_RANGE.match(v)
+        if m is None:
+            raise RuleError(f"{where}: bad enhanced code {v!r} (want 5.7.1 or 5.7.606-5.7.649)")
+        lo = int(m.group(3))
+        hi = int(m.group(4)) if m.group(4) else lo
+        out.append((f"{m.group(1)}.{int(m.group(2))}", lo, hi))
+    return tuple(out)
+
+
+def _needle(pattern: str) -> str | None:
+    """The longest literal run every match must contain (lower-cased), if one of 3+ chars."""
+    if _sre_parse is None:
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern, re.IGNORECASE)
+    except Exception:
+        return None
+    best = ""
+    run: list[str] = []
+    for op, av in parsed:
+        if str(op) == "LITERAL":
+            run.append(chr(av))
+            continue
+        best = max(best, "".join(run), key=len)
+        run = []
+    best = max(best, "".join(run), key=len)
+    return best.lower() if len(best) >= 3 else None

@@ -1,0 +1,71 @@
+"""Split a syslog-style line into time, host, program, pid and message.
+
+Shared by the parsers of MTAs that log through syslog (Postfix, Sendmail, syslog-wrapped Exim).
+Handles BSD (``Jan  5 12:34:56``), RFC 3339 / ISO 8601 timestamps, an optional
+``facility.level`` (BusyBox), a docker-compose ``service_1  | `` prefix and lines with no time or
+host at all (``postfix/smtpd[12]: ...``)::
+
+    >>> s = split("Jan  5 12:34:56 mx1 postfix/smtp[42]: 3F2A1: to=<a@b.c>, status=sent")
+    >>> s.program, s.pid, s.message
+    ('postfix/smtp', '42', '3F2A1: to=<a@b.c>, status=sent')
+    >>> iso_ts(s.ts, 2026)
+    '2026-01-05T12:34:56'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+_TS = (
+    r"(?P<ts>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)?"
+    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+)
+_PROG = r"(?P<prog>[A-Za-z0-9_][^\s\[\]:]*)(?:\[(?P<pid>\d+)\])?:[ ]?"
+_LINE = re.compile(
+    r"(?:[\w.-]+\s+\|\s)?"  # docker-compose service prefix
+    rf"(?:{_TS}\s+(?:(?P<host>[^\s\[\]]+)\s+)?(?:[a-z0-9]+\.[a-z]+\s+)?)?"
+    rf"(?:\[ID \d+ [\w.]+\]\s+)?{_PROG}"  # Solaris message id before the program
+    r"(?P<msg>.*)",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SyslogLine:
+    ts: str | None
+    host: str | None
+    program: str
+    pid: str | None
+    message: str
+
+
+def split(line: str) -> SyslogLine | None:
+    """Split ``line``; None when it has no ``program[pid]:`` part."""
+    m = _LINE.match(line)
+    if m is None:
+        return None
+    host = m.group("host")
+    prog = m.group("prog")
+    if host is not None and m.group("pid") is None and "/" not in prog and host.endswith(":"):
+        return None
+    return SyslogLine(m.group("ts"), host, prog, m.group("pid"), m.group("msg"))
+
+
+def iso_ts(ts: str | None, year: int) -> str | None:
+    """ISO 8601 form of a syslog timestamp; BSD ones get ``year`` (they carry none)."""
+    if ts is None:
+        return None
+    month = _MONTHS.get(ts[:3])
+    if month is None:
+        return ts.replace(" ", "T", 1) if len(ts) > 10 and ts[10] == " " else ts
+    day = ts[4:6].strip()
+    rest = ts[6:].strip()
+    return f"{year:04d}-{month:02d}-{int(day):02d}T{rest}"
