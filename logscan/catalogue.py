@@ -66,26 +66,36 @@ class Catalogue:
     basic: Mapping[str, Entry]
     enhanced: Mapping[str, Entry]
     classes: Mapping[str, Entry]
+    # What each category means in general: the fallback text when a signature decided the
+    # category but says nothing itself (a blocklist hit explained as "policy" would mislead).
+    categories: Mapping[str, Entry] = field(default_factory=dict)
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Catalogue:
         basic: dict[str, Entry] = {}
         enhanced: dict[str, Entry] = {}
         classes: dict[str, Entry] = {}
+        categories: dict[str, Entry] = {}
         for rf in files:
             for table, target, key_re in (
                 ("basic", basic, _BASIC_KEY),
                 ("enhanced", enhanced, _ENHANCED_KEY),
                 ("class", classes, re.compile(r"^[1-5]$")),
+                ("category", categories, re.compile(r"^[a-z-]+$")),
             ):
                 section = rf.data.get(table, {})
                 if not isinstance(section, dict):
                     raise RuleError(f"{rf.path}: [{table}] must be a table")
                 for key, raw in section.items():
+                    if table == "category" and isinstance(raw, dict):
+                        raw = {"category": key, **raw}
                     if not key_re.match(key):
                         raise RuleError(f"{rf.path}: [{table}.{key}]: malformed code {key!r}")
                     target[key] = _entry(rf, f"{table}.{key}", key, raw)
-        return cls(basic, enhanced, classes)
+        for name in categories:
+            if name not in CATEGORY_SET:
+                raise RuleError(f"[category.{name}]: not a category of the contract")
+        return cls(basic, enhanced, classes, categories)
 
     def basic_entry(self, code: str) -> Entry | None:
         return self.basic.get(code)
@@ -106,6 +116,9 @@ class Catalogue:
 
     def class_entry(self, digit: str) -> Entry | None:
         return self.classes.get(digit)
+
+    def category_entry(self, category: str) -> Entry | None:
+        return self.categories.get(category)
 
 
 def _entry(rf: RuleFile, where: str, key: str, raw: Any) -> Entry:

@@ -100,7 +100,8 @@ class Classifier:
         if hit is not None:
             if hit.category is not None:
                 category, rule = hit.category.category or category, f"signature:{hit.category.id}"
-                meaning = hit.category.meaning or meaning
-                action = hit.category.action or action
+                general = self.catalogue.category_entry(category)
+                meaning = hit.category.meaning or (general.meaning if general else meaning)
+                action = hit.category.action or (general.action if general else action)
             blocklist = hit.blocklist_name
         return Verdict(class_, category, provider, blocklist, meaning, action, rule)

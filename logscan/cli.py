@@ -15,6 +15,7 @@ import logscan
 
 # sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "explain": ("logscan.explain", "what a reply code or a whole reply line means, and what to do"),
     "parsers": ("logscan.parsers_cmd", "list the registered parsers and where each comes from"),
 }
 
