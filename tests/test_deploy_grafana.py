@@ -1,0 +1,83 @@
+"""The Grafana dashboard: every panel query is valid PromQL over the contract's metrics.
+
+That each query also returns data from a real Prometheus scraping a real logscan is checked in the
+end-to-end tests (tests/e2e).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+DASHBOARD = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "logscan.json"
+CONTRACT_METRICS = {
+    "logscan_replies_total",
+    "logscan_deliveries_total",
+    "logscan_blocklist_hits_total",
+    "logscan_provider_replies_total",
+    "logscan_lines_total",
+    "logscan_source_lag_bytes",
+    "logscan_alerts_firing",
+    "logscan_alert_notifications_total",
+    "logscan_build_info",
+}
+# Grafana's variables, replaced by what Grafana would send for "All" and a 1h view.
+GRAFANA_VARS = {"$__rate_interval": "1m", "$__range": "1h", "$instance": ".*", "$mta": ".*"}
+
+
+def panel_queries() -> list[tuple[str, str]]:
+    dash = json.loads(DASHBOARD.read_text())
+    return [(p["title"], t["expr"]) for p in dash["panels"] for t in p["targets"]]
+
+
+def as_prometheus(expr: str) -> str:
+    for var, value in GRAFANA_VARS.items():
+        expr = expr.replace(var, value)
+    return expr
+
+
+def test_dashboard_has_the_promised_panels_and_variables() -> None:
+    dash = json.loads(DASHBOARD.read_text())
+    titles = {p["title"] for p in dash["panels"]}
+    for wanted in (
+        "Replies by class",
+        "Replies by category",
+        "Deferral and bounce ratios",
+        "Blocklist hits",
+        "Replies by provider",
+        "Top reject reasons",
+        "Alerts firing",
+        "Source lag",
+        "Unrecognized lines",
+    ):
+        assert wanted in titles
+    variables = {v["name"] for v in dash["templating"]["list"]}
+    assert {"instance", "mta"} <= variables
+
+
+def test_queries_use_only_contract_metrics() -> None:
+    for title, expr in panel_queries():
+        names = set(re.findall(r"\blogscan_[a-z_]+", expr))
+        assert names, title
+        assert names <= CONTRACT_METRICS, (title, names - CONTRACT_METRICS)
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian prometheus) missing")
+def test_queries_are_valid_promql(tmp_path: Path) -> None:
+    rules = ["groups:", "  - name: dashboard", "    rules:"]
+    for i, (_, expr) in enumerate(panel_queries()):
+        rules += [
+            f"      - record: dashboard:panel_{i}",
+            f"        expr: {json.dumps(as_prometheus(expr))}",
+        ]
+    path = tmp_path / "dashboard-rules.yml"
+    path.write_text("\n".join(rules) + "\n")
+    out = subprocess.run(
+        ["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
