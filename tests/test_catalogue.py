@@ -317,6 +317,8 @@ def test_provider_collisions_are_noted(cat: Catalogue, key: str, phrase: str) ->
         ("535", "5.7.8", "auth", "auth-failed", "enhanced:5.7.8"),
         ("535", "5.7.3", "auth", "auth-failed", "basic:535"),  # Microsoft's wording
         ("432", None, "auth", "auth-failed", "basic:432"),
+        ("504", "5.7.4", "auth", "auth-failed", "enhanced:5.7.4"),  # Exchange
+        ("530", "5.7.4", "mail", "tls-required", "enhanced:5.7.4"),
         ("454", "4.7.0", "starttls", "tls-required", "basic:454"),
         ("452", "4.5.3", "rcpt", "rate-limited", "enhanced:4.5.3"),
         ("451", "4.4.3", None, "dns-failure", "enhanced:4.4.3"),
