@@ -3,8 +3,9 @@
 Data lives in ``rules/catalogue.toml`` (tables ``[basic."550"]``, ``[enhanced."x.1.1"]`` and
 ``[class."5"]``); this module only loads and looks up::
 
-    >>> cat = Catalogue.from_files(load_rule_files())            # doctest: +SKIP
-    >>> cat.enhanced_entry("5.1.1").category                     # doctest: +SKIP
+    >>> from logscan.rules import load_rule_files
+    >>> cat = Catalogue.from_files(load_rule_files())
+    >>> cat.enhanced_entry("5.1.1").category
     'mailbox-unknown'
 """
 

@@ -4,13 +4,11 @@ Sources (batch files, tailed files, the journal) hand each line to :meth:`Pipeli
 pipeline counts the line's outcome (``event``, ``ignored``, ``unrecognized``), classifies the events
 the parser returns and passes them to every sink::
 
-    >>> from logscan.classifier import Classifier
-    >>> from logscan.registry import Registry
-    >>> seen = []
-    >>> parser = Registry.load().get("postfix")(path="mail.log")       # doctest: +SKIP
-    >>> pipe = Pipeline("mail.log", parser, Classifier.load(), [seen.append])   # doctest: +SKIP
-    >>> pipe.feed("Jan  1 00:00:00 mx postfix/smtp[1]: 3F2A1: to=<a@b.c>, ...", 1)  # doctest: +SKIP
-    'event'
+    seen = []
+    parser = Registry.load().get("postfix")(path="mail.log")
+    pipe = Pipeline("mail.log", parser, Classifier.load(), [seen.append])
+    pipe.feed("Jan  1 00:00:00 mx postfix/smtp[1]: 3F2A1: to=<a@b.c>, ... status=sent ...", 1)
+    # -> "event"; seen[0] is the ClassifiedEvent
 """
 
 from __future__ import annotations
