@@ -640,11 +640,8 @@ def _looks_like_exim(line: str) -> bool:
         if rest.startswith("["):
             p = _PID.match(rest)
             rest = rest[p.end() :] if p else rest
-        q = _MSGID.match(rest)
-        if q is not None:
-            return rest[q.end() : q.end() + 3] in ("<= ", "=> ", "-> ", "** ", "== ") or rest[
-                q.end() :
-            ].startswith("Completed")
+        if _MSGID.match(rest) is not None:
+            return True
         return rest.startswith(("H=", "SMTP ", "no MAIL", "U=", "F=")) or (
             "authenticator failed" in rest
         )
