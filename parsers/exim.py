@@ -197,6 +197,7 @@ class EximParser(Parser):
         super().__init__(path, year)
         self._year = year if year is not None else datetime.datetime.now(datetime.UTC).year
         self._messages = MessageState()
+        self._last_ts: tuple[str | None, str] = (None, "")
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
@@ -222,7 +223,10 @@ class EximParser(Parser):
         """(ISO time, the text after time stamp, syslog relay and [pid]), or None if not Exim's."""
         m = _EXIM_TS.match(text)
         if m is not None:
-            ts: str | None = _exim_iso(m)
+            raw = m.group(0)
+            if raw != self._last_ts[0]:  # consecutive lines mostly share their second
+                self._last_ts = (raw, _exim_iso(m))
+            ts: str | None = self._last_ts[1]
             body = text[m.end() :]
             if "exim" in body[:80] or "splogger" in body[:80]:
                 r = _RELAY.match(body)

@@ -153,6 +153,7 @@ class SendmailParser(Parser):
         super().__init__(path, year)
         self._year = year if year is not None else datetime.datetime.now(datetime.UTC).year
         self._messages = MessageState()
+        self._last_ts: tuple[str | None, str | None] = (None, None)
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
@@ -199,7 +200,10 @@ class SendmailParser(Parser):
             return None
         t = _BSD_TS.match(text)
         if t is not None:
-            return iso_ts(t.group(1), self._year)
+            raw = t.group(1)
+            if raw != self._last_ts[0]:  # consecutive lines mostly share their second
+                self._last_ts = (raw, iso_ts(raw, self._year))
+            return self._last_ts[1]
         s = split(text)
         return iso_ts(s.ts, self._year) if s is not None else None
 
