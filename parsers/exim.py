@@ -117,11 +117,15 @@ _ACL_WHAT: tuple[tuple[str, str, str | None], ...] = (
     ("ATRN", "unknown", "550"),
     ("by local_scan()", "end-of-data", "550"),
     ("by non-SMTP ACL", "unknown", None),  # a local submission: no SMTP reply was sent
+    # receive.c: "rejected from <sender> H=...: <reason>" for a message refused while its
+    # data is read (size, header syntax); the code depends on the reason, see below.
+    ("from", "end-of-data", None),
 )
 _ACL_DEFER_CODE = "451"
 # Refusals logged like an ACL's that are not one: smtp_in.c answers a bad EHLO/HELO argument
 # with "501 Syntactically invalid EHLO argument(s)".
-_ACL_REASON_CODES = (("syntactically invalid argument", "501"),)
+# receive.c answers an over-size message with "552 Message size exceeds maximum permitted".
+_ACL_REASON_CODES = (("syntactically invalid argument", "501"), ("message too big", "552"))
 # "H=[192.0.2.101]:62839 dropped by 'connect' ACL: ..." -> stage of the named ACL.
 _DROPPED_BY = re.compile(r" dropped by '(\w+)' ACL(?:: (?P<reason>.*))?$")
 _ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt": "rcpt"}
@@ -178,7 +182,6 @@ _QUIET_PREFIXES = (
     "SMTP data",
     "configured error code",  # a panic about the config: Exim sent its default instead
     "rejected XCLIENT",
-    "rejected from",
     "SMTP syntax error",
     "SMTP protocol",
     "ACL",
@@ -502,7 +505,7 @@ class EximParser(Parser):
         recipient = None
         if what == "EHLO" and rest.startswith(" or HELO"):
             rest = rest[8:]
-        if rest.startswith(" <") and what in ("RCPT", "MAIL"):
+        if rest.startswith(" <") and what in ("RCPT", "MAIL", "from"):
             end = rest.find(">")
             arg = rest[2:end] if end > 0 else rest[2:]
             rest = rest[end + 1 :] if end > 0 else ""
@@ -516,7 +519,7 @@ class EximParser(Parser):
         colon = rest.find(": ")
         reason = rest[colon + 2 :] if colon >= 0 else None
         code = None if deny_code is None else _ACL_DEFER_CODE if temporary else deny_code
-        inferred = code is not None
+        inferred = True
         enhanced = None
         if reason is not None and _LEADING_CODE.match(reason):
             reply = parse_reply(reason)
@@ -525,9 +528,13 @@ class EximParser(Parser):
             enhanced = enhanced_in_text(reason)
             fixed = next((c for key, c in _ACL_REASON_CODES if reason.startswith(key)), None)
             code = fixed or code
+        inferred = inferred and code is not None
         name, ip = _host(body[:i])
         s = _SENDER.search(body, 0, i)
         sender = (s.group(1) if s.group(1) is not None else s.group(2)) if s else None
+        if what == "from":  # "rejected from <sender> H=host [ip]: reason"
+            sender = arg
+            name, ip = _host(rest)
         return Event(
             path=self.path,
             line=lineno,

@@ -316,6 +316,25 @@ GOLDEN: list[tuple[str, str, list[dict[str, Any]]]] = [
 ]
 
 
+GOLDEN.append(
+    (
+        TESTSUITE,
+        "rejected from <someone@some.domain>",  # refused while reading data: code not logged
+        [
+            dict(
+                stage="end-of-data",
+                status="rejected",
+                code=None,
+                code_inferred=False,
+                sender="someone@some.domain",
+                remote_ip="127.0.0.1",
+                ts="2017-07-30T18:51:05.712",
+            )
+        ],
+    )
+)
+
+
 @pytest.mark.parametrize(("file_name", "needle", "expected"), GOLDEN)
 def test_golden_lines(
     corpus: list[ParsedLine], file_name: str, needle: str, expected: list[dict[str, Any]]
