@@ -313,10 +313,6 @@ GOLDEN: list[tuple[str, str, list[dict[str, Any]]]] = [
         "remote mail server after pipelined MAIL FROM",
         [dict(status="bounced", stage="mail", code="450")],
     ),
-]
-
-
-GOLDEN.append(
     (
         TESTSUITE,
         "rejected from <someone@some.domain>",  # refused while reading data: code not logged
@@ -331,8 +327,8 @@ GOLDEN.append(
                 ts="2017-07-30T18:51:05.712",
             )
         ],
-    )
-)
+    ),
+]
 
 
 @pytest.mark.parametrize(("file_name", "needle", "expected"), GOLDEN)
