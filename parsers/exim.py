@@ -235,6 +235,9 @@ class EximParser(Parser):
                 if r is not None:
                     body = body[r.end() :]
         else:
+            head = text[:160]
+            if "exim" not in head and "splogger" not in head:
+                return None  # cheap test before the syslog regex: another program's line
             s = split(text)
             if s is not None and s.program in _PROGRAMS:
                 ts, body = iso_ts(s.ts, self._year), s.message

@@ -166,7 +166,10 @@ class SendmailParser(Parser):
         return ours / len(lines)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
-        m = _PROGRAM.search(text, 0, 200)
+        head = text[:200]
+        if "sm-" not in head and "sendmail[" not in head:
+            return None  # cheap test before any regex: another program's line
+        m = _PROGRAM.search(head)
         if m is None:
             return None
         ts = self._timestamp(text, m.start())
