@@ -114,7 +114,6 @@ class ProtocolLog:
 
     def _event(self, sess: _Session, reply: Reply, ts: str | None) -> Event:
         d = sess.dialogue
-        one_rcpt = reply.stage in ("data", "end-of-data") and d.rcpt_count == 1
         return Event(
             path=self.path,
             line=reply.last_line,
@@ -129,7 +128,7 @@ class ProtocolLog:
             remote_host=sess.remote_host,
             remote_ip=sess.remote_ip,
             sender=d.sender,
-            recipient=d.recipient if reply.stage == "rcpt" or one_rcpt else None,
+            recipient=reply.recipient,
             queue_id=sess.queue_id,
         )
 

@@ -24,6 +24,11 @@ Status per ``event-id`` (the only ones that carry a reply or decide an outcome):
 | DEFER | outbound | deferred | unknown | always |
 | RECEIVE | inbound | null | end-of-data | only when ``recipient-status`` holds a reply code |
 
+The stage is that of the outcome, not of the reply Exchange echoes: a SEND line often carries
+the remote's ``250 2.1.5`` to RCPT, and it still means the message was handed over. The remote
+end is ``server-*`` for SEND, FAIL and DEFER, ``client-*`` for RECEIVE, none for DELIVER (a local
+mailbox), unless a ``{FQDN=...};{IP=...}`` in the status names it.
+
 ``DSN`` (the notification Exchange generates after a FAIL or DEFER that was already counted)
 and every other event-id (NOTIFYMAPI, SUBMIT, AGENTINFO, RESOLVE, EXPAND, ...) give ``[]``.
 ``source-context`` may echo a reply: it is never another event.
@@ -109,15 +114,16 @@ class Outcome:
     status: str | None
     stage: str
     needs_code: bool
+    remote: str | None  # whose columns name the other end: "server", "client" or none (local)
 
 
 OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
     {
-        "SEND": Outcome("outbound", "sent", "end-of-data", False),
-        "DELIVER": Outcome("outbound", "sent", "end-of-data", False),
-        "FAIL": Outcome("outbound", "bounced", "unknown", False),
-        "DEFER": Outcome("outbound", "deferred", "unknown", False),
-        "RECEIVE": Outcome("inbound", None, "end-of-data", True),
+        "SEND": Outcome("outbound", "sent", "end-of-data", False, "server"),
+        "DELIVER": Outcome("outbound", "sent", "end-of-data", False, None),
+        "FAIL": Outcome("outbound", "bounced", "unknown", False, "server"),
+        "DEFER": Outcome("outbound", "deferred", "unknown", False, "server"),
+        "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
     }
 )
 # Substrings that must appear in a line for it to hold one of the event-ids above: lines
@@ -163,8 +169,9 @@ class TrackingLog:
         statuses = split_statuses(col("recipient-status"))
         if len(statuses) == 1 and len(recipients) > 1:
             statuses = statuses * len(recipients)
-        side = "server" if how.direction == "outbound" else "client"
-        host, ip = col(f"{side}-hostname") or None, col(f"{side}-ip") or None
+        side = how.remote
+        host = (col(f"{side}-hostname") or None) if side else None
+        ip = (col(f"{side}-ip") or None) if side else None
         size = col("total-bytes")
         base = Event(
             path=self.path,

@@ -233,9 +233,7 @@ class MDaemonParser(Parser):
     def _event(self, sess: _Session, reply: Reply, direction: str, ts: str | None) -> Event:
         """The event of a complete reply; ``ts`` is that of its final line."""
         d = sess.dialogue
-        recipient = None
-        if reply.stage == "rcpt" or (reply.stage in ("data", "end-of-data") and d.rcpt_count == 1):
-            recipient = d.recipient
+        recipient = reply.recipient
         if recipient is None and direction == "outbound":
             recipient = sess.header_to
         return Event(

@@ -9,16 +9,16 @@ keeps one state per session, bounded::
     >>> d.command("RCPT TO:<a@example.com>")
     >>> d.reply_line("550-5.1.1 The email account does not exist.", 7)
     >>> done = d.reply_line("550 5.1.1 Try again later.", 8)
-    >>> done.stage, done.code, done.first_line, done.text
-    ('rcpt', '550', 7, '550-5.1.1 The email account does not exist. 550 5.1.1 Try again later.')
-    >>> d.recipient
-    'a@example.com'
+    >>> done.stage, done.code, done.first_line, done.recipient
+    ('rcpt', '550', 7, 'a@example.com')
+    >>> done.text
+    '550-5.1.1 The email account does not exist. 550 5.1.1 Try again later.'
 """
 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -51,6 +51,8 @@ _ADDRESS = re.compile(r"<([^<>]*)>")
 MAX_SESSIONS = 4096
 # A multi-line reply longer than this is cut: the first lines carry the meaning.
 MAX_REPLY_LINES = 64
+# Commands waiting for replies beyond this are forgotten (a log that drops replies).
+MAX_AWAITING = 32
 
 
 def reply_start(text: str) -> tuple[str, str] | None:
@@ -65,18 +67,29 @@ def reply_start(text: str) -> tuple[str, str] | None:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A complete reply: its stage, code, joined text and the lines it spans."""
+    """A complete reply: its stage, code, joined text, the lines it spans, and the recipient it
+    concerns (the RCPT it answers, or the only RCPT of the transaction for DATA and its end)."""
 
     stage: str
     code: str
     text: str
     first_line: int
     last_line: int
+    recipient: str | None = None
 
 
 @dataclass(slots=True)
 class Dialogue:
-    """What one SMTP session has said so far."""
+    """What one SMTP session has said so far.
+
+    Commands wait in order for their replies, so pipelined commands (MAIL, RCPT, RCPT sent
+    together) get each its own reply; a reply nothing waits for answers the last stage::
+
+        >>> d = Dialogue(stage="helo")
+        >>> d.command("MAIL FROM:<s@example.com>"); d.command("RCPT TO:<r@example.com>")
+        >>> [(r.stage, r.recipient) for r in (d.reply_line("250 OK", 1), d.reply_line("550 no", 2))]
+        [('mail', None), ('rcpt', 'r@example.com')]
+    """
 
     # "connect" once the connection is seen opening; a session joined midway starts "unknown".
     stage: str = "unknown"
@@ -84,26 +97,35 @@ class Dialogue:
     sender: str | None = None
     recipient: str | None = None
     rcpt_count: int = 0
+    awaiting: deque[tuple[str, str | None]] = field(default_factory=deque)
+    last_code: str | None = None
     pending: list[str] = field(default_factory=list)
     pending_code: str | None = None
     pending_line: int = 0
     last_line: int = 0
 
     def command(self, text: str) -> None:
-        """Note a command; the next reply answers it."""
+        """Note a command; it waits for the next reply not already claimed."""
         verb = text.split(None, 1)[0].upper() if text.strip() else ""
-        stage = COMMAND_STAGES.get(verb, "unknown")
-        if verb == "BDAT" and "LAST" in text.upper():
+        stage = COMMAND_STAGES.get(verb)
+        if stage is None:
+            # After a 334 challenge the client's next line is its answer, not a command.
+            stage = "auth" if self.last_code == "334" else "unknown"
+        elif verb == "BDAT" and "LAST" in text.upper():
             stage = "end-of-data"
-        self.stage = stage
         self.commanded = True
+        rcpt = None
         if stage == "mail":
             self.sender = _address(text)
             self.recipient = None
             self.rcpt_count = 0
         elif stage == "rcpt":
-            self.recipient = _address(text)
+            rcpt = self.recipient = _address(text)
             self.rcpt_count += 1
+        if len(self.awaiting) >= MAX_AWAITING:
+            self.awaiting.popleft()
+        self.awaiting.append((stage, rcpt))
+        self.stage = stage
 
     def reply_line(self, text: str, lineno: int) -> Reply | None:
         """Add one reply line; the complete reply once its final line arrives, else None.
@@ -132,14 +154,23 @@ class Dialogue:
 
     def _complete(self) -> Reply:
         code = self.pending_code or ""
+        if self.awaiting:
+            stage, rcpt = self.awaiting.popleft()
+        else:
+            stage, rcpt = self.stage, None
         if code == "220" and not self.commanded:
-            self.stage = "connect"  # the banner, even where the log missed the connection
-        reply = Reply(self.stage, code, " ".join(self.pending), self.pending_line, self.last_line)
+            stage = "connect"  # the banner, even where the log missed the connection
+        if stage in ("data", "end-of-data") and self.rcpt_count == 1:
+            rcpt = self.recipient
+        text = " ".join(self.pending)
+        reply = Reply(stage, code, text, self.pending_line, self.last_line, rcpt)
         self.pending = []
         self.pending_code = None
+        self.last_code = code
+        self.stage = stage
         # A 354 to DATA invites the message; the next reply answers its end.
-        if self.stage == "data" and code == "354":
-            self.stage = "end-of-data"
+        if stage == "data" and code == "354":
+            self.awaiting.appendleft(("end-of-data", rcpt))
         return reply
 
 
