@@ -32,7 +32,8 @@ from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.exchange_tracking import TrackingLog
 
 _CSV_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?,")
-_W3C_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ \S+ \S+")
+# date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method (IIS's default).
+_W3C_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [0-9A-Fa-f.:]+ \S+ \S+ \S+ \S+ \d+ \S")
 # A protocol line: timestamp, connector, session id, sequence number, 2 endpoints, event.
 _PROTOCOL_LINE = re.compile(r"[^,]*,[^,]*,[0-9A-Fa-f]+,\d+,[^,]*,[^,]*,[-+<>*]?,")
 _LOG_TYPES = {

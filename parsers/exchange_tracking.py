@@ -26,8 +26,9 @@ Status per ``event-id`` (the only ones that carry a reply or decide an outcome):
 
 The stage is that of the outcome, not of the reply Exchange echoes: a SEND line often carries
 the remote's ``250 2.1.5`` to RCPT, and it still means the message was handed over. The remote
-end is ``server-*`` for SEND, FAIL and DEFER, ``client-*`` for RECEIVE, none for DELIVER (a local
-mailbox), unless a ``{FQDN=...};{IP=...}`` in the status names it.
+end is ``server-*`` for SEND, FAIL and DEFER, ``client-*`` for RECEIVE, when ``source`` is SMTP;
+none for other sources and for DELIVER (a local mailbox), unless a ``{FQDN=...};{IP=...}`` in the
+status names it.
 
 ``DSN`` (the notification Exchange generates after a FAIL or DEFER that was already counted)
 and every other event-id (NOTIFYMAPI, SUBMIT, AGENTINFO, RESOLVE, EXPAND, ...) give ``[]``.
@@ -169,7 +170,8 @@ class TrackingLog:
         statuses = split_statuses(col("recipient-status"))
         if len(statuses) == 1 and len(recipients) > 1:
             statuses = statuses * len(recipients)
-        side = how.remote
+        # Only the SMTP component talks to another host; ROUTING, STOREDRIVER... name ourselves.
+        side = how.remote if col("source").upper() == "SMTP" else None
         host = (col(f"{side}-hostname") or None) if side else None
         ip = (col(f"{side}-ip") or None) if side else None
         size = col("total-bytes")

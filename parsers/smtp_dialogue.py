@@ -68,7 +68,7 @@ def reply_start(text: str) -> tuple[str, str] | None:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A complete reply: its stage, code, joined text, the lines it spans, and the recipient it
-    concerns (the RCPT it answers, or the only RCPT of the transaction for DATA and its end)."""
+    concerns (the RCPT it answers; for DATA and its end, the transaction's only accepted RCPT)."""
 
     stage: str
     code: str
@@ -96,7 +96,7 @@ class Dialogue:
     commanded: bool = False
     sender: str | None = None
     recipient: str | None = None
-    rcpt_count: int = 0
+    accepted: list[str | None] = field(default_factory=list)
     awaiting: deque[tuple[str, str | None]] = field(default_factory=deque)
     last_code: str | None = None
     pending: list[str] = field(default_factory=list)
@@ -118,10 +118,9 @@ class Dialogue:
         if stage == "mail":
             self.sender = _address(text)
             self.recipient = None
-            self.rcpt_count = 0
+            self.accepted = []
         elif stage == "rcpt":
             rcpt = self.recipient = _address(text)
-            self.rcpt_count += 1
         if len(self.awaiting) >= MAX_AWAITING:
             self.awaiting.popleft()
         self.awaiting.append((stage, rcpt))
@@ -160,8 +159,10 @@ class Dialogue:
             stage, rcpt = self.stage, None
         if code == "220" and not self.commanded:
             stage = "connect"  # the banner, even where the log missed the connection
-        if stage in ("data", "end-of-data") and self.rcpt_count == 1:
-            rcpt = self.recipient
+        if stage == "rcpt" and code[:1] == "2" and len(self.accepted) < MAX_AWAITING:
+            self.accepted.append(rcpt)
+        elif stage in ("data", "end-of-data"):
+            rcpt = self.accepted[0] if len(self.accepted) == 1 else None
         text = " ".join(self.pending)
         reply = Reply(stage, code, text, self.pending_line, self.last_line, rcpt)
         self.pending = []
