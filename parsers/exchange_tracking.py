@@ -40,8 +40,9 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from logscan.event import Event
 from logscan.reply import enhanced_in_text
@@ -127,11 +128,49 @@ OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
         "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
     }
 )
-# Substrings that must appear in a line for it to hold one of the event-ids above: lines
-# without any of them skip the CSV parse.
-_HINTS = tuple(f",{eid}," for eid in OUTCOMES)
+# A line must name one of the event-ids above to be worth the CSV parse.
+_HINT = re.compile(",(?:" + "|".join(OUTCOMES) + "),")
+# A RECEIVE line is an event only if it holds a reply code somewhere.
+_ANY_CODE = re.compile(r"[,;\"=]\s*[2-5]\d\d[ -]")
 _DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 _BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")
+_WANTED = (
+    "date-time",
+    "event-id",
+    "source",
+    "recipient-address",
+    "recipient-status",
+    "sender-address",
+    "internal-message-id",
+    "total-bytes",
+    "server-hostname",
+    "server-ip",
+    "client-hostname",
+    "client-ip",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Where the columns we read are (-1: absent), from a ``#Fields:`` header."""
+
+    at: tuple[int, ...]
+
+    @classmethod
+    def of(cls, fields: Sequence[str]) -> Columns:
+        index = {name.strip().lower(): i for i, name in enumerate(fields)}
+        return cls(tuple(index.get(name, -1) for name in _WANTED))
+
+    def read(self, row: list[str]) -> dict[str, str]:
+        n = len(row)
+        return {
+            name: row[i].strip() if 0 <= i < n else ""
+            for name, i in zip(_WANTED, self.at, strict=True)
+        }
+
+
+_COLUMNS_2010 = Columns.of(FIELDS_2010)
+_COLUMNS_2013 = Columns.of(FIELDS_2013)
 
 
 class TrackingLog:
@@ -139,54 +178,54 @@ class TrackingLog:
 
     def __init__(self, path: str, fields: Sequence[str] | None = None) -> None:
         self.path = path
-        self._index: dict[str, int] | None = None
+        self._columns: Columns | None = None
         if fields is not None:
             self.set_fields(fields)
 
     def set_fields(self, fields: Sequence[str]) -> None:
-        self._index = {name.strip().lower(): i for i, name in enumerate(fields)}
+        self._columns = Columns.of(fields)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         if not _DATE.match(text):
             return None
-        if not any(h in text for h in _HINTS):
+        hint = _HINT.search(text)
+        if hint is None or (hint.group() == ",RECEIVE," and _ANY_CODE.search(text) is None):
             return []
         try:
             row = next(csv.reader((text,)))
         except (csv.Error, StopIteration):
             return None
-        index = self._index or _default_index(len(row))
-        return self._events(row, index, lineno)
+        columns = self._columns
+        if columns is None:
+            # A file whose header we never saw: the column count tells the schema.
+            columns = _COLUMNS_2013 if len(row) >= len(FIELDS_2013) else _COLUMNS_2010
+        return self._events(columns.read(row), lineno)
 
-    def _events(self, row: list[str], index: Mapping[str, int], lineno: int) -> list[Event]:
-        def col(name: str) -> str:
-            i = index.get(name)
-            return row[i].strip() if i is not None and i < len(row) else ""
-
-        how = OUTCOMES.get(col("event-id").upper())
+    def _events(self, col: Mapping[str, str], lineno: int) -> list[Event]:
+        how = OUTCOMES.get(col["event-id"].upper())
         if how is None:
             return []
-        recipients = [r.strip() for r in col("recipient-address").split(";") if r.strip()]
-        statuses = split_statuses(col("recipient-status"))
+        recipients = [r.strip() for r in col["recipient-address"].split(";") if r.strip()]
+        statuses = split_statuses(col["recipient-status"])
         if len(statuses) == 1 and len(recipients) > 1:
             statuses = statuses * len(recipients)
         # Only the SMTP component talks to another host; ROUTING, STOREDRIVER... name ourselves.
-        side = how.remote if col("source").upper() == "SMTP" else None
-        host = (col(f"{side}-hostname") or None) if side else None
-        ip = (col(f"{side}-ip") or None) if side else None
-        size = col("total-bytes")
-        base = Event(
-            path=self.path,
-            line=lineno,
-            mta="exchange",
-            direction="outbound" if how.direction == "outbound" else "inbound",
-            stage=how.stage,
-            status=how.status,
-            ts=col("date-time") or None,
-            sender=col("sender-address") or None,
-            queue_id=col("internal-message-id") or None,
-            size=int(size) if size.isdigit() else None,
-        )
+        side = how.remote if col["source"].upper() == "SMTP" else None
+        host = (col[f"{side}-hostname"] or None) if side else None
+        ip = (col[f"{side}-ip"] or None) if side else None
+        size = col["total-bytes"]
+        common: dict[str, Any] = {
+            "path": self.path,
+            "line": lineno,
+            "mta": "exchange",
+            "direction": how.direction,
+            "stage": how.stage,
+            "status": how.status,
+            "ts": col["date-time"] or None,
+            "sender": col["sender-address"] or None,
+            "queue_id": col["internal-message-id"] or None,
+            "size": int(size) if size.isdigit() else None,
+        }
         events: list[Event] = []
         for i in range(max(len(recipients), len(statuses), 1)):
             status = statuses[i] if i < len(statuses) else ""
@@ -195,8 +234,8 @@ class TrackingLog:
             if how.needs_code and start is None:
                 continue
             events.append(
-                replace(
-                    base,
+                Event(
+                    **common,
                     code=start[0] if start else None,
                     enhanced=enhanced_in_text(reply) if reply else None,
                     text=reply or None,
@@ -206,12 +245,6 @@ class TrackingLog:
                 )
             )
         return events
-
-
-def _default_index(columns: int) -> dict[str, int]:
-    """Columns of a file whose header we never saw: guess the schema from the count."""
-    fields = FIELDS_2013 if columns >= len(FIELDS_2013) else FIELDS_2010
-    return {name: i for i, name in enumerate(fields)}
 
 
 def split_statuses(field: str) -> list[str]:
