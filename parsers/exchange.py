@@ -80,6 +80,8 @@ class ExchangeParser(Parser):
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         if text.startswith("\ufeff"):
             text = text[1:]
+        if text.endswith("\r"):
+            text = text[:-1]  # Exchange writes CRLF; a source may hand the CR over
         if text.startswith("#"):
             self._header(text)
             return []

@@ -43,6 +43,7 @@ _SESSION = re.compile(r"Session (\d+); child (\d+)")
 _BRACKET = re.compile(r"\[([^\]]*)\]")
 _MESSAGE_FILE = re.compile(r"([^\\/<>]+)\.msg>")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}$")
+_PTR = re.compile(r"PTR=\[([^\]]+)\]")
 _ESTABLISHED = re.compile(r"-> \[?([0-9A-Fa-f.:]+?)\]?:\d+\)")
 
 # Info lines ("*  ...") that end a delivery attempt before the remote server said anything.
@@ -156,6 +157,9 @@ class MDaemonParser(Parser):
             sess.header_to = info[4:].strip() or None
         elif low.startswith("from: "):
             sess.header_from = info[6:].strip() or None
+        elif "PTR=[" in info and sess.remote_host is None:
+            m = _PTR.search(info)
+            sess.remote_host = m.group(1) if m else None
         elif low.startswith("connection established"):
             sess.failure = None
             m = _ESTABLISHED.search(info)

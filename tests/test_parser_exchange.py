@@ -252,8 +252,9 @@ def test_legacy_smtpsvc_golden() -> None:
 # -- line endings, headers, state ----------------------------------------------------------------
 
 
-def test_crlf_and_bom_give_the_same_events() -> None:
-    path = EXCHANGE / "SEND20240312-1.LOG"
+@pytest.mark.parametrize("name", ["SEND20240312-1.LOG", "MSGTRK20240312-1.LOG"])
+def test_crlf_and_bom_give_the_same_events(name: str) -> None:
+    path = EXCHANGE / name
     plain = replay(ExchangeParser, path).events
     parser = ExchangeParser(path=path.name)
     crlf: list[Event] = []

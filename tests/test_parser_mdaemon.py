@@ -173,6 +173,7 @@ def test_smtp_in_exact_event() -> None:
         enhanced="5.7.1",
         text="554 5.7.1 Your IP (203.0.113.155) is blacklisted by zen.spamhaus.org",
         ts="2024-03-12T10:21:10.091",
+        remote_host="mail.bulk-sender.example",  # from the PTR lookup line
         remote_ip="203.0.113.155",
     )
 
