@@ -128,8 +128,8 @@ class MDaemonParser(Parser):
 
     def _arrow(self, key: str, arrow: str, content: str, lineno: int, ts: str) -> list[Event]:
         sess = self._sessions.get(key)
-        sess.last_ts = ts
         if reply_start(content) is None:
+            sess.last_ts = ts
             sess.dialogue.command(content)
             return []
         # The arrow says who spoke, whatever the session header said: "<--" the remote side.
@@ -144,7 +144,8 @@ class MDaemonParser(Parser):
         if dialogue.pending_code not in (None, code):
             held = dialogue.take_pending()
             if held is not None:
-                events.append(self._event(sess, held, direction, ts))
+                events.append(self._event(sess, held, direction, sess.last_ts))
+        sess.last_ts = ts
         reply = dialogue.reply_line(content, lineno)
         if reply is not None:
             events.append(self._event(sess, reply, direction, ts))

@@ -286,6 +286,17 @@ def test_unfinished_multiline_reply_is_flushed_on_its_last_line() -> None:
     assert (ev.line, ev.stage, ev.code, ev.text) == (4, "helo", "250", "250-mx Hello 250-SIZE")
 
 
+def test_reply_with_another_code_cuts_a_multiline_reply_short() -> None:
+    parser = ExchangeParser(path="SEND.LOG")
+    parser.feed("#Log-type: SMTP Send Protocol Log", 1)
+    pre = "2024-01-01T00:00:0{}.000Z,Out,08DA00AB,{},10.0.0.5:1,192.0.2.9:25,"
+    parser.feed(pre.format(1, 1) + ">,EHLO x,", 2)
+    assert parser.feed(pre.format(2, 2) + "<,250-mx Hello,", 3) == []
+    cut, shutdown = parser.feed(pre.format(3, 3) + "<,421 4.3.2 Service shutting down,", 4) or []
+    assert (cut.line, cut.code, cut.stage, cut.ts) == (3, "250", "helo", "2024-01-01T00:00:02.000Z")
+    assert (shutdown.line, shutdown.code, shutdown.enhanced) == (4, "421", "4.3.2")
+
+
 def test_session_state_is_bounded() -> None:
     parser = ExchangeParser(path="RECV.LOG")
     parser.feed("#Log-type: SMTP Receive Protocol Log", 1)
