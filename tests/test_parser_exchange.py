@@ -208,6 +208,26 @@ def test_tracking_status_with_semicolon_stays_whole() -> None:
     assert resolver.remote_host is None  # a resolver failure has no remote end
 
 
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("", []),
+        ("250 2.1.5 OK", ["250 2.1.5 OK"]),
+        ("To;Cc", ["To;Cc"]),  # no reply in it: one group, and no code will come out of it
+        (
+            "{LED=450 4.7.0 wait};{FQDN=a.example};{LED=550 5.1.1 gone};{FQDN=b.example}",
+            ["{LED=450 4.7.0 wait};{FQDN=a.example}", "{LED=550 5.1.1 gone};{FQDN=b.example}"],
+        ),
+        (
+            "[{LRT=};{LED=451 4.4.0 x; y};{FQDN=}];550 5.1.1 no",
+            ["[{LRT=};{LED=451 4.4.0 x; y};{FQDN=}]", "550 5.1.1 no"],
+        ),
+    ],
+)
+def test_split_statuses(field: str, expected: list[str]) -> None:
+    assert parsers.exchange_tracking.split_statuses(field) == expected
+
+
 def test_tracking_lines_without_reply_are_ignored_not_unrecognized() -> None:
     run = replay(ExchangeParser, EXCHANGE / "MSGTRK20240312-1.LOG")
     # RECEIVE without reply, AGENTINFO, DSN, NOTIFYMAPI, SUBMIT
