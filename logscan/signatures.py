@@ -14,16 +14,21 @@ on the basic code, enhanced code, class and provider; it may set ``category``, `
 
 Order is predictable: higher ``priority`` first; at equal priority, operators' files before the
 built-in ones, then file order. A later file's signature with the same ``id`` replaces the earlier.
-Each signature gets a literal "needle" taken from its pattern, so most signatures are skipped by a
-substring test without running the regex.
+``blocklist = ""`` decides the blocklist field as "none" (e.g. Spamhaus' "open resolver" answer,
+which names a list but is not a listing). ``enhanced`` values may use ``x`` for the class
+(``"x.7.25"`` matches 4.7.25 and 5.7.25).
+
+Each signature gets literal "needles" taken from its pattern (one of them must occur in any text
+the pattern matches, e.g. ``spamhaus`` or ``{sbl, xbl}``); one pass of substring tests over all
+needles picks the few candidate signatures whose regexes and conditions are then tried.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.categories import CATEGORY_SET, class_of
@@ -51,19 +56,21 @@ _SIG_KEYS = {
 _CLASSES = {"success", "intermediate", "transient", "permanent", "none"}
 # A signature that sets a category judges a failure: by default it leaves 2xx/3xx replies alone.
 _DEFAULT_CATEGORY_CLASSES = frozenset({"transient", "permanent", "none"})
-_ENHANCED_RANGE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:-\1\.\2\.(\d{1,3}))?$")
+_ENHANCED_RANGE = re.compile(r"^([245x])\.(\d{1,3})\.(\d{1,3})(?:-\1\.\2\.(\d{1,3}))?$")
+_MIN_NEEDLE = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Signature:
     id: str
     pattern: re.Pattern[str] | None
-    needle: str | None
+    needles: tuple[str, ...]  # lower-case ASCII; one must occur in a matching text; () = no filter
     category: str | None
     provider: str | None
     blocklist: str | None
     codes: frozenset[str] | None
-    enhanced: tuple[tuple[str, int, int], ...] | None  # (class.subject, low detail, high detail)
+    # (class.subject, low detail, high detail); class "x" stands for any class
+    enhanced: tuple[tuple[str, int, int], ...] | None
     classes: frozenset[str] | None
     when_provider: str | None
     priority: int
@@ -87,7 +94,7 @@ class Signature:
         """The regex match, True for a signature without a pattern, or None."""
         if self.pattern is None:
             return True
-        if self.needle is not None and self.needle not in low:
+        if self.needles and text.isascii() and not any(n in low for n in self.needles):
             return None
         return self.pattern.search(text)
 
@@ -102,6 +109,44 @@ class Hit:
     blocklist_name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Which signatures of a sequence can match a text, decided by substring tests on needles.
+
+    Bit ``i`` of a mask stands for ``sigs[i]``; lower bits have precedence."""
+
+    sigs: tuple[Signature, ...]
+    needles: tuple[tuple[str, int], ...]  # (needle, mask of the signatures that need it)
+    always: int  # signatures without needles: always candidates
+    every: int  # all signatures (for non-ASCII texts, where lower-casing may differ from re)
+
+    @classmethod
+    def of(cls, sigs: tuple[Signature, ...]) -> _Index:
+        masks: dict[str, int] = {}
+        always = 0
+        for i, sig in enumerate(sigs):
+            if not sig.needles:
+                always |= 1 << i
+            for n in sig.needles:
+                masks[n] = masks.get(n, 0) | 1 << i
+        return cls(sigs, tuple(masks.items()), always, (1 << len(sigs)) - 1)
+
+    def candidates(self, text: str, low: str) -> Iterator[Signature]:
+        """The signatures whose needles occur in ``low``, in precedence order."""
+        if text.isascii():
+            mask = self.always
+            for needle, bits in self.needles:
+                if needle in low:
+                    mask |= bits
+        else:
+            mask = self.every
+        sigs = self.sigs
+        while mask:
+            bit = mask & -mask
+            mask ^= bit
+            yield sigs[bit.bit_length() - 1]
+
+
 @dataclass(frozen=True)
 class Signatures:
     ordered: tuple[Signature, ...]
@@ -109,6 +154,8 @@ class Signatures:
     # Precomputed views of ``ordered``: who names the provider, who decides category/blocklist.
     identifiers: tuple[Signature, ...] = ()
     deciders: tuple[Signature, ...] = ()
+    _ident_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
+    _decide_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Signatures:
@@ -130,8 +177,12 @@ class Signatures:
         suffixes = tuple(sorted(hosts.items(), key=lambda kv: -len(kv[0])))
         ordered = tuple(s for _, _, s in ranked)
         identifiers = tuple(s for s in ordered if s.provider and s.when_provider is None)
-        deciders = tuple(s for s in ordered if s.category or s.blocklist or _captures_list(s))
-        return cls(ordered, suffixes, identifiers, deciders)
+        deciders = tuple(
+            s for s in ordered if s.category or s.blocklist is not None or _captures_list(s)
+        )
+        return cls(
+            ordered, suffixes, identifiers, deciders, _Index.of(identifiers), _Index.of(deciders)
+        )
 
     def provider_of_host(self, host: str | None) -> str | None:
         if not host:
@@ -149,6 +200,7 @@ class Signatures:
         return frozenset(names)
 
     def blocklists(self) -> frozenset[str]:
+        """Every fixed blocklist name (captured names come from texts and are not bounded)."""
         return frozenset(s.blocklist for s in self.ordered if s.blocklist)
 
     def match(
@@ -162,44 +214,54 @@ class Signatures:
         low = text.lower()
         class_ = class_of(code) or class_of(enhanced)
         provider_sig: Signature | None = None
-        for sig in self.identifiers:
-            if sig.conditions_hold(code, enhanced, class_) and sig.search(text, low):
+        for sig in self._ident_index.candidates(text, low):
+            if sig.conditions_hold(code, enhanced, class_) and _found(sig, text):
                 provider_sig = sig
                 break
         provider = provider_sig.provider if provider_sig else self.provider_of_host(host)
         category_sig: Signature | None = None
         blocklist_sig: Signature | None = None
         blocklist_name: str | None = None
-        for sig in self.deciders:
+        for sig in self._decide_index.candidates(text, low):
             if sig.when_provider is not None and sig.when_provider != provider:
+                continue
+            wants_category = category_sig is None and sig.category is not None
+            if not wants_category and blocklist_sig is not None:
                 continue
             if not sig.conditions_hold(code, enhanced, class_):
                 continue
-            m = sig.search(text, low)
+            m = _found(sig, text)
             if not m:
                 continue
-            if category_sig is None and sig.category is not None:
+            if wants_category:
                 category_sig = sig
             if blocklist_sig is None:
-                name = _blocklist_name(sig, m)
-                if name is not None:
+                decided, name = _blocklist_of(sig, m)
+                if decided:
                     blocklist_sig, blocklist_name = sig, name
             if category_sig is not None and blocklist_sig is not None:
                 break
         return Hit(category_sig, provider_sig, blocklist_sig, blocklist_name), provider
 
 
+def _found(sig: Signature, text: str) -> re.Match[str] | bool | None:
+    """The regex match (needles were already tested), True without a pattern, or None."""
+    return True if sig.pattern is None else sig.pattern.search(text)
+
+
 def _captures_list(sig: Signature) -> bool:
     return sig.pattern is not None and "blocklist" in sig.pattern.groupindex
 
 
-def _blocklist_name(sig: Signature, m: re.Match[str] | bool) -> str | None:
+def _blocklist_of(sig: Signature, m: re.Match[str] | bool) -> tuple[bool, str | None]:
+    """Whether ``sig`` decides the blocklist field for this match, and the list it names."""
     if sig.blocklist is not None:
-        return sig.blocklist
+        return True, sig.blocklist or None  # "" decides: no list
     if isinstance(m, re.Match) and "blocklist" in m.re.groupindex:
         found = m.group("blocklist")
-        return found.lower().strip(".") if found else None
-    return None
+        name = found.lower().strip(".") if found else None
+        return name is not None, name
+    return False, None
 
 
 def _enhanced_in(enhanced: str | None, ranges: tuple[tuple[str, int, int], ...]) -> bool:
@@ -209,7 +271,8 @@ def _enhanced_in(enhanced: str | None, ranges: tuple[tuple[str, int, int], ...])
     if not detail.isdigit():
         return False
     d = int(detail)
-    return any(head == h and lo <= d <= hi for h, lo, hi in ranges)
+    anyclass = "x" + head[1:]
+    return any((head == h or anyclass == h) and lo <= d <= hi for h, lo, hi in ranges)
 
 
 def _array(rf: RuleFile, table: str) -> list[dict[str, Any]]:
@@ -228,13 +291,13 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
     if unknown:
         raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     pattern: re.Pattern[str] | None = None
-    needle: str | None = None
+    needles: tuple[str, ...] = ()
     if "pattern" in raw:
         try:
             pattern = re.compile(raw["pattern"], re.IGNORECASE)
         except re.error as exc:
             raise RuleError(f"{where}: bad pattern at column {exc.pos}: {exc.msg}") from exc
-        needle = _needle(raw["pattern"])
+        needles = _needles(raw["pattern"])
     if pattern is None and not ({"codes", "enhanced", "when_provider"} & set(raw)):
         raise RuleError(f"{where}: needs a 'pattern' or a condition on codes/enhanced/provider")
     category = raw.get("category")
@@ -244,6 +307,11 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
         pattern is not None and "blocklist" in pattern.groupindex
     ):
         raise RuleError(f"{where}: sets nothing (category, provider or blocklist)")
+    for key in ("provider", "blocklist", "when_provider", "meaning", "action", "source"):
+        if key in raw and not isinstance(raw[key], str):
+            raise RuleError(f"{where}: '{key}' must be a string")
+    if "priority" in raw and not isinstance(raw["priority"], int):
+        raise RuleError(f"{where}: 'priority' must be an integer")
     classes = raw.get("classes")
     if classes is not None and not set(classes) <= _CLASSES:
         raise RuleError(f"{where}: classes must be among {sorted(_CLASSES)}")
@@ -253,7 +321,7 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
     return Signature(
         id=sid,
         pattern=pattern,
-        needle=needle,
+        needles=needles,
         category=category,
         provider=raw.get("provider"),
         blocklist=raw.get("blocklist"),
@@ -282,21 +350,65 @@ def _ranges(where: str, values: Sequence[str]) -> tuple[tuple[str, int, int], ..
     return tuple(out)
 
 
-def _needle(pattern: str) -> str | None:
-    """The longest literal run every match must contain (lower-cased), if one of 3+ chars."""
+def _needles(pattern: str) -> tuple[str, ...]:
+    """Literal strings (lower-case ASCII, 3+ chars) one of which every match must contain.
+
+    >>> _needles(r"blocked using (sbl|xbl)\\.spamhaus\\.org")
+    ('blocked using ',)
+    >>> sorted(_needles(r"mailbox (is )?full|over quota"))
+    ['mailbox ', 'over quota']
+    >>> _needles(r"\\d+ms")
+    ()
+    """
     if _sre_parse is None:
-        return None
+        return ()
     try:
         parsed = _sre_parse.parse(pattern, re.IGNORECASE)
     except Exception:
-        return None
-    best = ""
+        return ()
+    return _best(parsed) or ()
+
+
+def _best(items: Any) -> tuple[str, ...] | None:
+    """The most selective needle set of a parsed sequence: longest shortest member."""
+    options: list[tuple[str, ...]] = []
     run: list[str] = []
-    for op, av in parsed:
-        if str(op) == "LITERAL":
+
+    def close() -> None:
+        word = "".join(run)
+        if len(word) >= _MIN_NEEDLE and word.isascii():
+            options.append((word.lower(),))
+        run.clear()
+
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
             run.append(chr(av))
             continue
-        best = max(best, "".join(run), key=len)
-        run = []
-    best = max(best, "".join(run), key=len)
-    return best.lower() if len(best) >= 3 else None
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero-width: the literals on both sides are adjacent in the text
+        close()
+        if name == "SUBPATTERN":
+            sub = _best(av[-1])
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            sub = _best(av[2])
+        elif name == "BRANCH":
+            sub = _any_of([_best(branch) for branch in av[1]])
+        else:
+            sub = None
+        if sub:
+            options.append(sub)
+    close()
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(n) for n in o), -len(o)))
+
+
+def _any_of(alternatives: list[tuple[str, ...] | None]) -> tuple[str, ...] | None:
+    """Needles of an alternation: the union, unless a branch has none."""
+    union: set[str] = set()
+    for alt in alternatives:
+        if alt is None:
+            return None
+        union.update(alt)
+    return tuple(sorted(union))
