@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,15 @@ _MIN_NEEDLE = 3
 
 
 @dataclass(frozen=True, slots=True)
+class _Part:
+    """One top-level alternative of a signature's pattern."""
+
+    needles: tuple[str, ...]  # one must occur for the part to match; () = no filter
+    regex: re.Pattern[str]
+    literal: bool  # the part is a plain ASCII string: its needle occurring is a match
+
+
+@dataclass(frozen=True, slots=True)
 class Signature:
     id: str
     pattern: re.Pattern[str] | None
@@ -79,6 +88,9 @@ class Signature:
     examples: tuple[str, ...]
     source: str
     origin: str  # file it came from
+    # The pattern's top-level alternatives, each compiled alone with its own needles, so that
+    # only the alternatives whose literals occur in a text are run (a big alternation is slow).
+    parts: tuple[_Part, ...] = ()
 
     def conditions_hold(self, code: str | None, enhanced: str | None, class_: str | None) -> bool:
         if self.codes is not None and code not in self.codes:
@@ -94,9 +106,25 @@ class Signature:
         """The regex match, True for a signature without a pattern, or None."""
         if self.pattern is None:
             return True
-        if self.needles and text.isascii() and not any(n in low for n in self.needles):
-            return None
-        return self.pattern.search(text)
+        if not text.isascii():
+            return self.pattern.search(text)
+        return self.found(text, frozenset(n for p in self.parts for n in p.needles if n in low))
+
+    def found(self, text: str, present: frozenset[str] | None) -> re.Match[str] | bool | None:
+        """Like :meth:`search`, given the needles ``present`` in the text (None: test all)."""
+        if self.pattern is None:
+            return True
+        if present is None:
+            return self.pattern.search(text)
+        for part in self.parts:
+            if part.needles and present.isdisjoint(part.needles):
+                continue
+            if part.literal:
+                return True  # the whole part is its needle, and it is present
+            m = part.regex.search(text)
+            if m:
+                return m
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +138,47 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class _Scanner:
+    """Finds which needles occur in a lower-cased text, with one regex for all of them.
+
+    The regex is a trie of every needle; searching again one character after each match start
+    finds, at every position where a needle starts, the longest needle starting there. The
+    shorter needles starting at the same position are its prefixes, so ``contains`` (each
+    needle's set of needles it contains) completes the answer."""
+
+    regex: re.Pattern[str] | None
+    contains: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, needles: set[str]) -> _Scanner:
+        contains = {n: frozenset(m for m in needles if m in n) for n in needles}
+        return cls(re.compile(_trie(sorted(needles))) if needles else None, contains)
+
+    def present(self, low: str) -> frozenset[str]:
+        if self.regex is None:
+            return frozenset()
+        search = self.regex.search
+        found: set[str] = set()
+        m = search(low)
+        while m is not None:
+            found.add(m.group())
+            m = search(low, m.start() + 1)
+        if len(found) == 1:
+            return self.contains[found.pop()]
+        present: set[str] = set()
+        for n in found:
+            present |= self.contains[n]
+        return frozenset(present)
+
+
+@dataclass(frozen=True, slots=True)
 class _Index:
-    """Which signatures of a sequence can match a text, decided by substring tests on needles.
+    """Which signatures of a sequence can match a text, from the needles present in it.
 
     Bit ``i`` of a mask stands for ``sigs[i]``; lower bits have precedence."""
 
     sigs: tuple[Signature, ...]
-    needles: tuple[tuple[str, int], ...]  # (needle, mask of the signatures that need it)
+    masks: Mapping[str, int]  # needle -> signatures that need it (one of their needles)
     always: int  # signatures without needles: always candidates
     every: int  # all signatures (for non-ASCII texts, where lower-casing may differ from re)
 
@@ -129,22 +191,41 @@ class _Index:
                 always |= 1 << i
             for n in sig.needles:
                 masks[n] = masks.get(n, 0) | 1 << i
-        return cls(sigs, tuple(masks.items()), always, (1 << len(sigs)) - 1)
+        return cls(sigs, masks, always, (1 << len(sigs)) - 1)
 
-    def candidates(self, text: str, low: str) -> Iterator[Signature]:
-        """The signatures whose needles occur in ``low``, in precedence order."""
-        if text.isascii():
-            mask = self.always
-            for needle, bits in self.needles:
-                if needle in low:
-                    mask |= bits
-        else:
+    def candidates(self, present: frozenset[str] | None) -> Iterator[Signature]:
+        """The signatures that may match, in precedence order (all when ``present`` is None)."""
+        if present is None:
             mask = self.every
+        else:
+            mask = self.always
+            masks = self.masks
+            for n in present:
+                mask |= masks.get(n, 0)
         sigs = self.sigs
         while mask:
             bit = mask & -mask
             mask ^= bit
             yield sigs[bit.bit_length() - 1]
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching any of ``words``, the longest first at a position (a trie of them)."""
+    root: dict[str, Any] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
 
 
 @dataclass(frozen=True)
@@ -156,6 +237,7 @@ class Signatures:
     deciders: tuple[Signature, ...] = ()
     _ident_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
     _decide_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
+    _scanner: _Scanner = field(default_factory=lambda: _Scanner.of(set()), repr=False)
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Signatures:
@@ -180,8 +262,15 @@ class Signatures:
         deciders = tuple(
             s for s in ordered if s.category or s.blocklist is not None or _captures_list(s)
         )
+        needles = {n for s in ordered for part in s.parts for n in part.needles}
         return cls(
-            ordered, suffixes, identifiers, deciders, _Index.of(identifiers), _Index.of(deciders)
+            ordered,
+            suffixes,
+            identifiers,
+            deciders,
+            _Index.of(identifiers),
+            _Index.of(deciders),
+            _Scanner.of(needles),
         )
 
     def provider_of_host(self, host: str | None) -> str | None:
@@ -214,15 +303,17 @@ class Signatures:
         low = text.lower()
         class_ = class_of(code) or class_of(enhanced)
         provider_sig: Signature | None = None
-        for sig in self._ident_index.candidates(text, low):
-            if sig.conditions_hold(code, enhanced, class_) and _found(sig, text):
+        # Needles are ASCII; outside ASCII, str.lower() and re's case folding may disagree.
+        present = self._scanner.present(low) if text.isascii() else None
+        for sig in self._ident_index.candidates(present):
+            if sig.conditions_hold(code, enhanced, class_) and sig.found(text, present):
                 provider_sig = sig
                 break
         provider = provider_sig.provider if provider_sig else self.provider_of_host(host)
         category_sig: Signature | None = None
         blocklist_sig: Signature | None = None
         blocklist_name: str | None = None
-        for sig in self._decide_index.candidates(text, low):
+        for sig in self._decide_index.candidates(present):
             if sig.when_provider is not None and sig.when_provider != provider:
                 continue
             wants_category = category_sig is None and sig.category is not None
@@ -230,7 +321,7 @@ class Signatures:
                 continue
             if not sig.conditions_hold(code, enhanced, class_):
                 continue
-            m = _found(sig, text)
+            m = sig.found(text, present)
             if not m:
                 continue
             if wants_category:
@@ -242,11 +333,6 @@ class Signatures:
             if category_sig is not None and blocklist_sig is not None:
                 break
         return Hit(category_sig, provider_sig, blocklist_sig, blocklist_name), provider
-
-
-def _found(sig: Signature, text: str) -> re.Match[str] | bool | None:
-    """The regex match (needles were already tested), True without a pattern, or None."""
-    return True if sig.pattern is None else sig.pattern.search(text)
 
 
 def _captures_list(sig: Signature) -> bool:
@@ -292,12 +378,14 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
         raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     pattern: re.Pattern[str] | None = None
     needles: tuple[str, ...] = ()
+    parts: tuple[_Part, ...] = ()
     if "pattern" in raw:
         try:
             pattern = re.compile(raw["pattern"], re.IGNORECASE)
         except re.error as exc:
             raise RuleError(f"{where}: bad pattern at column {exc.pos}: {exc.msg}") from exc
-        needles = _needles(raw["pattern"])
+        parts = _parts(raw["pattern"], pattern)
+        needles = _union([p.needles for p in parts])
     if pattern is None and not ({"codes", "enhanced", "when_provider"} & set(raw)):
         raise RuleError(f"{where}: needs a 'pattern' or a condition on codes/enhanced/provider")
     category = raw.get("category")
@@ -335,6 +423,7 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
         examples=tuple(examples),
         source=raw.get("source", ""),
         origin=str(rf.path),
+        parts=parts,
     )
 
 
@@ -348,6 +437,68 @@ def _ranges(where: str, values: Sequence[str]) -> tuple[tuple[str, int, int], ..
         hi = int(m.group(4)) if m.group(4) else lo
         out.append((f"{m.group(1)}.{int(m.group(2))}", lo, hi))
     return tuple(out)
+
+
+def _parts(source: str, whole: re.Pattern[str]) -> tuple[_Part, ...]:
+    """The top-level alternatives of ``source``, compiled alone, each with its needles.
+
+    Falls back to the whole pattern when it has no top-level ``|`` or a part does not compile
+    alone (a back-reference to another alternative's group)."""
+    pieces = _split_alternatives(source)
+    if len(pieces) > 1:
+        try:
+            return tuple(_part(p, re.compile(p, re.IGNORECASE)) for p in pieces)
+        except re.error:
+            pass
+    return (_part(source, whole),)
+
+
+def _part(source: str, regex: re.Pattern[str]) -> _Part:
+    needles = _needles(source)
+    literal = False
+    if len(needles) == 1 and not regex.groups and _sre_parse is not None:
+        ops = list(_sre_parse.parse(source, re.IGNORECASE))
+        literal = len(ops) == len(needles[0]) and all(str(op) == "LITERAL" for op, _ in ops)
+    return _Part(needles, regex, literal)
+
+
+def _split_alternatives(source: str) -> list[str]:
+    """``source`` split at the ``|`` that are outside groups, classes and escapes.
+
+    >>> _split_alternatives(r"a\\|b|(c|d)|[|]e")
+    ['a\\\\|b', '(c|d)', '[|]e']
+    """
+    pieces, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"  # a leading "]" was skipped on entry
+        elif ch == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                i += 1
+            if source[i + 1 : i + 2] == "]":
+                i += 1  # a leading "]" is a literal
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            pieces.append(source[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(source[start:])
+    return pieces
+
+
+def _union(alternatives: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """Needles of a signature from those of its parts: none if any part has none."""
+    if any(not a for a in alternatives):
+        return ()
+    return tuple(sorted({n for a in alternatives for n in a}))
 
 
 def _needles(pattern: str) -> tuple[str, ...]:
