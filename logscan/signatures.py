@@ -18,9 +18,13 @@ built-in ones, then file order. A later file's signature with the same ``id`` re
 which names a list but is not a listing). ``enhanced`` values may use ``x`` for the class
 (``"x.7.25"`` matches 4.7.25 and 5.7.25).
 
-Each signature gets literal "needles" taken from its pattern (one of them must occur in any text
-the pattern matches, e.g. ``spamhaus`` or ``{sbl, xbl}``); one pass of substring tests over all
-needles picks the few candidate signatures whose regexes and conditions are then tried.
+Matching is fast without changing any answer: each top-level alternative of a pattern gets
+literal "needles" (one of them occurs in any text it matches, e.g. ``spamhaus`` or ``{sbl, xbl}``);
+one regex scan of the lower-cased reply finds every needle present, and only the signatures (and
+alternatives) whose needles are present are tried. Non-ASCII replies skip this and run every regex.
+
+    >>> sigs = Signatures.from_files(load_rule_files())          # doctest: +SKIP
+    >>> hit, provider = sigs.match("550", "5.7.1", text, "mx.example.com")  # doctest: +SKIP
 """
 
 from __future__ import annotations
