@@ -23,8 +23,12 @@ literal "needles" (one of them occurs in any text it matches, e.g. ``spamhaus`` 
 one regex scan of the lower-cased reply finds every needle present, and only the signatures (and
 alternatives) whose needles are present are tried. Non-ASCII replies skip this and run every regex.
 
-    >>> sigs = Signatures.from_files(load_rule_files())          # doctest: +SKIP
-    >>> hit, provider = sigs.match("550", "5.7.1", text, "mx.example.com")  # doctest: +SKIP
+    >>> from logscan.rules import load_rule_files
+    >>> sigs = Signatures.from_files(load_rule_files())
+    >>> text = "554 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"
+    >>> hit, provider = sigs.match("554", "5.7.1", text, "mx.example.mail.protection.outlook.com")
+    >>> hit.category.id, hit.blocklist_name, provider
+    ('spamhaus-zen', 'zen.spamhaus.org', 'microsoft')
 """
 
 from __future__ import annotations
