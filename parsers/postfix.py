@@ -563,7 +563,7 @@ class PostfixParser(Parser):
         return [
             Event(
                 self.path, lineno, "postfix", "outbound", "unknown", _STATUS.get(word), None,
-                None, rest.strip() or None, self._ts(text), False, None, None, sender or None,
+                None, rest.strip() or None, self._ts(text), False, None, None, sender,
                 None, qid, size,
             )
         ]  # fmt: skip
@@ -612,7 +612,7 @@ class PostfixParser(Parser):
         sender = recipient = None
         if tail:
             sender = _angle(tail, "from=<")
-            recipient = _angle(tail, "to=<")
+            recipient = _angle(tail, "to=<") or None
         return [
             Event(
                 self.path, lineno, "postfix", "inbound", stage, _INBOUND_STATUS[action],
@@ -634,8 +634,8 @@ class PostfixParser(Parser):
             Event(
                 self.path, lineno, "postfix", "inbound", "end-of-data", _INBOUND_STATUS[action],
                 reply_code(reply), reply_enhanced(reply) if reply else None, reply or None,
-                self._ts(text), False, host, ip, _angle(tail, "from=<"), _angle(tail, "to=<"),
-                qid, None,
+                self._ts(text), False, host, ip, _angle(tail, "from=<"),
+                _angle(tail, "to=<") or None, qid, None,
             )
         ]  # fmt: skip
 
