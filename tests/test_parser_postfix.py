@@ -547,3 +547,6 @@ def test_huge_line_is_handled() -> None:
     [ev] = p.feed(line, 1) or []
     assert ev.code == "550" and ev.status == "rejected"
     assert p.feed("y" * 10_000_000, 2) is None
+    fields = "Nov 29 00:00:00 mx postfix/smtp[1]: AB12CD: to=<a@b>, relay=x[192.0.2.1]:25, "
+    [ev] = p.feed(fields + "delay=1, " * 500_000 + "status=sent (250 ok)", 3) or []
+    assert (ev.status, ev.code, ev.remote_ip) == ("sent", "250", "192.0.2.1")
