@@ -228,6 +228,8 @@ _INBOUND_STATUS = {
 _REPLY_MARKERS = (" said: ", " refused to talk to me: ", " refused to start TLS: ")
 _SUSPENDED = "delivery temporarily suspended: "
 _HEX_UPPER = frozenset("0123456789ABCDEF")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NUMBER = {m: i for i, m in enumerate(_MONTHS, 1)}
 
 # QID: to=<rcpt>, [orig_to=<..>, ]relay=HOST[IP]:PORT, delay=.., ..., [dsn=D, ]status=S (detail)
 # The fields before dsn= are skipped field by field (a lazy ".*?" here costs twice as much).
@@ -324,6 +326,20 @@ def split_client(client: str) -> tuple[str | None, str | None]:
     return host, ip
 
 
+def is_enhanced(code: str) -> bool:
+    """A well-formed enhanced status code (RFC 3463: class 2/4/5, then 1-3 digits twice).
+
+    >>> is_enhanced("5.7.1"), is_enhanced("4.7.650"), is_enhanced("05.0.0"), is_enhanced("5.0")
+    (True, True, False, False)
+    """
+    parts = code.split(".")
+    return (
+        len(parts) == 3
+        and parts[0] in ("2", "4", "5")
+        and all(0 < len(p) <= 3 and p.isdigit() and p.isascii() for p in parts[1:])
+    )
+
+
 def is_queue_id(token: str) -> bool:
     """Short (hex, ``3F2A1C9``) or long (``4NXMhD0pFtz9sT7``) Postfix queue id.
 
@@ -408,6 +424,7 @@ class PostfixParser(Parser):
         self.queue = QueueState(max_queue_ids, max_queue_age)
         self._last_raw_ts = ""
         self._last_iso: str | None = None
+        self._last_month = 0
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
@@ -518,6 +535,8 @@ class PostfixParser(Parser):
         if m is None:
             return self._expired(text, start, lineno)
         qid, rcpt, host, ip, dsn, word, detail = m.groups()
+        if dsn is not None and not is_enhanced(dsn):
+            dsn = None
         if ip is None:  # relay=none, local, virtual, dovecot...: a transport, not a host
             host = None
         elif "/" in ip or ip == "unknown":  # [private/dovecot-lmtp] is a socket
@@ -668,6 +687,13 @@ class PostfixParser(Parser):
     def _iso(self, raw: str) -> str | None:
         if raw != self._last_raw_ts:  # consecutive lines mostly share their second
             self._last_raw_ts = raw
+            month = _MONTH_NUMBER.get(raw[:3])
+            if month is not None:
+                # A BSD timestamp has no year: a log running from December into January
+                # moves to the next year (only that step: test logs are not in order).
+                if month == 1 and self._last_month == 12:
+                    self._year += 1
+                self._last_month = month
             try:
                 self._last_iso = iso_ts(raw, self._year)
             except ValueError:

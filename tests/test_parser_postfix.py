@@ -402,6 +402,14 @@ def test_delivery_details(detail: str, stage: str, code: str | None, enhanced: s
     )
 
 
+def test_bsd_timestamps_roll_over_into_the_next_year() -> None:
+    p = PostfixParser("t", year=2024)
+    line = "{} mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 5.7.1 No"
+    stamps = ["Dec 31 23:59:59", "Jan  1 00:00:01", "Mar  2 10:00:00"]
+    got = [(p.feed(line.format(ts), n) or [])[0].ts for n, ts in enumerate(stamps, 1)]
+    assert got == ["2024-12-31T23:59:59", "2025-01-01T00:00:01", "2025-03-02T10:00:00"]
+
+
 def test_soft_bounce_and_verify_probes() -> None:
     base = "Feb  3 04:05:06 mx postfix/smtp[42]: 3F2A1C9B: to=<a@b.example>, relay=none, dsn=5.1.1"
     assert feed_one(base + ", status=SOFTBOUNCE (unknown user)").status == "deferred"
