@@ -20,7 +20,25 @@ Lines of Postfix programs that carry no reply (qmgr, anvil, connect/disconnect, 
 warnings, postscreen PASS/PREGREET/DNSBL/HANGUP, a standalone ``connect to ...: Connection timed
 out`` whose outcome the next ``status=`` line reports, ...) give ``[]``. Lines of programs that
 share a mail log with Postfix (amavis, opendkim, dovecot, policyd-spf, postgrey, ...) give ``[]``
-too; any other line gives ``None`` (unrecognized)::
+too; any other line gives ``None`` (unrecognized).
+
+Choices where the contract is silent:
+
+* ``stage``: "(in reply to X command)" or the "while ..." phrase when present; smtpd's reject
+  kind (``VRFY`` and ``ETRN`` have no stage: "unknown"); the reply of ``status=sent`` is the
+  end-of-data reply; refused connections, connect failures and MX lookup failures are
+  "connect"; TLS failures "starttls"; deliveries by local/virtual/pipe "unknown".
+* ``sender`` is ``""`` for the null sender ``<>`` (a bounce), ``None`` when the line and the
+  queue state have none; an empty recipient is ``None``.
+* ``remote_host``/``remote_ip`` are None for transports (``relay=local``, ``none``), unix sockets
+  (``[private/dovecot-lmtp]``) and ``unknown``.
+* smtpd's ``SASL ... authentication failed`` warnings carry no reply code and stay ignored;
+  postscreen's ``reject: CONNECT ... too many connections`` is a rejection without a code (no
+  inferred one).
+* A detail cut short by syslog (no closing parenthesis) is kept whole.
+
+Correlation: qmgr's ``from=<..>, size=N`` fills ``sender`` and ``size`` of later lines of the same
+queue id (short hex or long ids); the state is bounded (:class:`QueueState`)::
 
     >>> p = PostfixParser("mail.log", year=2024)
     >>> p.feed("Nov 29 00:00:01 mx1 postfix/qmgr[7]: 1BB92DC6C1: from=<a@b.example>, "
@@ -39,10 +57,10 @@ too; any other line gives ``None`` (unrecognized)::
     >>> p.feed("random garbage", 4) is None
     True
 
-Speed: most lines carry no reply. The hot path isolates the program with ``str.find``, maps it
-through a small cache to the kind of daemon, and runs only that daemon's one or two substring
-tests; no regex runs on a line that carries no reply. Reply lines are matched by one compiled
-regex each.
+Speed: most lines carry no reply. The hot path isolates ``program[pid]`` with ``str.find``,
+maps it through a bounded cache to the kind of daemon, and runs only that daemon's one or two
+substring tests; no regex runs on a line that carries no reply. Reply lines are matched by one
+compiled regex each. Measured in bench/RESULTS.md ("Postfix parser").
 """
 
 from __future__ import annotations
@@ -539,8 +557,11 @@ class PostfixParser(Parser):
             dsn = None
         if ip is None:  # relay=none, local, virtual, dovecot...: a transport, not a host
             host = None
-        elif "/" in ip or ip == "unknown":  # [private/dovecot-lmtp] is a socket
-            ip = None
+        else:
+            if "/" in ip or ip == "unknown":  # [private/dovecot-lmtp] is a socket
+                ip = None
+            if host == "unknown":
+                host = None
         sender = size = None
         if qid is not None:
             known = self.queue.get(qid)
