@@ -84,87 +84,34 @@ DELIVERY = 3  # delivery agents: status= lines and "host X said:" lines
 QUEUE = 4  # qmgr/postsuper: sender and size of queued mail, expiry, removal
 GENERIC = 5  # "postfix" with no daemon, or an unknown daemon: try every kind of line
 
+# fmt: off
+_QUIET_DAEMONS = (
+    "anvil", "bounce", "dnsblog", "flush", "master", "pickup", "postalias", "postcat",
+    "postconf", "postdrop", "postfix-script", "postkick", "postlock", "postlog", "postmap",
+    "postmulti", "postqueue", "proxymap", "qmqpd", "scache", "sendmail", "showq", "spawn",
+    "tlsmgr", "tlsproxy", "trivial-rewrite", "verify",
+)
+# fmt: on
 DAEMON_KIND = {
     **dict.fromkeys(("smtpd", "postscreen", "cleanup"), INBOUND),
     **dict.fromkeys(
         ("smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard"), DELIVERY
     ),
     **dict.fromkeys(("qmgr", "oqmgr", "postsuper"), QUEUE),
-    **dict.fromkeys(
-        [
-            "anvil",
-            "bounce",
-            "dnsblog",
-            "flush",
-            "master",
-            "pickup",
-            "postalias",
-            "postcat",
-            "postconf",
-            "postdrop",
-            "postfix-script",
-            "postkick",
-            "postlock",
-            "postlog",
-            "postmap",
-            "postmulti",
-            "postqueue",
-            "proxymap",
-            "qmqpd",
-            "scache",
-            "sendmail",
-            "showq",
-            "spawn",
-            "tlsmgr",
-            "tlsproxy",
-            "trivial-rewrite",
-            "verify",
-        ],
-        QUIET,
-    ),
+    **dict.fromkeys(_QUIET_DAEMONS, QUIET),
 }
 
 # Programs that share a mail log with Postfix. Their lines hold no reply of ours: a policy
 # server's "Reject action: 550 5.7.23" is its configuration, the reply is smtpd's reject line.
-MAIL_LOG_NEIGHBOURS = frozenset(
-    [
-        "amavis",
-        "amavisd",
-        "amavisd-new",
-        "opendkim",
-        "opendmarc",
-        "openarc",
-        "dovecot",
-        "dovecot-lda",
-        "deliver",
-        "policyd-spf",
-        "policy-spf",
-        "policyd-weight",
-        "postgrey",
-        "postfwd",
-        "postfwd2",
-        "sqlgrey",
-        "spamd",
-        "spamc",
-        "spamass-milter",
-        "rspamd",
-        "clamd",
-        "clamsmtpd",
-        "clamav-milter",
-        "freshclam",
-        "milter-greylist",
-        "saslauthd",
-        "authdaemond",
-        "fetchmail",
-        "imapd",
-        "pop3d",
-        "imap-login",
-        "pop3-login",
-        "sympa",
-        "mailman",
-        "dkimpy-milter",
-    ]
-)
+# fmt: off
+MAIL_LOG_NEIGHBOURS = frozenset((
+    "amavis", "amavisd", "amavisd-new", "opendkim", "opendmarc", "openarc", "dovecot",
+    "dovecot-lda", "deliver", "policyd-spf", "policy-spf", "policyd-weight", "postgrey", "postfwd",
+    "postfwd2", "sqlgrey", "spamd", "spamc", "spamass-milter", "rspamd", "clamd", "clamsmtpd",
+    "clamav-milter", "freshclam", "milter-greylist", "saslauthd", "authdaemond", "fetchmail",
+    "imapd", "pop3d", "imap-login", "pop3-login", "sympa", "mailman", "dkimpy-milter",
+))
+# fmt: on
 
 # "program[pid]" cache bound: real logs have a few hundred, garbage could have many.
 _CACHE_MAX = 4096
