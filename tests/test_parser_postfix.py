@@ -81,6 +81,11 @@ GOLDEN: list[tuple[str, int, dict[str, Any]]] = [
                    recipient="some@example.com", remote_host="signing-milter.example.com",
                    remote_ip="192.0.2.109", ts="2024-03-11T23:27:54",
                    text="550 5.5.3 <DATA>: Data command rejected: Multi-recipient bounce")),
+    # syslog_name "postfix-incoming"
+    (F2B, 21, dict(direction="inbound", stage="helo", status="rejected", code="504",
+                   enhanced="5.5.2", remote_host="s271272.static.corbina.ru",
+                   remote_ip="78.107.251.238", ts="2024-01-31T13:55:24",
+                   text="504 5.5.2 <User>: Helo command rejected: need fully-qualified hostname")),
     (F2B, 22, dict(direction="inbound", stage="helo", status="rejected", code="504",
                    enhanced="5.5.2", remote_host="astra4139.startdedicated.de",
                    remote_ip="62.138.2.143", ts="2024-04-12T02:24:11",
@@ -400,6 +405,24 @@ def test_delivery_details(detail: str, stage: str, code: str | None, enhanced: s
         "192.0.2.1",
         "2025-02-03T04:05:06",
     )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "ts"),
+    [
+        ("Mar  7 02:09:33 mx", "2025-03-07T02:09:33"),
+        ("Mar 7 02:09:33 mx", "2025-03-07T02:09:33"),
+        ("2024-11-29 04:43:08 mx", "2024-11-29T04:43:08"),
+        ("2024-11-29T04:43:08Z mx", "2024-11-29T04:43:08Z"),
+        ("2024-11-29T04:43:08.123456+01:00 mx", "2024-11-29T04:43:08.123456+01:00"),
+        ("mail_1  | Mar  7 02:09:33 mx", "2025-03-07T02:09:33"),
+        ("Mar  7 02:09:33 mx mail.info", "2025-03-07T02:09:33"),
+        ("pod-0", None),
+    ],
+)
+def test_timestamp_shapes(prefix: str, ts: str | None) -> None:
+    ev = feed_one(prefix + " postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 No")
+    assert (ev.ts, ev.code) == (ts, "550")
 
 
 def test_bsd_timestamps_roll_over_into_the_next_year() -> None:
