@@ -196,10 +196,11 @@ _HEX_UPPER = frozenset("0123456789ABCDEF")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {m: i for i, m in enumerate(_MONTHS, 1)}
 
-# QID: to=<rcpt>, [orig_to=<..>, ]relay=HOST[IP]:PORT, delay=.., ..., [dsn=D, ]status=S (detail)
+# QID: to=<rcpt> (or to=rcpt), [orig_to=<..>, ]relay=HOST[IP]:PORT, delay=.., ...,
+#      [dsn=D, ]status=S (detail)
 # The fields before dsn= are skipped field by field (a lazy ".*?" here costs twice as much).
 _DELIVERY_LINE = re.compile(
-    r"(?:([0-9A-Za-z]+): )?to=<?([^,>]*)>?, (?:orig_to=[^,]*, )?"
+    r"(?:([0-9A-Za-z]+): )?to=(?:<([^>]*)>|([^,]*)), (?:orig_to=(?:<[^>]*>|[^,]*), )?"
     r"relay=([^,\[]*)(?:\[([^\]]*)\][:\d]*)?, (?:[a-z_]+=[^,]*, )*?"
     r"(?:dsn=([^,]*), )?status=([\w-]+)(?: \((.*))?",
     re.DOTALL,
@@ -499,7 +500,7 @@ class PostfixParser(Parser):
         m = _DELIVERY_LINE.match(text, start)
         if m is None:
             return self._expired(text, start, lineno)
-        qid, rcpt, host, ip, dsn, word, detail = m.groups()
+        qid, rcpt, bare_rcpt, host, ip, dsn, word, detail = m.groups()
         if dsn is not None and not is_enhanced(dsn):
             dsn = None
         if ip is None:  # relay=none, local, virtual, dovecot...: a transport, not a host
@@ -546,7 +547,7 @@ class PostfixParser(Parser):
         return [
             Event(
                 self.path, lineno, "postfix", "outbound", stage, status, code, enhanced, reply,
-                self._ts(text), False, host, ip, sender, rcpt or None, qid, size,
+                self._ts(text), False, host, ip, sender, rcpt or bare_rcpt or None, qid, size,
             )
         ]  # fmt: skip
 

@@ -433,6 +433,15 @@ def test_bsd_timestamps_roll_over_into_the_next_year() -> None:
     assert got == ["2024-12-31T23:59:59", "2025-01-01T00:00:01", "2025-03-02T10:00:00"]
 
 
+def test_quoted_local_part_with_comma() -> None:
+    ev = feed_one(
+        'Feb  3 04:05:06 mx postfix/smtp[42]: 3F2A1C9B: to=<"a,b"@example.com>,'
+        ' orig_to=<"c,d"@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1,'
+        " delays=0.1/0/0.9/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4XYZ)"
+    )
+    assert (ev.recipient, ev.status, ev.code) == ('"a,b"@example.com', "sent", "250")
+
+
 def test_soft_bounce_and_verify_probes() -> None:
     base = "Feb  3 04:05:06 mx postfix/smtp[42]: 3F2A1C9B: to=<a@b.example>, relay=none, dsn=5.1.1"
     assert feed_one(base + ", status=SOFTBOUNCE (unknown user)").status == "deferred"
