@@ -405,10 +405,13 @@ class PostfixParser(Parser):
             kind = program_kind(program) if program is not None else UNKNOWN
             if kind == UNKNOWN:
                 s = split(line)
-                kind = program_kind(s.program) if s is not None else UNKNOWN
-            if kind == QUIET and program is not None and program in MAIL_LOG_NEIGHBOURS:
+                program = s.program if s is not None else None
+                kind = program_kind(program) if program is not None else UNKNOWN
+            if kind == UNKNOWN or program is None:
+                continue
+            if program.partition("/")[0] in MAIL_LOG_NEIGHBOURS:
                 neighbour += 1
-            elif kind != UNKNOWN:
+            else:
                 postfix += 1
         if postfix == 0:
             return 0.0

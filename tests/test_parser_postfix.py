@@ -520,6 +520,16 @@ def test_detect_postfix_logs() -> None:
         assert PostfixParser.detect(head, name) >= 0.9, name
 
 
+def test_detect_neighbours_alone_is_not_postfix() -> None:
+    head = [
+        "Nov 29 00:00:01 mx1 opendkim[2193]: 1BBB92DC6C1: DKIM verification successful",
+        "Nov 29 00:00:02 mx1 dovecot/imap[12]: Logged out in=1 out=2",
+    ]
+    assert PostfixParser.detect(head, None) == 0.0
+    head.append("Nov 29 00:00:03 mx1 postfix/qmgr[7]: 1BBB92DC6C1: removed")
+    assert PostfixParser.detect(head, None) == 1.0
+
+
 @pytest.mark.parametrize("path", OTHER_MTAS, ids=lambda p: p.stem)
 def test_detect_other_mtas(path: Path) -> None:
     assert PostfixParser.detect(lines_of(path), str(path)) == 0.0
