@@ -418,6 +418,7 @@ def test_delivery_details(detail: str, stage: str, code: str | None, enhanced: s
         ("mail_1  | Mar  7 02:09:33 mx", "2025-03-07T02:09:33"),
         ("Mar  7 02:09:33 mx mail.info", "2025-03-07T02:09:33"),
         ("pod-0", None),
+        ("Nov 29 xx:xx:xx mx", None),
     ],
 )
 def test_timestamp_shapes(prefix: str, ts: str | None) -> None:
