@@ -300,11 +300,10 @@ def is_enhanced(code: str) -> bool:
     (True, True, False, False)
     """
     parts = code.split(".")
-    return (
-        len(parts) == 3
-        and parts[0] in ("2", "4", "5")
-        and all(0 < len(p) <= 3 and p.isdigit() and p.isascii() for p in parts[1:])
-    )
+    if len(parts) != 3 or parts[0] not in ("2", "4", "5"):
+        return False
+    b, c = parts[1], parts[2]
+    return 0 < len(b) <= 3 and 0 < len(c) <= 3 and (b + c).isdigit() and (b + c).isascii()
 
 
 def is_queue_id(token: str) -> bool:
