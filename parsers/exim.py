@@ -60,6 +60,7 @@ _REMOTE_ERROR = re.compile(
     r"(?:host (?P<name>\S+) \[(?P<ip>[^\]]+)\]: )?(?P<reply>.*)$",
     re.DOTALL,
 )
+_LOST_AFTER = re.compile(r"(?:closed connection|timeout|timed out) (?:in response to|after) (.+)$")
 _MALFORMED = re.compile(r"Malformed SMTP reply .*?in response to (?P<cmd>.*?): (?P<reply>.*)$")
 # A callout's or a closed connection's reply: 'response to "MAIL FROM:<>" was: 550 ...',
 # "... in response to HELO x (EHLO response was: 550 You are banned)".
@@ -331,6 +332,10 @@ class EximParser(Parser):
             stage, text = found
         else:
             text = _failure_text(body)
+            # "Remote host closed connection in response to RCPT TO:<x>": no reply, but a stage.
+            lost = _LOST_AFTER.search(text) if text else None
+            if lost is not None:
+                stage = _stage_of(lost.group(1))
         if text is not None:
             reply = parse_reply(text)
             code, enhanced = reply.code, reply.enhanced
