@@ -157,6 +157,7 @@ _DETAIL_TO_STAGE: tuple[tuple[str, str], ...] = (
     ("Network is unreachable", "connect"),
     ("Connection refused", "connect"),
     ("TLS", "starttls"),
+    ("certificate", "starttls"),
     ("SASL", "auth"),
 )
 # smtpd/postscreen reject kinds ("reject: RCPT from ...") -> stage. VRFY and ETRN have none.
