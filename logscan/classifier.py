@@ -13,8 +13,10 @@ is progress, a 250 after DATA is a delivery)::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from logscan.catalogue import Catalogue, Entry
@@ -23,7 +25,11 @@ from logscan.event import ClassifiedEvent, Event, Verdict
 from logscan.rules import load_rule_files
 from logscan.signatures import Signatures
 
-_CACHE_SIZE = 8192
+_CACHE_SIZE = 16384
+# What varies from one reply to the next without changing what it means: an address in angle
+# brackets, an IPv4 literal in square brackets. Replies equal but for these share a memo entry
+# (tests/test_classifier.py checks on every reply text in the fixtures that this changes nothing).
+_VARIABLE = re.compile(r"<[^<>@\s]*@[^<>\s]*>|\[\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\]")
 
 
 @dataclass(frozen=True)
@@ -53,12 +59,24 @@ class Classifier:
         remote_host: str | None = None,
         stage: str | None = None,
     ) -> Verdict:
+        memo = self._memo
         key = (code, enhanced, text, remote_host, stage)
-        verdict = self._memo.get(key)
+        verdict = memo.get(key)
+        if verdict is not None:
+            return verdict
+        general = None
+        if text is not None and ("<" in text or "[" in text):
+            general = (code, enhanced, _VARIABLE.sub("\x00", text), remote_host, stage)
+            verdict = memo.get(general)
         if verdict is None:
-            if len(self._memo) >= _CACHE_SIZE:
-                self._memo.clear()
-            verdict = self._memo[key] = self._decide(code, enhanced, text, remote_host, stage)
+            verdict = self._decide(code, enhanced, text, remote_host, stage)
+        if len(memo) >= _CACHE_SIZE:
+            # Forget the oldest quarter (dicts keep insertion order), not everything at once.
+            for old in list(islice(memo, _CACHE_SIZE // 4)):
+                del memo[old]
+        memo[key] = verdict
+        if general is not None:
+            memo[general] = verdict
         return verdict
 
     def _decide(

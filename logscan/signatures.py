@@ -105,10 +105,14 @@ class Signature:
             return False
         if self.enhanced is not None and not _enhanced_in(enhanced, self.enhanced):
             return False
+        return self.admits_class(class_ or "none")
+
+    def admits_class(self, class_: str) -> bool:
+        """Whether a reply of ``class_`` ("none" for no code) may match this signature."""
         classes = self.classes
         if classes is None and self.category is not None:
             classes = _DEFAULT_CATEGORY_CLASSES
-        return classes is None or (class_ or "none") in classes
+        return classes is None or class_ in classes
 
     def search(self, text: str, low: str) -> re.Match[str] | bool | None:
         """The regex match, True for a signature without a pattern, or None."""
@@ -245,14 +249,26 @@ class Signatures:
     deciders: tuple[Signature, ...] = ()
     # The prefilter over the views above, built on construction.
     _ident_index: _Index = field(init=False, repr=False, compare=False)
-    _decide_index: _Index = field(init=False, repr=False, compare=False)
-    _scanner: _Scanner = field(init=False, repr=False, compare=False)
+    # One decider index per reply class: a 250 never even looks at the failure signatures.
+    _decide_by_class: Mapping[str, _Index] = field(init=False, repr=False, compare=False)
+    # One needle scanner per reply class too, over the needles that class can use: the fewer
+    # needles, the fewer matches to step through in a success reply's text.
+    _scanner_by_class: Mapping[str, _Scanner] = field(init=False, repr=False, compare=False)
+    _hosts: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        needles = {n for s in self.ordered for part in s.parts for n in part.needles}
+        object.__setattr__(self, "_hosts", dict(self.host_suffixes))
         object.__setattr__(self, "_ident_index", _Index.of(self.identifiers))
-        object.__setattr__(self, "_decide_index", _Index.of(self.deciders))
-        object.__setattr__(self, "_scanner", _Scanner.of(needles))
+        by_class = {
+            c: tuple(s for s in self.deciders if s.admits_class(c)) for c in sorted(_CLASSES)
+        }
+        object.__setattr__(
+            self, "_decide_by_class", {c: _Index.of(sigs) for c, sigs in by_class.items()}
+        )
+        scanners = {
+            c: _Scanner.of(_needles_of(self.identifiers + sigs)) for c, sigs in by_class.items()
+        }
+        object.__setattr__(self, "_scanner_by_class", scanners)
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Signatures:
@@ -292,10 +308,18 @@ class Signatures:
     def provider_of_host(self, host: str | None) -> str | None:
         if not host:
             return None
+        # Label by label from the full name down: the longest listed suffix wins, and the cost
+        # is a few dict lookups whatever the number of providers.
         h = "." + host.lower().rstrip(".")
-        for suffix, name in self.host_suffixes:
-            if h.endswith(suffix):
+        hosts = self._hosts
+        while h:
+            name = hosts.get(h)
+            if name is not None:
                 return name
+            dot = h.find(".", 1)
+            if dot < 0:
+                return None
+            h = h[dot:]
         return None
 
     def providers(self) -> frozenset[str]:
@@ -320,7 +344,8 @@ class Signatures:
         class_ = class_of(code) or class_of(enhanced)
         provider_sig: Signature | None = None
         # Needles are ASCII; outside ASCII, str.lower() and re's case folding may disagree.
-        present = self._scanner.present(low) if text.isascii() else None
+        scanner = self._scanner_by_class[class_ or "none"]
+        present = scanner.present(low) if text.isascii() else None
         for sig in self._ident_index.candidates(present):
             if sig.conditions_hold(code, enhanced, class_) and sig.found(text, present):
                 provider_sig = sig
@@ -329,7 +354,7 @@ class Signatures:
         category_sig: Signature | None = None
         blocklist_sig: Signature | None = None
         blocklist_name: str | None = None
-        for sig in self._decide_index.candidates(present):
+        for sig in self._decide_by_class[class_ or "none"].candidates(present):
             if sig.when_provider is not None and sig.when_provider != provider:
                 continue
             wants_category = category_sig is None and sig.category is not None
@@ -349,6 +374,10 @@ class Signatures:
             if category_sig is not None and blocklist_sig is not None:
                 break
         return Hit(category_sig, provider_sig, blocklist_sig, blocklist_name), provider
+
+
+def _needles_of(sigs: Sequence[Signature]) -> set[str]:
+    return {n for s in sigs for part in s.parts for n in part.needles}
 
 
 def _captures_list(sig: Signature) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_provider_from_remote_host_suffix(clf: Classifier) -> None:
 def test_memo_is_bounded(clf: Classifier) -> None:
     for i in range(20000):
         clf.classify("550", None, f"550 unique text {i}")
-    assert len(clf._memo) <= 8192
+    assert len(clf._memo) <= 16384
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -118,3 +119,34 @@ def test_invalid_utf8_rule_file_names_the_line(tmp_path: Path) -> None:
 
 def test_missing_operator_dir_is_fine(tmp_path: Path) -> None:
     assert Classifier.load([tmp_path / "absent"]).catalogue.basic
+
+
+def _fixture_replies() -> list[tuple[str | None, str | None, str]]:
+    """Every reply text of the Sisimai corpus, with its code and enhanced code."""
+    rows = []
+    path = Path(__file__).parent / "data" / "sisimai" / "replies.tsv"
+    for line in path.read_text().splitlines()[1:]:
+        _, code, status, _, text = line.split("\t", 4)
+        rows.append((code or None, status or None, text))
+    return rows
+
+
+def test_addresses_and_ip_literals_never_change_a_verdict() -> None:
+    """The memo shares entries between replies that differ only in <address> and [IP]."""
+    fresh = Classifier.load()
+    variants = [
+        ("<kijitora@example.jp>", "[192.0.2.1]"),
+        ("<someone.else+tag@mail.example.org>", "[203.0.113.254]"),
+    ]
+    checked = 0
+    for code, enhanced, text in _fixture_replies():
+        if "<" not in text and "[" not in text:
+            continue
+        verdicts = set()
+        for address, ip in variants:
+            changed = re.sub(r"<[^<>@\s]*@[^<>\s]*>", address, text)
+            changed = re.sub(r"\[\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\]", ip, changed)
+            verdicts.add(fresh._decide(code, enhanced, changed, None, None))
+        assert len(verdicts) == 1, text
+        checked += 1
+    assert checked > 100
