@@ -16,6 +16,7 @@ import logscan
 # sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "parsers": ("logscan.parsers_cmd", "list the registered parsers and where each comes from"),
+    "scan": ("logscan.scan", "read logs once (plain, gzip or stdin) and print a report or events"),
 }
 
 EXIT_USAGE = 2
