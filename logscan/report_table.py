@@ -40,10 +40,10 @@ def render(summary: dict[str, Any], show_unrecognized: bool) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def clean(text: str, width: int = TEXT_WIDTH) -> str:
-    """``text`` safe for a terminal and cut to ``width`` characters."""
+def clean(text: str, width: int | None = TEXT_WIDTH) -> str:
+    """``text`` safe for a terminal and cut to ``width`` characters (paths are never cut)."""
     text = text.translate(_CONTROLS)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return text if width is None or len(text) <= width else text[: width - 3] + "..."
 
 
 def _headline(s: dict[str, Any]) -> str:
@@ -59,7 +59,7 @@ def _headline(s: dict[str, Any]) -> str:
 def _files(files: list[dict[str, Any]]) -> list[str]:
     if not files:
         return []
-    width = min(max(len(f["path"]) for f in files), 60)
+    width = min(max(len(f["path"]) for f in files), 60)  # longer paths push their row right
     out = [
         "Files",
         f"  {'file':<{width}}  {'parser':<10} {'lines':>11} {'event':>11} {'ignored':>11}"
@@ -68,7 +68,7 @@ def _files(files: list[dict[str, Any]]) -> list[str]:
     for f in files:
         o = f["outcomes"]
         out.append(
-            f"  {clean(f['path'], width):<{width}}  {f['parser'] or '-':<10} {f['lines']:>11,}"
+            f"  {clean(f['path'], None):<{width}}  {f['parser'] or '-':<10} {f['lines']:>11,}"
             f" {o['event']:>11,} {o['ignored']:>11,} {o['unrecognized']:>11,}"
         )
         if f["error"]:
@@ -96,7 +96,7 @@ def _reasons(reasons: list[dict[str, Any]]) -> list[str]:
     for r in reasons:
         ex = r["example"]
         out.append(f"  {r['count']:>11,}  {r['category']:<20} {r['code']:<5}")
-        out.append(f"  {'':>11}    {clean(ex['path'], 60)}:{ex['line']}: {clean(ex['text'])}")
+        out.append(f"  {'':>11}    {clean(ex['path'], None)}:{ex['line']}: {clean(ex['text'])}")
     return [*out, ""]
 
 
@@ -106,12 +106,12 @@ def _unrecognized(s: dict[str, Any], show: bool) -> list[str]:
     for f in s["files"]:
         n = f["outcomes"]["unrecognized"]
         if n:
-            out.append(f"  {n:>11,}  {clean(f['path'], 60)}")
+            out.append(f"  {n:>11,}  {clean(f['path'], None)}")
     if total and not show:
         out.append("  (list them with --show-unrecognized)")
     if show:
         for u in s["unrecognized_lines"]:
-            out.append(f"  {clean(u['path'], 60)}:{u['line']}: {clean(u['text'])}")
+            out.append(f"  {clean(u['path'], None)}:{u['line']}: {clean(u['text'])}")
         if s["unrecognized_not_shown"]:
             out.append(f"  ... and {s['unrecognized_not_shown']:,} more not shown")
     return out
