@@ -223,11 +223,10 @@ def _read_head(blocks: Iterator[Block]) -> tuple[list[Block], SourceError | None
 
 def _feed(pipe: Pipeline, blocks: Iterator[Block]) -> SourceError | None:
     """Every line of ``blocks`` through ``pipe``; a read error ends the file, counted lines stay."""
-    feed = pipe.feed
+    feed_lines = pipe.feed_lines
     try:
         for block in blocks:
-            for lineno, text in enumerate(block.lines, block.start):
-                feed(text, lineno)
+            feed_lines(block.lines, block.start)
     except SourceError as exc:
         return exc
     return None
