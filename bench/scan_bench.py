@@ -132,8 +132,10 @@ def main() -> int:
     tools: dict[str, list[str]] = {
         "logscan": [logscan_exe(), "scan", "--format", "json", str(log)],
         "pflogsumm": ["pflogsumm", str(log)],
-        "mtail": ["mtail", "--one_shot", "--one_shot_format", "prometheus"]
-        + ["--logs", str(log), "--progs", str(progs)],
+        "mtail": [
+            *("mtail", "--one_shot", "--one_shot_format", "prometheus"),
+            *("--logs", str(log), "--progs", str(progs)),
+        ],
         "bare": [sys.executable, "-c", BARE_LOOP, str(log)],
     }
     if args.only:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from logscan.event import ClassifiedEvent
 from logscan.pipeline import LineCounts
@@ -91,7 +91,7 @@ class Report:
 
     max_keys: int = MAX_KEYS
     max_unrecognized: int = MAX_UNRECOGNIZED
-    _counts: dict[Key, int] = field(default_factory=dict)
+    _counts: dict[tuple[str | None, ...], int] = field(default_factory=dict)  # Key -> count
     _examples: dict[Key, Example] = field(default_factory=dict)
     files: list[FileResult] = field(default_factory=list)
     unrecognized: list[Example] = field(default_factory=list)
@@ -99,7 +99,9 @@ class Report:
 
     def __call__(self, item: ClassifiedEvent) -> None:
         ev, v = item
-        key = Key(
+        # A plain tuple hashes and compares equal to the Key with the same fields, and is
+        # cheaper to build; the Key is made once per distinct tuple, in _new_key.
+        key = (
             ev.mta,
             ev.direction,
             ev.status,
@@ -113,18 +115,18 @@ class Report:
         counts = self._counts
         n = counts.get(key)
         if n is None:
-            key = self._new_key(key, item)
-            n = counts.get(key, 0)
-        counts[key] = n + 1
+            self._count_new(Key(*key), item)
+        else:
+            counts[key] = n + 1
 
-    def _new_key(self, key: Key, item: ClassifiedEvent) -> Key:
+    def _count_new(self, key: Key, item: ClassifiedEvent) -> None:
         if len(self._counts) >= self.max_keys:
             key = key._replace(code=OTHER, enhanced=OTHER)
+        self._counts[key] = self._counts.get(key, 0) + 1
         if key not in self._examples:
             ev = item.event
             text = (ev.text or "")[:MAX_TEXT]
             self._examples[key] = Example(len(self._examples), ev.path, ev.line, text)
-        return key
 
     def unrecognized_line(self, path: str) -> Callable[[int, str], None]:
         """A ``Pipeline.on_unrecognized`` callback that keeps the first lines of ``path``."""
@@ -147,7 +149,7 @@ class Report:
             totals.event += f.counts.event
             totals.ignored += f.counts.ignored
             totals.unrecognized += f.counts.unrecognized
-        items = self._counts.items()
+        items = self._items()
         return {
             "files": [f.as_dict() for f in self.files],
             "lines": sum(f.lines for f in self.files),
@@ -171,6 +173,10 @@ class Report:
             "unrecognized_not_shown": self.unrecognized_dropped,
         }
 
+    def _items(self) -> list[tuple[Key, int]]:
+        # Every stored key was inserted by _count_new as a Key.
+        return [(cast(Key, key), n) for key, n in self._counts.items()]
+
     def _outcomes_by_parser(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for f in self.files:
@@ -185,7 +191,7 @@ class Report:
         """Failed replies and deliveries by category and code, each with its earliest example."""
         counts: Counter[tuple[str, str]] = Counter()
         examples: dict[tuple[str, str], Example] = {}
-        for key, n in self._counts.items():
+        for key, n in self._items():
             if key.class_ not in _FAILED_CLASSES and key.status not in _FAILED_STATUSES:
                 continue
             reason = (key.category, key.code or NONE)
