@@ -86,7 +86,9 @@ def logscan_exe() -> str:
     return exe
 
 
-def measure(cmd: list[str], stdout: Path | None = None) -> tuple[float, float, int]:
+def measure(
+    cmd: list[str], stdout: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float, int]:
     """Wall and CPU (user+sys) seconds and peak RSS (KiB) of ``cmd``, its stdout to ``stdout``.
 
     CPU time is quoted beside wall time because the machine is shared: other people's work
@@ -96,7 +98,7 @@ def measure(cmd: list[str], stdout: Path | None = None) -> tuple[float, float, i
         timed = [GNU_TIME, "-f", "%M %U %S", "-o", rss_file.name, *cmd]
         with open(stdout or os.devnull, "wb") as out:
             t0 = time.perf_counter()
-            done = subprocess.run(timed, stdout=out, stderr=subprocess.PIPE)
+            done = subprocess.run(timed, stdout=out, stderr=subprocess.PIPE, env=env)
             wall = time.perf_counter() - t0
         if done.returncode != 0:
             sys.exit(f"{cmd[0]} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
@@ -138,6 +140,14 @@ def main() -> int:
     ap.add_argument("--big-lines", type=int, default=5_000_000)
     ap.add_argument("--no-big", action="store_true", help="skip the peak-RSS run on the big log")
     ap.add_argument("--only", nargs="*", help="run only these tools (logscan pflogsumm mtail bare)")
+    ap.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL=DIR",
+        help="also time logscan with DIR first on PYTHONPATH (e.g. a checkout of another "
+        "branch's logscan/ and rules/), listed as logscan-LABEL",
+    )
     args = ap.parse_args()
 
     if not (SHARED / "genlog.py").exists():
@@ -161,12 +171,18 @@ def main() -> int:
         ],
         "bare": [sys.executable, "-c", BARE_LOOP, str(log)],
     }
+    envs: dict[str, dict[str, str]] = {}
+    for variant in args.variant:
+        label, _, directory = variant.partition("=")
+        tools[f"logscan-{label}"] = tools["logscan"]
+        envs[f"logscan-{label}"] = {**os.environ, "PYTHONPATH": directory}
     if args.only:
         tools = {k: v for k, v in tools.items() if k in args.only}
     runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in tools}
     for i in range(args.runs):
         for name, cmd in tools.items():
-            wall, cpu, rss = measure(cmd, summary_path if name == "logscan" else None)
+            out = summary_path if name == "logscan" else None
+            wall, cpu, rss = measure(cmd, out, envs.get(name))
             runs[name].append((wall, cpu, rss))
             print(
                 f"run {i + 1} {name:<10} {wall:7.2f} s wall {cpu:7.2f} s cpu {rss / 1024:7.1f} MiB",
@@ -190,6 +206,7 @@ def main() -> int:
         med = result["median_s"]
         result["lines_per_s"] = {k: truth["lines"] / v for k, v in med.items()}
         result["speedup_vs"] = {k: med[k] / med["logscan"] for k in med if k != "logscan"}
+        result["variants"] = {k: v["PYTHONPATH"] for k, v in envs.items()}
         cpu = result["median_cpu_s"]
         result["cpu_speedup_vs"] = {k: cpu[k] / cpu["logscan"] for k in cpu if k != "logscan"}
     if not args.no_big and "logscan" in tools:
