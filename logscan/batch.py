@@ -117,12 +117,10 @@ def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
         try:
             chunk = read(chunk_bytes)
         except EOFError:
-            raise SourceError(
-                name, "gzip data ends early (file truncated?); lines before were read", lineno
-            ) from None
+            raise _read_error(name, lineno, "gzip data ends early (file truncated?)") from None
         except (OSError, zlib.error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise SourceError(name, f"read error after this line: {reason}", lineno) from None
+            raise _read_error(name, lineno, f"read error: {reason}") from None
         if not chunk:
             break
         if skipping:
@@ -146,6 +144,13 @@ def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
         lineno += len(lines)
     if pending:
         yield Block(lineno + 1, _decode(pending))
+
+
+def _read_error(name: str, lineno: int, what: str) -> SourceError:
+    """An error found after line ``lineno`` (the last complete line read, 0 for none)."""
+    if lineno == 0:
+        return SourceError(name, f"{what}, before the first line")
+    return SourceError(name, f"{what}; the lines up to here were read", lineno)
 
 
 def _decode(data: bytes) -> list[str]:

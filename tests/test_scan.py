@@ -201,7 +201,13 @@ def test_corrupt_gzip_is_a_clear_error(plugin: Path, tmp_path: Path) -> None:
     log = write(tmp_path / "bad.gz", b"\x1f\x8b" + bytes(range(200)))
     done = run(["scan", log], plugin)
     assert done.returncode == 2
-    assert f"logscan scan: {log}" in done.stderr
+    assert f"logscan scan: {log}: " in done.stderr
+    magic_only = write(tmp_path / "cut.gz", b"\x1f\x8b")
+    done = run(["scan", magic_only], plugin)
+    assert done.returncode == 2
+    assert f"{magic_only}: gzip data ends early (file truncated?), before the first line" in (
+        done.stderr
+    )
 
 
 def test_missing_file_and_directory(plugin: Path, tmp_path: Path) -> None:
