@@ -43,9 +43,10 @@ HEAD_LINES = 50
 
 EPILOG = """\
 Files are read in the order given, except that rotated files of one log are read oldest
-first (mail.log.2.gz, mail.log.1, mail.log). gzip is recognised by its magic bytes, so a
-compressed file need not end in .gz. Invalid UTF-8 is replaced, never fatal; lines longer than
-64 KiB are cut. An empty file is not an error.
+first (mail.log.2.gz, mail.log.1, mail.log); a file named twice (or through a link) is read
+once. gzip is recognised by its magic bytes, so a compressed file need not end in .gz. Invalid
+UTF-8 is replaced, never fatal; lines longer than 64 KiB are cut. An empty file is not an
+error. Of a truncated gzip, the lines before the cut are counted, the cut line is not.
 
 --format events prints one JSON object per event as it is found (see DESIGN.md "Event");
 --format json prints the summary as one JSON document; errors go to stderr.
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         sinks.append(EventWriter(out))
     scanner = FileScanner(registry, forced, classifier, sinks, report, args.show_unrecognized)
     results = []
-    for path in order_files(args.files):
+    for path in unique_files(order_files(args.files)):
         result = scanner.scan(path)
         report.add_file(result)
         results.append(result)
@@ -129,6 +130,24 @@ def run(args: argparse.Namespace) -> int:
         out.write(render(report.summary(), args.show_unrecognized))
     out.flush()
     return exit_status(results)
+
+
+def unique_files(paths: Sequence[str]) -> list[str]:
+    """``paths`` without second mentions of one file (same device and inode): every line once."""
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path) if path != STDIN else None
+        except OSError:
+            st = None  # the reader reports it, with the reason
+        if st is not None:
+            if (st.st_dev, st.st_ino) in seen:
+                print(f"logscan scan: {path}: given more than once; read once", file=sys.stderr)
+                continue
+            seen.add((st.st_dev, st.st_ino))
+        out.append(path)
+    return out
 
 
 def exit_status(results: Sequence[FileResult]) -> int:

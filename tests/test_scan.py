@@ -145,6 +145,15 @@ def test_rotated_files_are_read_oldest_first(plugin: Path, tmp_path: Path) -> No
     assert [e["queue_id"] for e in events(done)][::3] == ["T1", "T2", "T3"]
 
 
+def test_a_file_named_twice_is_read_once(plugin: Path, tmp_path: Path) -> None:
+    log = write(tmp_path / "mail.log", toy_log())
+    (tmp_path / "link.log").symlink_to(log)
+    done = run(["scan", "--format", "json", log, log, str(tmp_path / "link.log")], plugin)
+    assert done.returncode == 0
+    assert summary(done)["events"] == 3 and len(summary(done)["files"]) == 1
+    assert f"{log}: given more than once; read once" in done.stderr
+
+
 def test_crlf_lines_read_like_lf(plugin: Path, tmp_path: Path) -> None:
     lf = summary(run(["scan", "--format", "json", write(tmp_path / "a", toy_log())], plugin))
     crlf_log = write(tmp_path / "b", toy_log().replace(b"\n", b"\r\n"))
