@@ -76,12 +76,17 @@ def read_lines(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int,
 
 def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Generator[Block, None, None]:
     """Blocks of decoded lines of ``path``; raise :class:`SourceError` on any read fault."""
-    stream = _open(path)
+    raw = _open(path)
     try:
-        yield from _blocks(stream, display_name(path), chunk_bytes)
+        stream = _decompressed(raw, display_name(path))
+        try:
+            yield from _blocks(stream, display_name(path), chunk_bytes)
+        finally:
+            if stream is not raw:
+                stream.close()  # a GzipFile does not close the file it was given
     finally:
         if path != STDIN:
-            stream.close()
+            raw.close()
 
 
 def _open(path: str) -> BinaryIO:
@@ -96,10 +101,14 @@ def _open(path: str) -> BinaryIO:
         raise SourceError(name, "is a directory, not a log file") from None
     except OSError as exc:
         raise SourceError(name, f"cannot open: {exc.strerror or exc}") from None
+    return raw
+
+
+def _decompressed(raw: BinaryIO, name: str) -> BinaryIO:
+    """``raw`` itself, or a gzip reader over it when it starts with gzip's magic bytes."""
     try:
         magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    except OSError as exc:  # e.g. EISDIR on read, EIO
-        raw.close()
+    except OSError as exc:  # e.g. EIO
         raise SourceError(name, f"cannot read: {exc.strerror or exc}") from None
     if magic == GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
