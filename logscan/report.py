@@ -3,8 +3,9 @@
 Each event costs one dictionary update: events are counted by the tuple of their bounded fields
 (mta, direction, status, code, enhanced, class, category, provider, blocklist), and the tables
 (by status, by category, ...) are summed from those tuples when the summary is asked for. The
-number of distinct tuples is capped, one example line is kept per tuple, and the unrecognized
-lines kept for ``--show-unrecognized`` are capped too, so memory does not grow with the log::
+number of distinct tuples is capped, one example line is kept per reject reason, and the
+unrecognized lines kept for ``--show-unrecognized`` are capped too: memory does not grow with
+the log::
 
     >>> from logscan.event import ClassifiedEvent, Event, Verdict
     >>> report = Report()
@@ -52,7 +53,6 @@ class Key(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    seq: int  # order of arrival: the first example of a reason is the earliest one
     path: str
     line: int
     text: str
@@ -92,7 +92,8 @@ class Report:
     max_keys: int = MAX_KEYS
     max_unrecognized: int = MAX_UNRECOGNIZED
     _counts: dict[tuple[str | None, ...], int] = field(default_factory=dict)  # Key -> count
-    _examples: dict[Key, Example] = field(default_factory=dict)
+    # The first (so earliest) event of each reject reason (category, code).
+    _examples: dict[tuple[str, str], Example] = field(default_factory=dict)
     files: list[FileResult] = field(default_factory=list)
     unrecognized: list[Example] = field(default_factory=list)
     unrecognized_dropped: int = 0
@@ -123,17 +124,17 @@ class Report:
         if len(self._counts) >= self.max_keys:
             key = key._replace(code=OTHER, enhanced=OTHER)
         self._counts[key] = self._counts.get(key, 0) + 1
-        if key not in self._examples:
+        reason = _reason(key)
+        if reason is not None and reason not in self._examples:
             ev = item.event
-            text = (ev.text or "")[:MAX_TEXT]
-            self._examples[key] = Example(len(self._examples), ev.path, ev.line, text)
+            self._examples[reason] = Example(ev.path, ev.line, (ev.text or "")[:MAX_TEXT])
 
     def unrecognized_line(self, path: str) -> Callable[[int, str], None]:
         """A ``Pipeline.on_unrecognized`` callback that keeps the first lines of ``path``."""
 
         def keep(lineno: int, text: str) -> None:
             if len(self.unrecognized) < self.max_unrecognized:
-                self.unrecognized.append(Example(0, path, lineno, text[:MAX_TEXT]))
+                self.unrecognized.append(Example(path, lineno, text[:MAX_TEXT]))
             else:
                 self.unrecognized_dropped += 1
 
@@ -190,19 +191,22 @@ class Report:
     def _reject_reasons(self, top: int = 20) -> list[dict[str, Any]]:
         """Failed replies and deliveries by category and code, each with its earliest example."""
         counts: Counter[tuple[str, str]] = Counter()
-        examples: dict[tuple[str, str], Example] = {}
         for key, n in self._items():
-            if key.class_ not in _FAILED_CLASSES and key.status not in _FAILED_STATUSES:
-                continue
-            reason = (key.category, key.code or NONE)
-            counts[reason] += n
-            ex = self._examples[key]
-            if reason not in examples or ex.seq < examples[reason].seq:
-                examples[reason] = ex
+            reason = _reason(key)
+            if reason is not None:
+                counts[reason] += n
+        examples = self._examples
         return [
             {"category": cat, "code": code, "count": n, "example": examples[(cat, code)].as_dict()}
             for (cat, code), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         ]
+
+
+def _reason(key: Key) -> tuple[str, str] | None:
+    """(category, code) of a failed reply or delivery, None for other events."""
+    if key.class_ not in _FAILED_CLASSES and key.status not in _FAILED_STATUSES:
+        return None
+    return key.category, key.code or NONE
 
 
 def _reply(key: Key) -> str:
