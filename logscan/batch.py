@@ -10,6 +10,7 @@ chunks and handed on as blocks of lines, so memory stays flat in the file's size
     ...     _ = f.write(b"first\\r\\nbad \\xff byte\\n")
     >>> list(read_lines(os.path.join(d, "mail.log.1")))
     [(1, 'first'), (2, 'bad \\ufffd byte')]
+    >>> import shutil; shutil.rmtree(d)
 
 Errors (missing file, permission denied, a directory, a truncated or corrupt gzip) raise
 :class:`SourceError`, whose message names the file and, once reading has started, the last line
