@@ -17,6 +17,7 @@ import logscan
 COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("logscan.explain", "what a reply code or a whole reply line means, and what to do"),
     "parsers": ("logscan.parsers_cmd", "list the registered parsers and where each comes from"),
+    "scan": ("logscan.scan", "read logs once (plain, gzip or stdin) and print a report or events"),
 }
 
 EXIT_USAGE = 2

@@ -1,0 +1,201 @@
+"""Batch source: log files read once (plain or gzip, told apart by magic bytes) or stdin.
+
+Lines come out numbered from 1 per file, decoded as UTF-8 with invalid bytes replaced (never an
+exception), without their line ending (``\\n`` or ``\\r\\n``). Files are read in large binary
+chunks and handed on as blocks of lines, so memory stays flat in the file's size::
+
+    >>> import gzip, tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> with gzip.open(os.path.join(d, "mail.log.1"), "wb") as f:   # gzip without a .gz name
+    ...     _ = f.write(b"first\\r\\nbad \\xff byte\\n")
+    >>> list(read_lines(os.path.join(d, "mail.log.1")))
+    [(1, 'first'), (2, 'bad \\ufffd byte')]
+    >>> import shutil; shutil.rmtree(d)
+
+Errors (missing file, permission denied, a directory, a truncated or corrupt gzip) raise
+:class:`SourceError`, whose message names the file and, once reading has started, the last line
+read; the lines before the error have already been yielded.
+
+Several files are put in time order by :func:`order_files`: rotated siblings of one log
+(``mail.log.2.gz``, ``mail.log.1``, ``mail.log``; or logrotate's ``mail.log-20241128.gz``) go
+oldest first; otherwise the order given is kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import sys
+import zlib
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from logscan.pipeline import MAX_LINE_CHARS
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+CHUNK_BYTES = 1 << 20
+# A line longer than this is cut here while reading (the pipeline cuts it to MAX_LINE_CHARS
+# anyway); the rest of it is skipped up to its newline, so a 10 MB line costs no 10 MB buffer.
+MAX_LINE_BYTES = MAX_LINE_CHARS * 4
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class SourceError(Exception):
+    """A file that cannot be read (or read to its end); ``str()`` names the file and line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Consecutive lines of one file; ``start`` is the 1-based number of the first."""
+
+    start: int
+    lines: list[str]
+
+
+def display_name(path: str) -> str:
+    """How a source is named in events and messages (``-`` is ``<stdin>``)."""
+    return STDIN_NAME if path == STDIN else path
+
+
+def read_lines(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, str]]:
+    """``(lineno, text)`` for every line of ``path`` (``-`` for stdin); see :func:`read_blocks`."""
+    for block in read_blocks(path, chunk_bytes):
+        yield from enumerate(block.lines, block.start)
+
+
+def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Generator[Block, None, None]:
+    """Blocks of decoded lines of ``path``; raise :class:`SourceError` on any read fault."""
+    raw = _open(path)
+    try:
+        stream = _decompressed(raw, display_name(path))
+        try:
+            yield from _blocks(stream, display_name(path), chunk_bytes)
+        finally:
+            if stream is not raw:
+                stream.close()  # a GzipFile does not close the file it was given
+    finally:
+        if path != STDIN:
+            raw.close()
+
+
+def _open(path: str) -> BinaryIO:
+    name = display_name(path)
+    try:
+        raw: BinaryIO = sys.stdin.buffer if path == STDIN else open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise SourceError(name, "no such file") from None
+    except PermissionError:
+        raise SourceError(name, "permission denied") from None
+    except IsADirectoryError:
+        raise SourceError(name, "is a directory, not a log file") from None
+    except OSError as exc:
+        raise SourceError(name, f"cannot open: {exc.strerror or exc}") from None
+    return raw
+
+
+def _decompressed(raw: BinaryIO, name: str) -> BinaryIO:
+    """``raw`` itself, or a gzip reader over it when it starts with gzip's magic bytes."""
+    try:
+        magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+    except OSError as exc:  # e.g. EIO
+        raise SourceError(name, f"cannot read: {exc.strerror or exc}") from None
+    if magic == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
+    # read1() returns what one underlying read gave: on a truncated gzip the data before the cut
+    # arrives in earlier calls, and only the call that finds nothing more raises.
+    read = stream.read1 if hasattr(stream, "read1") else stream.read
+    lineno = 0
+    pending = b""  # the start of a line whose newline has not been read yet
+    skipping = False  # inside an over-long line, after its first MAX_LINE_BYTES
+    while True:
+        try:
+            chunk = read(chunk_bytes)
+        except EOFError:
+            raise _read_error(name, lineno, "gzip data ends early (file truncated?)") from None
+        except (OSError, zlib.error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise _read_error(name, lineno, f"read error: {reason}") from None
+        if not chunk:
+            break
+        if skipping:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                continue
+            chunk, skipping = chunk[nl:], False
+        data = pending + chunk if pending else chunk
+        last_nl = data.rfind(b"\n")
+        if last_nl < 0:
+            pending = data
+            if len(pending) > MAX_LINE_BYTES:
+                pending, skipping = pending[:MAX_LINE_BYTES], True
+            continue
+        pending = data[last_nl + 1 :]
+        if len(pending) > MAX_LINE_BYTES:
+            pending, skipping = pending[:MAX_LINE_BYTES], True
+        lines = _decode(data[: last_nl + 1])
+        lines.pop()  # the empty string after the final newline
+        yield Block(lineno + 1, lines)
+        lineno += len(lines)
+    if pending:
+        yield Block(lineno + 1, _decode(pending))
+
+
+def _read_error(name: str, lineno: int, what: str) -> SourceError:
+    """An error found after line ``lineno`` (the last complete line read, 0 for none)."""
+    if lineno == 0:
+        return SourceError(name, f"{what}, before the first line")
+    return SourceError(name, f"{what}; the lines up to here were read", lineno)
+
+
+def _decode(data: bytes) -> list[str]:
+    # No byte of a multi-byte UTF-8 sequence is 0x0A, so decoding many lines at once gives the
+    # same text as decoding each line alone.
+    text = data.decode("utf-8", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if text.endswith("\r"):
+            text = text[:-1]
+    return text.split("\n")
+
+
+_ROTATED = re.compile(r"(?P<base>.+?)(?:\.(?P<num>\d+)|-(?P<date>\d{8}))?(?:\.gz)?")
+
+
+def order_files(paths: Sequence[str]) -> list[str]:
+    """``paths`` with the rotated files of each log oldest first, logs in the order given.
+
+    >>> order_files(["mail.log", "mail.log.1", "mail.log.2.gz", "other.log", "-"])
+    ['mail.log.2.gz', 'mail.log.1', 'mail.log', 'other.log', '-']
+    >>> order_files(["maillog", "maillog-20241129.gz", "maillog-20241128.gz"])
+    ['maillog-20241128.gz', 'maillog-20241129.gz', 'maillog']
+    """
+    groups: dict[str, list[tuple[tuple[int, int, str], int, str]]] = {}
+    for index, path in enumerate(paths):
+        m = _ROTATED.fullmatch(path)
+        if path == STDIN or m is None:
+            groups.setdefault(f"\0{index}", []).append(((0, 0, ""), index, path))
+            continue
+        if m.group("num") is not None:
+            age = (0, -int(m.group("num")), "")  # .2 is older than .1
+        elif m.group("date") is not None:
+            age = (1, 0, m.group("date"))
+        else:
+            age = (2, 0, "")  # the live file is the newest
+        groups.setdefault(m.group("base"), []).append((age, index, path))
+    return [path for members in groups.values() for _, _, path in sorted(members)]
