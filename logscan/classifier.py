@@ -38,6 +38,10 @@ class Classifier:
     signatures: Signatures
     # Replies repeat a lot in real logs; a bounded memo keeps the hot path at dict-lookup cost.
     _memo: dict[tuple[str | None, ...], Verdict] = field(default_factory=dict, compare=False)
+    # What the codes alone decide, by (code, enhanced, stage): a small set in any real log.
+    _code_memo: dict[tuple[str | None, ...], tuple[str, str, str, str]] = field(
+        default_factory=dict, compare=False
+    )
 
     @classmethod
     def load(cls, extra_dirs: Sequence[Path] = ()) -> Classifier:
@@ -64,10 +68,15 @@ class Classifier:
         verdict = memo.get(key)
         if verdict is not None:
             return verdict
-        general = None
+        # The decision depends on the remote host only through the provider it names, and not
+        # at all on addresses and IP literals: replies equal but for those share an entry.
         if text is not None and ("<" in text or "[" in text):
-            general = (code, enhanced, _VARIABLE.sub("\x00", text), remote_host, stage)
-            verdict = memo.get(general)
+            text_key: str | None = _VARIABLE.sub("\x00", text)
+        else:
+            text_key = text
+        provider = self.signatures.provider_of_host(remote_host)
+        general = ("\x00", code, enhanced, text_key, provider, stage)  # never an exact key
+        verdict = memo.get(general)
         if verdict is None:
             verdict = self._decide(code, enhanced, text, remote_host, stage)
         if len(memo) >= _CACHE_SIZE:
@@ -75,8 +84,7 @@ class Classifier:
             for old in list(islice(memo, _CACHE_SIZE // 4)):
                 del memo[old]
         memo[key] = verdict
-        if general is not None:
-            memo[general] = verdict
+        memo[general] = verdict
         return verdict
 
     def _decide(
@@ -92,6 +100,27 @@ class Classifier:
             hit, provider = self.signatures.match(code, enhanced, text, host)
         else:
             hit, provider = None, self.signatures.provider_of_host(host)
+        by_codes = (code, enhanced, stage)
+        decided = self._code_memo.get(by_codes)
+        if decided is None:
+            if len(self._code_memo) >= _CACHE_SIZE:
+                self._code_memo.clear()
+            decided = self._code_memo[by_codes] = self._by_codes(code, enhanced, class_, stage)
+        category, rule, meaning, action = decided
+        blocklist = None
+        if hit is not None:
+            if hit.category is not None:
+                category, rule = hit.category.category or category, f"signature:{hit.category.id}"
+                general = self.catalogue.category_entry(category)
+                meaning = hit.category.meaning or (general.meaning if general else meaning)
+                action = hit.category.action or (general.action if general else action)
+            blocklist = hit.blocklist_name
+        return Verdict(class_, category, provider, blocklist, meaning, action, rule)
+
+    def _by_codes(
+        self, code: str | None, enhanced: str | None, class_: str | None, stage: str | None
+    ) -> tuple[str, str, str, str]:
+        """(category, rule, meaning, action) from the codes alone: enhanced, basic, class."""
         enh = self.catalogue.enhanced_entry(enhanced) if enhanced else None
         basic = self.catalogue.basic_entry(code) if code else None
         codes: list[tuple[str, Entry]] = []
@@ -103,7 +132,6 @@ class Classifier:
         digit = (code or enhanced or "")[:1]
         if class_ is not None and (entry := self.catalogue.class_entry(digit)):
             codes.append((f"class:{class_}", entry))
-
         category, rule, meaning, action = "unknown", "none", "", ""
         for name, entry in codes:
             cat = entry.category_for(class_, stage)
@@ -114,12 +142,4 @@ class Classifier:
             if entry.meaning:
                 meaning, action = entry.meaning, entry.action
                 break
-        blocklist = None
-        if hit is not None:
-            if hit.category is not None:
-                category, rule = hit.category.category or category, f"signature:{hit.category.id}"
-                general = self.catalogue.category_entry(category)
-                meaning = hit.category.meaning or (general.meaning if general else meaning)
-                action = hit.category.action or (general.action if general else action)
-            blocklist = hit.blocklist_name
-        return Verdict(class_, category, provider, blocklist, meaning, action, rule)
+        return category, rule, meaning, action
