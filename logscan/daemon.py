@@ -260,7 +260,9 @@ class Daemon:
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_hup)
         self.start()
-        self.notifier.send("READY=1", "STATUS=following logs")
+        assert self.server is not None
+        host = self.cfg.listen.rpartition(":")[0]
+        self.notifier.send("READY=1", f"STATUS=listening on {host}:{self.server.port}")
         self.loop()
         self.shutdown()
         return 0

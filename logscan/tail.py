@@ -198,6 +198,8 @@ class Follower:
         self._denied = False
         if saved:
             self._resume(saved)
+        if not self.readers:
+            self._open_current()  # now, so that "ready" means "positioned"
 
     # -- driving ---------------------------------------------------------------------------
 
