@@ -165,8 +165,14 @@ class JournalRuntime:
         self.handler = LineHandler(d, cfg.name, f"journald:{cfg.name}", parser)
         self.cursor = cursor
         self.lineno = int(saved.get("lineno", 0)) if str(saved.get("lineno", "0")).isdigit() else 0
+        # Until the first entry gives a cursor, a restart resumes at the time we started at the
+        # end (a checkpoint without a cursor must not mean "the whole journal").
+        since = saved.get("since")
+        self.since = float(since) if isinstance(since, int | float) else None
+        if cursor is None and self.since is None and cfg.start == "end":
+            self.since = time.time()
         start = "beginning" if saved else cfg.start
-        self.reader = JournalReader(cfg, cursor, start, on_entry=wake)
+        self.reader = JournalReader(cfg, cursor, start, on_entry=wake, since=self.since)
 
     def step(self) -> bool:
         entries = self.reader.drain(JOURNAL_BATCH)
@@ -185,6 +191,7 @@ class JournalRuntime:
         return {
             "kind": "journald",
             "cursor": self.cursor,
+            "since": self.since,
             "lineno": self.lineno,
             "parser": self.handler.parser_name,
         }
