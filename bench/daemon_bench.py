@@ -110,7 +110,7 @@ def backlog(work: Path, data: Path, n: int, core: str) -> dict[str, float]:
     return {"seconds": elapsed, "lines_per_s": n / elapsed, "slowest_scrape_s": slowest}
 
 
-def peers(data: Path, genlog_dir: Path) -> dict[str, float]:
+def peers(data: Path, genlog_dir: Path, core: str) -> dict[str, float]:
     out: dict[str, float] = {}
     t0 = time.monotonic()
     with data.open("rb") as fh:
@@ -122,11 +122,13 @@ def peers(data: Path, genlog_dir: Path) -> dict[str, float]:
         with tempfile.TemporaryDirectory() as progs:
             shutil.copy(prog, progs)
             t0 = time.monotonic()
-            subprocess.run(
-                ["mtail", "--one_shot", "--one_shot_format", "prometheus", "--logs", str(data),
-                 "--progs", progs],
-                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            cmd = ["mtail", "--one_shot", "--one_shot_format", "prometheus", "--logs", str(data),
+                   "--progs", progs, "--port", str(free_port())]  # fmt: skip
+            if shutil.which("taskset"):
+                cmd = ["taskset", "-c", core, *cmd]  # one core, like the daemon
+            done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if done.returncode != 0:
+                print("mtail failed:", done.stderr.decode()[-500:], file=sys.stderr)
             out["mtail_one_shot_s"] = time.monotonic() - t0
     return out
 
@@ -255,7 +257,7 @@ def main() -> int:
                 work = Path(tmp)
                 if phase == "backlog":
                     r = backlog(work, data, args.lines, args.core)
-                    r.update(peers(data, args.genlog.parent))
+                    r.update(peers(data, args.genlog.parent, args.core))
                 elif phase == "rate":
                     r = rate(work, sample, args.rate, args.rate_seconds, args.core)
                 elif phase == "latency":

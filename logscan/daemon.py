@@ -236,6 +236,7 @@ class Daemon:
         self._reload = False
         self._seq = 0
         self._checkpoint_failing = False
+        self._failing: set[str] = set()
         self.waker = Waker(self._wake.set)
         self._polled: dict[str, str] = {}
         self.server: MetricsServer | None = None
@@ -308,8 +309,19 @@ class Daemon:
         for name in list(self.sources):
             with self.lock:
                 rt = self.sources.get(name)
-                if rt is not None:
+                if rt is None:
+                    continue
+                try:
                     more = rt.step() or more
+                except Exception:
+                    # A bug (ours, a plug-in's, a sink's) must not stop the other sources or the
+                    # endpoint; the batch in hand is lost, never counted twice (offsets move first).
+                    self.metrics.inc("logscan_source_read_errors", (name, "internal"))
+                    if name not in self._failing:
+                        log.exception("source step failed; continuing", source=name)
+                    self._failing.add(name)
+                else:
+                    self._failing.discard(name)
         return more
 
     def shutdown(self) -> None:
