@@ -234,6 +234,7 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=50_000)
     ap.add_argument("--rate-seconds", type=float, default=20)
     ap.add_argument("--rss-rounds", type=int, default=10)
+    ap.add_argument("--latency-background", type=int, default=20_000)
     ap.add_argument("--core", default="0")
     ap.add_argument("--phases", default="backlog,rate,latency,rss")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
@@ -261,7 +262,7 @@ def main() -> int:
                 elif phase == "rate":
                     r = rate(work, sample, args.rate, args.rate_seconds, args.core)
                 elif phase == "latency":
-                    r = latency(work, sample, 20_000, args.core)
+                    r = latency(work, sample, args.latency_background, args.core)
                 else:
                     r = rss(work, data, args.lines, args.rss_rounds, args.core)  # type: ignore[assignment]
             print(phase, json.dumps(r), flush=True)
