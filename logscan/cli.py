@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("logscan.explain", "what a reply code or a whole reply line means, and what to do"),
     "parsers": ("logscan.parsers_cmd", "list the registered parsers and where each comes from"),
     "scan": ("logscan.scan", "read logs once (plain, gzip or stdin) and print a report or events"),
+    "run": ("logscan.run_cmd", "the daemon: follow logs, export metrics"),
+    "check-config": ("logscan.check_config", "validate a config file and its rules"),
 }
 
 EXIT_USAGE = 2
