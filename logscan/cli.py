@@ -17,6 +17,8 @@ import logscan
 COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("logscan.explain", "what a reply code or a whole reply line means, and what to do"),
     "parsers": ("logscan.parsers_cmd", "list the registered parsers and where each comes from"),
+    "run": ("logscan.run_cmd", "the daemon: follow logs, export metrics"),
+    "check-config": ("logscan.check_config", "validate a config file and its rules"),
 }
 
 EXIT_USAGE = 2
