@@ -18,7 +18,8 @@ import structlog
 
 from logscan.checkpoint import CheckpointError
 from logscan.classifier import Classifier
-from logscan.config import Config, ConfigError, load_config, with_overrides
+from logscan.compat_postfix_exporter import PostfixExporterCompat
+from logscan.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
 from logscan.daemon import Daemon
 from logscan.exporter import WebConfigError, load_web_config
 from logscan.registry import Registry
@@ -53,6 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
+    parser.add_argument(
+        "--compat",
+        action="append",
+        default=[],
+        choices=COMPAT_EXPORTERS,
+        help="also serve this exporter's metric names (repeatable; config: metrics.compat)",
+    )
 
 
 def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
@@ -67,6 +75,7 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
         checkpoint_interval=args.checkpoint_interval,
         poll_interval=args.poll_interval,
         web_config=args.web_config,
+        compat=args.compat,
     )
     registry = Registry.load()
     for i, src in enumerate(cfg.sources):
@@ -104,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot start: bad configuration", error=str(exc))
         return EXIT_FAILURE
     daemon = Daemon(cfg, Registry.load(), classifier, reload_config=lambda: _reload(args))
+    if "postfix_exporter" in cfg.compat:
+        daemon.sinks.append(PostfixExporterCompat(daemon.metrics))
     try:
         return daemon.run()
     except (OSError, CheckpointError) as exc:
