@@ -52,11 +52,17 @@ _MIN_BUCKET = 1.0
 class Ring:
     """Event counts of the last ``window`` seconds in a ring of time buckets (bounded memory).
 
+    Buckets are aligned on multiples of their width, so the ring keeps one bucket more than the
+    window: an event leaves it when it is at least ``window`` (at most window + width) old, so
+    an alert never resolves before its window has passed.
+
     >>> r = Ring(10.0)
     >>> r.add(100.0); r.add(104.0); r.total_at(105.0)
     2
     >>> r.total_at(113.5)        # 104 is within the last 10 s
     1
+    >>> r.total_at(115.0)        # 104 is 11 s old
+    0
     >>> r.total_at(200.0)
     0
     """
@@ -65,7 +71,7 @@ class Ring:
 
     def __init__(self, window: float) -> None:
         self.width = max(_MIN_BUCKET, window / _BUCKETS)
-        self.slots = max(1, math.ceil(window / self.width))
+        self.slots = math.ceil(window / self.width) + 1
         self.counts = [0] * self.slots
         self.head = 0  # index of the newest bucket, in bucket numbers since the epoch
         self.total = 0

@@ -67,11 +67,13 @@ def test_resolves_after_the_window() -> None:
         e.observe(event(), T0 + i)
     [fired] = e.tick(T0 + 3)
     assert e.tick(T0 + 30) == []  # still in the window
-    [resolved] = e.tick(T0 + 62)  # the first event has left the 60 s window
+    assert e.tick(T0 + 60) == []  # the first event is 60 s old: still in
+    [resolved] = e.tick(T0 + 61)  # the first event has left the 60 s window: 2 < 3
     assert resolved.status == "resolved"
-    assert resolved.ends_at == T0 + 62 and resolved.starts_at == fired.starts_at
+    assert resolved.ends_at == T0 + 61 and resolved.starts_at == fired.starts_at
     assert resolved.labels == fired.labels
     assert e.firing() == []
+    assert e.tick(T0 + 63) == []
     assert e.state.groups["Blocklisted"] == {}  # forgotten: memory stays bounded
 
 
@@ -143,10 +145,10 @@ def test_hysteresis_resolve_below() -> None:
     for i in range(10):
         e.observe(event(), T0 + i * 5)  # 10 events over 45 s
     assert [a.status for a in e.tick(T0 + 46)] == ["firing"]
-    # At T0+90 the window (30..90] holds the events of 35, 40, 45: 3 < 4 -> resolved.
-    # At T0+80 it holds 25..45: 5 events, under the threshold but above resolve_below.
-    assert e.tick(T0 + 80) == []
-    assert [a.status for a in e.tick(T0 + 90)] == ["resolved"]
+    # At T0+90 the window [30, 90] holds the events of 30..45: 4, under the threshold but not
+    # under resolve_below; at T0+95 it holds 35, 40, 45: 3 < 4 -> resolved.
+    assert e.tick(T0 + 90) == []
+    assert [a.status for a in e.tick(T0 + 95)] == ["resolved"]
 
 
 def test_resend_while_firing() -> None:
@@ -346,13 +348,13 @@ def test_collector_exports_the_contract_metrics() -> None:
 
 def test_ring_memory_is_bounded_and_exact() -> None:
     r = Ring(300.0)
-    assert r.slots == 60 and r.width == 5.0
+    assert r.slots == 61 and r.width == 5.0
     for i in range(100_000):
         r.add(T0 + i * 0.01)  # 1,000 s of events, 100 per second
-    assert len(r.counts) == 60
-    now = T0 + 999.99  # its bucket starts at T0 + 995: the window is [T0 + 700, now]
-    assert r.total_at(now) == sum(1 for i in range(100_000) if T0 + i * 0.01 >= T0 + 700)
-    assert r.total_at(now) == 30_000
+    assert len(r.counts) == 61
+    now = T0 + 999.99  # its bucket starts at T0 + 995: the window is [T0 + 695, now]
+    assert r.total_at(now) == sum(1 for i in range(100_000) if T0 + i * 0.01 >= T0 + 695)
+    assert r.total_at(now) == 30_500
     assert r.total_at(T0 + 5000) == 0
     r.add(T0 + 10)  # a clock that went back counts in the newest bucket
     assert r.total_at(T0 + 5000) == 1
