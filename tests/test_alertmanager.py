@@ -27,7 +27,7 @@ from logscan.parser import Parser
 from logscan.pipeline import Pipeline
 from logscan.registry import Registry
 from logscan.rules import load_rule_files
-from tests.alertmanager_proc import run_alertmanager
+from tests.alertmanager_proc import Alertmanager, run_alertmanager
 from tests.test_notifiers import Receiver
 
 DATA = Path(__file__).parent / "data" / "alerts"
@@ -98,7 +98,7 @@ def test_blocklist_burst_reaches_alertmanager_and_resolves(tmp_path: Path) -> No
         hook.server.server_close()
 
 
-def run_scenario(am, hook: Receiver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def run_scenario(am: Alertmanager, hook: Receiver, tmp_path: Path) -> None:
     rules = load_alert_rules(load_rule_files())
     window = next(r.window for r in rules if r.name == "BlocklistRejections")
     dispatcher = Dispatcher(
