@@ -1,0 +1,603 @@
+"""The alert engine: a sink that counts matching events in sliding windows, and a tick that turns
+the counts into firing and resolved alerts.
+
+The daemon wires it in two places: ``engine.observe`` is a sink on the line path (it only finds
+the rules that can match the event's category, runs their pre-compiled filters and adds one to a
+ring of time buckets), and ``engine.tick(now, health)`` runs every second or so off the line path,
+evaluates the rules, hands the transitions to the notifiers' :class:`~logscan.notifiers.Dispatcher`
+and returns them::
+
+    >>> from logscan.alert_rules import load_alert_rules
+    >>> from logscan.rules import load_rule_files
+    >>> engine = AlertEngine(load_alert_rules(load_rule_files()))
+    >>> sink = engine.observe                 # Pipeline(..., sinks=[..., sink])
+    >>> engine.tick(1_700_000_000.0, [SourceHealth("mail.log", last_line_at=1_700_000_000.0)])
+    []
+
+Health (the input of the ``unrecognized``, ``source-quiet`` and ``reader-down`` rules) is what
+the daemon knows about each source, handed to every tick as :class:`SourceHealth`: the time of
+its last line, whether its reader is up (journal readers; None for files) and its cumulative line
+outcome counters (``Pipeline.counts.as_dict()``).
+
+State (window counts, pending and firing alerts) lives in an :class:`AlertState` keyed by rule
+name and group value. It outlives the engine's rules: ``engine.reload(rules, now)`` keeps the
+state of every rule that still exists, resolves the alerts of rules that were removed, and a
+rule whose window changed keeps firing until a full new window has been seen.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from logscan.alert_rules import AlertRule, format_duration
+from logscan.categories import CATEGORIES
+from logscan.event import ClassifiedEvent
+from logscan.expression import FIELDS
+from logscan.masking import mask_text
+
+# Buckets per window: memory per group is fixed, resolution is window/60 (5 s for 5 minutes).
+_BUCKETS = 60
+_MIN_BUCKET = 1.0
+
+
+class Ring:
+    """Event counts of the last ``window`` seconds in a ring of time buckets (bounded memory).
+
+    Buckets are aligned on multiples of their width, so the ring keeps one bucket more than the
+    window: an event leaves it when it is at least ``window`` (at most window + width) old, so
+    an alert never resolves before its window has passed.
+
+    >>> r = Ring(10.0)
+    >>> r.add(100.0); r.add(104.0); r.total_at(105.0)
+    2
+    >>> r.total_at(113.5)        # 104 is within the last 10 s
+    1
+    >>> r.total_at(115.0)        # 104 is 11 s old
+    0
+    >>> r.total_at(200.0)
+    0
+    """
+
+    __slots__ = ("counts", "head", "slots", "total", "width")
+
+    def __init__(self, window: float) -> None:
+        self.width = max(_MIN_BUCKET, window / _BUCKETS)
+        self.slots = math.ceil(window / self.width) + 1
+        self.counts = [0] * self.slots
+        self.head = 0  # index of the newest bucket, in bucket numbers since the epoch
+        self.total = 0
+
+    def add(self, now: float, k: int = 1) -> None:
+        b = int(now // self.width)
+        if b > self.head:
+            self._advance(b)
+        # A clock that went back (or a late event) counts in the newest bucket.
+        self.counts[self.head % self.slots] += k
+        self.total += k
+
+    def total_at(self, now: float) -> int:
+        b = int(now // self.width)
+        if b > self.head:
+            self._advance(b)
+        return self.total
+
+    def _advance(self, b: int) -> None:
+        if b - self.head >= self.slots:
+            self.counts = [0] * self.slots
+            self.total = 0
+        else:
+            counts = self.counts
+            for n in range(self.head + 1, b + 1):
+                i = n % self.slots
+                self.total -= counts[i]
+                counts[i] = 0
+        self.head = b
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """What the daemon knows about one source at a tick (input of the health rules)."""
+
+    name: str
+    last_line_at: float | None = None  # Unix time of its last line; None: none since start
+    up: bool | None = None  # journal reader running; None for sources without a reader process
+    lines: Mapping[str, int] = field(default_factory=dict)  # cumulative counts per line outcome
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert at one moment, as the notifiers send it.
+
+    ``repeat`` marks a re-send of an alert still firing (Alertmanager expects them; the webhook
+    and the log only want transitions). ``ends_at`` is set on a resolved alert.
+    """
+
+    status: str  # "firing" | "resolved"
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    starts_at: float
+    ends_at: float | None
+    generator_url: str
+    repeat: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.labels["alertname"]
+
+
+@dataclass
+class GroupState:
+    """The mutable state of one rule for one group value."""
+
+    signal: str
+    group_by: str | None
+    window: float
+    hits: Ring
+    base: Ring | None = None
+    status: str = "inactive"  # inactive | pending | firing
+    pending_since: float = 0.0
+    started_at: float = 0.0
+    last_sent: float = 0.0
+    hold_until: float = 0.0  # no resolve before this (after a reload that changed the window)
+    level: float = 0.0  # health rules: seconds without a line, or 1 while a reader is down
+    sample: ClassifiedEvent | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class AlertState:
+    """Everything the engine remembers; survives a rules reload.
+
+    ``groups[rule name][group value]``; the group value is None for an ungrouped rule.
+    """
+
+    groups: dict[str, dict[str | None, GroupState]] = field(default_factory=dict)
+    line_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # unrecognized, all
+    first_seen: dict[str, float] = field(default_factory=dict)
+    orphans: list[GroupState] = field(default_factory=list)  # firing, rule removed: resolve
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Settings of the ``[alerting]`` config that the engine itself uses."""
+
+    resend_interval: float = 60.0  # shorter than Alertmanager's resolve_timeout (5m default)
+    generator_url: str = "http://localhost:9842/"
+    mask_samples: bool = True
+    labels: Mapping[str, str] = field(default_factory=lambda: {"instance": socket.gethostname()})
+
+
+class Delivery(Protocol):
+    """Where alerts go (``logscan.notifiers.Dispatcher``): must not block the caller."""
+
+    def submit(self, alerts: Sequence[Alert]) -> None: ...
+
+    def counts(self) -> Mapping[tuple[str, str, str], int]:
+        """Notifications so far by (alert, notifier, result)."""
+        ...
+
+
+class _Watcher:
+    """The line-path half of one events rule: filter, group, count."""
+
+    __slots__ = ("base", "get_group", "groups", "match", "rule")
+
+    def __init__(self, rule: AlertRule, groups: dict[str | None, GroupState]) -> None:
+        self.rule = rule
+        self.groups = groups
+        self.match = rule.filter.matches
+        self.base = rule.of.matches if rule.of is not None else None
+        self.get_group: Callable[[ClassifiedEvent], Any] | None = (
+            operator.attrgetter(FIELDS[rule.group_by]) if rule.group_by else None
+        )
+
+    def observe(self, ce: ClassifiedEvent, now: float) -> None:
+        if self.base is not None:
+            if not self.base(ce):
+                return
+            st = self._state(ce)
+            if st is None:
+                return
+            assert st.base is not None
+            st.base.add(now)
+            if self.match(ce):
+                st.hits.add(now)
+                st.sample = ce
+        elif self.match(ce):
+            st = self._state(ce)
+            if st is not None:
+                st.hits.add(now)
+                st.sample = ce
+
+    def _state(self, ce: ClassifiedEvent) -> GroupState | None:
+        key: str | None = None
+        if self.get_group is not None:
+            value = self.get_group(ce)
+            key = str(value) if value is not None else self.rule.group_default
+            if key is None:
+                return None
+        st = self.groups.get(key)
+        if st is None:
+            if len(self.groups) >= self.rule.max_groups and key is not None:
+                key = "other"  # bounded memory: groups past the cap share one
+                st = self.groups.get(key)
+            if st is None:
+                st = self.groups[key] = _new_state(self.rule)
+        return st
+
+
+def _new_state(rule: AlertRule) -> GroupState:
+    base = Ring(rule.window) if rule.kind == "ratio" else None
+    return GroupState(rule.signal, rule.group_by, rule.window, Ring(rule.window), base)
+
+
+class AlertEngine:
+    """Alert rules over classified events and source health; see the module docstring."""
+
+    def __init__(
+        self,
+        rules: Sequence[AlertRule],
+        state: AlertState | None = None,
+        options: EngineOptions | None = None,
+        delivery: Delivery | None = None,
+        now: float = 0.0,
+    ) -> None:
+        self.state = state if state is not None else AlertState()
+        self.options = options or EngineOptions()
+        self.delivery = delivery
+        self._lock = threading.Lock()
+        self.rules: tuple[AlertRule, ...] = ()
+        self._index: dict[str, tuple[_Watcher, ...]] = {}
+        self._any: tuple[_Watcher, ...] = ()
+        self.reload(rules, now)
+
+    # --- line path ---------------------------------------------------------------------------
+
+    def observe(self, ce: ClassifiedEvent, now: float) -> None:
+        """Count ``ce`` (seen at Unix time ``now``) in the windows of the rules it matches."""
+        watchers = self._index.get(ce.verdict.category, self._any)
+        if watchers:
+            with self._lock:
+                for w in watchers:
+                    w.observe(ce, now)
+
+    def sink(self, clock: Callable[[], float]) -> Callable[[ClassifiedEvent], None]:
+        """A pipeline ``Sink`` that observes each event at ``clock()`` (e.g. ``time.time``)."""
+        observe = self.observe
+        return lambda ce: observe(ce, clock())
+
+    # --- evaluation --------------------------------------------------------------------------
+
+    def tick(self, now: float, health: Sequence[SourceHealth] = ()) -> list[Alert]:
+        """Evaluate every rule at ``now``; deliver and return the alerts to send."""
+        out: list[Alert] = []
+        with self._lock:
+            self._take_health(now, health)
+            for st in self.state.orphans:
+                out.append(self._resolved(st, now))
+            self.state.orphans.clear()
+            for rule in self.rules:
+                groups = self.state.groups.setdefault(rule.name, {})
+                if rule.kind in ("quiet", "down"):
+                    self._measure_health(rule, groups, now, health)
+                for key, st in list(groups.items()):
+                    alert = self._evaluate(rule, key, st, now)
+                    if alert is not None:
+                        out.append(alert)
+                    if st.status == "inactive" and _empty(st, now):
+                        del groups[key]  # nothing to remember: bounded memory
+        if out and self.delivery is not None:
+            self.delivery.submit(out)
+        return out
+
+    def firing(self) -> list[tuple[str, str | None]]:
+        """(rule name, group value) of every firing alert."""
+        with self._lock:
+            return [
+                (name, key)
+                for name, groups in self.state.groups.items()
+                for key, st in groups.items()
+                if st.status == "firing"
+            ]
+
+    def _take_health(self, now: float, health: Sequence[SourceHealth]) -> None:
+        line_rules = [r for r in self.rules if r.signal == "unrecognized"]
+        for h in health:
+            self.state.first_seen.setdefault(h.name, now)
+            unrec = int(h.lines.get("unrecognized", 0))
+            total = sum(int(v) for v in h.lines.values())
+            # The first sight of a source is its baseline: counters restored from a checkpoint
+            # are history, not a burst.
+            prev_unrec, prev_total = self.state.line_counts.get(h.name, (unrec, total))
+            # Counters that went down were reset (a restarted pipeline): count from zero.
+            d_unrec = unrec - prev_unrec if unrec >= prev_unrec else unrec
+            d_total = total - prev_total if total >= prev_total else total
+            self.state.line_counts[h.name] = (unrec, total)
+            for rule in line_rules:
+                groups = self.state.groups.setdefault(rule.name, {})
+                st = groups.get(h.name)
+                if st is None:
+                    if not d_total:
+                        continue
+                    st = groups[h.name] = _new_state(rule)
+                if d_unrec:
+                    st.hits.add(now, d_unrec)
+                if st.base is not None and d_total:
+                    st.base.add(now, d_total)
+
+    def _measure_health(
+        self,
+        rule: AlertRule,
+        groups: dict[str | None, GroupState],
+        now: float,
+        health: Sequence[SourceHealth],
+    ) -> None:
+        for h in health:
+            if rule.kind == "down" and h.up is None:
+                continue
+            st = groups.get(h.name)
+            if st is None:
+                st = groups[h.name] = _new_state(rule)
+            if rule.kind == "down":
+                st.level = 0.0 if h.up else 1.0
+            else:
+                last = h.last_line_at
+                if last is None:
+                    last = self.state.first_seen[h.name]
+                st.level = max(0.0, now - last)
+        seen = {h.name for h in health}
+        for key, st in groups.items():
+            if key not in seen:
+                st.level = 0.0  # a source that is gone is neither quiet nor down
+
+    def _measure(self, rule: AlertRule, st: GroupState, now: float) -> tuple[float, int, int, bool]:
+        """(value, count, total, volume enough) of one group at ``now``."""
+        if rule.kind in ("quiet", "down"):
+            return st.level, int(st.level), int(st.level), True
+        count = st.hits.total_at(now)
+        if rule.kind == "count":
+            return float(count), count, count, True
+        if rule.kind == "rate":
+            return count / rule.window, count, count, True
+        assert st.base is not None
+        total = st.base.total_at(now)
+        value = count / total if total else 0.0
+        return value, count, total, total >= rule.min_volume and total > 0
+
+    def _evaluate(
+        self, rule: AlertRule, key: str | None, st: GroupState, now: float
+    ) -> Alert | None:
+        value, count, total, volume = self._measure(rule, st, now)
+        if st.status == "firing":
+            # Hysteresis: a firing alert holds until the value falls under resolve_below.
+            holds = value >= rule.clear_below and (rule.kind != "ratio" or total > 0)
+            if holds or now < st.hold_until:
+                st.annotations = self._annotations(rule, key, st, value, count, total)
+                if now - st.last_sent >= self.options.resend_interval:
+                    st.last_sent = now
+                    return self._firing(st, repeat=True)
+                return None
+            st.annotations = self._annotations(rule, key, st, value, count, total)
+            st.status = "inactive"
+            return self._resolved(st, now)
+        if not (volume and value >= rule.threshold):
+            st.status = "inactive"
+            return None
+        if st.status != "pending":
+            st.status, st.pending_since = "pending", now
+        if now - st.pending_since < rule.for_:
+            return None
+        st.status, st.started_at, st.last_sent = "firing", now, now
+        st.labels = self._labels(rule, key, st)
+        st.annotations = self._annotations(rule, key, st, value, count, total)
+        return self._firing(st, repeat=False)
+
+    def _firing(self, st: GroupState, repeat: bool) -> Alert:
+        return Alert(
+            "firing",
+            dict(st.labels),
+            dict(st.annotations),
+            st.started_at,
+            None,
+            self.options.generator_url,
+            repeat,
+        )
+
+    def _resolved(self, st: GroupState, now: float) -> Alert:
+        return Alert(
+            "resolved",
+            dict(st.labels),
+            dict(st.annotations),
+            st.started_at,
+            now,
+            self.options.generator_url,
+        )
+
+    def _labels(self, rule: AlertRule, key: str | None, st: GroupState) -> dict[str, str]:
+        # Frozen when the alert fires: Alertmanager identifies an alert by its label set.
+        labels = {**self.options.labels, **rule.labels}
+        labels["alertname"] = rule.name
+        labels["severity"] = rule.severity
+        if rule.group_by is not None and key is not None:
+            labels[rule.group_by] = key
+        if st.sample is not None:
+            labels["mta"] = st.sample.event.mta
+        return labels
+
+    def _annotations(
+        self,
+        rule: AlertRule,
+        key: str | None,
+        st: GroupState,
+        value: float,
+        count: int,
+        total: int,
+    ) -> dict[str, str]:
+        values = self._template_values(rule, key, st, value, count, total)
+        out = {
+            "summary": rule.summary.render(values),
+            "description": rule.description.render(values),
+            "value": str(values["value"]),
+            "threshold": str(values["threshold"]),
+            "count": str(count),
+            "window": str(values["window"]),
+        }
+        if rule.kind == "ratio":
+            out["total"] = str(total)
+        for name in ("meaning", "action", "sample", "sample_source"):
+            if values.get(name):
+                out[name] = str(values[name])
+        return out
+
+    def _template_values(
+        self,
+        rule: AlertRule,
+        key: str | None,
+        st: GroupState,
+        value: float,
+        count: int,
+        total: int,
+    ) -> dict[str, object]:
+        values: dict[str, object] = {
+            "alertname": rule.name,
+            "severity": rule.severity,
+            "value": _show(rule.kind, value),
+            "threshold": _show(rule.kind, rule.threshold),
+            "count": count,
+            "total": total,
+            "window": format_duration(rule.window),
+            "group": key,
+        }
+        ce = st.sample
+        if ce is not None:
+            for name, path in FIELDS.items():
+                values[name] = operator.attrgetter(path)(ce)
+            ev = ce.event
+            text = ev.text or " ".join(x for x in (ev.status, ev.code, ev.enhanced) if x)
+            values["sample"] = mask_text(text) if self.options.mask_samples else text
+            values["sample_source"] = f"{ev.path}:{ev.line}"
+            values["meaning"] = ce.verdict.meaning
+            values["action"] = ce.verdict.action
+        if rule.group_by is not None:
+            values[rule.group_by] = key
+        return values
+
+    # --- reload ------------------------------------------------------------------------------
+
+    def reload(self, rules: Sequence[AlertRule], now: float) -> None:
+        """Switch to ``rules``, keeping the state of the rules that remain (see module doc)."""
+        with self._lock:
+            by_name = {r.name: r for r in rules}
+            groups = self.state.groups
+            for name in list(groups):
+                rule = by_name.get(name)
+                kept = groups[name]
+                if rule is None or any(
+                    st.signal != rule.signal or st.group_by != rule.group_by for st in kept.values()
+                ):
+                    self.state.orphans.extend(st for st in kept.values() if st.status == "firing")
+                    del groups[name]
+                    continue
+                for st in kept.values():
+                    _refit(st, rule, now)
+            self.rules = tuple(rules)
+            watchers = [
+                _Watcher(r, groups.setdefault(r.name, {})) for r in rules if r.signal == "events"
+            ]
+            self._any = tuple(w for w in watchers if _categories(w.rule) is None)
+            self._index = {
+                cat: tuple(w for w in watchers if (c := _categories(w.rule)) is None or cat in c)
+                for cat in CATEGORIES
+            }
+
+    # --- metrics -----------------------------------------------------------------------------
+
+    def collector(self) -> Collector:
+        """A prometheus_client collector of ``logscan_alerts_firing`` and
+        ``logscan_alert_notifications_total`` (register it on the daemon's registry)."""
+        return _AlertCollector(self)
+
+    def firing_by_rule(self) -> list[tuple[str, str, bool]]:
+        """(rule, severity, any group firing) for every rule."""
+        with self._lock:
+            return [
+                (
+                    r.name,
+                    r.severity,
+                    any(st.status == "firing" for st in self.state.groups.get(r.name, {}).values()),
+                )
+                for r in self.rules
+            ]
+
+
+def _refit(st: GroupState, rule: AlertRule, now: float) -> None:
+    if st.window != rule.window:
+        st.window = rule.window
+        st.hits = Ring(rule.window)
+        if st.status == "firing":
+            st.hold_until = now + rule.window  # do not resolve on counts that were just reset
+    if rule.kind != "ratio":
+        st.base = None
+    elif st.base is None or st.base.slots != st.hits.slots:
+        st.base = Ring(rule.window)
+
+
+def _categories(rule: AlertRule) -> frozenset[str] | None:
+    """The categories an event needs to concern ``rule`` (None: any)."""
+    if rule.of is not None:
+        return rule.of.categories
+    return rule.filter.categories
+
+
+def _empty(st: GroupState, now: float) -> bool:
+    if st.signal in ("source-quiet", "reader-down"):
+        return st.level == 0.0
+    return st.hits.total_at(now) == 0 and (st.base is None or st.base.total_at(now) == 0)
+
+
+def _show(kind: str, value: float) -> str:
+    """A value as people read it: 12, 0.52/s, 35%, 15m."""
+    if kind == "ratio":
+        return f"{value * 100:.0f}%"
+    if kind == "rate":
+        return f"{value:.2f}/s"
+    if kind == "quiet":
+        return format_duration(value)
+    if kind == "down":
+        return "down" if value else "up"
+    return f"{value:.0f}"
+
+
+class _AlertCollector(Collector):
+    def __init__(self, engine: AlertEngine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        firing = GaugeMetricFamily(
+            "logscan_alerts_firing",
+            "1 while the alert rule fires (for any group), else 0",
+            labels=["alert", "severity"],
+        )
+        for name, severity, on in self.engine.firing_by_rule():
+            firing.add_metric([name, severity], 1.0 if on else 0.0)
+        yield firing
+        sent = CounterMetricFamily(
+            "logscan_alert_notifications",
+            "Alert notifications by alert, notifier and result (success, failed, dropped)",
+            labels=["alert", "notifier", "result"],
+        )
+        delivery = self.engine.delivery
+        counts = delivery.counts() if delivery is not None else {}
+        for (alert, notifier, result), n in sorted(counts.items()):
+            sent.add_metric([alert, notifier, result], float(n))
+        yield sent
