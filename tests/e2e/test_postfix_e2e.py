@@ -1,0 +1,266 @@
+"""End to end with a real Postfix: sink replies -> its log -> logscan -> Prometheus -> Alertmanager.
+
+The chain, all real processes on loopback, started once for this module:
+
+- a scripted SMTP sink (tests/e2e/sink.py) answering by recipient: 250, 550 5.1.1, 452 4.2.2,
+  421 4.7.0, 554 5.7.1 naming zen.spamhaus.org, a Gmail-worded 550 5.1.1, a dropped connection;
+- a real Postfix (Debian's) relaying to it, logging to a file through postlogd;
+- ``logscan run --compat postfix_exporter`` following that file;
+- Debian's postfix_exporter following the same file (reference for the compat names);
+- Prometheus scraping logscan every second, with the shipped alerting rules
+  (deploy/prometheus/alerts.yml), sending to
+- a real Alertmanager.
+
+Mail goes in through Postfix's sendmail in two rounds, with a scrape between them, so that the
+dashboard's rate() and increase() queries see counters rise. Expected counts come from what the
+sink recorded it said, never from logscan.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from logscan.compat_postfix_exporter import exposed_names
+from tests.alertmanager_proc import Alertmanager
+from tests.daemon.harness import Daemon, Scrape
+from tests.e2e.chain import Exporter, Prometheus, http_get, is_loopback, listening_addresses
+from tests.e2e.conftest import Chain
+from tests.e2e.postfix import PostfixInstance
+from tests.e2e.sink import ScriptedSink
+from tests.test_compat_postfix_exporter import oracle, samples
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = ROOT / "deploy" / "grafana" / "logscan.json"
+PROMETHEUS_RULES = ROOT / "deploy" / "prometheus" / "alerts.yml"
+
+# A real Gmail wording (rules/signatures.toml, google-gsmtp): the reply names its provider.
+GMAIL = "550 5.1.1 The email account that you tried to reach does not exist. a1si123 - gsmtp"
+SENDER = "sender@logscan.test"  # the sink takes it: bounce notifications to it are sent mail
+
+# What each recipient kind means, by the DESIGN.md categories; and the delivery status Postfix
+# must log for it (one attempt: 4xx and drops defer, 5xx bounce).
+CATEGORY = {
+    "ok": "delivered",
+    "sender": "delivered",
+    "unknown": "mailbox-unknown",
+    "gmail": "mailbox-unknown",
+    "full": "mailbox-full",
+    "busy": "service-unavailable",
+    "listed": "blocklisted",
+    "drop": "network",
+}
+STATUS = {"2": "sent", "4": "deferred", "5": "bounced", "D": "deferred"}
+
+ROUND_1 = ["ok1", "unknown1", "full1", "busy1", "drop1", "listed1", "gmail1"]
+# Three more listed: BlocklistRejections (3 in 10 minutes) fires in logscan and, since the
+# series existed before, increase() over them reaches 3 in Prometheus too.
+ROUND_2 = ["ok2", "unknown2", "full2", "busy2", "drop2", "listed2", "listed3", "listed4", "gmail2"]
+BOUNCING = ("unknown", "listed", "gmail")
+# A line another program writes into the mail log (postlog -t): logscan must count it as
+# unrecognized, and the dashboard's "Unrecognized lines" panel must show it.
+NEIGHBOUR = ("e2e-milter", "milter e2e: connection from 127.0.0.1 accepted")
+
+
+def kind(recipient: str) -> str:
+    return recipient.split("@")[0].rstrip("0123456789")
+
+
+def bounces(recipients: list[str]) -> int:
+    return sum(1 for r in recipients if kind(r).startswith(BOUNCING))
+
+
+@dataclass
+class Run:
+    sink: ScriptedSink
+    mta: PostfixInstance
+    daemon: Daemon
+    exporter: Exporter
+    prom: Prometheus
+    am: Alertmanager
+    chain: Chain
+    scrape: Scrape
+
+
+def send_round(mta: PostfixInstance, names: list[str], lines_before: int) -> int:
+    """Send one message per recipient, plus a neighbour's line; wait for Postfix to log every
+    outcome (and each bounce notification's delivery). Returns the number of status lines."""
+    for name in names:
+        mta.send(SENDER, [f"{name}@dest.test"])
+    mta.postlog(*NEIGHBOUR)
+    want = lines_before + len(names) + bounces(names)
+    mta.wait_for_log("status=", want)
+    return want
+
+
+@pytest.fixture(scope="module")
+def run(chain: Chain) -> Run:
+    sink = chain.sink({"gmail": GMAIL})
+    mta_log = chain.root / "postfix" / "log" / "mail.log"
+    mta_log.parent.mkdir(parents=True, exist_ok=True)
+    mta_log.touch()
+    # Followers first, Postfix second: both read the file from its end, like on a live host.
+    exporter = chain.postfix_exporter(mta_log)
+    daemon = chain.logscan(
+        "--source", str(mta_log), "--parser", "postfix", "--compat", "postfix_exporter"
+    )
+    am = chain.alertmanager()
+    prom = chain.prometheus([f"127.0.0.1:{daemon.port}"], [PROMETHEUS_RULES], am.url)
+    mta = chain.postfix(sink)
+
+    status_lines = send_round(mta, ROUND_1, 0)
+    daemon.wait_for(lambda s: s.get("logscan_deliveries_total") == status_lines, "round 1 counted")
+    prom.wait_value("sum(logscan_deliveries_total)", status_lines)
+
+    status_lines = send_round(mta, ROUND_2, status_lines)
+    scrape = daemon.wait_for(
+        lambda s: (
+            s.get("logscan_deliveries_total") == status_lines
+            and s.get("logscan_lines_total", outcome="unrecognized") == 2
+        ),
+        "round 2 counted",
+    )
+    prom.wait_value("sum(logscan_deliveries_total)", status_lines)
+    return Run(sink, mta, daemon, exporter, prom, am, chain, scrape)
+
+
+def sink_said(r: Run) -> list[tuple[str, str]]:
+    """(recipient kind, reply) for every outcome the sink gave, in order."""
+    return [(kind(rcpt), reply) for rcpt, reply in r.sink.handler.replies]
+
+
+def code_of(reply: str) -> tuple[str, str]:
+    """The (code, enhanced) labels a reply must be counted under; a drop has no code."""
+    if reply == "DROP":
+        return "none", "4.4.2"  # Postfix's dsn for a lost connection
+    m = re.match(r"(\d{3})[ -](\d\.\d{1,3}\.\d{1,3})", reply)
+    assert m is not None, reply
+    return m.group(1), m.group(2)
+
+
+def test_the_sink_saw_every_message(run: Run) -> None:
+    said = sink_said(run)
+    kinds = Counter(k for k, _ in said)
+    all_sent = ROUND_1 + ROUND_2
+    assert kinds == Counter([kind(n) for n in all_sent]) + Counter({"sender": bounces(all_sent)})
+
+
+def test_replies_by_code_match_what_the_sink_said(run: Run) -> None:
+    s = run.scrape
+    expected = Counter(code_of(reply) for _, reply in sink_said(run))
+    for (code, enhanced), n in expected.items():
+        got = s.get(
+            "logscan_replies_total",
+            mta="postfix",
+            direction="outbound",
+            code=code,
+            enhanced=enhanced,
+        )
+        assert got == n, (code, enhanced)
+    assert s.get("logscan_replies_total") == sum(expected.values())
+
+
+def test_replies_by_category_and_status_match(run: Run) -> None:
+    s = run.scrape
+    said = sink_said(run)
+    by_category = Counter(CATEGORY[k] for k, _ in said)
+    for category, n in by_category.items():
+        assert s.get("logscan_replies_total", mta="postfix", category=category) == n, category
+    by_status = Counter(STATUS["D" if reply == "DROP" else reply[0]] for _, reply in said)
+    for status, n in by_status.items():
+        assert s.get("logscan_deliveries_total", mta="postfix", status=status) == n, status
+    listed = sum(1 for k, _ in said if k == "listed")
+    assert listed == 4
+    assert s.get("logscan_blocklist_hits_total", blocklist="zen.spamhaus.org") == listed
+    gmail = sum(1 for k, _ in said if k == "gmail")
+    assert s.get("logscan_provider_replies_total", provider="google") == gmail == 2
+    assert (
+        s.get(
+            "logscan_replies_total",
+            category="mailbox-unknown",
+            code="550",
+            enhanced="5.1.1",
+            **{"class": "permanent"},
+        )
+        == by_category["mailbox-unknown"]
+    )
+    assert s.get("logscan_lines_total", outcome="unrecognized") == 2  # the neighbour's lines
+
+
+def test_compat_names_match_the_real_postfix_exporter(run: Run) -> None:
+    ours = series(run.daemon.url())
+    theirs = series(run.exporter.url)
+    shared = {name for name, _ in theirs} & {name for name, _ in ours}
+    assert {"postfix_smtp_status_deferred"} <= shared
+    for name in shared:
+        assert only(ours, name) == only(theirs, name), name
+    # The names Debian's older exporter lacks, against the maintained source's rules.
+    lines = run.mta.log.read_text().splitlines()
+    assert {k: v for k, v in ours.items() if v} == oracle(lines)
+    deferred = sum(1 for _, reply in sink_said(run) if reply[0] in "4D")
+    assert ours["postfix_smtp_status_deferred", ""] == deferred
+
+
+def series(url: str) -> Counter[tuple[str, str]]:
+    """The compat series on an endpoint, as (name, label value) -> value."""
+    out: Counter[tuple[str, str]] = Counter()
+    for name, labels, value in samples(http_get(url) or ""):
+        if name in exposed_names():
+            out[name, next(iter(labels.values()), "")] += int(value)
+    return out
+
+
+def only(counts: Counter[tuple[str, str]], name: str) -> dict[tuple[str, str], int]:
+    return {k: v for k, v in counts.items() if k[0] == name and v}
+
+
+def test_prometheus_rule_alert_reaches_alertmanager(run: Run) -> None:
+    """The shipped PromQL rule BlocklistRejections fires on the scraped counters, and a real
+    Alertmanager holds it with its grouping label."""
+    found = run.am.wait_for(
+        lambda: run.am.alerts(alertname="BlocklistRejections", blocklist="zen.spamhaus.org"),
+        timeout=60,
+        what="BlocklistRejections from Prometheus",
+    )
+    labels = found[0]["labels"]
+    assert labels["severity"] == "page"
+    assert labels["instance"] == f"127.0.0.1:{run.daemon.port}"
+
+
+def grafana_vars(instance: str) -> dict[str, str]:
+    """What Grafana sends for one instance and MTA selected: regex-escaped values (Grafana's
+    Prometheus data source escapes them for =~), a 1m rate interval and a 1h range."""
+    return {
+        "$__rate_interval": "1m",
+        "$__range": "1h",
+        "$instance": re.sub(r"([.\\+*?\[^\]$(){}=!<>|:-])", r"\\\\\1", instance),
+        "$mta": "postfix",
+    }
+
+
+def substitute(expr: str, values: dict[str, str]) -> str:
+    for var, value in values.items():
+        expr = expr.replace(var, value)
+    assert "$" not in expr, expr
+    return expr
+
+
+def test_nothing_listens_beyond_loopback(run: Run) -> None:
+    """Every process of the chain listens on loopback only; Postfix listens nowhere."""
+    master = int((run.mta.queue / "pid" / "master.pid").read_text().split()[0])
+    assert master in run.chain.pids
+    assert listening_addresses(master) == set()
+    seen = {pid: listening_addresses(pid) for pid in run.chain.pids}
+    seen[os.getpid()] = listening_addresses(os.getpid())  # the sink runs in this process
+    for pid, addresses in seen.items():
+        assert all(is_loopback(a) for a in addresses), (pid, addresses)
+    everything = set().union(*seen.values())
+    for port in (run.sink.port, run.daemon.port):
+        assert f"127.0.0.1:{port}" in everything
