@@ -14,16 +14,21 @@ on the basic code, enhanced code, class and provider; it may set ``category``, `
 
 Order is predictable: higher ``priority`` first; at equal priority, operators' files before the
 built-in ones, then file order. A later file's signature with the same ``id`` replaces the earlier.
-Each signature gets a literal "needle" taken from its pattern, so most signatures are skipped by a
-substring test without running the regex.
+``blocklist = ""`` decides the blocklist field as "none" (e.g. Spamhaus' "open resolver" answer,
+which names a list but is not a listing). ``enhanced`` values may use ``x`` for the class
+(``"x.7.25"`` matches 4.7.25 and 5.7.25).
+
+Each signature gets literal "needles" taken from its pattern (one of them must occur in any text
+the pattern matches, e.g. ``spamhaus`` or ``{sbl, xbl}``); one pass of substring tests over all
+needles picks the few candidate signatures whose regexes and conditions are then tried.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.categories import CATEGORY_SET, class_of
@@ -51,19 +56,30 @@ _SIG_KEYS = {
 _CLASSES = {"success", "intermediate", "transient", "permanent", "none"}
 # A signature that sets a category judges a failure: by default it leaves 2xx/3xx replies alone.
 _DEFAULT_CATEGORY_CLASSES = frozenset({"transient", "permanent", "none"})
-_ENHANCED_RANGE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:-\1\.\2\.(\d{1,3}))?$")
+_ENHANCED_RANGE = re.compile(r"^([245x])\.(\d{1,3})\.(\d{1,3})(?:-\1\.\2\.(\d{1,3}))?$")
+_MIN_NEEDLE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One top-level alternative of a signature's pattern."""
+
+    needles: tuple[str, ...]  # one must occur for the part to match; () = no filter
+    regex: re.Pattern[str]
+    literal: bool  # the part is a plain ASCII string: its needle occurring is a match
 
 
 @dataclass(frozen=True, slots=True)
 class Signature:
     id: str
     pattern: re.Pattern[str] | None
-    needle: str | None
+    needles: tuple[str, ...]  # lower-case ASCII; one must occur in a matching text; () = no filter
     category: str | None
     provider: str | None
     blocklist: str | None
     codes: frozenset[str] | None
-    enhanced: tuple[tuple[str, int, int], ...] | None  # (class.subject, low detail, high detail)
+    # (class.subject, low detail, high detail); class "x" stands for any class
+    enhanced: tuple[tuple[str, int, int], ...] | None
     classes: frozenset[str] | None
     when_provider: str | None
     priority: int
@@ -72,6 +88,9 @@ class Signature:
     examples: tuple[str, ...]
     source: str
     origin: str  # file it came from
+    # The pattern's top-level alternatives, each compiled alone with its own needles, so that
+    # only the alternatives whose literals occur in a text are run (a big alternation is slow).
+    parts: tuple[_Part, ...] = ()
 
     def conditions_hold(self, code: str | None, enhanced: str | None, class_: str | None) -> bool:
         if self.codes is not None and code not in self.codes:
@@ -87,9 +106,25 @@ class Signature:
         """The regex match, True for a signature without a pattern, or None."""
         if self.pattern is None:
             return True
-        if self.needle is not None and self.needle not in low:
-            return None
-        return self.pattern.search(text)
+        if not text.isascii():
+            return self.pattern.search(text)
+        return self.found(text, frozenset(n for p in self.parts for n in p.needles if n in low))
+
+    def found(self, text: str, present: frozenset[str] | None) -> re.Match[str] | bool | None:
+        """Like :meth:`search`, given the needles ``present`` in the text (None: test all)."""
+        if self.pattern is None:
+            return True
+        if present is None:
+            return self.pattern.search(text)
+        for part in self.parts:
+            if part.needles and present.isdisjoint(part.needles):
+                continue
+            if part.literal:
+                return True  # the whole part is its needle, and it is present
+            m = part.regex.search(text)
+            if m:
+                return m
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +137,97 @@ class Hit:
     blocklist_name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Scanner:
+    """Finds which needles occur in a lower-cased text, with one regex for all of them.
+
+    The regex is a trie of every needle; searching again one character after each match start
+    finds, at every position where a needle starts, the longest needle starting there. The
+    shorter needles starting at the same position are its prefixes, so ``contains`` (each
+    needle's set of needles it contains) completes the answer."""
+
+    regex: re.Pattern[str] | None
+    contains: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, needles: set[str]) -> _Scanner:
+        contains = {n: frozenset(m for m in needles if m in n) for n in needles}
+        return cls(re.compile(_trie(sorted(needles))) if needles else None, contains)
+
+    def present(self, low: str) -> frozenset[str]:
+        if self.regex is None:
+            return frozenset()
+        search = self.regex.search
+        found: set[str] = set()
+        m = search(low)
+        while m is not None:
+            found.add(m.group())
+            m = search(low, m.start() + 1)
+        if len(found) == 1:
+            return self.contains[found.pop()]
+        present: set[str] = set()
+        for n in found:
+            present |= self.contains[n]
+        return frozenset(present)
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Which signatures of a sequence can match a text, from the needles present in it.
+
+    Bit ``i`` of a mask stands for ``sigs[i]``; lower bits have precedence."""
+
+    sigs: tuple[Signature, ...]
+    masks: Mapping[str, int]  # needle -> signatures that need it (one of their needles)
+    always: int  # signatures without needles: always candidates
+    every: int  # all signatures (for non-ASCII texts, where lower-casing may differ from re)
+
+    @classmethod
+    def of(cls, sigs: tuple[Signature, ...]) -> _Index:
+        masks: dict[str, int] = {}
+        always = 0
+        for i, sig in enumerate(sigs):
+            if not sig.needles:
+                always |= 1 << i
+            for n in sig.needles:
+                masks[n] = masks.get(n, 0) | 1 << i
+        return cls(sigs, masks, always, (1 << len(sigs)) - 1)
+
+    def candidates(self, present: frozenset[str] | None) -> Iterator[Signature]:
+        """The signatures that may match, in precedence order (all when ``present`` is None)."""
+        if present is None:
+            mask = self.every
+        else:
+            mask = self.always
+            masks = self.masks
+            for n in present:
+                mask |= masks.get(n, 0)
+        sigs = self.sigs
+        while mask:
+            bit = mask & -mask
+            mask ^= bit
+            yield sigs[bit.bit_length() - 1]
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching any of ``words``, the longest first at a position (a trie of them)."""
+    root: dict[str, Any] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
 @dataclass(frozen=True)
 class Signatures:
     ordered: tuple[Signature, ...]
@@ -109,6 +235,9 @@ class Signatures:
     # Precomputed views of ``ordered``: who names the provider, who decides category/blocklist.
     identifiers: tuple[Signature, ...] = ()
     deciders: tuple[Signature, ...] = ()
+    _ident_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
+    _decide_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
+    _scanner: _Scanner = field(default_factory=lambda: _Scanner.of(set()), repr=False)
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Signatures:
@@ -130,8 +259,19 @@ class Signatures:
         suffixes = tuple(sorted(hosts.items(), key=lambda kv: -len(kv[0])))
         ordered = tuple(s for _, _, s in ranked)
         identifiers = tuple(s for s in ordered if s.provider and s.when_provider is None)
-        deciders = tuple(s for s in ordered if s.category or s.blocklist or _captures_list(s))
-        return cls(ordered, suffixes, identifiers, deciders)
+        deciders = tuple(
+            s for s in ordered if s.category or s.blocklist is not None or _captures_list(s)
+        )
+        needles = {n for s in ordered for part in s.parts for n in part.needles}
+        return cls(
+            ordered,
+            suffixes,
+            identifiers,
+            deciders,
+            _Index.of(identifiers),
+            _Index.of(deciders),
+            _Scanner.of(needles),
+        )
 
     def provider_of_host(self, host: str | None) -> str | None:
         if not host:
@@ -149,6 +289,7 @@ class Signatures:
         return frozenset(names)
 
     def blocklists(self) -> frozenset[str]:
+        """Every fixed blocklist name (captured names come from texts and are not bounded)."""
         return frozenset(s.blocklist for s in self.ordered if s.blocklist)
 
     def match(
@@ -162,27 +303,32 @@ class Signatures:
         low = text.lower()
         class_ = class_of(code) or class_of(enhanced)
         provider_sig: Signature | None = None
-        for sig in self.identifiers:
-            if sig.conditions_hold(code, enhanced, class_) and sig.search(text, low):
+        # Needles are ASCII; outside ASCII, str.lower() and re's case folding may disagree.
+        present = self._scanner.present(low) if text.isascii() else None
+        for sig in self._ident_index.candidates(present):
+            if sig.conditions_hold(code, enhanced, class_) and sig.found(text, present):
                 provider_sig = sig
                 break
         provider = provider_sig.provider if provider_sig else self.provider_of_host(host)
         category_sig: Signature | None = None
         blocklist_sig: Signature | None = None
         blocklist_name: str | None = None
-        for sig in self.deciders:
+        for sig in self._decide_index.candidates(present):
             if sig.when_provider is not None and sig.when_provider != provider:
+                continue
+            wants_category = category_sig is None and sig.category is not None
+            if not wants_category and blocklist_sig is not None:
                 continue
             if not sig.conditions_hold(code, enhanced, class_):
                 continue
-            m = sig.search(text, low)
+            m = sig.found(text, present)
             if not m:
                 continue
-            if category_sig is None and sig.category is not None:
+            if wants_category:
                 category_sig = sig
             if blocklist_sig is None:
-                name = _blocklist_name(sig, m)
-                if name is not None:
+                decided, name = _blocklist_of(sig, m)
+                if decided:
                     blocklist_sig, blocklist_name = sig, name
             if category_sig is not None and blocklist_sig is not None:
                 break
@@ -193,13 +339,15 @@ def _captures_list(sig: Signature) -> bool:
     return sig.pattern is not None and "blocklist" in sig.pattern.groupindex
 
 
-def _blocklist_name(sig: Signature, m: re.Match[str] | bool) -> str | None:
+def _blocklist_of(sig: Signature, m: re.Match[str] | bool) -> tuple[bool, str | None]:
+    """Whether ``sig`` decides the blocklist field for this match, and the list it names."""
     if sig.blocklist is not None:
-        return sig.blocklist
+        return True, sig.blocklist or None  # "" decides: no list
     if isinstance(m, re.Match) and "blocklist" in m.re.groupindex:
         found = m.group("blocklist")
-        return found.lower().strip(".") if found else None
-    return None
+        name = found.lower().strip(".") if found else None
+        return name is not None, name
+    return False, None
 
 
 def _enhanced_in(enhanced: str | None, ranges: tuple[tuple[str, int, int], ...]) -> bool:
@@ -209,7 +357,8 @@ def _enhanced_in(enhanced: str | None, ranges: tuple[tuple[str, int, int], ...])
     if not detail.isdigit():
         return False
     d = int(detail)
-    return any(head == h and lo <= d <= hi for h, lo, hi in ranges)
+    anyclass = "x" + head[1:]
+    return any((head == h or anyclass == h) and lo <= d <= hi for h, lo, hi in ranges)
 
 
 def _array(rf: RuleFile, table: str) -> list[dict[str, Any]]:
@@ -228,13 +377,15 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
     if unknown:
         raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     pattern: re.Pattern[str] | None = None
-    needle: str | None = None
+    needles: tuple[str, ...] = ()
+    parts: tuple[_Part, ...] = ()
     if "pattern" in raw:
         try:
             pattern = re.compile(raw["pattern"], re.IGNORECASE)
         except re.error as exc:
             raise RuleError(f"{where}: bad pattern at column {exc.pos}: {exc.msg}") from exc
-        needle = _needle(raw["pattern"])
+        parts = _parts(raw["pattern"], pattern)
+        needles = _union([p.needles for p in parts])
     if pattern is None and not ({"codes", "enhanced", "when_provider"} & set(raw)):
         raise RuleError(f"{where}: needs a 'pattern' or a condition on codes/enhanced/provider")
     category = raw.get("category")
@@ -244,6 +395,11 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
         pattern is not None and "blocklist" in pattern.groupindex
     ):
         raise RuleError(f"{where}: sets nothing (category, provider or blocklist)")
+    for key in ("provider", "blocklist", "when_provider", "meaning", "action", "source"):
+        if key in raw and not isinstance(raw[key], str):
+            raise RuleError(f"{where}: '{key}' must be a string")
+    if "priority" in raw and not isinstance(raw["priority"], int):
+        raise RuleError(f"{where}: 'priority' must be an integer")
     classes = raw.get("classes")
     if classes is not None and not set(classes) <= _CLASSES:
         raise RuleError(f"{where}: classes must be among {sorted(_CLASSES)}")
@@ -253,7 +409,7 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
     return Signature(
         id=sid,
         pattern=pattern,
-        needle=needle,
+        needles=needles,
         category=category,
         provider=raw.get("provider"),
         blocklist=raw.get("blocklist"),
@@ -267,6 +423,7 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
         examples=tuple(examples),
         source=raw.get("source", ""),
         origin=str(rf.path),
+        parts=parts,
     )
 
 
@@ -282,21 +439,127 @@ def _ranges(where: str, values: Sequence[str]) -> tuple[tuple[str, int, int], ..
     return tuple(out)
 
 
-def _needle(pattern: str) -> str | None:
-    """The longest literal run every match must contain (lower-cased), if one of 3+ chars."""
+def _parts(source: str, whole: re.Pattern[str]) -> tuple[_Part, ...]:
+    """The top-level alternatives of ``source``, compiled alone, each with its needles.
+
+    Falls back to the whole pattern when it has no top-level ``|`` or a part does not compile
+    alone (a back-reference to another alternative's group)."""
+    pieces = _split_alternatives(source)
+    if len(pieces) > 1:
+        try:
+            return tuple(_part(p, re.compile(p, re.IGNORECASE)) for p in pieces)
+        except re.error:
+            pass
+    return (_part(source, whole),)
+
+
+def _part(source: str, regex: re.Pattern[str]) -> _Part:
+    needles = _needles(source)
+    literal = False
+    if len(needles) == 1 and not regex.groups and _sre_parse is not None:
+        ops = list(_sre_parse.parse(source, re.IGNORECASE))
+        literal = len(ops) == len(needles[0]) and all(str(op) == "LITERAL" for op, _ in ops)
+    return _Part(needles, regex, literal)
+
+
+def _split_alternatives(source: str) -> list[str]:
+    """``source`` split at the ``|`` that are outside groups, classes and escapes.
+
+    >>> _split_alternatives(r"a\\|b|(c|d)|[|]e")
+    ['a\\\\|b', '(c|d)', '[|]e']
+    """
+    pieces, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"  # a leading "]" was skipped on entry
+        elif ch == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                i += 1
+            if source[i + 1 : i + 2] == "]":
+                i += 1  # a leading "]" is a literal
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            pieces.append(source[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(source[start:])
+    return pieces
+
+
+def _union(alternatives: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """Needles of a signature from those of its parts: none if any part has none."""
+    if any(not a for a in alternatives):
+        return ()
+    return tuple(sorted({n for a in alternatives for n in a}))
+
+
+def _needles(pattern: str) -> tuple[str, ...]:
+    """Literal strings (lower-case ASCII, 3+ chars) one of which every match must contain.
+
+    >>> _needles(r"blocked using (sbl|xbl)\\.spamhaus\\.org")
+    ('blocked using ',)
+    >>> sorted(_needles(r"mailbox (is )?full|over quota"))
+    ['mailbox ', 'over quota']
+    >>> _needles(r"\\d+ms")
+    ()
+    """
     if _sre_parse is None:
-        return None
+        return ()
     try:
         parsed = _sre_parse.parse(pattern, re.IGNORECASE)
     except Exception:
-        return None
-    best = ""
+        return ()
+    return _best(parsed) or ()
+
+
+def _best(items: Any) -> tuple[str, ...] | None:
+    """The most selective needle set of a parsed sequence: longest shortest member."""
+    options: list[tuple[str, ...]] = []
     run: list[str] = []
-    for op, av in parsed:
-        if str(op) == "LITERAL":
+
+    def close() -> None:
+        word = "".join(run)
+        if len(word) >= _MIN_NEEDLE and word.isascii():
+            options.append((word.lower(),))
+        run.clear()
+
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
             run.append(chr(av))
             continue
-        best = max(best, "".join(run), key=len)
-        run = []
-    best = max(best, "".join(run), key=len)
-    return best.lower() if len(best) >= 3 else None
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero-width: the literals on both sides are adjacent in the text
+        close()
+        if name == "SUBPATTERN":
+            sub = _best(av[-1])
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            sub = _best(av[2])
+        elif name == "BRANCH":
+            sub = _any_of([_best(branch) for branch in av[1]])
+        else:
+            sub = None
+        if sub:
+            options.append(sub)
+    close()
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(n) for n in o), -len(o)))
+
+
+def _any_of(alternatives: list[tuple[str, ...] | None]) -> tuple[str, ...] | None:
+    """Needles of an alternation: the union, unless a branch has none."""
+    union: set[str] = set()
+    for alt in alternatives:
+        if alt is None:
+            return None
+        union.update(alt)
+    return tuple(sorted(union))
