@@ -13,13 +13,12 @@ The chain, all real processes on loopback, started once for this module:
 
 Mail goes in through Postfix's sendmail in two rounds, with a scrape between them, so that the
 dashboard's rate() and increase() queries see counters rise. Expected counts come from what the
-sink recorded it said, never from logscan.
+sink recorded it said (tests/e2e/expect.py), never from logscan.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,15 @@ from tests.alertmanager_proc import Alertmanager
 from tests.daemon.harness import Daemon, Scrape
 from tests.e2e.chain import Exporter, Prometheus, http_get, is_loopback, listening_addresses
 from tests.e2e.conftest import Chain
+from tests.e2e.expect import (
+    EXTRA_SCRIPT,
+    ROUND_1,
+    ROUND_2,
+    SENDER,
+    bounces,
+    check_counters,
+    sink_said,
+)
 from tests.e2e.postfix import PostfixInstance
 from tests.e2e.sink import ScriptedSink
 from tests.test_compat_postfix_exporter import oracle, samples
@@ -38,43 +46,10 @@ from tests.test_compat_postfix_exporter import oracle, samples
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = ROOT / "deploy" / "grafana" / "logscan.json"
 PROMETHEUS_RULES = ROOT / "deploy" / "prometheus" / "alerts.yml"
-
-# A real Gmail wording (rules/signatures.toml, google-gsmtp): the reply names its provider.
-GMAIL = "550 5.1.1 The email account that you tried to reach does not exist. a1si123 - gsmtp"
-SENDER = "sender@logscan.test"  # the sink takes it: bounce notifications to it are sent mail
-
-# What each recipient kind means, by the DESIGN.md categories; and the delivery status Postfix
-# must log for it (one attempt: 4xx and drops defer, 5xx bounce).
-CATEGORY = {
-    "ok": "delivered",
-    "sender": "delivered",
-    "unknown": "mailbox-unknown",
-    "gmail": "mailbox-unknown",
-    "full": "mailbox-full",
-    "busy": "service-unavailable",
-    "listed": "blocklisted",
-    "drop": "network",
-}
-STATUS = {"2": "sent", "4": "deferred", "5": "bounced", "D": "deferred"}
-
-ROUND_1 = ["ok1", "unknown1", "full1", "busy1", "drop1", "listed1", "gmail1"]
-# Three more listed: BlocklistRejections (3 in 10 minutes) fires in logscan and, since the
-# series existed before, increase() over them reaches 3 in Prometheus too.
-ROUND_2 = ["ok2", "unknown2", "full2", "busy2", "drop2", "listed2", "listed3", "listed4", "gmail2"]
-BOUNCING = ("unknown", "listed", "gmail")
-# A line another program writes into the mail log (postlog -t): logscan must count it as
-# unrecognized, and the dashboard's "Unrecognized lines" panel must show it.
+# A line another program writes into the mail log (postlog -t), as milters and policy daemons
+# do: logscan must count it as unrecognized, and the "Unrecognized lines" panel must show it.
 NEIGHBOUR = ("e2e-milter", "milter e2e: connection from 127.0.0.1 accepted")
-
-
-def kind(recipient: str) -> str:
-    return recipient.split("@")[0].rstrip("0123456789")
-
-
-def bounces(recipients: list[str]) -> int:
-    return sum(1 for r in recipients if kind(r).startswith(BOUNCING))
 
 
 @dataclass
@@ -90,8 +65,8 @@ class Run:
 
 
 def send_round(mta: PostfixInstance, names: list[str], lines_before: int) -> int:
-    """Send one message per recipient, plus a neighbour's line; wait for Postfix to log every
-    outcome (and each bounce notification's delivery). Returns the number of status lines."""
+    """One message per recipient, plus a neighbour's line; wait until Postfix logged every
+    outcome (and each bounce notification's delivery). Returns the status lines so far."""
     for name in names:
         mta.send(SENDER, [f"{name}@dest.test"])
     mta.postlog(*NEIGHBOUR)
@@ -102,7 +77,7 @@ def send_round(mta: PostfixInstance, names: list[str], lines_before: int) -> int
 
 @pytest.fixture(scope="module")
 def run(chain: Chain) -> Run:
-    sink = chain.sink({"gmail": GMAIL})
+    sink = chain.sink(EXTRA_SCRIPT)
     mta_log = chain.root / "postfix" / "log" / "mail.log"
     mta_log.parent.mkdir(parents=True, exist_ok=True)
     mta_log.touch()
@@ -131,67 +106,17 @@ def run(chain: Chain) -> Run:
     return Run(sink, mta, daemon, exporter, prom, am, chain, scrape)
 
 
-def sink_said(r: Run) -> list[tuple[str, str]]:
-    """(recipient kind, reply) for every outcome the sink gave, in order."""
-    return [(kind(rcpt), reply) for rcpt, reply in r.sink.handler.replies]
-
-
-def code_of(reply: str) -> tuple[str, str]:
-    """The (code, enhanced) labels a reply must be counted under; a drop has no code."""
-    if reply == "DROP":
-        return "none", "4.4.2"  # Postfix's dsn for a lost connection
-    m = re.match(r"(\d{3})[ -](\d\.\d{1,3}\.\d{1,3})", reply)
-    assert m is not None, reply
-    return m.group(1), m.group(2)
-
-
 def test_the_sink_saw_every_message(run: Run) -> None:
-    said = sink_said(run)
-    kinds = Counter(k for k, _ in said)
-    all_sent = ROUND_1 + ROUND_2
-    assert kinds == Counter([kind(n) for n in all_sent]) + Counter({"sender": bounces(all_sent)})
-
-
-def test_replies_by_code_match_what_the_sink_said(run: Run) -> None:
-    s = run.scrape
-    expected = Counter(code_of(reply) for _, reply in sink_said(run))
-    for (code, enhanced), n in expected.items():
-        got = s.get(
-            "logscan_replies_total",
-            mta="postfix",
-            direction="outbound",
-            code=code,
-            enhanced=enhanced,
-        )
-        assert got == n, (code, enhanced)
-    assert s.get("logscan_replies_total") == sum(expected.values())
-
-
-def test_replies_by_category_and_status_match(run: Run) -> None:
-    s = run.scrape
-    said = sink_said(run)
-    by_category = Counter(CATEGORY[k] for k, _ in said)
-    for category, n in by_category.items():
-        assert s.get("logscan_replies_total", mta="postfix", category=category) == n, category
-    by_status = Counter(STATUS["D" if reply == "DROP" else reply[0]] for _, reply in said)
-    for status, n in by_status.items():
-        assert s.get("logscan_deliveries_total", mta="postfix", status=status) == n, status
-    listed = sum(1 for k, _ in said if k == "listed")
-    assert listed == 4
-    assert s.get("logscan_blocklist_hits_total", blocklist="zen.spamhaus.org") == listed
-    gmail = sum(1 for k, _ in said if k == "gmail")
-    assert s.get("logscan_provider_replies_total", provider="google") == gmail == 2
-    assert (
-        s.get(
-            "logscan_replies_total",
-            category="mailbox-unknown",
-            code="550",
-            enhanced="5.1.1",
-            **{"class": "permanent"},
-        )
-        == by_category["mailbox-unknown"]
+    kinds = Counter(k for k, _ in sink_said(run.sink))
+    sent = ROUND_1 + ROUND_2
+    assert kinds == Counter(n.rstrip("0123456789") for n in sent) + Counter(
+        {"sender": bounces(sent)}
     )
-    assert s.get("logscan_lines_total", outcome="unrecognized") == 2  # the neighbour's lines
+
+
+def test_counters_match_what_the_sink_said(run: Run) -> None:
+    check_counters(run.scrape, run.sink, "postfix", drop_enhanced="4.4.2")
+    assert run.scrape.get("logscan_lines_total", outcome="unrecognized") == 2  # the neighbour's
 
 
 def test_compat_names_match_the_real_postfix_exporter(run: Run) -> None:
@@ -204,7 +129,7 @@ def test_compat_names_match_the_real_postfix_exporter(run: Run) -> None:
     # The names Debian's older exporter lacks, against the maintained source's rules.
     lines = run.mta.log.read_text().splitlines()
     assert {k: v for k, v in ours.items() if v} == oracle(lines)
-    deferred = sum(1 for _, reply in sink_said(run) if reply[0] in "4D")
+    deferred = sum(1 for _, reply in sink_said(run.sink) if reply[0] in "4D")
     assert ours["postfix_smtp_status_deferred", ""] == deferred
 
 
@@ -232,24 +157,6 @@ def test_prometheus_rule_alert_reaches_alertmanager(run: Run) -> None:
     labels = found[0]["labels"]
     assert labels["severity"] == "page"
     assert labels["instance"] == f"127.0.0.1:{run.daemon.port}"
-
-
-def grafana_vars(instance: str) -> dict[str, str]:
-    """What Grafana sends for one instance and MTA selected: regex-escaped values (Grafana's
-    Prometheus data source escapes them for =~), a 1m rate interval and a 1h range."""
-    return {
-        "$__rate_interval": "1m",
-        "$__range": "1h",
-        "$instance": re.sub(r"([.\\+*?\[^\]$(){}=!<>|:-])", r"\\\\\1", instance),
-        "$mta": "postfix",
-    }
-
-
-def substitute(expr: str, values: dict[str, str]) -> str:
-    for var, value in values.items():
-        expr = expr.replace(var, value)
-    assert "$" not in expr, expr
-    return expr
 
 
 def test_nothing_listens_beyond_loopback(run: Run) -> None:
