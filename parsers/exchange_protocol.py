@@ -1,0 +1,160 @@
+"""Exchange SMTP Send and Receive protocol logs (``SEND*.LOG``, ``RECV*.LOG``).
+
+Columns: ``date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,
+event,data,context``. ``event`` is ``+`` connect, ``-`` disconnect, ``*`` information, and ``>``
+/ ``<`` for what was sent / received, so they mean opposite things in the two logs: in a Receive
+log ``>`` is our reply to the client (an ``inbound`` event) and ``<`` its command; in a Send log
+``<`` is the remote server's reply (``outbound``) and ``>`` our command. A file whose header we
+never saw is read by what the lines say: a reply under ``>`` is ours, under ``<`` the remote's::
+
+    >>> log = ProtocolLog("RECV20240101-1.LOG", "receive")
+    >>> pre = "2024-01-01T10:00:00.000Z,EX1\\\\Default,08DA0001,"
+    >>> log.feed(pre + "4,10.0.0.5:25,192.0.2.9:5123,<,AUTH LOGIN,", 5)
+    []
+    >>> reply = "535 5.7.3 Authentication unsuccessful"
+    >>> [ev] = log.feed(pre + f"5,10.0.0.5:25,192.0.2.9:5123,>,{reply},", 6)
+    >>> ev.direction, ev.stage, ev.code, ev.enhanced, ev.remote_ip
+    ('inbound', 'auth', '535', '5.7.3', '192.0.2.9')
+
+Replies take their stage from the previous command of the same ``session-id`` (state bounded by
+:data:`parsers.smtp_dialogue.MAX_SESSIONS`); a multi-line reply (``250-...`` lines, then
+``250 ...``) is one event on its final line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+
+from logscan.event import Event
+from logscan.reply import enhanced_in_text
+from parsers.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_start
+
+_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+_RECORD_ID = re.compile(r"RecordId (\d+)")
+_COLUMNS = 9
+
+
+@dataclass(slots=True)
+class _Session:
+    dialogue: Dialogue = field(default_factory=Dialogue)
+    remote_host: str | None = None
+    remote_ip: str | None = None
+    queue_id: str | None = None
+    last_ts: str | None = None
+    direction: str = "outbound"
+
+
+class ProtocolLog:
+    """The reader of one protocol log; ``kind`` is ``send``, ``receive`` or None (unknown)."""
+
+    def __init__(self, path: str, kind: str | None) -> None:
+        self.path = path
+        self.kind = kind
+        self._sessions: Sessions[_Session] = Sessions(_Session)
+
+    def feed(self, text: str, lineno: int) -> list[Event] | None:
+        if not _DATE.match(text):
+            return None
+        row = _split(text)
+        if row is None:
+            return None
+        ts, sid, remote, event, data, context = row[0], row[2], row[5], row[6], row[7], row[8]
+        if event == "<" or event == ">":
+            return self._talk(sid, event, data, remote, lineno, ts)
+        if event == "+":
+            events = self._close(sid)
+            self._sessions.get(sid).dialogue.stage = "connect"
+            return events
+        if event == "-":
+            return self._close(sid)
+        if event == "*" or event == "":
+            m = _RECORD_ID.search(context) if "RecordId" in context else None
+            if m is not None:
+                self._sessions.get(sid).queue_id = m.group(1)
+            return []
+        return None
+
+    def flush(self) -> list[Event]:
+        events: list[Event] = []
+        for sess in self._sessions.drain():
+            events.extend(self._pending(sess))
+        return events
+
+    def _talk(
+        self, sid: str, event: str, data: str, remote: str, lineno: int, ts: str
+    ) -> list[Event]:
+        sess = self._sessions.get(sid)
+        sess.last_ts = ts
+        sess.remote_ip = _ip(remote)
+        is_reply = reply_start(data) is not None
+        reply_side = {"receive": ">", "send": "<"}.get(self.kind or "", event if is_reply else "")
+        if event != reply_side:
+            sess.dialogue.command(data)
+            return []
+        if not is_reply:
+            return []
+        sess.direction = "inbound" if event == ">" else "outbound"
+        events = self._pending(sess) if sess.dialogue.pending_code not in (None, data[:3]) else []
+        reply = sess.dialogue.reply_line(data, lineno)
+        if reply is not None:
+            if reply.stage == "connect" and sess.direction == "outbound":
+                sess.remote_host = _banner_host(reply.text)
+            events.append(self._event(sess, reply, ts))
+        return events
+
+    def _close(self, sid: str) -> list[Event]:
+        sess = self._sessions.pop(sid)
+        return self._pending(sess) if sess is not None else []
+
+    def _pending(self, sess: _Session) -> list[Event]:
+        held = sess.dialogue.take_pending()
+        return [self._event(sess, held, sess.last_ts)] if held is not None else []
+
+    def _event(self, sess: _Session, reply: Reply, ts: str | None) -> Event:
+        d = sess.dialogue
+        return Event(
+            path=self.path,
+            line=reply.last_line,
+            mta="exchange",
+            direction="inbound" if sess.direction == "inbound" else "outbound",
+            stage=reply.stage,
+            status=outcome(sess.direction, reply.stage, reply.code),
+            code=reply.code,
+            enhanced=enhanced_in_text(reply.text),
+            text=reply.text,
+            ts=ts,
+            remote_host=sess.remote_host,
+            remote_ip=sess.remote_ip,
+            sender=d.sender,
+            recipient=reply.recipient,
+            queue_id=sess.queue_id,
+        )
+
+
+def _split(text: str) -> list[str] | None:
+    """The nine columns; the CSV module only when a field is quoted."""
+    if '"' in text:
+        try:
+            row = next(csv.reader((text,)))
+        except (csv.Error, StopIteration):
+            return None
+    else:
+        row = text.split(",", _COLUMNS - 1)
+    if len(row) < _COLUMNS - 1:
+        return None
+    if len(row) == _COLUMNS - 1:
+        row.append("")
+    return row
+
+
+def _ip(endpoint: str) -> str | None:
+    """``192.0.2.9`` of ``192.0.2.9:5123``; ``2001:db8::1`` of ``[2001:db8::1]:25``."""
+    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 or "]" in endpoint else endpoint
+    return host.strip("[]") or None
+
+
+def _banner_host(text: str) -> str | None:
+    parts = text.split()
+    return parts[1] if len(parts) > 1 and "." in parts[1] else None

@@ -1,0 +1,297 @@
+"""Exchange message tracking logs (``MSGTRK*.LOG``): one event per recipient and outcome.
+
+The ``#Fields:`` header names the columns (Exchange 2010 writes 26 of them, 2013 and later 30,
+with ``network-message-id`` in the middle); lines are CSV. ``recipient-address`` and
+``recipient-status`` are ``;``-separated lists in the same order, and a status is the reply
+(``550 5.1.1 RESOLVER.ADR.RecipNotFound; not found``), possibly wrapped as
+``[{LED=<reply>};{FQDN=<host>};{IP=<ip>}]`` by Exchange 2013 and later::
+
+    >>> log = TrackingLog("MSGTRK20240101-1.LOG")
+    >>> line = ('2024-01-01T10:00:00.000Z,10.0.0.5,EX1,203.0.113.7,mx.example.net,,Outbound,SMTP,'
+    ...         'FAIL,42,<m@x>,a@example.net;b@example.net,'
+    ...         '550 5.1.1 User unknown;550 5.2.2 Mailbox full,'
+    ...         '900,2,,,Hi,me@x,me@x,,Originating,,,,')
+    >>> [(e.recipient, e.status, e.code, e.enhanced) for e in log.feed(line, 6) or []]
+    [('a@example.net', 'bounced', '550', '5.1.1'), ('b@example.net', 'bounced', '550', '5.2.2')]
+
+Status per ``event-id`` (the only ones that carry a reply or decide an outcome):
+
+| event-id | direction | status | stage | when it is an event |
+|---|---|---|---|---|
+| SEND | outbound | sent | end-of-data | always (a delivery outcome, even without a code) |
+| DELIVER | outbound | sent | end-of-data | always (delivered to a local mailbox) |
+| FAIL | outbound | bounced | unknown | always |
+| DEFER | outbound | deferred | unknown | always |
+| RECEIVE | inbound | null | end-of-data | only when ``recipient-status`` holds a reply code |
+
+The stage is that of the outcome, not of the reply Exchange echoes: a SEND line often carries
+the remote's ``250 2.1.5`` to RCPT, and it still means the message was handed over. The remote
+end is ``server-*`` for SEND, FAIL and DEFER, ``client-*`` for RECEIVE, when ``source`` is SMTP;
+none for other sources and for DELIVER (a local mailbox), unless a ``{FQDN=...};{IP=...}`` in the
+status names it.
+
+``DSN`` (the notification Exchange generates after a FAIL or DEFER that was already counted)
+and every other event-id (NOTIFYMAPI, SUBMIT, AGENTINFO, RESOLVE, EXPAND, ...) give ``[]``.
+``source-context`` may echo a reply: it is never another event.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from logscan.event import Event
+from logscan.reply import enhanced_in_text
+from parsers.smtp_dialogue import reply_start
+
+FIELDS_2010 = (
+    "date-time",
+    "client-ip",
+    "client-hostname",
+    "server-ip",
+    "server-hostname",
+    "source-context",
+    "connector-id",
+    "source",
+    "event-id",
+    "internal-message-id",
+    "message-id",
+    "recipient-address",
+    "recipient-status",
+    "total-bytes",
+    "recipient-count",
+    "related-recipient-address",
+    "reference",
+    "message-subject",
+    "sender-address",
+    "return-path",
+    "message-info",
+    "directionality",
+    "tenant-id",
+    "original-client-ip",
+    "original-server-ip",
+    "custom-data",
+)
+FIELDS_2013 = (
+    "date-time",
+    "client-ip",
+    "client-hostname",
+    "server-ip",
+    "server-hostname",
+    "source-context",
+    "connector-id",
+    "source",
+    "event-id",
+    "internal-message-id",
+    "message-id",
+    "network-message-id",
+    "recipient-address",
+    "recipient-status",
+    "total-bytes",
+    "recipient-count",
+    "related-recipient-address",
+    "reference",
+    "message-subject",
+    "sender-address",
+    "return-path",
+    "message-info",
+    "directionality",
+    "tenant-id",
+    "original-client-ip",
+    "original-server-ip",
+    "custom-data",
+    "transport-traffic-type",
+    "log-id",
+    "schema-version",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    direction: str
+    status: str | None
+    stage: str
+    needs_code: bool
+    remote: str | None  # whose columns name the other end: "server", "client" or none (local)
+
+
+OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
+    {
+        "SEND": Outcome("outbound", "sent", "end-of-data", False, "server"),
+        "DELIVER": Outcome("outbound", "sent", "end-of-data", False, None),
+        "FAIL": Outcome("outbound", "bounced", "unknown", False, "server"),
+        "DEFER": Outcome("outbound", "deferred", "unknown", False, "server"),
+        "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
+    }
+)
+# A line must name one of the event-ids above to be worth the CSV parse.
+_HINT = re.compile(",(?:" + "|".join(OUTCOMES) + "),")
+# A RECEIVE line is an event only if it holds a reply code somewhere.
+_ANY_CODE = re.compile(r"[,;\"=]\s*[2-5]\d\d[ -]")
+_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+_BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")
+_WANTED = (
+    "date-time",
+    "event-id",
+    "source",
+    "recipient-address",
+    "recipient-status",
+    "sender-address",
+    "internal-message-id",
+    "total-bytes",
+    "server-hostname",
+    "server-ip",
+    "client-hostname",
+    "client-ip",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Where the columns we read are (-1: absent), from a ``#Fields:`` header."""
+
+    at: tuple[int, ...]
+
+    @classmethod
+    def of(cls, fields: Sequence[str]) -> Columns:
+        index = {name.strip().lower(): i for i, name in enumerate(fields)}
+        return cls(tuple(index.get(name, -1) for name in _WANTED))
+
+    def read(self, row: list[str]) -> dict[str, str]:
+        n = len(row)
+        return {
+            name: row[i].strip() if 0 <= i < n else ""
+            for name, i in zip(_WANTED, self.at, strict=True)
+        }
+
+
+_COLUMNS_2010 = Columns.of(FIELDS_2010)
+_COLUMNS_2013 = Columns.of(FIELDS_2013)
+
+
+class TrackingLog:
+    """The reader of one tracking log; ``fields`` comes from the latest ``#Fields:`` header."""
+
+    def __init__(self, path: str, fields: Sequence[str] | None = None) -> None:
+        self.path = path
+        self._columns: Columns | None = None
+        if fields is not None:
+            self.set_fields(fields)
+
+    def set_fields(self, fields: Sequence[str]) -> None:
+        self._columns = Columns.of(fields)
+
+    def feed(self, text: str, lineno: int) -> list[Event] | None:
+        if not _DATE.match(text):
+            return None
+        hint = _HINT.search(text)
+        if hint is None or (hint.group() == ",RECEIVE," and _ANY_CODE.search(text) is None):
+            return []
+        try:
+            row = next(csv.reader((text,)))
+        except (csv.Error, StopIteration):
+            return None
+        columns = self._columns
+        if columns is None:
+            # A file whose header we never saw: the column count tells the schema.
+            columns = _COLUMNS_2013 if len(row) >= len(FIELDS_2013) else _COLUMNS_2010
+        return self._events(columns.read(row), lineno)
+
+    def _events(self, col: Mapping[str, str], lineno: int) -> list[Event]:
+        how = OUTCOMES.get(col["event-id"].upper())
+        if how is None:
+            return []
+        recipients = [r.strip() for r in col["recipient-address"].split(";") if r.strip()]
+        statuses = split_statuses(col["recipient-status"])
+        if len(statuses) == 1 and len(recipients) > 1:
+            statuses = statuses * len(recipients)
+        # Only the SMTP component talks to another host; ROUTING, STOREDRIVER... name ourselves.
+        side = how.remote if col["source"].upper() == "SMTP" else None
+        host = (col[f"{side}-hostname"] or None) if side else None
+        ip = (col[f"{side}-ip"] or None) if side else None
+        size = col["total-bytes"]
+        common: dict[str, Any] = {
+            "path": self.path,
+            "line": lineno,
+            "mta": "exchange",
+            "direction": how.direction,
+            "stage": how.stage,
+            "status": how.status,
+            "ts": col["date-time"] or None,
+            "sender": col["sender-address"] or None,
+            "queue_id": col["internal-message-id"] or None,
+            "size": int(size) if size.isdigit() else None,
+        }
+        events: list[Event] = []
+        for i in range(max(len(recipients), len(statuses), 1)):
+            status = statuses[i] if i < len(statuses) else ""
+            reply, fqdn, led_ip = unwrap_status(status)
+            start = reply_start(reply)
+            if how.needs_code and start is None:
+                continue
+            events.append(
+                Event(
+                    **common,
+                    code=start[0] if start else None,
+                    enhanced=enhanced_in_text(reply) if reply else None,
+                    text=reply or None,
+                    remote_host=fqdn or host,
+                    remote_ip=led_ip or ip,
+                    recipient=recipients[i] if i < len(recipients) else None,
+                )
+            )
+        return events
+
+
+def split_statuses(field: str) -> list[str]:
+    """Split ``recipient-status`` into one status per recipient.
+
+    A ``;`` also occurs inside a status (``RESOLVER.ADR.RecipNotFound; not found``,
+    ``{LED=...};{FQDN=...}``): a part starts a new status only when it begins with a reply
+    code or ``[``, or with a ``{KEY=`` its status already has.
+
+    >>> split_statuses("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found;250 2.1.5 OK")
+    ['550 5.1.1 RESOLVER.ADR.RecipNotFound; not found', '250 2.1.5 OK']
+    >>> split_statuses("[{LED=450 4.4.0 x};{FQDN=mx};{IP=192.0.2.1}];[{LED=550 5.1.1 y}]")
+    ['[{LED=450 4.4.0 x};{FQDN=mx};{IP=192.0.2.1}]', '[{LED=550 5.1.1 y}]']
+    """
+    if not field.strip():
+        return []
+    groups: list[list[str]] = []
+    keys: set[str] = set()
+    in_bracket = False
+    for part in field.split(";"):
+        s = part.strip()
+        key = s[1 : s.find("=")] if s.startswith("{") and "=" in s else None
+        new = not groups or (
+            not in_bracket
+            and (
+                reply_start(s) is not None or s.startswith("[") or (key is not None and key in keys)
+            )
+        )
+        if new:
+            groups.append([])
+            keys = set()
+            in_bracket = s.startswith("[")
+        groups[-1].append(part)
+        if key is not None:
+            keys.add(key)
+        if in_bracket and s.endswith("]"):
+            in_bracket = False
+    return [";".join(g).strip() for g in groups]
+
+
+def unwrap_status(status: str) -> tuple[str, str | None, str | None]:
+    """``(reply, fqdn, ip)`` of one status; a plain status is its own reply.
+
+    >>> unwrap_status("[{LED=441 4.4.1 Failed to connect};{MSG=};{FQDN=mx.example};{IP=192.0.2.9}]")
+    ('441 4.4.1 Failed to connect', 'mx.example', '192.0.2.9')
+    """
+    if "{" not in status:
+        return status.strip(), None, None
+    found = {k: v.strip() for k, v in _BRACED.findall(status)}
+    return found.get("LED", ""), found.get("FQDN") or None, found.get("IP") or None

@@ -1,0 +1,259 @@
+"""MDaemon SMTP session logs: ``MDaemon-SMTP-in``, ``MDaemon-SMTP-out`` and the ``-all`` log.
+
+Every line is ``Day YYYY-MM-DD HH:MM:SS[.mmm]: message`` (session transcripts quoted in MDaemon's
+delivery status notifications add one leading space). ``-->`` is what MDaemon sent, ``<--`` what
+the other side sent, so a reply line under ``<--`` is a remote server's reply to us
+(``outbound``) and one under ``-->`` our reply to a connecting client (``inbound``). A session
+starts with ``Session N; child M`` and says its role on the next lines ("Attempting SMTP
+connection to ..." outbound, "Accepting SMTP connection from ..." inbound)::
+
+    >>> p = MDaemonParser("MDaemon-SMTP-out.log")
+    >>> p.feed("Tue 2022-08-09 07:47:32: --> RCPT To:<user@example.com>", 1)
+    []
+    >>> [ev] = p.feed("Tue 2022-08-09 07:47:32: <-- 450 4.7.25 Client host rejected", 2)
+    >>> ev.direction, ev.stage, ev.status, ev.code, ev.enhanced, ev.recipient, ev.ts
+    ('outbound', 'rcpt', 'deferred', '450', '4.7.25', 'user@example.com', '2022-08-09T07:47:32')
+
+A multi-line reply is one event, on its final line. A delivery attempt that ends before any
+reply (the name server does not know the domain, the connection is refused or times out) is a
+``deferred`` event with no code on the line that says so: MDaemon keeps the message in its retry
+queue, and only the expiry of that queue (not in this log) bounces it. It is held until the
+session ends, and dropped if MDaemon then reaches another host.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from logscan.event import Event
+from logscan.parser import Parser
+from logscan.reply import enhanced_in_text
+from parsers.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_start
+
+# Day, date, time (MDaemon 13+ adds milliseconds), optional "[session:child]" ID string.
+_LINE = re.compile(
+    r"\s*[A-Z][a-z]{2} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?): (?:\[(\d+:\d+)\] )?(.*)",
+    re.DOTALL,
+)
+_SESSION = re.compile(r"Session (\d+); child (\d+)")
+_BRACKET = re.compile(r"\[([^\]]*)\]")
+_MESSAGE_FILE = re.compile(r"([^\\/<>]+)\.msg>")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}$")
+_PTR = re.compile(r"PTR=\[([^\]]+)\]")
+_ESTABLISHED = re.compile(r"-> \[?([0-9A-Fa-f.:]+?)\]?:\d+\)")
+
+# Info lines ("*  ...") that end a delivery attempt before the remote server said anything.
+ATTEMPT_FAILURES = (
+    "name server reports",
+    "no mx records",
+    "connection refused",
+    "timed out",
+    "unable to connect",
+    "could not connect",
+    "connect error",
+    "connection failed",
+    "socket error",
+)
+# Lines that close a session.
+_SESSION_ENDS = ("SMTP session successful", "SMTP session terminated", "SMTP session ended")
+
+
+@dataclass(slots=True)
+class _Session:
+    dialogue: Dialogue = field(default_factory=Dialogue)
+    role: str | None = None  # "outbound" (we connect) or "inbound" (a client connects)
+    remote_host: str | None = None
+    remote_ip: str | None = None
+    queue_id: str | None = None
+    header_from: str | None = None
+    header_to: str | None = None
+    last_ts: str | None = None
+    failure: Event | None = None
+
+
+class MDaemonParser(Parser):
+    name: ClassVar[str] = "mdaemon"
+    description: ClassVar[str] = "MDaemon SMTP-in, SMTP-out and all-in-one session logs"
+
+    def __init__(self, path: str = "-", year: int | None = None) -> None:
+        super().__init__(path, year)
+        self._sessions: Sessions[_Session] = Sessions(_Session)
+
+    @classmethod
+    def detect(cls, head: Sequence[str], path: str | None) -> float:
+        name = os.path.basename(path or "").lower()
+        by_name = name.startswith("mdaemon-") and name.endswith((".log", ".txt"))
+        dated = [ln for ln in head if ln.strip() and _LINE.match(ln)]
+        arrows = sum(1 for ln in dated if ": <-- " in ln or ": --> " in ln)
+        markers = sum(
+            1
+            for ln in dated
+            if "SMTP connection" in ln or _SESSION.search(ln) or "Parsing message" in ln
+        )
+        if by_name and (dated or not head):
+            return 1.0
+        if not dated:
+            return 0.0
+        share = len(dated) / max(1, sum(1 for ln in head if ln.strip()))
+        if arrows or markers:
+            return min(1.0, 0.6 + 0.4 * share)
+        return 0.3 * share
+
+    def feed(self, text: str, lineno: int) -> list[Event] | None:
+        if ": " not in text:
+            return None
+        m = _LINE.match(text)
+        if m is None:
+            return None
+        ts = f"{m.group(1)}T{m.group(2)}"
+        key = m.group(3) or ""
+        msg = m.group(4).rstrip("\r\n")
+        if msg.startswith(("<-- ", "--> ")) or msg in ("<--", "-->"):
+            return self._arrow(key, msg[:3], msg[4:], lineno, ts)
+        if msg.startswith("*  "):
+            return self._info(key, msg[3:], lineno, ts)
+        return self._narrative(key, msg, lineno)
+
+    def flush(self) -> list[Event]:
+        events: list[Event] = []
+        for sess in self._sessions.drain():
+            events.extend(self._close(sess))
+        return events
+
+    # -- lines -----------------------------------------------------------------------------
+
+    def _arrow(self, key: str, arrow: str, content: str, lineno: int, ts: str) -> list[Event]:
+        sess = self._sessions.get(key)
+        sess.last_ts = ts
+        if reply_start(content) is None:
+            sess.dialogue.command(content)
+            return []
+        # The arrow says who spoke, whatever the session header said: "<--" the remote side.
+        direction = "outbound" if arrow == "<--" else "inbound"
+        if sess.role is None:
+            sess.role = direction
+        if direction == "outbound":
+            sess.failure = None  # a server answered: the attempt went on
+        dialogue = sess.dialogue
+        events: list[Event] = []
+        code, _ = reply_start(content) or ("", "")
+        if dialogue.pending_code not in (None, code):
+            held = dialogue.take_pending()
+            if held is not None:
+                events.append(self._event(sess, held, direction, ts))
+        reply = dialogue.reply_line(content, lineno)
+        if reply is not None:
+            events.append(self._event(sess, reply, direction, ts))
+        return events
+
+    def _info(self, key: str, info: str, lineno: int, ts: str) -> list[Event]:
+        sess = self._sessions.get(key)
+        low = info.lower()
+        if low.startswith("to: "):
+            sess.header_to = info[4:].strip() or None
+        elif low.startswith("from: "):
+            sess.header_from = info[6:].strip() or None
+        elif "PTR=[" in info and sess.remote_host is None:
+            m = _PTR.search(info)
+            sess.remote_host = m.group(1) if m else None
+        elif low.startswith("connection established"):
+            sess.failure = None
+            m = _ESTABLISHED.search(info)
+            if m is not None:
+                sess.remote_ip = m.group(1)
+        elif sess.role != "inbound" and any(p in low for p in ATTEMPT_FAILURES):
+            sess.failure = Event(
+                path=self.path,
+                line=lineno,
+                mta=self.name,
+                direction="outbound",
+                stage="connect",
+                status="deferred",
+                enhanced=enhanced_in_text(info),
+                text=info.strip(),
+                ts=ts,
+                remote_host=sess.remote_host,
+                remote_ip=sess.remote_ip,
+                sender=sess.header_from,
+                recipient=sess.header_to,
+                queue_id=sess.queue_id,
+            )
+        return []
+
+    def _narrative(self, key: str, msg: str, lineno: int) -> list[Event]:
+        if msg.startswith("Session ") and _SESSION.match(msg):
+            old = self._sessions.pop(key)
+            self._sessions.get(key).dialogue.stage = "connect"
+            return self._close(old)
+        if msg.startswith("-----") or msg.startswith(_SESSION_ENDS):
+            old = self._sessions.pop(key)
+            return self._close(old)
+        sess = self._sessions.get(key)
+        if msg.startswith("Attempting SMTP connection to"):
+            sess.role = "outbound"
+            sess.dialogue.stage = "connect"
+            self._remote(sess, msg)
+        elif msg.startswith("Accepting SMTP connection from"):
+            sess.role = "inbound"
+            sess.dialogue.stage = "connect"
+            self._remote(sess, msg)
+        elif msg.startswith("Parsing message"):
+            m = _MESSAGE_FILE.search(msg)
+            sess.queue_id = m.group(1) if m else None
+        return []
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _remote(sess: _Session, msg: str) -> None:
+        m = _BRACKET.search(msg)
+        if m is None:
+            return
+        where = m.group(1)
+        host = where.rsplit(":", 1)[0] if where.count(":") == 1 else where
+        if _IPV4.match(host) or ":" in host:
+            sess.remote_ip = host
+        else:
+            sess.remote_host = host
+
+    def _close(self, sess: _Session | None) -> list[Event]:
+        """A session's last words: a reply cut short and an attempt that failed unanswered."""
+        if sess is None:
+            return []
+        events: list[Event] = []
+        held = sess.dialogue.take_pending()
+        if held is not None:
+            direction = sess.role or "outbound"
+            events.append(self._event(sess, held, direction, sess.last_ts))
+        if sess.failure is not None:
+            events.append(sess.failure)
+            sess.failure = None
+        return events
+
+    def _event(self, sess: _Session, reply: Reply, direction: str, ts: str | None) -> Event:
+        """The event of a complete reply; ``ts`` is that of its final line."""
+        d = sess.dialogue
+        recipient = reply.recipient
+        if recipient is None and direction == "outbound":
+            recipient = sess.header_to
+        return Event(
+            path=self.path,
+            line=reply.last_line,
+            mta=self.name,
+            direction="outbound" if direction == "outbound" else "inbound",
+            stage=reply.stage,
+            status=outcome(direction, reply.stage, reply.code),
+            code=reply.code,
+            enhanced=enhanced_in_text(reply.text),
+            text=reply.text,
+            ts=ts,
+            remote_host=sess.remote_host,
+            remote_ip=sess.remote_ip,
+            sender=d.sender or (sess.header_from if direction == "outbound" else None),
+            recipient=recipient,
+            queue_id=sess.queue_id,
+        )

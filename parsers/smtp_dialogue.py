@@ -1,0 +1,249 @@
+"""An SMTP dialogue as protocol logs write it: commands, replies, one line per reply line.
+
+Shared by the parsers of logs that transcribe whole sessions (Exchange Send/Receive protocol
+logs, MDaemon SMTP logs). A :class:`Dialogue` remembers what a reply answers (the stage of the
+last command), the envelope seen so far and an unfinished multi-line reply; :class:`Sessions`
+keeps one state per session, bounded::
+
+    >>> d = Dialogue(stage="connect")
+    >>> d.command("RCPT TO:<a@example.com>")
+    >>> d.reply_line("550-5.1.1 The email account does not exist.", 7)
+    >>> done = d.reply_line("550 5.1.1 Try again later.", 8)
+    >>> done.stage, done.code, done.first_line, done.recipient
+    ('rcpt', '550', 7, 'a@example.com')
+    >>> done.text
+    '550-5.1.1 The email account does not exist. 550 5.1.1 Try again later.'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Generic, TypeVar
+
+# The stage a reply answers, from the verb of the command it answers (RFC 5321 verbs).
+COMMAND_STAGES: Mapping[str, str] = MappingProxyType(
+    {
+        "EHLO": "helo",
+        "HELO": "helo",
+        "LHLO": "helo",
+        "STARTTLS": "starttls",
+        "AUTH": "auth",
+        "MAIL": "mail",
+        "RCPT": "rcpt",
+        "DATA": "data",
+        "BDAT": "data",
+        "QUIT": "quit",
+    }
+)
+
+T = TypeVar("T")
+
+# A reply line: three digits, then a space (final line), a dash (more lines follow) or nothing.
+_REPLY = re.compile(r"([1-5]\d\d)([ \-]|$)")
+_ADDRESS = re.compile(r"<([^<>]*)>")
+
+# Sessions above this count evict the oldest: a log whose sessions never end must not grow
+# memory without bound.
+MAX_SESSIONS = 4096
+# A multi-line reply longer than this is cut: the first lines carry the meaning.
+MAX_REPLY_LINES = 64
+# Commands waiting for replies beyond this are forgotten (a log that drops replies).
+MAX_AWAITING = 32
+
+
+def reply_start(text: str) -> tuple[str, str] | None:
+    """``(code, separator)`` when ``text`` is a reply line, else None.
+
+    >>> reply_start("250-PIPELINING"), reply_start("250 OK"), reply_start("EHLO x")
+    (('250', '-'), ('250', ' '), None)
+    """
+    m = _REPLY.match(text)
+    return (m.group(1), m.group(2) or " ") if m else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A complete reply: its stage, code, joined text, the lines it spans, and the recipient it
+    concerns (the RCPT it answers; for DATA and its end, the transaction's only accepted RCPT)."""
+
+    stage: str
+    code: str
+    text: str
+    first_line: int
+    last_line: int
+    recipient: str | None = None
+
+
+@dataclass(slots=True)
+class Dialogue:
+    """What one SMTP session has said so far.
+
+    Commands wait in order for their replies, so pipelined commands (MAIL, RCPT, RCPT sent
+    together) get each its own reply; a reply nothing waits for answers the last stage::
+
+        >>> d = Dialogue(stage="helo")
+        >>> d.command("MAIL FROM:<s@example.com>"); d.command("RCPT TO:<r@example.com>")
+        >>> [(r.stage, r.recipient) for r in (d.reply_line("250 OK", 1), d.reply_line("550 no", 2))]
+        [('mail', None), ('rcpt', 'r@example.com')]
+    """
+
+    # "connect" once the connection is seen opening; a session joined midway starts "unknown".
+    stage: str = "unknown"
+    commanded: bool = False
+    sender: str | None = None
+    recipient: str | None = None
+    accepted: list[str | None] = field(default_factory=list)
+    awaiting: deque[tuple[str, str | None]] = field(default_factory=deque)
+    last_code: str | None = None
+    pending: list[str] = field(default_factory=list)
+    pending_code: str | None = None
+    pending_line: int = 0
+    last_line: int = 0
+
+    def command(self, text: str) -> None:
+        """Note a command; it waits for the next reply not already claimed."""
+        verb = text.split(None, 1)[0].upper() if text.strip() else ""
+        stage = COMMAND_STAGES.get(verb)
+        if stage is None:
+            # After a 334 challenge the client's next line is its answer, not a command.
+            stage = "auth" if self.last_code == "334" else "unknown"
+        elif verb == "BDAT" and "LAST" in text.upper():
+            stage = "end-of-data"
+        self.commanded = True
+        rcpt = None
+        if stage == "mail":
+            self.sender = _address(text)
+            self.recipient = None
+            self.accepted = []
+        elif stage == "rcpt":
+            rcpt = self.recipient = _address(text)
+        if len(self.awaiting) >= MAX_AWAITING:
+            self.awaiting.popleft()
+        self.awaiting.append((stage, rcpt))
+        self.stage = stage
+
+    def reply_line(self, text: str, lineno: int) -> Reply | None:
+        """Add one reply line; the complete reply once its final line arrives, else None.
+
+        A line with a code other than the pending one's starts a new reply (the pending one
+        is then lost: :meth:`take_pending` first if it matters).
+        """
+        start = reply_start(text)
+        if start is None:
+            return None
+        code, sep = start
+        if self.pending_code != code:
+            self.pending = []
+            self.pending_code = code
+            self.pending_line = lineno
+        if len(self.pending) < MAX_REPLY_LINES:
+            self.pending.append(text.strip())
+        self.last_line = lineno
+        if sep == "-":
+            return None
+        return self._complete()
+
+    def take_pending(self) -> Reply | None:
+        """An unfinished multi-line reply (the log ended or the session moved on), if any."""
+        return self._complete() if self.pending else None
+
+    def _complete(self) -> Reply:
+        code = self.pending_code or ""
+        if self.awaiting:
+            stage, rcpt = self.awaiting.popleft()
+        else:
+            stage, rcpt = self.stage, None
+        if code == "220" and not self.commanded:
+            stage = "connect"  # the banner, even where the log missed the connection
+        if stage == "rcpt" and code[:1] == "2" and len(self.accepted) < MAX_AWAITING:
+            self.accepted.append(rcpt)
+        elif stage in ("data", "end-of-data"):
+            rcpt = self.accepted[0] if len(self.accepted) == 1 else None
+        text = " ".join(self.pending)
+        reply = Reply(stage, code, text, self.pending_line, self.last_line, rcpt)
+        self.pending = []
+        self.pending_code = None
+        self.last_code = code
+        self.stage = stage
+        # A 354 to DATA invites the message; the next reply answers its end.
+        if stage == "data" and code == "354":
+            self.awaiting.appendleft(("end-of-data", rcpt))
+        return reply
+
+
+def _address(command: str) -> str | None:
+    m = _ADDRESS.search(command)
+    if m is not None:
+        return m.group(1)
+    _, _, arg = command.partition(":")
+    arg = arg.strip().split(" ", 1)[0]
+    return arg or None
+
+
+class Sessions(Generic[T]):
+    """One state object per session key, made by ``factory``, the oldest evicted beyond ``limit``.
+
+    >>> s = Sessions(Dialogue, limit=2)
+    >>> _ = s.get("a"), s.get("b"), s.get("c")
+    >>> s.keys()
+    ['b', 'c']
+    """
+
+    def __init__(self, factory: Callable[[], T], limit: int = MAX_SESSIONS) -> None:
+        self._factory = factory
+        self._limit = limit
+        self._by_key: OrderedDict[str, T] = OrderedDict()
+
+    def get(self, key: str) -> T:
+        state = self._by_key.get(key)
+        if state is None:
+            state = self._by_key[key] = self._factory()
+            if len(self._by_key) > self._limit:
+                self._by_key.popitem(last=False)
+        return state
+
+    def pop(self, key: str) -> T | None:
+        return self._by_key.pop(key, None)
+
+    def drain(self) -> list[T]:
+        """Every session still open, oldest first; the store is left empty."""
+        out = list(self._by_key.values())
+        self._by_key.clear()
+        return out
+
+    def keys(self) -> list[str]:
+        return list(self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+def outcome(direction: str, stage: str, code: str | None) -> str | None:
+    """The delivery outcome a reply decides, or None when it decides none.
+
+    Outbound (a remote server's reply to us): a refusal of MAIL, RCPT, DATA or the message is
+    ``deferred`` (4xx) or ``bounced`` (5xx) for that message or recipient; a 2xx to the end of
+    the data is ``sent``. Inbound (our reply to a client): a 4xx/5xx refusal at those stages is
+    ``rejected``. Refusals at connect, HELO, STARTTLS or AUTH decide nothing on their own (the
+    MTA tries another host, or the client retries), so they carry no status.
+
+    >>> outcome("outbound", "rcpt", "550"), outcome("outbound", "end-of-data", "250")
+    ('bounced', 'sent')
+    >>> outcome("inbound", "rcpt", "450"), outcome("inbound", "auth", "535")
+    ('rejected', None)
+    """
+    if code is None or stage not in _MESSAGE_STAGES:
+        return None
+    first = code[0]
+    if direction == "inbound":
+        return "rejected" if first in "45" else None
+    if first == "2":
+        return "sent" if stage == "end-of-data" else None
+    return {"4": "deferred", "5": "bounced"}.get(first)
+
+
+_MESSAGE_STAGES = frozenset({"mail", "rcpt", "data", "end-of-data"})

@@ -1,0 +1,55 @@
+"""Feeding a log file through a parser the way a source does, for the parser tests.
+
+>>> from parsers.mdaemon import MDaemonParser
+>>> run = replay(MDaemonParser, DATA / "mdaemon" / "MDaemon-SMTP-in-2024-03-12.log")
+>>> run.outcomes[6], run.events[0].code
+('event', '220')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from logscan.event import STAGES, STATUSES, Event
+from logscan.parser import Parser
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass
+class Replay:
+    """What a parser made of a file: events in order, each line's outcome, the lines."""
+
+    lines: list[str]
+    events: list[Event] = field(default_factory=list)
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+
+def replay(cls: type[Parser], path: Path) -> Replay:
+    """Feed every line of ``path`` (line ending removed) to a fresh parser, then flush."""
+    parser = cls(path=path.name)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    run = Replay(lines)
+    for lineno, text in enumerate(lines, 1):
+        got = parser.feed(text, lineno)
+        run.outcomes[lineno] = "unrecognized" if got is None else "event" if got else "ignored"
+        run.events.extend(got or [])
+    run.events.extend(parser.flush())
+    return run
+
+
+def contract_problems(ev: Event) -> list[str]:
+    """Ways ``ev`` breaks the DESIGN.md event contract (empty when it keeps it)."""
+    problems = []
+    if ev.direction not in ("inbound", "outbound"):
+        problems.append(f"direction {ev.direction!r}")
+    if ev.stage not in STAGES:
+        problems.append(f"stage {ev.stage!r}")
+    if ev.status is not None and ev.status not in STATUSES:
+        problems.append(f"status {ev.status!r}")
+    if ev.code is not None and not (len(ev.code) == 3 and ev.code.isdigit()):
+        problems.append(f"code {ev.code!r}")
+    if ev.line < 1:
+        problems.append(f"line {ev.line}")
+    return problems

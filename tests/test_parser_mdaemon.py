@@ -1,0 +1,348 @@
+"""The MDaemon parser on SMTP-in, SMTP-out and real-time all-in-one logs."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import parsers.mdaemon
+import parsers.smtp_dialogue
+from logscan.event import Event
+from logscan.registry import Registry
+from parsers.exchange import ExchangeParser
+from parsers.mdaemon import MDaemonParser
+from tests.log_replay import DATA, contract_problems, replay
+
+MDAEMON = DATA / "mdaemon"
+FILES = sorted(MDAEMON.iterdir())
+HAND_WRITTEN = {
+    "MDaemon-SMTP-out-2024-03-12.log",
+    "MDaemon-SMTP-in-2024-03-12.log",
+    "MDaemon-all-realtime-2024-03-12.log",
+}
+
+Row = tuple[int, str, str, str | None, str | None, str | None, str | None]
+
+
+def rows(name: str) -> list[Row]:
+    return [
+        (e.line, e.direction, e.stage, e.status, e.code, e.enhanced, e.recipient)
+        for e in replay(MDaemonParser, MDAEMON / name).events
+    ]
+
+
+# -- golden ------------------------------------------------------------------------------------
+
+
+def test_real_dsn_transcript_golden() -> None:
+    rcpt = "user@recipient.example"
+    assert rows("jira-export-SNB-235-mdaemon-dsn-transcript.log") == [
+        (18, "outbound", "connect", None, "220", None, rcpt),
+        (28, "outbound", "helo", None, "250", None, rcpt),  # nine reply lines, one event
+        (30, "outbound", "mail", None, "250", "2.1.0", rcpt),
+        (32, "outbound", "rcpt", "deferred", "450", "4.7.25", rcpt),
+        (34, "outbound", "quit", None, "221", "2.0.0", rcpt),
+    ]
+
+
+def test_real_dsn_transcript_exact_event() -> None:
+    events = replay(MDaemonParser, MDAEMON / "jira-export-SNB-235-mdaemon-dsn-transcript.log")
+    assert events.events[3] == Event(
+        path="jira-export-SNB-235-mdaemon-dsn-transcript.log",
+        line=32,
+        mta="mdaemon",
+        direction="outbound",
+        stage="rcpt",
+        status="deferred",
+        code="450",
+        enhanced="4.7.25",
+        text="450 4.7.25 Client host rejected: cannot find your hostname, [198.51.100.67]",
+        ts="2022-08-09T07:47:32",
+        remote_host="mx.recipient.example",
+        remote_ip="203.0.113.213",
+        sender="sender@sender.example",
+        recipient="user@recipient.example",
+        queue_id="pd90001015916",
+    )
+
+
+def test_real_dns_failure_is_a_deferred_outcome_without_code() -> None:
+    [ev] = replay(
+        MDaemonParser, MDAEMON / "java-bounceparser-MDaemonProParser-dsn-transcript.log"
+    ).events
+    assert ev == Event(
+        path="java-bounceparser-MDaemonProParser-dsn-transcript.log",
+        line=12,
+        mta="mdaemon",
+        direction="outbound",
+        stage="connect",
+        status="deferred",
+        text="Name server reports domain name unknown",
+        ts="2013-09-11T12:22:05",
+        remote_host="mx.recipient.example",
+        sender="alerts@sender.example",
+        recipient="user@recipient.example",
+        queue_id="pd50004034668",
+    )
+
+
+def test_smtp_out_golden() -> None:
+    gmail, old, gone, fab = (
+        "pat.jones@gmail.com",
+        "old.account@gmail.com",
+        "ops@gone-away.example",
+        "orders@fabrikam.example",
+    )
+    assert rows("MDaemon-SMTP-out-2024-03-12.log") == [
+        (19, "outbound", "connect", None, "220", None, gmail),
+        (27, "outbound", "helo", None, "250", None, gmail),
+        (29, "outbound", "starttls", None, "220", "2.0.0", gmail),
+        (34, "outbound", "helo", None, "250", None, gmail),
+        (36, "outbound", "mail", None, "250", "2.1.0", gmail),
+        (38, "outbound", "rcpt", None, "250", "2.1.5", gmail),
+        (40, "outbound", "data", None, "354", None, gmail),
+        (43, "outbound", "end-of-data", "sent", "250", "2.0.0", gmail),
+        (45, "outbound", "quit", None, "221", "2.0.0", gmail),
+        (59, "outbound", "connect", None, "220", None, old),
+        (62, "outbound", "helo", None, "250", None, old),
+        (64, "outbound", "mail", None, "250", "2.1.0", old),
+        (69, "outbound", "rcpt", "bounced", "550", "5.1.1", old),  # 4 lines of 550-, one event
+        (71, "outbound", "quit", None, "221", "2.0.0", old),
+        (83, "outbound", "connect", "deferred", None, None, gone),  # DNS failure ends the attempt
+        # The timeout to MX 1 (line 99) is no outcome: MX 2 answered.
+        (111, "outbound", "connect", None, "220", None, fab),
+        (115, "outbound", "helo", None, "250", None, fab),
+        (117, "outbound", "mail", None, "250", "2.1.0", fab),
+        (119, "outbound", "rcpt", "deferred", "452", "4.2.2", fab),
+        (121, "outbound", "quit", None, "221", "2.0.0", fab),
+    ]
+
+
+def test_smtp_out_multiline_text_is_joined() -> None:
+    events = replay(MDaemonParser, MDAEMON / "MDaemon-SMTP-out-2024-03-12.log").events
+    ev = next(e for e in events if e.line == 69)
+    assert ev.text == (
+        "550-5.1.1 The email account that you tried to reach does not exist. Please try "
+        "550-5.1.1 double-checking the recipient's email address for typos or "
+        "550-5.1.1 unnecessary spaces. For more information, go to "
+        "550 5.1.1  https://support.google.com/mail/?p=NoSuchUser "
+        "5b1f17b1804b1-41316e4fa5bsi1234567f9.40 - gsmtp"
+    )
+    assert (ev.remote_ip, ev.queue_id, ev.ts) == (
+        "142.250.27.27",
+        "pd50000012002",
+        "2024-03-12T09:12:30.240",
+    )
+
+
+def test_smtp_in_golden() -> None:
+    assert rows("MDaemon-SMTP-in-2024-03-12.log") == [
+        (6, "inbound", "connect", None, "220", None, None),
+        (15, "inbound", "helo", None, "250", None, None),
+        (17, "inbound", "auth", None, "334", None, None),
+        (19, "inbound", "auth", None, "334", None, None),  # the client's base64 is no command
+        (21, "inbound", "auth", None, "535", "5.7.8", None),
+        (23, "inbound", "quit", None, "221", "2.0.0", None),
+        (32, "inbound", "connect", None, "554", "5.7.1", None),
+        (39, "inbound", "connect", None, "220", None, None),
+        (43, "inbound", "helo", None, "250", None, None),
+        (47, "inbound", "mail", None, "250", "2.1.0", None),
+        (49, "inbound", "rcpt", None, "250", "2.1.5", "alice@contoso.example"),
+        (51, "inbound", "rcpt", "rejected", "550", "5.1.1", "nobody@contoso.example"),
+        (53, "inbound", "data", None, "354", None, "alice@contoso.example"),
+        (55, "inbound", "end-of-data", None, "250", "2.6.0", "alice@contoso.example"),
+        (57, "inbound", "quit", None, "221", "2.0.0", None),
+    ]
+
+
+def test_smtp_in_exact_event() -> None:
+    events = replay(MDaemonParser, MDAEMON / "MDaemon-SMTP-in-2024-03-12.log").events
+    assert next(e for e in events if e.code == "554") == Event(
+        path="MDaemon-SMTP-in-2024-03-12.log",
+        line=32,
+        mta="mdaemon",
+        direction="inbound",
+        stage="connect",
+        code="554",
+        enhanced="5.7.1",
+        text="554 5.7.1 Your IP (203.0.113.155) is blacklisted by zen.spamhaus.org",
+        ts="2024-03-12T10:21:10.091",
+        remote_host="mail.bulk-sender.example",  # from the PTR lookup line
+        remote_ip="203.0.113.155",
+    )
+
+
+def test_interleaved_realtime_sessions_keep_their_own_state() -> None:
+    assert rows("MDaemon-all-realtime-2024-03-12.log") == [
+        (7, "inbound", "connect", None, "220", None, None),
+        (12, "outbound", "connect", None, "421", "4.7.0", "buyer@yahoo.com"),
+        # the 250- of session 48401 resumes after the other session's line
+        (13, "inbound", "helo", None, "250", None, None),
+        (16, "inbound", "mail", None, "250", "2.1.0", None),
+        (18, "inbound", "rcpt", "rejected", "551", "5.7.1", "friend@elsewhere.example"),
+        (20, "inbound", "quit", None, "221", "2.0.0", None),
+    ]
+
+
+def test_lines_without_reply_are_ignored_and_foreign_lines_unrecognized() -> None:
+    for path in FILES:
+        run = replay(MDaemonParser, path)
+        assert "unrecognized" not in run.outcomes.values(), path.name
+    parser = MDaemonParser(path="x.log")
+    assert parser.feed("Jan  5 12:34:56 mx1 postfix/smtp[42]: 3F2A1: to=<a@b.c>", 1) is None
+    assert parser.feed("", 2) is None
+
+
+def test_unfinished_multiline_reply_is_flushed() -> None:
+    parser = MDaemonParser(path="MDaemon-SMTP-out.log")
+    parser.feed("Tue 2024-03-12 09:00:00: Session 1; child 0001", 1)
+    parser.feed("Tue 2024-03-12 09:00:00: --> EHLO a.example", 2)
+    assert parser.feed("Tue 2024-03-12 09:00:01: <-- 250-b.example", 3) == []
+    assert parser.feed("Tue 2024-03-12 09:00:01: <-- 250-SIZE 100", 4) == []
+    [ev] = parser.flush()
+    assert (ev.line, ev.stage, ev.code, ev.ts) == (4, "helo", "250", "2024-03-12T09:00:01")
+
+
+def test_next_session_header_closes_the_previous_one() -> None:
+    parser = MDaemonParser(path="MDaemon-SMTP-out.log")
+    parser.feed("Tue 2024-03-12 09:00:00: Session 1; child 0001", 1)
+    parser.feed("Tue 2024-03-12 09:00:00: *  To: a@example.com", 2)
+    parser.feed("Tue 2024-03-12 09:00:00: Attempting SMTP connection to [example.com]", 3)
+    assert parser.feed("Tue 2024-03-12 09:00:05: *  Connection refused", 4) == []
+    [ev] = parser.feed("Tue 2024-03-12 09:01:00: Session 2; child 0001", 5) or []
+    assert (ev.line, ev.status, ev.code, ev.recipient) == (4, "deferred", None, "a@example.com")
+    assert parser.flush() == []
+
+
+# -- recall -------------------------------------------------------------------------------------
+
+_ARROW_REPLY = re.compile(
+    r"^\s*\w{3} [\d-]+ [\d:.]+: (?:\[\d+:\d+\] )?(?:<--|-->) ([2-5]\d\d)(?: |$)"
+)
+
+
+def reply_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, code) of every final reply line, found without the parser's code."""
+    for lineno, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        m = _ARROW_REPLY.match(text)
+        if m is not None:
+            yield lineno, m.group(1)
+
+
+@pytest.mark.parametrize("real", [True, False], ids=["corpus", "hand-written"])
+def test_recall(real: bool) -> None:
+    total = found = 0
+    for path in FILES:
+        if (path.name not in HAND_WRITTEN) != real:
+            continue
+        got = {(e.line, e.code) for e in replay(MDaemonParser, path).events}
+        for key in reply_lines(path):
+            total += 1
+            found += key in got
+    recall = found / total
+    print(
+        f"mdaemon recall ({'corpus' if real else 'hand-written'}): {found}/{total} = {recall:.3f}"
+    )
+    assert total >= 5
+    assert recall >= 0.95
+
+
+# -- robustness ---------------------------------------------------------------------------------
+
+REAL_LINES = [ln for p in FILES for ln in p.read_text(encoding="utf-8").splitlines()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=300), max_size=20))
+def test_random_text_never_raises(lines: list[str]) -> None:
+    parser = MDaemonParser(path="MDaemon-SMTP-in.log")
+    for n, text in enumerate(lines, 1):
+        got = parser.feed(text, n)
+        assert got is None or isinstance(got, list)
+        for ev in got or []:
+            assert contract_problems(ev) == []
+    for ev in parser.flush():
+        assert contract_problems(ev) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(REAL_LINES),
+            st.integers(0, 200),
+            st.integers(0, 20),
+            st.text(alphabet=st.sampled_from("<->*[]:; 0123456789\r\x00éS"), max_size=6),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_mutated_real_lines_never_raise(cases: list[tuple[str, int, int, str]]) -> None:
+    parser = MDaemonParser(path="MDaemon-all.log")
+    for n, (line, pos, cut, insert) in enumerate(cases, 1):
+        at = pos % (len(line) + 1)
+        got = parser.feed(line[:at] + insert + line[at + cut :], n)
+        for ev in got or []:
+            assert contract_problems(ev) == []
+    for ev in parser.flush():
+        assert contract_problems(ev) == []
+
+
+def test_huge_line_does_not_raise() -> None:
+    parser = MDaemonParser(path="MDaemon-SMTP-in.log")
+    [ev] = parser.feed("Tue 2024-03-12 09:00:00: --> 554 " + "x" * 10_000_000, 1) or []
+    assert ev.code == "554"
+
+
+def test_session_state_is_bounded() -> None:
+    parser = MDaemonParser(path="MDaemon-all.log")
+    limit = parsers.smtp_dialogue.MAX_SESSIONS
+    for i in range(limit + 300):
+        parser.feed(f"Tue 2024-03-12 09:00:00: [{i}:1] <-- EHLO x", i + 1)
+    assert len(parser._sessions) == limit
+
+
+# -- detect -------------------------------------------------------------------------------------
+
+
+def head(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()[:20]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_detect_own_logs_high(path: Path) -> None:
+    assert MDaemonParser.detect(head(path), str(path)) >= 0.9
+    assert MDaemonParser.detect(head(path), None) >= 0.9
+    assert ExchangeParser.detect(head(path), str(path)) < 0.1
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["MDaemon-SMTP-in-2024-03-12.log", "MDaemon-SMTP-out-2024-03-12.log", "MDaemon-all.log"],
+)
+def test_detect_from_file_name(name: str) -> None:
+    assert MDaemonParser.detect([], f"C:/MDaemon/Logs/{name}") >= 0.9
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "foreign").iterdir()), ids=lambda p: p.name)
+def test_detect_other_mtas_near_zero(path: Path) -> None:
+    assert MDaemonParser.detect(head(path), str(path)) < 0.1
+
+
+def test_registered_and_picked_by_the_registry() -> None:
+    reg = Registry.load()
+    assert reg.get("mdaemon") is MDaemonParser
+    assert reg.detect(head(MDAEMON / "MDaemon-SMTP-in-2024-03-12.log"), None) is MDaemonParser
+
+
+def test_module_docstring_examples() -> None:
+    result = doctest.testmod(parsers.mdaemon)
+    assert result.attempted > 0
+    assert result.failed == 0
