@@ -266,6 +266,10 @@ class Dispatcher:
         self._workers = [_Worker(n, queue_size, backoff or Backoff(), self) for n in notifiers]
         self._started = False
 
+    @property
+    def notifiers(self) -> list[Notifier]:
+        return [w.notifier for w in self._workers]
+
     def start(self) -> None:
         if not self._started:
             self._started = True

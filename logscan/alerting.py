@@ -1,0 +1,241 @@
+"""The ``[alerting]`` config section, and the assembled alerting the daemon plugs in.
+
+Config (every key optional; ``logscan run --alertmanager URL`` adds a URL without a file)::
+
+    [alerting]
+    alertmanager = ["http://127.0.0.1:9093"]   # one URL or a list; each gets every alert
+    mask_samples = true                        # mask addresses and IPs in the sample line
+    resend_interval = "1m"                     # re-send firing alerts (< resolve_timeout)
+    generator_url = "http://mx1.example.com:9842/"   # default: http://<listen>/
+    log = true                                 # also log transitions (structlog)
+    labels = { instance = "mx1" }              # added to every alert (default instance: host name)
+
+    [[alerting.webhook]]
+    url = "https://hooks.example.com/logscan"
+    secret_file = "/etc/logscan/webhook.secret"    # or secret = "...": HMAC-SHA256 signature
+    timeout = "5s"
+
+Wiring (the daemon's hooks take sinks and ticks)::
+
+    alerting = Alerting.build(AlertingConfig.from_table(cfg.alerting, path), rules_dirs, listen)
+    alerting.health = lambda: [SourceHealth(...), ...]      # what the daemon knows of its sources
+    hooks = Hooks(sinks=[alerting.sink], ticks=[alerting.tick])
+    registry.register(alerting.engine.collector())
+    ...
+    alerting.reload(rules_dirs)      # on SIGHUP: state and firing alerts are kept
+    alerting.close()                 # on shutdown: deliver what is queued (bounded time)
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from logscan.alert_rules import load_alert_rules, parse_duration
+from logscan.alerts import AlertEngine, AlertState, EngineOptions, SourceHealth
+from logscan.event import ClassifiedEvent
+from logscan.notifiers import (
+    AlertmanagerNotifier,
+    Backoff,
+    Dispatcher,
+    LogNotifier,
+    Notifier,
+    WebhookNotifier,
+)
+from logscan.rules import load_rule_files
+
+
+class AlertingConfigError(ValueError):
+    """A bad ``[alerting]`` section; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    secret: bytes | None = field(default=None, repr=False)  # never printed
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class AlertingConfig:
+    alertmanagers: tuple[str, ...] = ()
+    webhooks: tuple[WebhookConfig, ...] = ()
+    log: bool = True
+    mask_samples: bool = True
+    resend_interval: float = 60.0
+    generator_url: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], origin: str = "config") -> AlertingConfig:
+        """Check the ``[alerting]`` table of the config file ``origin``."""
+        try:
+            return _config(table, origin)
+        except AlertingConfigError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise AlertingConfigError(f"{origin}: alerting: {exc}") from None
+
+    def with_alertmanagers(self, urls: Sequence[str]) -> AlertingConfig:
+        """This config plus Alertmanager URLs from the command line (``--alertmanager``)."""
+        for url in urls:
+            _url(url, "--alertmanager")
+        merged = tuple(dict.fromkeys([*self.alertmanagers, *urls]))
+        return replace(self, alertmanagers=merged)
+
+
+_KEYS = {
+    "alertmanager",
+    "webhook",
+    "log",
+    "mask_samples",
+    "resend_interval",
+    "generator_url",
+    "labels",
+}
+
+
+def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
+    where = f"{origin}: alerting"
+    if not isinstance(table, Mapping):
+        raise AlertingConfigError(f"{where}: must be a table")
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise AlertingConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    ams = table.get("alertmanager", [])
+    if isinstance(ams, str):
+        ams = [ams]
+    if not isinstance(ams, list):
+        raise AlertingConfigError(f"{where}.alertmanager: must be a URL or a list of URLs")
+    hooks = table.get("webhook", [])
+    if not isinstance(hooks, list):
+        raise AlertingConfigError(
+            f"{where}.webhook: must be an array of tables ([[alerting.webhook]])"
+        )
+    labels = table.get("labels", {})
+    if not isinstance(labels, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+    ):
+        raise AlertingConfigError(f"{where}.labels: must be a table of strings")
+    resend = parse_duration(table.get("resend_interval", 60))
+    if resend <= 0:
+        raise AlertingConfigError(f"{where}.resend_interval: must be positive")
+    generator = table.get("generator_url")
+    if generator is not None:
+        _url(generator, f"{where}.generator_url")
+    return AlertingConfig(
+        alertmanagers=tuple(_url(u, f"{where}.alertmanager") for u in ams),
+        webhooks=tuple(_webhook(h, f"{where}.webhook[{i}]") for i, h in enumerate(hooks)),
+        log=_bool(table.get("log", True), f"{where}.log"),
+        mask_samples=_bool(table.get("mask_samples", True), f"{where}.mask_samples"),
+        resend_interval=resend,
+        generator_url=generator,
+        labels=dict(labels),
+    )
+
+
+def _url(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise AlertingConfigError(f"{where}: not an http(s) URL: {value!r}")
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise AlertingConfigError(f"{where}: must be true or false")
+    return value
+
+
+def _webhook(raw: Any, where: str) -> WebhookConfig:
+    if not isinstance(raw, Mapping):
+        raise AlertingConfigError(f"{where}: must be a table")
+    unknown = set(raw) - {"url", "secret", "secret_file", "timeout"}
+    if unknown:
+        raise AlertingConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if "secret" in raw and "secret_file" in raw:
+        raise AlertingConfigError(f"{where}: give 'secret' or 'secret_file', not both")
+    secret: bytes | None = None
+    if "secret" in raw:
+        if not isinstance(raw["secret"], str) or not raw["secret"]:
+            raise AlertingConfigError(f"{where}.secret: must be a non-empty string")
+        secret = raw["secret"].encode()
+    elif "secret_file" in raw:
+        path = Path(str(raw["secret_file"]))
+        try:
+            secret = path.read_bytes().strip()
+        except OSError as exc:
+            raise AlertingConfigError(f"{where}.secret_file: {path}: {exc.strerror}") from None
+        if not secret:
+            raise AlertingConfigError(f"{where}.secret_file: {path}: empty")
+    timeout = parse_duration(raw.get("timeout", 5))
+    return WebhookConfig(_url(raw.get("url"), f"{where}.url"), secret, timeout or 5.0)
+
+
+def build_notifiers(cfg: AlertingConfig) -> list[Notifier]:
+    out: list[Notifier] = [
+        AlertmanagerNotifier(url, resend_interval=cfg.resend_interval) for url in cfg.alertmanagers
+    ]
+    out += [WebhookNotifier(h.url, h.secret, h.timeout) for h in cfg.webhooks]
+    if cfg.log:
+        out.append(LogNotifier())
+    return out
+
+
+@dataclass
+class Alerting:
+    """The engine and its notifiers, assembled from the config (see the module docstring)."""
+
+    engine: AlertEngine
+    dispatcher: Dispatcher
+    clock: Callable[[], float] = time.time
+    # What the daemon knows of its sources, asked at each tick (see logscan.alerts.SourceHealth).
+    health: Callable[[], Sequence[SourceHealth]] = tuple
+
+    @classmethod
+    def build(
+        cls,
+        cfg: AlertingConfig,
+        rules_dirs: Sequence[Path | str] = (),
+        listen: str = "127.0.0.1:9842",
+        state: AlertState | None = None,
+        backoff: Backoff | None = None,
+    ) -> Alerting:
+        """Load the rules (built-in ``rules/`` and ``rules_dirs``) and start the notifiers.
+
+        Raises ``RuleError`` for a bad rule file.
+        """
+        rules = load_alert_rules(load_rule_files([Path(d) for d in rules_dirs]))
+        options = EngineOptions(
+            resend_interval=cfg.resend_interval,
+            generator_url=cfg.generator_url or f"http://{listen}/",
+            mask_samples=cfg.mask_samples,
+            labels={"instance": socket.gethostname(), **cfg.labels},
+        )
+        dispatcher = Dispatcher(build_notifiers(cfg), backoff=backoff)
+        dispatcher.start()
+        engine = AlertEngine(rules, state, options, dispatcher, now=time.time())
+        return cls(engine, dispatcher)
+
+    def sink(self, ce: ClassifiedEvent) -> None:
+        """The pipeline sink: observe at the current time."""
+        self.engine.observe(ce, self.clock())
+
+    def tick(self, now: float | None = None) -> None:
+        """The daemon's periodic hook: evaluate the rules with the sources' health."""
+        try:
+            health = self.health()
+        except Exception:  # the health callback must not stop the rules from being evaluated
+            health = ()
+        self.engine.tick(self.clock() if now is None else now, health)
+
+    def reload(self, rules_dirs: Sequence[Path | str]) -> None:
+        """Reload the rule files; raise ``RuleError`` (and keep the old rules) on a bad one."""
+        rules = load_alert_rules(load_rule_files([Path(d) for d in rules_dirs]))
+        self.engine.reload(rules, self.clock())
+
+    def close(self, timeout: float = 5.0) -> None:
+        self.dispatcher.close(timeout)
