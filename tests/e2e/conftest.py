@@ -21,7 +21,7 @@ import pytest
 
 from tests.alertmanager_proc import Alertmanager, run_alertmanager
 from tests.daemon.harness import Daemon
-from tests.e2e import exim, postfix
+from tests.e2e import exim, postfix, sendmail
 from tests.e2e.chain import Exporter, Prometheus, run_logscan, run_postfix_exporter, run_prometheus
 from tests.e2e.sink import DEFAULT_SCRIPT, ScriptedSink
 
@@ -60,6 +60,14 @@ class Chain:
         mta = exim.EximInstance(self._dir("exim"), sink.port)
         mta.start()
         self.stack.callback(mta.stop)
+        return mta
+
+    def sendmail(self, sink: ScriptedSink) -> sendmail.SendmailInstance:
+        if not sendmail.available():
+            pytest.skip("Sendmail (sendmail-bin unpacked by .ci/run), m4 or unshare missing")
+        mta = sendmail.SendmailInstance(self._dir("sendmail"), sink.port)
+        self.stack.callback(mta.stop)
+        mta.start()
         return mta
 
     def logscan(self, *args: str) -> Daemon:

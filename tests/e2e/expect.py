@@ -54,22 +54,27 @@ def sink_said(sink: ScriptedSink) -> list[tuple[str, str]]:
     return [(kind(rcpt), reply) for rcpt, reply in sink.handler.replies]
 
 
-def labels_of(reply: str, drop_enhanced: str) -> tuple[str, str]:
-    """The (code, enhanced) labels a reply must be counted under. A drop has no code; its
-    enhanced code is the one the MTA logs for it (Postfix dsn=4.4.2; Exim none)."""
+def labels_of(reply: str, drop: tuple[str, str], sent_code: bool) -> tuple[str, str]:
+    """The (code, enhanced) labels a reply must be counted under, as the MTA logs it: a drop has
+    no code, and the enhanced code the MTA logs for it (``drop``: Postfix dsn=4.4.2, Exim none);
+    Sendmail logs a delivery's 250 without its code (``sent_code=False``)."""
     if reply == "DROP":
-        return "none", drop_enhanced
+        return drop
     m = re.match(r"(\d{3})[ -](\d\.\d{1,3}\.\d{1,3})", reply)
     assert m is not None, reply
+    if m.group(1).startswith("2") and not sent_code:
+        return "none", m.group(2)
     return m.group(1), m.group(2)
 
 
-def check_counters(s: Scrape, sink: ScriptedSink, mta: str, drop_enhanced: str) -> None:
+def check_counters(
+    s: Scrape, sink: ScriptedSink, mta: str, drop: tuple[str, str], sent_code: bool = True
+) -> None:
     """Every scraped counter of ``mta`` equals what the sink said: by code and enhanced code, by
     category, by delivery status; blocklist hits and the provider named by the reply."""
     said = sink_said(sink)
     assert said, "the sink said nothing"
-    by_labels = Counter(labels_of(reply, drop_enhanced) for _, reply in said)
+    by_labels = Counter(labels_of(reply, drop, sent_code) for _, reply in said)
     for (code, enhanced), n in by_labels.items():
         got = s.get(
             "logscan_replies_total", mta=mta, direction="outbound", code=code, enhanced=enhanced
