@@ -30,6 +30,7 @@ from logscan.event import ClassifiedEvent, Event, Verdict
 from logscan.metrics import Metrics, render
 from logscan.pipeline import Pipeline
 from logscan.registry import Registry
+from tests.conftest import StartDaemon
 from tests.e2e.sink import free_port
 
 DATA = Path(__file__).resolve().parent / "data" / "deploy"
@@ -325,3 +326,41 @@ def test_config_and_flag_enable_it_and_reject_unknown_exporters() -> None:
     assert with_overrides(base, compat=["postfix_exporter"]).compat == ("postfix_exporter",)
     with pytest.raises(ConfigError, match=r"t.toml: metrics.compat\[0\]: unknown exporter 'mtail'"):
         parse_config(text.replace("postfix_exporter", "mtail"), "t.toml")
+
+
+@pytest.mark.integration
+def test_daemon_serves_them_across_kill9(tmp_path: Path, daemon: StartDaemon) -> None:
+    """``logscan run --compat postfix_exporter``: the names on the real endpoint, with the values
+    postfix_exporter's rules give; after kill -9 and a restart they come back, never lower."""
+    log = tmp_path / "mail.log"
+    log.touch()
+    d = daemon("--source", str(log), "--parser", "postfix", "--compat", "postfix_exporter")
+    real = (DATA / "postfix-e2e-mail.log").read_text()
+    with log.open("a") as f:
+        f.write(real)
+    lines = real.splitlines()
+    s = d.wait_for(lambda s: s.get("logscan_lines_total") == len(lines), "every line read")
+    expected = dict(oracle(lines))
+    served = {
+        (name, next(iter(labels.values()), "")): int(value)
+        for name, labels, value in samples(http_get_text(d.url()))
+        if name in exposed_names() and value
+    }
+    assert served == expected
+    assert s.get("logscan_lines_total") == len(lines)
+    d.wait_for(lambda s: s.get("logscan_checkpoint_writes_total", result="ok") >= 2, "checkpoint")
+    d.kill9()
+    d.start()
+    again = {
+        (name, next(iter(labels.values()), "")): int(value)
+        for name, labels, value in samples(http_get_text(d.url()))
+        if name in exposed_names() and value
+    }
+    assert again == expected
+
+
+def http_get_text(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return str(resp.read().decode())
