@@ -351,7 +351,7 @@ def test_ring_memory_is_bounded_and_exact() -> None:
     assert r.slots == 61 and r.width == 5.0
     for i in range(100_000):
         r.add(T0 + i * 0.01)  # 1,000 s of events, 100 per second
-    assert len(r.counts) == 61
+    assert len(r.hits) == 61
     now = T0 + 999.99  # its bucket starts at T0 + 995: the window is [T0 + 695, now]
     assert r.total_at(now) == sum(1 for i in range(100_000) if T0 + i * 0.01 >= T0 + 695)
     assert r.total_at(now) == 30_500
