@@ -166,7 +166,8 @@ def _grammar() -> pp.ParserElement:
             (kw_or, 2, pp.OpAssoc.LEFT, make_bool),
         ],
     )
-    return expr
+    # Columns must count characters as written: no tab expansion.
+    return expr.parse_with_tabs()
 
 
 _GRAMMAR: pp.ParserElement | None = None
