@@ -16,6 +16,8 @@ import logscan
 # sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "parsers": ("logscan.parsers_cmd", "list the registered parsers and where each comes from"),
+    "run": ("logscan.run_cmd", "the daemon: follow logs, export metrics"),
+    "check-config": ("logscan.check_config", "validate a config file and its rules"),
 }
 
 EXIT_USAGE = 2

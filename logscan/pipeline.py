@@ -49,6 +49,8 @@ class Pipeline:
     classifier: Classifier
     sinks: Sequence[Sink]
     counts: LineCounts = field(default_factory=LineCounts)
+    # Lines on which the parser raised (they are counted as unrecognized too).
+    parser_errors: int = 0
     # Called with (lineno, text) for each unrecognized line (e.g. `scan --show-unrecognized`).
     on_unrecognized: Callable[[int, str], None] | None = None
 
@@ -61,6 +63,7 @@ class Pipeline:
         except Exception:
             # A parser bug must not stop the daemon or lose the lines around it; the line is
             # counted as unrecognized so the fault shows in the metrics.
+            self.parser_errors += 1
             events = None
         if events is None:
             self.counts.unrecognized += 1

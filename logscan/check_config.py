@@ -1,0 +1,44 @@
+"""``logscan check-config``: validate a config, its rules and its web config; exit 1 on error.
+
+$ logscan check-config -c /etc/logscan/logscan.toml
+/etc/logscan/logscan.toml: OK (2 sources, rules from 1 extra directory)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from logscan.classifier import Classifier
+from logscan.config import ConfigError, load_config
+from logscan.exporter import WebConfigError, load_web_config
+from logscan.registry import Registry
+from logscan.rules import RuleError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--config", type=Path, help="config file (default: as `run`)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cfg = load_config(args.config)
+        registry = Registry.load()
+        for i, src in enumerate(cfg.sources):
+            if src.parser != "auto" and src.parser not in registry.names():
+                raise ConfigError(
+                    f"{cfg.origin}: sources[{i}].parser: no parser named {src.parser!r} "
+                    f"(known: {', '.join(registry.names()) or 'none'})"
+                )
+        Classifier.load([Path(d) for d in cfg.rules_dirs])
+        load_web_config(cfg.web_config)
+    except (ConfigError, RuleError, WebConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    extra = sum(1 for d in cfg.rules_dirs if Path(d).is_dir())
+    print(
+        f"{cfg.origin}: OK ({len(cfg.sources)} source{'s' if len(cfg.sources) != 1 else ''}, "
+        f"rules from {extra} extra director{'ies' if extra != 1 else 'y'})"
+    )
+    return 0

@@ -1,0 +1,529 @@
+"""Follow log files by path through rotation, truncation and restarts, by byte offsets.
+
+A :class:`Follower` keeps a queue of open files for one path: old files still to finish (a file
+rotated away, a copy made by ``copytruncate``, rotations missed while the daemon was down) and,
+last, the file the path names now. It reads binary, in bounded steps, hands complete lines only
+(decoded UTF-8 with replacement, ``\\r\\n`` stripped) to its handler, and records the offset of
+the end of the last complete line, so a checkpoint can resume exactly there::
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "mail.log")
+    >>> _ = open(p, "w").write("one\\r\\ntwo\\npart")
+    >>> got = []
+    >>> f = Follower(p, lambda lines, first: got.extend(lines), lambda *a: None, start="beginning")
+    >>> while f.step(): pass
+    >>> got, f.positions()[0]["offset"]
+    (['one', 'two'], 9)
+
+Guarantee: every complete line of every file the path named is handed over once, provided the
+file is still there to be read (rotated names ``.N`` and ``-YYYYMMDD[HH]``, not compressed ones)
+when the follower gets to it. ``copytruncate`` loses, by its nature, what the writer appends
+between logrotate's copy and its truncation; everything else is found (by inode, or by the
+fingerprint of the first bytes for a copy).
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import hashlib
+import os
+import re
+import stat
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from logscan.pipeline import MAX_LINE_CHARS
+
+# Bytes read per step: bounds the time the daemon holds its lock and the memory a backlog takes.
+STEP_BYTES = 256 * 1024
+# A line longer than this is cut (the rest is skipped, its bytes still accounted for).
+KEEP_LINE_BYTES = MAX_LINE_CHARS * 4
+# Identity: the first bytes of a file (up to FP_MAX) hashed; below FP_MIN the inode must match.
+FP_MAX = 1024
+FP_MIN = 32
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z")
+
+# handler(lines, lineno of the first line); notify(kind, path, detail)
+LineHandler = Callable[[list[str], int], None]
+Notify = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Which file: device and inode, and a hash of its first ``fp_len`` bytes."""
+
+    dev: int
+    ino: int
+    fp_len: int
+    fp: str
+
+
+def fingerprint(fd: int, length: int) -> str:
+    return hashlib.sha1(os.pread(fd, length, 0), usedforsecurity=False).hexdigest()
+
+
+def rotation_pattern(path: str) -> re.Pattern[str]:
+    """Names logrotate gives ``path``'s old files (``mail.log.1``, ``mail.log-20240101``)."""
+    return re.compile(re.escape(os.path.basename(path)) + r"(?:\.\d+|-\d{8}(?:\d{2})?)$")
+
+
+def is_rotated_name(name: str) -> bool:
+    """A name that looks like a rotated or compressed log: never a glob's live file."""
+    return name.endswith(_COMPRESSED) or re.search(r"(?:\.\d+|-\d{8}(?:\d{2})?)$", name) is not None
+
+
+class _Reader:
+    """One open file and how far its complete lines have been handed over."""
+
+    def __init__(self, fd: int, path: str, offset: int = 0, lineno: int = 0) -> None:
+        self.fd = fd
+        self.path = path  # the name it was opened under (for logs and the checkpoint)
+        st = os.fstat(fd)
+        self.dev, self.ino = st.st_dev, st.st_ino
+        self.size = st.st_size
+        self.offset = offset  # end of the last complete line handed over
+        self.lineno = lineno
+        self.partial = b""  # bytes after ``offset`` read but not yet ended by a newline
+        self.dropped = 0  # bytes of an overlong partial line skipped
+        self.fp_len = 0
+        self.fp = ""
+        self.refresh_fp()
+
+    @property
+    def read_pos(self) -> int:
+        return self.offset + len(self.partial) + self.dropped
+
+    def refresh_fp(self) -> None:
+        if self.fp_len < FP_MAX and self.size > self.fp_len:
+            self.fp_len = min(self.size, FP_MAX)
+            self.fp = fingerprint(self.fd, self.fp_len)
+
+    def identity(self) -> Identity:
+        return Identity(self.dev, self.ino, self.fp_len, self.fp)
+
+    def rewritten(self) -> bool:
+        """Truncated (shorter than what we read) or rewritten in place (first bytes changed)."""
+        self.size = os.fstat(self.fd).st_size
+        if self.size < self.read_pos:
+            return True
+        return self.fp_len >= FP_MIN and fingerprint(self.fd, self.fp_len) != self.fp
+
+    def reset(self) -> None:
+        self.offset = self.lineno = self.dropped = self.fp_len = 0
+        self.partial = b""
+        self.fp = ""
+        self.refresh_fp()
+
+    def read(self, handler: LineHandler, budget: int) -> bool:
+        """Hand over the complete lines of up to ``budget`` bytes; True when at end of file."""
+        self.size = os.fstat(self.fd).st_size
+        chunk = os.pread(self.fd, budget, self.read_pos)
+        self.refresh_fp()
+        if chunk:
+            self._consume(chunk, handler)
+        return len(chunk) < budget
+
+    def finish(self, handler: LineHandler) -> None:
+        """The file will get no more lines: hand over an unterminated last line too."""
+        if self.partial or self.dropped:
+            self._emit(self.partial, len(self.partial) + self.dropped, handler)
+            self.partial, self.dropped = b"", 0
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def position(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "dev": self.dev,
+            "ino": self.ino,
+            "fp_len": self.fp_len,
+            "fp": self.fp,
+            "offset": self.offset,
+            "lineno": self.lineno,
+        }
+
+    def _consume(self, chunk: bytes, handler: LineHandler) -> None:
+        if self.dropped:  # inside an overlong line: skip to its newline
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                self.dropped += len(chunk)
+                return
+            self._emit(self.partial, len(self.partial) + self.dropped + nl + 1, handler)
+            self.partial, self.dropped = b"", 0
+            chunk = chunk[nl + 1 :]
+        data = self.partial + chunk if self.partial else chunk
+        nl = data.rfind(b"\n")
+        if nl < 0:
+            self.partial = data
+        else:
+            self.partial = data[nl + 1 :]
+            lines = data[:nl].decode("utf-8", "replace").split("\n")
+            first = self.lineno + 1
+            self.lineno += len(lines)
+            self.offset += nl + 1
+            handler([ln[:-1] if ln.endswith("\r") else ln for ln in lines], first)
+        if len(self.partial) > KEEP_LINE_BYTES:
+            self.dropped = len(self.partial) - KEEP_LINE_BYTES
+            self.partial = self.partial[:KEEP_LINE_BYTES]
+
+    def _emit(self, raw: bytes, length: int, handler: LineHandler) -> None:
+        text = raw.decode("utf-8", "replace")
+        self.lineno += 1
+        self.offset += length
+        handler([text[:-1] if text.endswith("\r") else text], self.lineno)
+
+
+class Follower:
+    """Follows one path; see the module docstring. Not thread-safe: one caller drives it."""
+
+    def __init__(
+        self,
+        path: str,
+        handler: LineHandler,
+        notify: Notify,
+        start: str = "end",
+        saved: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.path = path
+        self.handler = handler
+        self.notify = notify
+        self.readers: deque[_Reader] = deque()
+        # Where the first file we open starts when no checkpoint says; later files start at 0.
+        self._initial_start = start
+        self._denied = False
+        if saved:
+            self._resume(saved)
+        if not self.readers:
+            self._open_current()  # now, so that "ready" means "positioned"
+
+    # -- driving ---------------------------------------------------------------------------
+
+    def step(self, budget: int = STEP_BYTES) -> bool:
+        """Read one bounded batch; True when there is more to read right away."""
+        if not self.readers and not self._open_current():
+            return False
+        r = self.readers[0]
+        try:
+            if len(self.readers) == 1 and r.rewritten():
+                self._truncated(r)
+                return True
+            at_eof = r.read(self.handler, budget)
+        except OSError as exc:
+            self.notify("read_error", r.path, _error_kind(exc))
+            return False
+        if not at_eof:
+            return True
+        if len(self.readers) > 1:  # an old file, now finished: on to the next
+            self._retire(self.readers.popleft())
+            return True
+        return self._check_path(r)
+
+    def lag_bytes(self) -> int:
+        return sum(max(r.size - r.offset, 0) for r in self.readers)
+
+    def positions(self) -> list[dict[str, Any]]:
+        """What a checkpoint saves: every file still to read, in order, and its offset."""
+        return [r.position() for r in self.readers]
+
+    def known_inodes(self) -> set[tuple[int, int]]:
+        return {(r.dev, r.ino) for r in self.readers}
+
+    def idle_and_gone(self) -> bool:
+        """Nothing open and the path no longer exists (a glob may forget this follower)."""
+        return not self.readers and not os.path.lexists(self.path)
+
+    def watch_dirs(self) -> set[str]:
+        dirs = {os.path.dirname(self.path)}
+        real = os.path.realpath(self.path)
+        dirs.add(os.path.dirname(real))
+        return {d for d in dirs if d}
+
+    def close(self) -> None:
+        while self.readers:
+            self.readers.popleft().close()
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _open(self, path: str, quiet: bool = False) -> int | None:
+        """Open ``path`` for reading; report a failure once per episode (``quiet``: never)."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if not quiet and not self._denied:
+                self.notify("read_error", path, _error_kind(exc))
+                self._denied = True
+            return None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            if not quiet and not self._denied:
+                self.notify("read_error", path, "not_regular")
+                self._denied = True
+            return None
+        if not quiet and self._denied:
+            self.notify("recovered", path, "")
+            self._denied = False
+        return fd
+
+    def _open_current(self) -> bool:
+        exists = os.path.exists(self.path)
+        fd = self._open(self.path)
+        if fd is None:
+            if not exists:
+                self._initial_start = "beginning"  # it will be a new file when it appears
+            return False
+        r = _Reader(fd, self.path)
+        if self._initial_start == "end":
+            r.offset = _last_line_end(fd, r.size)
+        self._initial_start = "beginning"
+        self.readers.append(r)
+        self.notify("open", self.path, f"offset={r.offset}")
+        return True
+
+    # -- rotation, truncation --------------------------------------------------------------
+
+    def _check_path(self, r: _Reader) -> bool:
+        """``r`` is at its end and is the only file: does the path still name it?"""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            self.notify("read_error", self.path, _error_kind(exc))
+            return False
+        if st is not None and (st.st_dev, st.st_ino) != (r.dev, r.ino):
+            self.notify("rotation", self.path, f"old={r.path}")
+            while not r.read(self.handler, STEP_BYTES):
+                pass  # what the writer added before it moved to the new file
+            self._queue_successors(r)
+            self._retire(self.readers.popleft())
+            self._initial_start = "beginning"
+            self._append_current()
+            return True
+        if st is None and os.fstat(r.fd).st_nlink == 0:
+            # Deleted and not (yet) re-created: finish it; the next file starts at 0.
+            self._retire(self.readers.popleft())
+            self._initial_start = "beginning"
+        return False
+
+    def _truncated(self, r: _Reader) -> None:
+        """Shrunk or rewritten in place: finish logrotate's copy, if any, then read from 0."""
+        self.notify("truncation", self.path, f"offset={r.offset} size={r.size}")
+        old, offset = r.identity(), r.offset
+        r.reset()
+        found = self._find(old, offset, exclude={(r.dev, r.ino)})
+        if found is not None:
+            chain = [found, *self._newer_than(found, exclude={(r.dev, r.ino)})]
+            for rr in reversed(chain):
+                self.readers.appendleft(rr)
+
+    def _append_current(self) -> None:
+        fd = self._open(self.path)
+        if fd is not None:
+            self.readers.append(_Reader(fd, self.path))
+            self.notify("open", self.path, "offset=0")
+
+    def _queue_successors(self, r: _Reader) -> None:
+        """Rotations between ``r`` and the current file (missed while busy or down)."""
+        try:
+            cur = os.stat(self.path)
+            exclude = {(r.dev, r.ino), (cur.st_dev, cur.st_ino)}
+        except OSError:
+            exclude = {(r.dev, r.ino)}
+        for rr in self._newer_than(r, exclude):
+            self.readers.append(rr)
+
+    def _siblings(self) -> list[str]:
+        directory = os.path.dirname(self.path) or "."
+        pat = rotation_pattern(self.path)
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            return []
+        return [os.path.join(directory, n) for n in names if pat.fullmatch(n)]
+
+    def _newer_than(self, r: _Reader, exclude: set[tuple[int, int]]) -> list[_Reader]:
+        """Rotated files written after ``r`` was last written, oldest first, opened at 0."""
+        mtime = os.fstat(r.fd).st_mtime_ns
+        found: list[tuple[int, _Reader]] = []
+        seen = set(exclude) | self.known_inodes()
+        for p in self._siblings():
+            fd = self._open(p, quiet=True)
+            if fd is None:
+                continue
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns <= mtime:
+                os.close(fd)
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            found.append((st.st_mtime_ns, _Reader(fd, p)))
+        found.sort(key=lambda t: t[0])
+        for _, rr in found:
+            self.notify("open", rr.path, "offset=0 (rotated while behind)")
+        return [rr for _, rr in found]
+
+    def _find(self, ident: Identity, offset: int, exclude: set[tuple[int, int]]) -> _Reader | None:
+        """The file with identity ``ident`` (same inode, or a copy) among the rotation names."""
+        best: _Reader | None = None
+        for p in [self.path, *self._siblings()]:
+            fd = self._open(p, quiet=True)
+            if fd is None:
+                continue
+            st = os.fstat(fd)
+            same_inode = (st.st_dev, st.st_ino) == (ident.dev, ident.ino)
+            ok = (
+                (st.st_dev, st.st_ino) not in exclude
+                and st.st_size >= offset
+                and st.st_size >= ident.fp_len
+                and (ident.fp_len == 0 or fingerprint(fd, ident.fp_len) == ident.fp)
+                and (same_inode or ident.fp_len >= FP_MIN)
+            )
+            if ok and (best is None or same_inode):
+                if best is not None:
+                    best.close()
+                best = _Reader(fd, p, offset)
+                if same_inode:
+                    break
+            else:
+                os.close(fd)
+        if best is not None:
+            self.notify("open", best.path, f"offset={offset} (found by identity)")
+        return best
+
+    def _retire(self, r: _Reader) -> None:
+        r.finish(self.handler)
+        r.close()
+
+    # -- restart ---------------------------------------------------------------------------
+
+    def _resume(self, saved: list[dict[str, Any]]) -> None:
+        """Re-open the files a checkpoint lists, at their offsets, wherever rotation put them."""
+        self._initial_start = "beginning"
+        for pos in saved:
+            try:
+                ident = Identity(int(pos["dev"]), int(pos["ino"]), int(pos["fp_len"]), pos["fp"])
+                offset, lineno = int(pos["offset"]), int(pos["lineno"])
+            except (KeyError, TypeError, ValueError):
+                self.notify("lost", self.path, "malformed checkpoint entry")
+                continue
+            r = self._find(ident, offset, exclude=self.known_inodes())
+            if r is None:
+                self.notify("lost", self.path, f"{pos.get('path')} not found at offset {offset}")
+                continue
+            r.lineno = lineno
+            r.fp_len, r.fp = ident.fp_len, ident.fp
+            r.refresh_fp()
+            self.readers.append(r)
+
+
+def _last_line_end(fd: int, size: int) -> int:
+    """Offset just after the last newline (start at the end, but on a line boundary)."""
+    if size == 0:
+        return 0
+    tail = os.pread(fd, min(size, 65536), max(size - 65536, 0))
+    nl = tail.rfind(b"\n")
+    return size if nl < 0 else size - len(tail) + nl + 1
+
+
+def _error_kind(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission_denied"
+    return "io"
+
+
+class FileSource:
+    """All files of one configured ``path`` (a glob may name several, appearing over time)."""
+
+    def __init__(
+        self,
+        pattern: str,
+        make_handler: Callable[[str], LineHandler],
+        notify: Notify,
+        start: str,
+        saved: dict[str, list[dict[str, Any]]] | None,
+    ) -> None:
+        self.pattern = pattern
+        self.is_glob = glob.has_magic(pattern)
+        self.make_handler = make_handler
+        self.notify = notify
+        self.followers: dict[str, Follower] = {}
+        # With a checkpoint, files it does not know appeared while we were down: from 0.
+        self._start = "beginning" if saved is not None else start
+        for path, positions in (saved or {}).items():
+            if self.is_glob or path == pattern:
+                self._add(path, positions)
+        self.rescan()
+        self._start = "beginning"  # files found from now on are new
+
+    def rescan(self) -> None:
+        """Pick up new files matching the glob; forget followers whose file is gone."""
+        if not self.is_glob:
+            if self.pattern not in self.followers:
+                self._add(self.pattern, None)
+            return
+        known = set().union(*(f.known_inodes() for f in self.followers.values()))
+        for path in sorted(glob.glob(self.pattern)):
+            if path in self.followers or is_rotated_name(path) or not os.path.isfile(path):
+                continue
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) not in known:
+                self._add(path, None)
+        for path in [p for p, f in self.followers.items() if f.idle_and_gone()]:
+            del self.followers[path]
+
+    def step(self, budget: int = STEP_BYTES) -> bool:
+        more = False
+        for f in list(self.followers.values()):
+            more = f.step(budget) or more
+        return more
+
+    def lag_bytes(self) -> int:
+        return sum(f.lag_bytes() for f in self.followers.values())
+
+    def open_files(self) -> int:
+        return sum(len(f.readers) for f in self.followers.values())
+
+    def positions(self) -> dict[str, list[dict[str, Any]]]:
+        return {p: f.positions() for p, f in self.followers.items()}
+
+    def watch_dirs(self) -> set[str]:
+        dirs: set[str] = set()
+        if self.is_glob:
+            dirs.update(_glob_dirs(self.pattern))
+        for f in self.followers.values():
+            dirs.update(f.watch_dirs())
+        return dirs
+
+    def close(self) -> None:
+        for f in self.followers.values():
+            f.close()
+        self.followers.clear()
+
+    def _add(self, path: str, saved: list[dict[str, Any]] | None) -> None:
+        self.followers[path] = Follower(
+            path, self.make_handler(path), self.notify, self._start, saved
+        )
+
+
+def _glob_dirs(pattern: str) -> Iterable[str]:
+    """The directories whose entries can change what the glob matches."""
+    parent = os.path.dirname(pattern)
+    if glob.has_magic(parent):
+        return [d for d in glob.glob(parent) if os.path.isdir(d)]
+    return [parent]
+
+
+def existing_ancestor(path: str) -> Path:
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p

@@ -1,0 +1,47 @@
+"""Shared fixtures: the test parser plug-in and the daemon subprocess."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.daemon.harness import Daemon
+from tests.daemon.plugin import install
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install(tmp_path_factory.mktemp("site"))
+
+
+StartDaemon = Callable[..., Daemon]
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, plugin_site: Path) -> Iterator[StartDaemon]:
+    """``daemon(*args, config=TEXT)`` starts ``logscan run`` with fast test intervals."""
+    started: list[Daemon] = []
+
+    def start(
+        *args: str,
+        config: str | None = None,
+        env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
+        wait_ready: bool = True,
+    ) -> Daemon:
+        argv = ["--listen", "127.0.0.1:0", "--checkpoint-interval", "0.3", "--poll-interval", "0.1"]
+        if config is not None:
+            cfg = tmp_path / "logscan.toml"
+            cfg.write_text(config)
+            argv = ["-c", str(cfg), *argv]
+        else:
+            argv += ["--state-dir", str(tmp_path / "state")]
+        d = Daemon(tmp_path, plugin_site, [*argv, *args], env or {})
+        started.append(d)
+        return d.start(wait_ready=wait_ready, prefix=prefix)
+
+    yield start
+    for d in started:
+        d.close()
