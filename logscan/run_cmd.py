@@ -124,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
 
     def reload() -> tuple[Config, Classifier]:
         new_cfg, new_classifier = build_config(args)
+        new_alerting = AlertingConfig.from_table(new_cfg.alerting, new_cfg.origin)
         alerting.reload(new_cfg.rules_dirs)  # a bad rule file keeps the running rules
+        if new_alerting.with_alertmanagers(args.alertmanager) != alerting_cfg:
+            log.warning("alerting settings (notifiers, labels) take effect at restart only")
         return new_cfg, new_classifier
 
     hooks = Hooks(sinks=[alerting.sink], ticks=[tick])
