@@ -35,6 +35,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import structlog
+
 from logscan.alert_rules import load_alert_rules, parse_duration
 from logscan.alerts import AlertEngine, AlertState, EngineOptions, SourceHealth
 from logscan.event import ClassifiedEvent
@@ -243,6 +245,7 @@ class Alerting:
     clock: Callable[[], float] = time.time
     # What the daemon knows of its sources, asked at each tick (see logscan.alerts.SourceHealth).
     health: Callable[[], Sequence[SourceHealth]] = tuple
+    _sink_failed: bool = False  # logged once
 
     @classmethod
     def build(
@@ -271,7 +274,12 @@ class Alerting:
 
     def sink(self, ce: ClassifiedEvent) -> None:
         """The pipeline sink: observe at the current time."""
-        self.engine.observe(ce, self.clock())
+        try:
+            self.engine.observe(ce, self.clock())
+        except Exception:  # a bug here must not stop the line path (try is free in 3.11)
+            if not self._sink_failed:
+                self._sink_failed = True
+                structlog.get_logger("logscan.alerts").exception("alert engine failed on an event")
 
     def tick(self, now: float | None = None) -> None:
         """The daemon's periodic hook: evaluate the rules with the sources' health."""

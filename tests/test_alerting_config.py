@@ -147,3 +147,25 @@ def test_check_config_checks_alert_rules_and_alerting(
     cfg.write_text(body + '[alerting]\nalertmanager = "127.0.0.1:9093"\n')
     assert main(["check-config", "-c", str(cfg)]) == 1
     assert f"{cfg}: alerting.alertmanager: not an http(s) URL" in capsys.readouterr().err
+
+
+def test_a_failing_rule_never_breaks_the_line_path() -> None:
+    from dataclasses import replace
+
+    from structlog.testing import capture_logs
+
+    from logscan.expression import Filter
+
+    alerting = Alerting.build(config("[alerting]\nlog = false"))
+    [rule] = [r for r in alerting.engine.rules if r.name == "BlocklistRejections"]
+
+    def broken(ce: object) -> bool:
+        raise ValueError("a bug")
+
+    bad = replace(rule, name="Broken", filter=Filter("bug", broken, None))
+    alerting.engine.reload([*alerting.engine.rules, bad], 0.0)
+    with capture_logs() as logs:
+        for _ in range(3):
+            alerting.sink(event())  # raises inside the engine: swallowed, logged once
+    assert [x["event"] for x in logs] == ["alert engine failed on an event"]
+    alerting.close(timeout=0.5)
