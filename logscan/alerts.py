@@ -2,15 +2,16 @@
 the counts into firing and resolved alerts.
 
 The daemon wires it in two places: ``engine.observe`` is a sink on the line path (it only finds
-the rules that can match the event's category, runs their pre-compiled filters and adds one to a
-ring of time buckets), and ``engine.tick(now, health)`` runs every second or so off the line path,
-evaluates the rules, hands the transitions to the notifiers' :class:`~logscan.notifiers.Dispatcher`
-and returns them::
+the rules that can match the event's category, runs their pre-compiled filters and increments a
+counter, moved into a ring of time buckets once a second), and ``engine.tick(now, health)`` runs
+every second or so off the line path, evaluates the rules, hands the transitions to the
+notifiers' :class:`~logscan.notifiers.Dispatcher` and returns them::
 
+    >>> import time
     >>> from logscan.alert_rules import load_alert_rules
     >>> from logscan.rules import load_rule_files
     >>> engine = AlertEngine(load_alert_rules(load_rule_files()))
-    >>> sink = engine.observe                 # Pipeline(..., sinks=[..., sink])
+    >>> sink = engine.sink(time.time)         # Pipeline(..., sinks=[..., sink])
     >>> engine.tick(1_700_000_000.0, [SourceHealth("mail.log", last_line_at=1_700_000_000.0)])
     []
 
