@@ -256,7 +256,7 @@ def _check_unique(sources: Sequence[SourceConfig]) -> None:
     seen: set[str] = set()
     for i, src in enumerate(sources):
         if src.name in seen:
-            raise ConfigError(f"sources[{i}].name: duplicate source name {src.name!r}")
+            raise _KeyError(f"sources[{i}].name: duplicate source name {src.name!r}")
         seen.add(src.name)
 
 
