@@ -33,7 +33,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import structlog
 
 from logscan.alert_rules import load_alert_rules, parse_duration
 from logscan.alerts import AlertEngine, AlertState, EngineOptions, SourceHealth
@@ -47,6 +49,55 @@ from logscan.notifiers import (
     WebhookNotifier,
 )
 from logscan.rules import load_rule_files
+
+# The daemon's metrics, by name without ``_total`` (DESIGN.md contract for the first two).
+FIRING_METRIC = "logscan_alerts_firing"
+NOTIFICATIONS_METRIC = "logscan_alert_notifications"
+# Read from the daemon's metrics to build the sources' health.
+LAST_LINE_METRIC = "logscan_source_last_line_timestamp_seconds"
+READER_UP_METRIC = "logscan_journal_reader_up"
+LINES_METRIC = "logscan_lines"
+
+Snapshot = Mapping[str, Mapping[tuple[str, ...], float]]
+
+
+class MetricsStore(Protocol):
+    """The daemon's metrics store (``logscan.metrics.Metrics``), as far as alerting uses it."""
+
+    def inc(self, name: str, labels: tuple[str, ...], by: float = 1) -> None: ...
+
+    def set(self, name: str, labels: tuple[str, ...], value: float) -> None: ...
+
+
+def health_from_metrics(snapshot: Snapshot, sources: Sequence[str]) -> list[SourceHealth]:
+    """The health of each configured source, from the daemon's metrics snapshot.
+
+    >>> snap = {"logscan_source_last_line_timestamp_seconds": {("mail",): 100.0},
+    ...         "logscan_journal_reader_up": {("journal",): 0.0},
+    ...         "logscan_lines": {("mail", "postfix", "event"): 5.0,
+    ...                           ("mail", "postfix", "unrecognized"): 2.0}}
+    >>> [(h.name, h.last_line_at, h.up, dict(h.lines)) for h in health_from_metrics(
+    ...     snap, ["mail", "journal"])]
+    [('mail', 100.0, None, {'event': 5, 'unrecognized': 2}), ('journal', None, False, {})]
+    """
+    last = snapshot.get(LAST_LINE_METRIC, {})
+    up = snapshot.get(READER_UP_METRIC, {})
+    lines: dict[str, dict[str, int]] = {}
+    for (source, _parser, outcome), n in snapshot.get(LINES_METRIC, {}).items():
+        per = lines.setdefault(source, {})
+        per[outcome] = per.get(outcome, 0) + int(n)
+    out = []
+    for name in sources:
+        reader = up.get((name,))
+        out.append(
+            SourceHealth(
+                name,
+                last_line_at=last.get((name,)),
+                up=None if reader is None else bool(reader),
+                lines=lines.get(name, {}),
+            )
+        )
+    return out
 
 
 class AlertingConfigError(ValueError):
@@ -194,6 +245,7 @@ class Alerting:
     clock: Callable[[], float] = time.time
     # What the daemon knows of its sources, asked at each tick (see logscan.alerts.SourceHealth).
     health: Callable[[], Sequence[SourceHealth]] = tuple
+    _sink_failed: bool = False  # logged once
 
     @classmethod
     def build(
@@ -222,7 +274,12 @@ class Alerting:
 
     def sink(self, ce: ClassifiedEvent) -> None:
         """The pipeline sink: observe at the current time."""
-        self.engine.observe(ce, self.clock())
+        try:
+            self.engine.observe(ce, self.clock())
+        except Exception:  # a bug here must not stop the line path (try is free in 3.11)
+            if not self._sink_failed:
+                self._sink_failed = True
+                structlog.get_logger("logscan.alerts").exception("alert engine failed on an event")
 
     def tick(self, now: float | None = None) -> None:
         """The daemon's periodic hook: evaluate the rules with the sources' health."""
@@ -236,6 +293,18 @@ class Alerting:
         """Reload the rule files; raise ``RuleError`` (and keep the old rules) on a bad one."""
         rules = load_alert_rules(load_rule_files([Path(d) for d in rules_dirs]))
         self.engine.reload(rules, self.clock())
+
+    def export(self, metrics: MetricsStore, exported: dict[tuple[str, str, str], int]) -> None:
+        """Write the alert metrics into the daemon's store: the firing gauge, and the counts of
+        notifications since the last export (``exported`` remembers them), so the daemon's
+        checkpointed counters keep counting across restarts."""
+        for name, severity, on in self.engine.firing_by_rule():
+            metrics.set(FIRING_METRIC, (name, severity), 1.0 if on else 0.0)
+        for key, n in self.dispatcher.counts().items():
+            delta = n - exported.get(key, 0)
+            if delta > 0:
+                metrics.inc(NOTIFICATIONS_METRIC, key, delta)
+                exported[key] = n
 
     def close(self, timeout: float = 5.0) -> None:
         self.dispatcher.close(timeout)

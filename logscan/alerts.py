@@ -2,15 +2,16 @@
 the counts into firing and resolved alerts.
 
 The daemon wires it in two places: ``engine.observe`` is a sink on the line path (it only finds
-the rules that can match the event's category, runs their pre-compiled filters and adds one to a
-ring of time buckets), and ``engine.tick(now, health)`` runs every second or so off the line path,
-evaluates the rules, hands the transitions to the notifiers' :class:`~logscan.notifiers.Dispatcher`
-and returns them::
+the rules that can match the event's category, runs their pre-compiled filters and increments a
+counter, moved into a ring of time buckets once a second), and ``engine.tick(now, health)`` runs
+every second or so off the line path, evaluates the rules, hands the transitions to the
+notifiers' :class:`~logscan.notifiers.Dispatcher` and returns them::
 
+    >>> import time
     >>> from logscan.alert_rules import load_alert_rules
     >>> from logscan.rules import load_rule_files
     >>> engine = AlertEngine(load_alert_rules(load_rule_files()))
-    >>> sink = engine.observe                 # Pipeline(..., sinks=[..., sink])
+    >>> sink = engine.sink(time.time)         # Pipeline(..., sinks=[..., sink])
     >>> engine.tick(1_700_000_000.0, [SourceHealth("mail.log", last_line_at=1_700_000_000.0)])
     []
 
@@ -30,7 +31,6 @@ from __future__ import annotations
 import math
 import operator
 import socket
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -50,11 +50,12 @@ _MIN_BUCKET = 1.0
 
 
 class Ring:
-    """Event counts of the last ``window`` seconds in a ring of time buckets (bounded memory).
+    """Counts of the last ``window`` seconds in a ring of time buckets (bounded memory).
 
     Buckets are aligned on multiples of their width, so the ring keeps one bucket more than the
     window: an event leaves it when it is at least ``window`` (at most window + width) old, so
-    an alert never resolves before its window has passed.
+    an alert never resolves before its window has passed. A ring ``with_base`` also counts the
+    base of a ratio, in the same buckets::
 
     >>> r = Ring(10.0)
     >>> r.add(100.0); r.add(104.0); r.total_at(105.0)
@@ -63,44 +64,71 @@ class Ring:
     1
     >>> r.total_at(115.0)        # 104 is 11 s old
     0
-    >>> r.total_at(200.0)
-    0
+    >>> q = Ring(10.0, with_base=True)
+    >>> q.add(100.0, 1, base=1); q.add(101.0, 0, base=1)
+    >>> q.total_at(102.0), q.base_at(102.0)
+    (1, 2)
     """
 
-    __slots__ = ("counts", "head", "slots", "total", "width")
+    __slots__ = ("base", "base_total", "head", "hits", "inv", "pos", "slots", "total", "width")
 
-    def __init__(self, window: float) -> None:
+    def __init__(self, window: float, with_base: bool = False) -> None:
         self.width = max(_MIN_BUCKET, window / _BUCKETS)
         self.slots = math.ceil(window / self.width) + 1
-        self.counts = [0] * self.slots
-        self.head = 0  # index of the newest bucket, in bucket numbers since the epoch
+        # int(now * inv) is several times cheaper than now // width on the line path
+        self.inv = 1.0 / self.width
+        self.hits = [0] * self.slots
+        self.base = [0] * self.slots if with_base else []
+        self.head = 0  # the newest bucket, in bucket numbers since the epoch
+        self.pos = 0  # its index in the lists
         self.total = 0
+        self.base_total = 0
 
-    def add(self, now: float, k: int = 1) -> None:
-        b = int(now // self.width)
+    @property
+    def with_base(self) -> bool:
+        return bool(self.base)
+
+    def add(self, now: float, k: int = 1, base: int = 0) -> None:
+        """Count ``k`` hits (and ``base`` events of a ratio's base) at ``now``."""
+        b = int(now * self.inv)
         if b > self.head:
             self._advance(b)
         # A clock that went back (or a late event) counts in the newest bucket.
-        self.counts[self.head % self.slots] += k
+        self.hits[self.pos] += k
         self.total += k
+        if base:
+            self.base[self.pos] += base
+            self.base_total += base
 
     def total_at(self, now: float) -> int:
-        b = int(now // self.width)
+        b = int(now * self.inv)
         if b > self.head:
             self._advance(b)
         return self.total
 
+    def base_at(self, now: float) -> int:
+        b = int(now * self.inv)
+        if b > self.head:
+            self._advance(b)
+        return self.base_total
+
     def _advance(self, b: int) -> None:
-        if b - self.head >= self.slots:
-            self.counts = [0] * self.slots
-            self.total = 0
+        slots, hits, base = self.slots, self.hits, self.base
+        if b - self.head >= slots:
+            hits[:] = [0] * slots
+            if base:
+                base[:] = [0] * slots
+            self.total = self.base_total = 0
         else:
-            counts = self.counts
             for n in range(self.head + 1, b + 1):
-                i = n % self.slots
-                self.total -= counts[i]
-                counts[i] = 0
+                i = n % slots
+                self.total -= hits[i]
+                hits[i] = 0
+                if base:
+                    self.base_total -= base[i]
+                    base[i] = 0
         self.head = b
+        self.pos = b % slots
 
 
 @dataclass(frozen=True)
@@ -141,14 +169,16 @@ class GroupState:
     signal: str
     group_by: str | None
     window: float
-    hits: Ring
-    base: Ring | None = None
+    counts: Ring  # with a base for ratio rules
     status: str = "inactive"  # inactive | pending | firing
     pending_since: float = 0.0
     started_at: float = 0.0
     last_sent: float = 0.0
     hold_until: float = 0.0  # no resolve before this (after a reload that changed the window)
     level: float = 0.0  # health rules: seconds without a line, or 1 while a reader is down
+    # Counted on the line path, moved into the ring about once a second (AlertEngine._flush).
+    pending: int = 0
+    pending_base: int = 0
     sample: ClassifiedEvent | None = None
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
@@ -201,22 +231,21 @@ class _Watcher:
             operator.attrgetter(FIELDS[rule.group_by]) if rule.group_by else None
         )
 
-    def observe(self, ce: ClassifiedEvent, now: float) -> None:
+    def observe(self, ce: ClassifiedEvent) -> None:
         if self.base is not None:
             if not self.base(ce):
                 return
             st = self._state(ce)
             if st is None:
                 return
-            assert st.base is not None
-            st.base.add(now)
+            st.pending_base += 1
             if self.match(ce):
-                st.hits.add(now)
+                st.pending += 1
                 st.sample = ce
         elif self.match(ce):
             st = self._state(ce)
             if st is not None:
-                st.hits.add(now)
+                st.pending += 1
                 st.sample = ce
 
     def _state(self, ce: ClassifiedEvent) -> GroupState | None:
@@ -237,12 +266,19 @@ class _Watcher:
 
 
 def _new_state(rule: AlertRule) -> GroupState:
-    base = Ring(rule.window) if rule.kind == "ratio" else None
-    return GroupState(rule.signal, rule.group_by, rule.window, Ring(rule.window), base)
+    return GroupState(rule.signal, rule.group_by, rule.window, _ring(rule))
+
+
+def _ring(rule: AlertRule) -> Ring:
+    return Ring(rule.window, with_base=rule.kind == "ratio")
 
 
 class AlertEngine:
-    """Alert rules over classified events and source health; see the module docstring."""
+    """Alert rules over classified events and source health; see the module docstring.
+
+    ``observe``, ``tick`` and ``reload`` must be called from one thread (the daemon's loop: its
+    sinks and ticks run there); ``firing_by_rule`` and the collector are safe from any thread.
+    """
 
     def __init__(
         self,
@@ -255,7 +291,9 @@ class AlertEngine:
         self.state = state if state is not None else AlertState()
         self.options = options or EngineOptions()
         self.delivery = delivery
-        self._lock = threading.Lock()
+        self._snapshot: tuple[tuple[str, str, bool], ...] = ()
+        self._flush_at = 0.0  # event time at which the line path's counts go into the rings
+        self._pending_at = 0.0  # time of the last event observed
         self.rules: tuple[AlertRule, ...] = ()
         self._index: dict[str, tuple[_Watcher, ...]] = {}
         self._any: tuple[_Watcher, ...] = ()
@@ -267,9 +305,26 @@ class AlertEngine:
         """Count ``ce`` (seen at Unix time ``now``) in the windows of the rules it matches."""
         watchers = self._index.get(ce.verdict.category, self._any)
         if watchers:
-            with self._lock:
-                for w in watchers:
-                    w.observe(ce, now)
+            if now >= self._flush_at:
+                self._flush(now)
+            self._pending_at = now
+            for w in watchers:
+                w.observe(ce)
+
+    def _flush(self, now: float) -> None:
+        """Move the counts of the line path into the rings, at the time of the last event.
+
+        The line path only increments integers; bucket arithmetic runs here, once per second of
+        event time (and at every tick), so events are timed to within a second, finer than any
+        bucket.
+        """
+        at = self._pending_at
+        for groups in self.state.groups.values():
+            for st in groups.values():
+                if st.pending or st.pending_base:
+                    st.counts.add(at, st.pending, st.pending_base)
+                    st.pending = st.pending_base = 0
+        self._flush_at = math.floor(now) + 1.0
 
     def sink(self, clock: Callable[[], float]) -> Callable[[ClassifiedEvent], None]:
         """A pipeline ``Sink`` that observes each event at ``clock()`` (e.g. ``time.time``)."""
@@ -281,34 +336,34 @@ class AlertEngine:
     def tick(self, now: float, health: Sequence[SourceHealth] = ()) -> list[Alert]:
         """Evaluate every rule at ``now``; deliver and return the alerts to send."""
         out: list[Alert] = []
-        with self._lock:
-            self._take_health(now, health)
-            for st in self.state.orphans:
-                out.append(self._resolved(st, now))
-            self.state.orphans.clear()
-            for rule in self.rules:
-                groups = self.state.groups.setdefault(rule.name, {})
-                if rule.kind in ("quiet", "down"):
-                    self._measure_health(rule, groups, now, health)
-                for key, st in list(groups.items()):
-                    alert = self._evaluate(rule, key, st, now)
-                    if alert is not None:
-                        out.append(alert)
-                    if st.status == "inactive" and _empty(st, now):
-                        del groups[key]  # nothing to remember: bounded memory
+        self._flush(now)
+        self._take_health(now, health)
+        for st in self.state.orphans:
+            out.append(self._resolved(st, now))
+        self.state.orphans.clear()
+        for rule in self.rules:
+            groups = self.state.groups.setdefault(rule.name, {})
+            if rule.kind in ("quiet", "down"):
+                self._measure_health(rule, groups, now, health)
+            for key, st in list(groups.items()):
+                alert = self._evaluate(rule, key, st, now)
+                if alert is not None:
+                    out.append(alert)
+                if st.status == "inactive" and _empty(st, now):
+                    del groups[key]  # nothing to remember: bounded memory
+        self._take_snapshot()
         if out and self.delivery is not None:
             self.delivery.submit(out)
         return out
 
     def firing(self) -> list[tuple[str, str | None]]:
         """(rule name, group value) of every firing alert."""
-        with self._lock:
-            return [
-                (name, key)
-                for name, groups in self.state.groups.items()
-                for key, st in groups.items()
-                if st.status == "firing"
-            ]
+        return [
+            (name, key)
+            for name, groups in self.state.groups.items()
+            for key, st in groups.items()
+            if st.status == "firing"
+        ]
 
     def _take_health(self, now: float, health: Sequence[SourceHealth]) -> None:
         line_rules = [r for r in self.rules if r.signal == "unrecognized"]
@@ -330,10 +385,7 @@ class AlertEngine:
                     if not d_total:
                         continue
                     st = groups[h.name] = _new_state(rule)
-                if d_unrec:
-                    st.hits.add(now, d_unrec)
-                if st.base is not None and d_total:
-                    st.base.add(now, d_total)
+                st.counts.add(now, d_unrec, d_total if st.counts.with_base else 0)
 
     def _measure_health(
         self,
@@ -364,13 +416,12 @@ class AlertEngine:
         """(value, count, total, volume enough) of one group at ``now``."""
         if rule.kind in ("quiet", "down"):
             return st.level, int(st.level), int(st.level), True
-        count = st.hits.total_at(now)
+        count = st.counts.total_at(now)
         if rule.kind == "count":
             return float(count), count, count, True
         if rule.kind == "rate":
             return count / rule.window, count, count, True
-        assert st.base is not None
-        total = st.base.total_at(now)
+        total = st.counts.base_at(now)
         value = count / total if total else 0.0
         return value, count, total, total >= rule.min_volume and total > 0
 
@@ -496,29 +547,29 @@ class AlertEngine:
 
     def reload(self, rules: Sequence[AlertRule], now: float) -> None:
         """Switch to ``rules``, keeping the state of the rules that remain (see module doc)."""
-        with self._lock:
-            by_name = {r.name: r for r in rules}
-            groups = self.state.groups
-            for name in list(groups):
-                rule = by_name.get(name)
-                kept = groups[name]
-                if rule is None or any(
-                    st.signal != rule.signal or st.group_by != rule.group_by for st in kept.values()
-                ):
-                    self.state.orphans.extend(st for st in kept.values() if st.status == "firing")
-                    del groups[name]
-                    continue
-                for st in kept.values():
-                    _refit(st, rule, now)
-            self.rules = tuple(rules)
-            watchers = [
-                _Watcher(r, groups.setdefault(r.name, {})) for r in rules if r.signal == "events"
-            ]
-            self._any = tuple(w for w in watchers if _categories(w.rule) is None)
-            self._index = {
-                cat: tuple(w for w in watchers if (c := _categories(w.rule)) is None or cat in c)
-                for cat in CATEGORIES
-            }
+        by_name = {r.name: r for r in rules}
+        groups = self.state.groups
+        for name in list(groups):
+            rule = by_name.get(name)
+            kept = groups[name]
+            if rule is None or any(
+                st.signal != rule.signal or st.group_by != rule.group_by for st in kept.values()
+            ):
+                self.state.orphans.extend(st for st in kept.values() if st.status == "firing")
+                del groups[name]
+                continue
+            for st in kept.values():
+                _refit(st, rule, now)
+        self.rules = tuple(rules)
+        watchers = [
+            _Watcher(r, groups.setdefault(r.name, {})) for r in rules if r.signal == "events"
+        ]
+        self._any = tuple(w for w in watchers if _categories(w.rule) is None)
+        self._index = {
+            cat: tuple(w for w in watchers if (c := _categories(w.rule)) is None or cat in c)
+            for cat in CATEGORIES
+        }
+        self._take_snapshot()
 
     # --- metrics -----------------------------------------------------------------------------
 
@@ -527,29 +578,31 @@ class AlertEngine:
         ``logscan_alert_notifications_total`` (register it on the daemon's registry)."""
         return _AlertCollector(self)
 
-    def firing_by_rule(self) -> list[tuple[str, str, bool]]:
-        """(rule, severity, any group firing) for every rule."""
-        with self._lock:
-            return [
-                (
-                    r.name,
-                    r.severity,
-                    any(st.status == "firing" for st in self.state.groups.get(r.name, {}).values()),
-                )
-                for r in self.rules
-            ]
+    def firing_by_rule(self) -> tuple[tuple[str, str, bool], ...]:
+        """(rule, severity, any group firing) for every rule, as of the last tick or reload.
+
+        Safe to call from any thread (a scrape): it reads a tuple replaced whole.
+        """
+        return self._snapshot
+
+    def _take_snapshot(self) -> None:
+        groups = self.state.groups
+        self._snapshot = tuple(
+            (
+                r.name,
+                r.severity,
+                any(st.status == "firing" for st in groups.get(r.name, {}).values()),
+            )
+            for r in self.rules
+        )
 
 
 def _refit(st: GroupState, rule: AlertRule, now: float) -> None:
-    if st.window != rule.window:
+    if st.window != rule.window or st.counts.with_base != (rule.kind == "ratio"):
         st.window = rule.window
-        st.hits = Ring(rule.window)
+        st.counts = _ring(rule)
         if st.status == "firing":
             st.hold_until = now + rule.window  # do not resolve on counts that were just reset
-    if rule.kind != "ratio":
-        st.base = None
-    elif st.base is None or st.base.slots != st.hits.slots:
-        st.base = Ring(rule.window)
 
 
 def _categories(rule: AlertRule) -> frozenset[str] | None:
@@ -562,7 +615,7 @@ def _categories(rule: AlertRule) -> frozenset[str] | None:
 def _empty(st: GroupState, now: float) -> bool:
     if st.signal in ("source-quiet", "reader-down"):
         return st.level == 0.0
-    return st.hits.total_at(now) == 0 and (st.base is None or st.base.total_at(now) == 0)
+    return st.counts.total_at(now) == 0 and st.counts.base_at(now) == 0
 
 
 def _show(kind: str, value: float) -> str:

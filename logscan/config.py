@@ -240,12 +240,12 @@ def _source(raw: Any, where: str) -> SourceConfig:
     watch = raw.get("watch", "auto")
     if watch not in ("auto", "poll"):
         raise _KeyError(f"{where}.watch: must be 'auto' or 'poll', got {watch!r}")
-    for key in ("journal_directory", "journal_file"):
-        if raw.get(key) is not None and not journald:
-            raise _KeyError(f"{where}.{key}: only for a journald source")
     jif = raw.get("journald_if_missing", False)
     if not isinstance(jif, bool):
         raise _KeyError(f"{where}.journald_if_missing: must be true or false")
+    for key in ("journal_directory", "journal_file", "units", "identifiers"):
+        if raw.get(key) is not None and not (journald or jif):
+            raise _KeyError(f"{where}.{key}: only for a journald source (or journald_if_missing)")
     return SourceConfig(
         name=name,
         path=path,
@@ -265,7 +265,7 @@ def _check_unique(sources: Sequence[SourceConfig]) -> None:
     seen: set[str] = set()
     for i, src in enumerate(sources):
         if src.name in seen:
-            raise ConfigError(f"sources[{i}].name: duplicate source name {src.name!r}")
+            raise _KeyError(f"sources[{i}].name: duplicate source name {src.name!r}")
         seen.add(src.name)
 
 

@@ -405,6 +405,8 @@ class Daemon:
                 start=src.start,
                 units=src.units,
                 identifiers=src.identifiers,
+                journal_directory=src.journal_directory,
+                journal_file=src.journal_file,
             )
         if saved is not None and saved.get("kind") != src.kind:
             saved = None

@@ -63,7 +63,10 @@ def journalctl_command(src: SourceConfig, cursor: str | None, start: str) -> lis
     if src.journal_directory:
         cmd.append(f"--directory={src.journal_directory}")
     if cursor:
-        cmd.append(f"--after-cursor={cursor}")
+        # Not --after-cursor: with --follow, journalctl 252 then prints only the last 10 entries
+        # (or, with --lines=all, skips one). --cursor with --lines=all starts at or just after
+        # the cursor depending on the version; the reader drops the cursor's own entry.
+        cmd += [f"--cursor={cursor}", "--lines=all"]
     else:
         cmd.append("--lines=all" if start == "beginning" else "--lines=0")
     for unit in src.units:
@@ -187,6 +190,8 @@ class JournalReader:
             return  # not an entry (journalctl never prints half a line to a pipe)
         if not isinstance(entry, dict) or not isinstance(entry.get("__CURSOR"), str):
             return
+        if entry["__CURSOR"] == self._cursor:
+            return  # the entry we resumed at: counted already
         item = (entry_line(entry), entry["__CURSOR"])
         while not self._stop.is_set():
             try:

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import structlog
 
+from logscan.alerting import Alerting, AlertingConfig, AlertingConfigError, health_from_metrics
 from logscan.checkpoint import CheckpointError
 from logscan.classifier import Classifier
 from logscan.compat_postfix_exporter import PostfixExporterCompat
 from logscan.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
-from logscan.daemon import Daemon
+from logscan.daemon import Daemon, Hooks
 from logscan.exporter import WebConfigError, load_web_config
+from logscan.metrics import MetricSpec
 from logscan.registry import Registry
 from logscan.rules import RuleError
 
@@ -53,6 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument(
+        "--alertmanager",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="send alerts to this Alertmanager (repeatable; adds to [alerting] alertmanager)",
     )
     parser.add_argument(
         "--compat",
@@ -109,18 +118,57 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg, classifier = build_config(args)
         load_web_config(cfg.web_config)
-    except (ConfigError, RuleError, WebConfigError) as exc:
+        alerting_cfg = AlertingConfig.from_table(cfg.alerting, cfg.origin)
+        alerting_cfg = alerting_cfg.with_alertmanagers(args.alertmanager)
+        alerting = Alerting.build(alerting_cfg, cfg.rules_dirs, listen=cfg.listen)
+    except (ConfigError, RuleError, WebConfigError, AlertingConfigError) as exc:
         log.error("cannot start: bad configuration", error=str(exc))
         return EXIT_FAILURE
-    daemon = Daemon(cfg, Registry.load(), classifier, reload_config=lambda: _reload(args))
+    exported: dict[tuple[str, str, str], int] = {}
+
+    def tick(now: float) -> None:
+        # Runs in the daemon's loop, under its state lock, like the sinks.
+        alerting.tick(now)
+        alerting.export(daemon.metrics, exported)
+
+    def reload() -> tuple[Config, Classifier]:
+        new_cfg, new_classifier = build_config(args)
+        new_alerting = AlertingConfig.from_table(new_cfg.alerting, new_cfg.origin)
+        alerting.reload(new_cfg.rules_dirs)  # a bad rule file keeps the running rules
+        if new_alerting.with_alertmanagers(args.alertmanager) != alerting_cfg:
+            log.warning("alerting settings (notifiers, labels) take effect at restart only")
+        return new_cfg, new_classifier
+
+    hooks = Hooks(sinks=[alerting.sink], ticks=[tick])
+    daemon = Daemon(cfg, Registry.load(), classifier, hooks=hooks, reload_config=reload)
+    for spec in ALERT_METRICS:
+        daemon.metrics.declare(spec)  # before the checkpoint is restored
+    alerting.health = lambda: health_from_metrics(
+        daemon.metrics.values, [s.name for s in daemon.cfg.sources]
+    )
     if "postfix_exporter" in cfg.compat:
-        daemon.sinks.append(PostfixExporterCompat(daemon.metrics))
+        daemon.sinks.append(PostfixExporterCompat(daemon.metrics))  # declared before the restore
     try:
         return daemon.run()
     except (OSError, CheckpointError) as exc:
         log.error("cannot start", error=f"{getattr(exc, 'filename', '') or ''} {exc}".strip())
         return EXIT_FAILURE
+    finally:
+        alerting.close(timeout=5.0)  # deliver what is queued (resolves, last changes)
 
 
-def _reload(args: argparse.Namespace) -> tuple[Config, Classifier]:
-    return build_config(args)
+ALERT_METRICS = (
+    MetricSpec(
+        "logscan_alerts_firing",
+        "gauge",
+        "1 while the alert rule fires (for any group), else 0",
+        ("alert", "severity"),
+        persist=False,
+    ),
+    MetricSpec(
+        "logscan_alert_notifications",
+        "counter",
+        "Alert notifications by alert, notifier and result (success, failed, dropped)",
+        ("alert", "notifier", "result"),
+    ),
+)

@@ -92,15 +92,19 @@ class _Reader:
         self.fp_len = 0
         self.fp = ""
         self.refresh_fp()
+        # Rotation siblings known to hold nothing unread of this file: (dev, ino) -> size.
+        self.known: dict[tuple[int, int], int] = {}
 
     @property
     def read_pos(self) -> int:
         return self.offset + len(self.partial) + self.dropped
 
     def refresh_fp(self) -> None:
-        if self.fp_len < FP_MAX and self.size > self.fp_len:
-            self.fp_len = min(self.size, FP_MAX)
-            self.fp = fingerprint(self.fd, self.fp_len)
+        # Only bytes already read: what we know of the file, to recognise it (or a copy) later.
+        known = min(self.read_pos, self.size, FP_MAX)
+        if known > self.fp_len:
+            self.fp_len = known
+            self.fp = fingerprint(self.fd, known)
 
     def identity(self) -> Identity:
         return Identity(self.dev, self.ino, self.fp_len, self.fp)
@@ -122,9 +126,9 @@ class _Reader:
         """Hand over the complete lines of up to ``budget`` bytes; True when at end of file."""
         self.size = os.fstat(self.fd).st_size
         chunk = os.pread(self.fd, budget, self.read_pos)
-        self.refresh_fp()
         if chunk:
             self._consume(chunk, handler)
+            self.refresh_fp()
         return len(chunk) < budget
 
     def finish(self, handler: LineHandler) -> None:
@@ -145,6 +149,7 @@ class _Reader:
             "fp": self.fp,
             "offset": self.offset,
             "lineno": self.lineno,
+            "siblings": [[dev, ino, size] for (dev, ino), size in self.known.items()],
         }
 
     def _consume(self, chunk: bytes, handler: LineHandler) -> None:
@@ -209,7 +214,7 @@ class Follower:
             return False
         r = self.readers[0]
         try:
-            if len(self.readers) == 1 and r.rewritten():
+            if len(self.readers) == 1 and (r.rewritten() or self._copied_away(r)):
                 self._truncated(r)
                 return True
             at_eof = r.read(self.handler, budget)
@@ -283,6 +288,7 @@ class Follower:
             r.offset = _last_line_end(fd, r.size)
         self._initial_start = "beginning"
         self.readers.append(r)
+        self._snapshot_siblings(r)
         self.notify("open", self.path, f"offset={r.offset}")
         return True
 
@@ -315,18 +321,75 @@ class Follower:
     def _truncated(self, r: _Reader) -> None:
         """Shrunk or rewritten in place: finish logrotate's copy, if any, then read from 0."""
         self.notify("truncation", self.path, f"offset={r.offset} size={r.size}")
-        old, offset = r.identity(), r.offset
+        copies = self._copies(r, r.offset)
         r.reset()
-        found = self._find(old, offset, exclude={(r.dev, r.ino)})
-        if found is not None:
-            chain = [found, *self._newer_than(found, exclude={(r.dev, r.ino)})]
-            for rr in reversed(chain):
-                self.readers.appendleft(rr)
+        for rr in reversed(copies):
+            self.readers.appendleft(rr)
+        self._snapshot_siblings(r)
+
+    def _copied_away(self, r: _Reader) -> bool:
+        """Truncated before we read enough to tell by its first bytes, but a copy shows it."""
+        if r.read_pos >= FP_MIN:
+            return False  # ``rewritten`` tells by the fingerprint
+        copies = self._copies(r, r.read_pos)
+        for c in copies:
+            c.close()
+        return bool(copies)
+
+    def _snapshot_siblings(self, r: _Reader) -> None:
+        """Every rotated file there now holds nothing unread of ``r`` (or is being read)."""
+        r.known = {(st.st_dev, st.st_ino): st.st_size for _, st in self._sibling_stats()}
+
+    def _sibling_stats(self) -> list[tuple[str, os.stat_result]]:
+        out = []
+        for p in self._siblings():
+            try:
+                out.append((p, os.stat(p)))
+            except OSError:
+                continue
+        return out
+
+    def _copies(self, r: _Reader, offset: int) -> list[_Reader]:
+        """Copies of ``r`` holding lines past ``offset`` (copytruncate), then later copies."""
+        reading = self.known_inodes()
+        # A copy is made before the truncation, which sets the file's mtime: a sibling modified
+        # after the file was is a copy of something else (the next file, copied then truncated).
+        mtime = os.fstat(r.fd).st_mtime_ns
+        found: list[tuple[int, str, int]] = []
+        for p, st in self._sibling_stats():
+            key = (st.st_dev, st.st_ino)
+            if key in reading or r.known.get(key) == st.st_size or st.st_mtime_ns > mtime:
+                continue
+            fd = self._open(p, quiet=True)
+            if fd is None:
+                continue
+            ok = (
+                st.st_size > offset
+                and (
+                    r.fp_len == 0 or (st.st_size >= r.fp_len and fingerprint(fd, r.fp_len) == r.fp)
+                )
+                and not _contains(r.fd, fd, st.st_size)
+            )
+            if ok:
+                found.append((st.st_mtime_ns, p, fd))
+            else:
+                r.known[key] = st.st_size
+                os.close(fd)
+        if not found:
+            return []
+        found.sort()
+        for _, _, fd in found[1:]:
+            os.close(fd)
+        first = _Reader(found[0][2], found[0][1], offset, r.lineno)
+        self.notify("open", first.path, f"offset={offset} (copy of {self.path})")
+        return [first, *self._newer_than(first, exclude={(r.dev, r.ino)}, until=mtime)]
 
     def _append_current(self) -> None:
         fd = self._open(self.path)
         if fd is not None:
-            self.readers.append(_Reader(fd, self.path))
+            r = _Reader(fd, self.path)
+            self.readers.append(r)
+            self._snapshot_siblings(r)
             self.notify("open", self.path, "offset=0")
 
     def _queue_successors(self, r: _Reader) -> None:
@@ -348,8 +411,11 @@ class Follower:
             return []
         return [os.path.join(directory, n) for n in names if pat.fullmatch(n)]
 
-    def _newer_than(self, r: _Reader, exclude: set[tuple[int, int]]) -> list[_Reader]:
-        """Rotated files written after ``r`` was last written, oldest first, opened at 0."""
+    def _newer_than(
+        self, r: _Reader, exclude: set[tuple[int, int]], until: int | None = None
+    ) -> list[_Reader]:
+        """Rotated files written after ``r`` was last written (and not after ``until``), oldest
+        first, opened at 0."""
         mtime = os.fstat(r.fd).st_mtime_ns
         found: list[tuple[int, _Reader]] = []
         seen = set(exclude) | self.known_inodes()
@@ -358,7 +424,8 @@ class Follower:
             if fd is None:
                 continue
             st = os.fstat(fd)
-            if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns <= mtime:
+            late = until is not None and st.st_mtime_ns > until
+            if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns <= mtime or late:
                 os.close(fd)
                 continue
             seen.add((st.st_dev, st.st_ino))
@@ -419,7 +486,26 @@ class Follower:
             r.lineno = lineno
             r.fp_len, r.fp = ident.fp_len, ident.fp
             r.refresh_fp()
+            r.known = _known(pos.get("siblings"))
             self.readers.append(r)
+
+
+def _contains(fd: int, copy_fd: int, copy_size: int) -> bool:
+    """The file ``fd`` starts like the copy and is at least as long: a copy, not a truncation."""
+    if os.fstat(fd).st_size < copy_size:
+        return False
+    length = min(copy_size, FP_MAX)
+    return fingerprint(fd, length) == fingerprint(copy_fd, length)
+
+
+def _known(raw: Any) -> dict[tuple[int, int], int]:
+    if not isinstance(raw, list):
+        return {}
+    return {
+        (int(t[0]), int(t[1])): int(t[2])
+        for t in raw
+        if isinstance(t, list) and len(t) == 3 and all(isinstance(v, int) for v in t)
+    }
 
 
 def _last_line_end(fd: int, size: int) -> int:

@@ -20,7 +20,25 @@ Lines of Postfix programs that carry no reply (qmgr, anvil, connect/disconnect, 
 warnings, postscreen PASS/PREGREET/DNSBL/HANGUP, a standalone ``connect to ...: Connection timed
 out`` whose outcome the next ``status=`` line reports, ...) give ``[]``. Lines of programs that
 share a mail log with Postfix (amavis, opendkim, dovecot, policyd-spf, postgrey, ...) give ``[]``
-too; any other line gives ``None`` (unrecognized)::
+too; any other line gives ``None`` (unrecognized).
+
+Choices where the contract is silent:
+
+* ``stage``: "(in reply to X command)" or the "while ..." phrase when present; smtpd's reject
+  kind (``VRFY`` and ``ETRN`` have no stage: "unknown"); the reply of ``status=sent`` is the
+  end-of-data reply; refused connections, connect failures and MX lookup failures are
+  "connect"; TLS failures "starttls"; deliveries by local/virtual/pipe "unknown".
+* ``sender`` is ``""`` for the null sender ``<>`` (a bounce), ``None`` when the line and the
+  queue state have none; an empty recipient is ``None``.
+* ``remote_host``/``remote_ip`` are None for transports (``relay=local``, ``none``), unix sockets
+  (``[private/dovecot-lmtp]``) and ``unknown``.
+* smtpd's ``SASL ... authentication failed`` warnings carry no reply code and stay ignored;
+  postscreen's ``reject: CONNECT ... too many connections`` is a rejection without a code (no
+  inferred one).
+* A detail cut short by syslog (no closing parenthesis) is kept whole.
+
+Correlation: qmgr's ``from=<..>, size=N`` fills ``sender`` and ``size`` of later lines of the same
+queue id (short hex or long ids); the state is bounded (:class:`QueueState`)::
 
     >>> p = PostfixParser("mail.log", year=2024)
     >>> p.feed("Nov 29 00:00:01 mx1 postfix/qmgr[7]: 1BB92DC6C1: from=<a@b.example>, "
@@ -39,10 +57,10 @@ too; any other line gives ``None`` (unrecognized)::
     >>> p.feed("random garbage", 4) is None
     True
 
-Speed: most lines carry no reply. The hot path isolates the program with ``str.find``, maps it
-through a small cache to the kind of daemon, and runs only that daemon's one or two substring
-tests; no regex runs on a line that carries no reply. Reply lines are matched by one compiled
-regex each.
+Speed: most lines carry no reply. The hot path isolates ``program[pid]`` with ``str.find``,
+maps it through a bounded cache to the kind of daemon, and runs only that daemon's one or two
+substring tests; no regex runs on a line that carries no reply. Reply lines are matched by one
+compiled regex each. Measured in bench/RESULTS.md ("Postfix parser").
 """
 
 from __future__ import annotations
@@ -66,87 +84,34 @@ DELIVERY = 3  # delivery agents: status= lines and "host X said:" lines
 QUEUE = 4  # qmgr/postsuper: sender and size of queued mail, expiry, removal
 GENERIC = 5  # "postfix" with no daemon, or an unknown daemon: try every kind of line
 
+# fmt: off
+_QUIET_DAEMONS = (
+    "anvil", "bounce", "dnsblog", "flush", "master", "pickup", "postalias", "postcat",
+    "postconf", "postdrop", "postfix-script", "postkick", "postlock", "postlog", "postmap",
+    "postmulti", "postqueue", "proxymap", "qmqpd", "scache", "sendmail", "showq", "spawn",
+    "tlsmgr", "tlsproxy", "trivial-rewrite", "verify",
+)
+# fmt: on
 DAEMON_KIND = {
     **dict.fromkeys(("smtpd", "postscreen", "cleanup"), INBOUND),
     **dict.fromkeys(
         ("smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard"), DELIVERY
     ),
     **dict.fromkeys(("qmgr", "oqmgr", "postsuper"), QUEUE),
-    **dict.fromkeys(
-        [
-            "anvil",
-            "bounce",
-            "dnsblog",
-            "flush",
-            "master",
-            "pickup",
-            "postalias",
-            "postcat",
-            "postconf",
-            "postdrop",
-            "postfix-script",
-            "postkick",
-            "postlock",
-            "postlog",
-            "postmap",
-            "postmulti",
-            "postqueue",
-            "proxymap",
-            "qmqpd",
-            "scache",
-            "sendmail",
-            "showq",
-            "spawn",
-            "tlsmgr",
-            "tlsproxy",
-            "trivial-rewrite",
-            "verify",
-        ],
-        QUIET,
-    ),
+    **dict.fromkeys(_QUIET_DAEMONS, QUIET),
 }
 
 # Programs that share a mail log with Postfix. Their lines hold no reply of ours: a policy
 # server's "Reject action: 550 5.7.23" is its configuration, the reply is smtpd's reject line.
-MAIL_LOG_NEIGHBOURS = frozenset(
-    [
-        "amavis",
-        "amavisd",
-        "amavisd-new",
-        "opendkim",
-        "opendmarc",
-        "openarc",
-        "dovecot",
-        "dovecot-lda",
-        "deliver",
-        "policyd-spf",
-        "policy-spf",
-        "policyd-weight",
-        "postgrey",
-        "postfwd",
-        "postfwd2",
-        "sqlgrey",
-        "spamd",
-        "spamc",
-        "spamass-milter",
-        "rspamd",
-        "clamd",
-        "clamsmtpd",
-        "clamav-milter",
-        "freshclam",
-        "milter-greylist",
-        "saslauthd",
-        "authdaemond",
-        "fetchmail",
-        "imapd",
-        "pop3d",
-        "imap-login",
-        "pop3-login",
-        "sympa",
-        "mailman",
-        "dkimpy-milter",
-    ]
-)
+# fmt: off
+MAIL_LOG_NEIGHBOURS = frozenset((
+    "amavis", "amavisd", "amavisd-new", "opendkim", "opendmarc", "openarc", "dovecot",
+    "dovecot-lda", "deliver", "policyd-spf", "policy-spf", "policyd-weight", "postgrey", "postfwd",
+    "postfwd2", "sqlgrey", "spamd", "spamc", "spamass-milter", "rspamd", "clamd", "clamsmtpd",
+    "clamav-milter", "freshclam", "milter-greylist", "saslauthd", "authdaemond", "fetchmail",
+    "imapd", "pop3d", "imap-login", "pop3-login", "sympa", "mailman", "dkimpy-milter",
+))
+# fmt: on
 
 # "program[pid]" cache bound: real logs have a few hundred, garbage could have many.
 _CACHE_MAX = 4096
@@ -228,11 +193,14 @@ _INBOUND_STATUS = {
 _REPLY_MARKERS = (" said: ", " refused to talk to me: ", " refused to start TLS: ")
 _SUSPENDED = "delivery temporarily suspended: "
 _HEX_UPPER = frozenset("0123456789ABCDEF")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NUMBER = {m: i for i, m in enumerate(_MONTHS, 1)}
 
-# QID: to=<rcpt>, [orig_to=<..>, ]relay=HOST[IP]:PORT, delay=.., ..., [dsn=D, ]status=S (detail)
+# QID: to=<rcpt> (or to=rcpt), [orig_to=<..>, ]relay=HOST[IP]:PORT, delay=.., ...,
+#      [dsn=D, ]status=S (detail)
 # The fields before dsn= are skipped field by field (a lazy ".*?" here costs twice as much).
 _DELIVERY_LINE = re.compile(
-    r"(?:([0-9A-Za-z]+): )?to=<?([^,>]*)>?, (?:orig_to=[^,]*, )?"
+    r"(?:([0-9A-Za-z]+): )?to=(?:<([^>]*)>|([^,]*)), (?:orig_to=(?:<[^>]*>|[^,]*), )?"
     r"relay=([^,\[]*)(?:\[([^\]]*)\][:\d]*)?, (?:[a-z_]+=[^,]*, )*?"
     r"(?:dsn=([^,]*), )?status=([\w-]+)(?: \((.*))?",
     re.DOTALL,
@@ -324,6 +292,20 @@ def split_client(client: str) -> tuple[str | None, str | None]:
     return host, ip
 
 
+def is_enhanced(code: str) -> bool:
+    """A well-formed enhanced status code (RFC 3463: class 2/4/5, then 1-3 digits twice).
+
+    >>> is_enhanced("5.7.1"), is_enhanced("4.7.650"), is_enhanced("05.0.0"), is_enhanced("5.0")
+    (True, True, False, False)
+    """
+    parts = code.split(".")
+    return (
+        len(parts) == 3
+        and parts[0] in ("2", "4", "5")
+        and all(0 < len(p) <= 3 and p.isdigit() and p.isascii() for p in parts[1:])
+    )
+
+
 def is_queue_id(token: str) -> bool:
     """Short (hex, ``3F2A1C9``) or long (``4NXMhD0pFtz9sT7``) Postfix queue id.
 
@@ -408,6 +390,7 @@ class PostfixParser(Parser):
         self.queue = QueueState(max_queue_ids, max_queue_age)
         self._last_raw_ts = ""
         self._last_iso: str | None = None
+        self._last_month = 0
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
@@ -422,10 +405,13 @@ class PostfixParser(Parser):
             kind = program_kind(program) if program is not None else UNKNOWN
             if kind == UNKNOWN:
                 s = split(line)
-                kind = program_kind(s.program) if s is not None else UNKNOWN
-            if kind == QUIET and program is not None and program in MAIL_LOG_NEIGHBOURS:
+                program = s.program if s is not None else None
+                kind = program_kind(program) if program is not None else UNKNOWN
+            if kind == UNKNOWN or program is None:
+                continue
+            if program.partition("/")[0] in MAIL_LOG_NEIGHBOURS:
                 neighbour += 1
-            elif kind != UNKNOWN:
+            else:
                 postfix += 1
         if postfix == 0:
             return 0.0
@@ -517,11 +503,16 @@ class PostfixParser(Parser):
         m = _DELIVERY_LINE.match(text, start)
         if m is None:
             return self._expired(text, start, lineno)
-        qid, rcpt, host, ip, dsn, word, detail = m.groups()
+        qid, rcpt, bare_rcpt, host, ip, dsn, word, detail = m.groups()
+        if dsn is not None and not is_enhanced(dsn):
+            dsn = None
         if ip is None:  # relay=none, local, virtual, dovecot...: a transport, not a host
             host = None
-        elif "/" in ip or ip == "unknown":  # [private/dovecot-lmtp] is a socket
-            ip = None
+        else:
+            if "/" in ip or ip == "unknown":  # [private/dovecot-lmtp] is a socket
+                ip = None
+            if host == "unknown":
+                host = None
         sender = size = None
         if qid is not None:
             known = self.queue.get(qid)
@@ -559,7 +550,7 @@ class PostfixParser(Parser):
         return [
             Event(
                 self.path, lineno, "postfix", "outbound", stage, status, code, enhanced, reply,
-                self._ts(text), False, host, ip, sender, rcpt or None, qid, size,
+                self._ts(text), False, host, ip, sender, rcpt or bare_rcpt or None, qid, size,
             )
         ]  # fmt: skip
 
@@ -668,6 +659,13 @@ class PostfixParser(Parser):
     def _iso(self, raw: str) -> str | None:
         if raw != self._last_raw_ts:  # consecutive lines mostly share their second
             self._last_raw_ts = raw
+            month = _MONTH_NUMBER.get(raw[:3])
+            if month is not None:
+                # A BSD timestamp has no year: a log running from December into January
+                # moves to the next year (only that step: test logs are not in order).
+                if month == 1 and self._last_month == 12:
+                    self._year += 1
+                self._last_month = month
             try:
                 self._last_iso = iso_ts(raw, self._year)
             except ValueError:

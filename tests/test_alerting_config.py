@@ -123,3 +123,49 @@ def test_alertmanager_notifiers_get_the_resend_interval() -> None:
     [am] = alerting.dispatcher.notifiers
     assert isinstance(am, AlertmanagerNotifier) and am.resend_interval == 45
     alerting.close(timeout=0.5)
+
+
+def test_check_config_checks_alert_rules_and_alerting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from logscan.cli import main
+
+    rules_d = tmp_path / "rules.d"
+    rules_d.mkdir()
+    site = rules_d / "site.toml"
+    site.write_text('[[alert]]\nname = "X"\nfilter = \'category == "blocklist"\'\ncount = 1\n')
+    cfg = tmp_path / "logscan.toml"
+    body = f'state_dir = "{tmp_path}/state"\nrules_dirs = ["{rules_d}"]\n'
+    body += f'[[sources]]\nname = "m"\npath = "{tmp_path}/m.log"\n'
+    cfg.write_text(body + '[alerting]\nalertmanager = "http://127.0.0.1:9093"\n')
+    assert main(["check-config", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"{site}: alert 'X': filter, column 13: category has no value 'blocklist'" in err
+    site.unlink()
+    assert main(["check-config", "-c", str(cfg)]) == 0
+    assert "11 alert rules" in capsys.readouterr().out
+    cfg.write_text(body + '[alerting]\nalertmanager = "127.0.0.1:9093"\n')
+    assert main(["check-config", "-c", str(cfg)]) == 1
+    assert f"{cfg}: alerting.alertmanager: not an http(s) URL" in capsys.readouterr().err
+
+
+def test_a_failing_rule_never_breaks_the_line_path() -> None:
+    from dataclasses import replace
+
+    from structlog.testing import capture_logs
+
+    from logscan.expression import Filter
+
+    alerting = Alerting.build(config("[alerting]\nlog = false"))
+    [rule] = [r for r in alerting.engine.rules if r.name == "BlocklistRejections"]
+
+    def broken(ce: object) -> bool:
+        raise ValueError("a bug")
+
+    bad = replace(rule, name="Broken", filter=Filter("bug", broken, None))
+    alerting.engine.reload([*alerting.engine.rules, bad], 0.0)
+    with capture_logs() as logs:
+        for _ in range(3):
+            alerting.sink(event())  # raises inside the engine: swallowed, logged once
+    assert [x["event"] for x in logs] == ["alert engine failed on an event"]
+    alerting.close(timeout=0.5)

@@ -11,9 +11,7 @@ the default rule (10 minute window) resolves within the test, against Alertmanag
 from __future__ import annotations
 
 import json
-import re
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -21,64 +19,17 @@ import pytest
 from logscan.alert_rules import load_alert_rules
 from logscan.alerts import AlertEngine, EngineOptions
 from logscan.classifier import Classifier
-from logscan.event import Event
 from logscan.notifiers import AlertmanagerNotifier, Backoff, Dispatcher
 from logscan.parser import Parser
 from logscan.pipeline import Pipeline
 from logscan.registry import Registry
 from logscan.rules import load_rule_files
 from tests.alertmanager_proc import Alertmanager, run_alertmanager
+from tests.postfix_smtp_plugin import PostfixSmtpLines
 from tests.test_notifiers import Receiver
 
 DATA = Path(__file__).parent / "data" / "alerts"
 pytestmark = pytest.mark.integration
-
-_SMTP = re.compile(
-    r"^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ postfix/(?:[\w-]+/)?smtp\[\d+\]: (?P<qid>\w+): "
-    r"to=<(?P<rcpt>[^>]*)>, relay=(?P<host>[^\[,]+)\[(?P<ip>[^\]]*)\][^,]*, .*?"
-    r"dsn=(?P<dsn>[\d.]+), status=(?P<status>\w+) \((?P<detail>.*)\)$"
-)
-_SAID = re.compile(
-    r"^host \S+ said: (?P<reply>.*?)(?: \(in reply to (?P<cmd>[A-Z ]+?) command\))?$"
-)
-
-
-class PostfixSmtpLines(Parser):
-    """The delivery lines of postfix/smtp only: stands in for the full Postfix parser (branch
-    ``postfix``) until it is merged; the test uses the registered ``postfix`` parser when there
-    is one."""
-
-    name = "postfix"
-
-    @classmethod
-    def detect(cls, head: Sequence[str], path: str | None) -> float:
-        return 1.0 if any(_SMTP.match(line) for line in head) else 0.0
-
-    def feed(self, text: str, lineno: int) -> list[Event] | None:
-        m = _SMTP.match(text)
-        if m is None:
-            return None
-        said = _SAID.match(m["detail"])
-        reply = said["reply"] if said else m["detail"]
-        code = reply[:3] if reply[:3].isdigit() else None
-        stage = {"RCPT TO": "rcpt", "MAIL FROM": "mail", "end of DATA": "end-of-data"}
-        return [
-            Event(
-                path=self.path,
-                line=lineno,
-                mta="postfix",
-                direction="outbound",
-                stage=stage.get(said["cmd"] or "", "unknown") if said else "end-of-data",
-                status=m["status"],
-                code=code,
-                enhanced=m["dsn"],
-                text=reply,
-                remote_host=m["host"],
-                remote_ip=m["ip"],
-                recipient=m["rcpt"],
-                queue_id=m["qid"],
-            )
-        ]
 
 
 def postfix_parser(path: str) -> Parser:

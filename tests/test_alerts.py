@@ -351,10 +351,96 @@ def test_ring_memory_is_bounded_and_exact() -> None:
     assert r.slots == 61 and r.width == 5.0
     for i in range(100_000):
         r.add(T0 + i * 0.01)  # 1,000 s of events, 100 per second
-    assert len(r.counts) == 61
+    assert len(r.hits) == 61
     now = T0 + 999.99  # its bucket starts at T0 + 995: the window is [T0 + 695, now]
     assert r.total_at(now) == sum(1 for i in range(100_000) if T0 + i * 0.01 >= T0 + 695)
     assert r.total_at(now) == 30_500
     assert r.total_at(T0 + 5000) == 0
     r.add(T0 + 10)  # a clock that went back counts in the newest bucket
     assert r.total_at(T0 + 5000) == 1
+
+
+def default_engine() -> AlertEngine:
+    from logscan.alert_rules import load_alert_rules
+    from logscan.rules import load_rule_files
+
+    return AlertEngine(load_alert_rules(load_rule_files()), options=OPTS)
+
+
+def burst(e: AlertEngine, ce: object, n: int, start: float = T0, step: float = 1.0) -> None:
+    for i in range(n):
+        e.observe(ce, start + i * step)  # type: ignore[arg-type]
+
+
+def fired(e: AlertEngine, now: float) -> dict[str, dict[str, str]]:
+    return {a.labels["alertname"]: dict(a.labels) for a in e.tick(now) if a.status == "firing"}
+
+
+def test_default_421_per_provider_carries_the_provider_label() -> None:
+    e = default_engine()
+    ms = event(
+        "service-unavailable",
+        code="421",
+        enhanced="4.3.2",
+        provider="microsoft",
+        blocklist=None,
+        status="deferred",
+    )
+    burst(e, ms, 9)
+    assert fired(e, T0 + 10) == {}
+    burst(e, ms, 1, start=T0 + 10)
+    [(name, labels)] = fired(e, T0 + 11).items()
+    assert name == "ServiceUnavailable421" and labels["provider"] == "microsoft"
+
+
+def test_default_rules_each_fire_on_their_own_burst() -> None:
+    cases = {
+        "RateLimitedByProvider": (
+            # a 452 4.5.3 (too many recipients): a 421 would also be ServiceUnavailable421
+            event("rate-limited", code="452", enhanced="4.5.3", provider="google", blocklist=None),
+            20,
+        ),
+        "SenderAuthFailures": (
+            event(
+                "sender-auth-failed",
+                code="550",
+                enhanced="5.7.26",
+                provider="yahoo",
+                blocklist=None,
+            ),
+            10,
+        ),
+        "InboundAuthFailedBurst": (
+            event("auth-failed", code="535", enhanced="5.7.8", direction="inbound", blocklist=None),
+            30,
+        ),
+        "UnknownMailboxBounces": (
+            event("mailbox-unknown", code="550", enhanced="5.1.1", blocklist=None),
+            50,
+        ),
+        "BlocklistRejections": (event("blocklisted"), 3),
+    }
+    for name, (ce, n) in cases.items():
+        e = default_engine()
+        burst(e, ce, n - 1, step=0.5)
+        assert fired(e, T0 + n) == {}, name
+        burst(e, ce, 1, start=T0 + n)
+        assert set(fired(e, T0 + n + 1)) == {name}, name
+
+
+def test_default_ratio_rules_need_their_for_duration() -> None:
+    e = default_engine()
+    deferred = event("greylisted", code="451", enhanced="4.7.1", status="deferred", blocklist=None)
+    sent = event("delivered", code="250", enhanced="2.0.0", status="sent", blocklist=None)
+    for i in range(60):  # per second: one 451 deferral, one delivery: 50 % of both
+        burst(e, deferred, 1, start=T0 + i)
+        burst(e, sent, 1, start=T0 + i + 0.5)
+    names = set(fired(e, T0 + 60))
+    assert names == set()  # over both thresholds, but each holds for a while first
+    for i in range(60, 700):
+        burst(e, deferred, 1, start=T0 + i)
+        burst(e, sent, 1, start=T0 + i + 0.5)
+        names |= set(fired(e, T0 + i + 0.9))
+        if i == 60 + 5 * 60 - 5:
+            assert names == set()
+    assert names == {"TransientReplies451Ratio", "DeferralRatioHigh"}

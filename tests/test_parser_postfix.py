@@ -81,6 +81,11 @@ GOLDEN: list[tuple[str, int, dict[str, Any]]] = [
                    recipient="some@example.com", remote_host="signing-milter.example.com",
                    remote_ip="192.0.2.109", ts="2024-03-11T23:27:54",
                    text="550 5.5.3 <DATA>: Data command rejected: Multi-recipient bounce")),
+    # syslog_name "postfix-incoming"
+    (F2B, 21, dict(direction="inbound", stage="helo", status="rejected", code="504",
+                   enhanced="5.5.2", remote_host="s271272.static.corbina.ru",
+                   remote_ip="78.107.251.238", ts="2024-01-31T13:55:24",
+                   text="504 5.5.2 <User>: Helo command rejected: need fully-qualified hostname")),
     (F2B, 22, dict(direction="inbound", stage="helo", status="rejected", code="504",
                    enhanced="5.5.2", remote_host="astra4139.startdedicated.de",
                    remote_ip="62.138.2.143", ts="2024-04-12T02:24:11",
@@ -402,6 +407,41 @@ def test_delivery_details(detail: str, stage: str, code: str | None, enhanced: s
     )
 
 
+@pytest.mark.parametrize(
+    ("prefix", "ts"),
+    [
+        ("Mar  7 02:09:33 mx", "2025-03-07T02:09:33"),
+        ("Mar 7 02:09:33 mx", "2025-03-07T02:09:33"),
+        ("2024-11-29 04:43:08 mx", "2024-11-29T04:43:08"),
+        ("2024-11-29T04:43:08Z mx", "2024-11-29T04:43:08Z"),
+        ("2024-11-29T04:43:08.123456+01:00 mx", "2024-11-29T04:43:08.123456+01:00"),
+        ("mail_1  | Mar  7 02:09:33 mx", "2025-03-07T02:09:33"),
+        ("Mar  7 02:09:33 mx mail.info", "2025-03-07T02:09:33"),
+        ("pod-0", None),
+    ],
+)
+def test_timestamp_shapes(prefix: str, ts: str | None) -> None:
+    ev = feed_one(prefix + " postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 No")
+    assert (ev.ts, ev.code) == (ts, "550")
+
+
+def test_bsd_timestamps_roll_over_into_the_next_year() -> None:
+    p = PostfixParser("t", year=2024)
+    line = "{} mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 5.7.1 No"
+    stamps = ["Dec 31 23:59:59", "Jan  1 00:00:01", "Mar  2 10:00:00"]
+    got = [(p.feed(line.format(ts), n) or [])[0].ts for n, ts in enumerate(stamps, 1)]
+    assert got == ["2024-12-31T23:59:59", "2025-01-01T00:00:01", "2025-03-02T10:00:00"]
+
+
+def test_quoted_local_part_with_comma() -> None:
+    ev = feed_one(
+        'Feb  3 04:05:06 mx postfix/smtp[42]: 3F2A1C9B: to=<"a,b"@example.com>,'
+        ' orig_to=<"c,d"@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1,'
+        " delays=0.1/0/0.9/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4XYZ)"
+    )
+    assert (ev.recipient, ev.status, ev.code) == ('"a,b"@example.com', "sent", "250")
+
+
 def test_soft_bounce_and_verify_probes() -> None:
     base = "Feb  3 04:05:06 mx postfix/smtp[42]: 3F2A1C9B: to=<a@b.example>, relay=none, dsn=5.1.1"
     assert feed_one(base + ", status=SOFTBOUNCE (unknown user)").status == "deferred"
@@ -478,6 +518,16 @@ def test_detect_postfix_logs() -> None:
                  "genlog-seed7-bsd.log", "genlog-seed8-rfc3339.log"):  # fmt: skip
         head = lines_of(DATA / name)[:50]
         assert PostfixParser.detect(head, name) >= 0.9, name
+
+
+def test_detect_neighbours_alone_is_not_postfix() -> None:
+    head = [
+        "Nov 29 00:00:01 mx1 opendkim[2193]: 1BBB92DC6C1: DKIM verification successful",
+        "Nov 29 00:00:02 mx1 dovecot/imap[12]: Logged out in=1 out=2",
+    ]
+    assert PostfixParser.detect(head, None) == 0.0
+    head.append("Nov 29 00:00:03 mx1 postfix/qmgr[7]: 1BBB92DC6C1: removed")
+    assert PostfixParser.detect(head, None) == 1.0
 
 
 @pytest.mark.parametrize("path", OTHER_MTAS, ids=lambda p: p.stem)

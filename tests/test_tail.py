@@ -1,0 +1,123 @@
+"""The file follower in-process: exactly-once through rotations, copytruncate and crashes.
+
+A seeded scenario writes bursts of unique lines, rotates by rename or copytruncate (keeping every
+rotated file), lets the follower take a random number of steps (so it falls behind by zero, one
+or several rotations), and "crashes" at random: the lines handed over since the last saved
+positions are dropped and a new follower resumes from those positions, exactly as the daemon
+does from its checkpoint. Every line written must be handed over exactly once.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from logscan.tail import FileSource, Follower, is_rotated_name, rotation_pattern
+
+
+def shift(log: Path) -> None:
+    rotated = sorted((int(p.name.rsplit(".", 1)[1]), p) for p in log.parent.glob(log.name + ".*"))
+    for n, p in reversed(rotated):
+        os.rename(p, log.with_name(f"{log.name}.{n + 1}"))
+
+
+def scenario(directory: Path, seed: int, crashes: bool) -> tuple[int, list[str]]:
+    rng = random.Random(seed)
+    log = directory / "mail.log"
+    log.touch()
+    got: list[str] = []
+
+    def make(path: str) -> Any:
+        return lambda lines, first: got.extend(lines)
+
+    def source(saved: Any) -> FileSource:
+        return FileSource(str(log), make, lambda *a: None, "end", saved)
+
+    fs = source(None)
+    saved: tuple[Any, int] = (fs.positions(), 0)
+    written = 0
+    for burst in range(30):
+        n = rng.randint(50, 1500)
+        with log.open("a") as fh:
+            fh.write("".join(f"{seed} {burst} {i} x\n" for i in range(n)))
+        written += n
+        action = rng.random()
+        if action < 0.2:
+            shift(log)
+            os.rename(log, log.with_name("mail.log.1"))
+            log.touch()
+        elif action < 0.35:
+            shift(log)
+            shutil.copyfile(log, log.with_name("mail.log.1"))
+            os.truncate(log, 0)
+        for _ in range(rng.randint(0, 3)):
+            fs.step(budget=rng.choice([4096, 65536, 262144]))
+            if rng.random() < 0.5:
+                saved = (copy.deepcopy(fs.positions()), len(got))
+        if crashes and rng.random() < 0.25:
+            fs.close()
+            del got[saved[1] :]
+            fs = source(saved[0])
+    while fs.step():
+        pass
+    fs.step()
+    fs.close()
+    return written, got
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_rotations_exactly_once(tmp_path: Path, seed: int) -> None:
+    written, got = scenario(tmp_path, seed, crashes=False)
+    assert len(got) == written
+    assert not [line for line, c in Counter(got).items() if c > 1]
+
+
+@pytest.mark.parametrize("seed", range(100, 112))
+def test_rotations_and_crashes_exactly_once(tmp_path: Path, seed: int) -> None:
+    written, got = scenario(tmp_path, seed, crashes=True)
+    assert len(got) == written
+    assert not [line for line, c in Counter(got).items() if c > 1]
+
+
+def test_partial_and_crlf_and_overlong(tmp_path: Path) -> None:
+    p = tmp_path / "a.log"
+    p.write_bytes(b"one\r\ntwo\n" + b"x" * 600_000 + b"\nthr")
+    got: list[str] = []
+    f = Follower(str(p), lambda lines, first: got.extend(lines), lambda *a: None, "beginning")
+    while f.step():
+        pass
+    assert got[:2] == ["one", "two"]
+    assert len(got) == 3 and got[2] == "x" * (64 * 1024 * 4)
+    assert f.positions()[0]["offset"] == 9 + 600_001
+    with p.open("ab") as fh:
+        fh.write(b"ee\n")
+    while f.step():
+        pass
+    assert got[3] == "three"
+
+
+def test_start_at_end_begins_on_a_line_boundary(tmp_path: Path) -> None:
+    p = tmp_path / "a.log"
+    p.write_text("old\nhalf")
+    got: list[str] = []
+    f = Follower(str(p), lambda lines, first: got.extend(lines), lambda *a: None, "end")
+    with p.open("a") as fh:
+        fh.write(" done\nnew\n")
+    while f.step():
+        pass
+    assert got == ["half done", "new"]
+
+
+def test_rotation_names() -> None:
+    pat = rotation_pattern("/var/log/mail.log")
+    assert pat.fullmatch("mail.log.1") and pat.fullmatch("mail.log-20240101")
+    assert not pat.fullmatch("mail.log.1.gz") and not pat.fullmatch("mail.log")
+    assert is_rotated_name("x.log.2.gz") and is_rotated_name("x.log.3")
+    assert not is_rotated_name("x.log")
