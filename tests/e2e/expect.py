@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
+from tests.alertmanager_proc import Alertmanager
 from tests.daemon.harness import Scrape
 from tests.e2e.sink import ScriptedSink
 
@@ -92,3 +94,33 @@ def check_counters(
     assert hits == listed
     gmail = sum(1 for k, _ in said if k == "gmail")
     assert s.get("logscan_provider_replies_total", provider="google") == gmail
+
+
+def check_logscan_alert(am: Alertmanager, mta: str, log: Path) -> None:
+    """logscan's own BlocklistRejections (rules/alerts.toml: 3 in 10 minutes) reached the real
+    Alertmanager with the blocklist, the MTA and a masked sample line of ``log``."""
+    found = am.wait_for(
+        lambda: am.alerts(alertname="BlocklistRejections", blocklist="zen.spamhaus.org", mta=mta),
+        timeout=30,
+        what=f"BlocklistRejections from logscan ({mta})",
+    )
+    alert = found[0]
+    assert alert["labels"]["severity"] == "page"
+    notes = alert["annotations"]
+    assert "zen.spamhaus.org" in notes["sample"]
+    assert "127.0.0.1" not in notes["sample"]  # addresses are masked
+    assert notes["sample_source"].startswith(f"{log}:")
+    assert int(notes["count"]) >= 3
+
+
+def check_prometheus_alert(am: Alertmanager, instance: str) -> None:
+    """The shipped PromQL rule (deploy/prometheus/alerts.yml) fired on the scraped counters of
+    ``instance`` (Prometheus' target label tells its alert from logscan's) and reached it too."""
+    found = am.wait_for(
+        lambda: am.alerts(
+            alertname="BlocklistRejections", blocklist="zen.spamhaus.org", instance=instance
+        ),
+        timeout=60,
+        what="BlocklistRejections from Prometheus",
+    )
+    assert found[0]["labels"]["severity"] == "page"
