@@ -22,7 +22,14 @@ import pytest
 from tests.alertmanager_proc import Alertmanager, run_alertmanager
 from tests.daemon.harness import Daemon
 from tests.e2e import exim, postfix, sendmail
-from tests.e2e.chain import Exporter, Prometheus, run_logscan, run_postfix_exporter, run_prometheus
+from tests.e2e.chain import (
+    Exporter,
+    Prometheus,
+    run_logscan,
+    run_postfix_exporter,
+    run_prometheus,
+    wait_until,
+)
 from tests.e2e.sink import DEFAULT_SCRIPT, ScriptedSink
 
 
@@ -50,8 +57,9 @@ class Chain:
         mta = postfix.PostfixInstance(self._dir("postfix"), sink.port)
         self.stack.callback(mta.stop)
         mta.start()
-        pid = (mta.queue / "pid" / "master.pid").read_text().split()[0]
-        self.pids.append(int(pid))
+        pid_file = mta.queue / "pid" / "master.pid"
+        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), "Postfix master")
+        self.pids.append(int(pid_file.read_text().split()[0]))
         return mta
 
     def exim(self, sink: ScriptedSink) -> exim.EximInstance:
