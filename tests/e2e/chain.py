@@ -1,8 +1,7 @@
 """The end-to-end chain's parts, each a real process on loopback started and stopped by the test
 (the fixture that strings them together is ``chain`` in tests/e2e/conftest.py).
 
-- :func:`run_prometheus`: Debian's ``prometheus`` with a temp config and TSDB, scraping every
-  second, queried through its HTTP API;
+- Prometheus is tests/prometheus_proc.py's (shared with the daemon's scrape tests);
 - :func:`run_logscan`: ``logscan run`` through the daemon tests' harness (tests/daemon/harness.py:
   real subprocess, real sd_notify socket, real endpoint);
 - :func:`run_postfix_exporter`: Debian's prometheus-postfix-exporter, the reference for
@@ -14,27 +13,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import time
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.daemon.harness import Daemon
 from tests.e2e.sink import free_port
+from tests.prometheus_proc import http_get, wait_until
 
-PROMETHEUS = shutil.which("prometheus")
 POSTFIX_EXPORTER = shutil.which("prometheus-postfix-exporter")
-WAIT = 30.0
 
 
 def need(binary: str | None, package: str) -> str:
@@ -42,101 +35,6 @@ def need(binary: str | None, package: str) -> str:
     if binary is None:
         pytest.skip(f"{package} (Debian package) is not installed")
     return binary
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
-
-
-def http_get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return str(resp.read().decode())
-    except OSError:
-        return None
-
-
-@dataclass
-class Prometheus:
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def api(self, path: str, **params: str | Sequence[str]) -> Any:
-        query = urllib.parse.urlencode(params, doseq=True)
-        with urllib.request.urlopen(f"{self.url}/api/v1/{path}?{query}", timeout=10) as resp:
-            body = json.load(resp)
-        assert body["status"] == "success", body
-        return body["data"]
-
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        """An instant query's result vector (``[{"metric": {...}, "value": [t, "v"]}, ...]``)."""
-        data = self.api("query", query=expr)
-        assert data["resultType"] == "vector", (expr, data)
-        result: list[dict[str, Any]] = data["result"]
-        return result
-
-    def value(self, expr: str) -> float:
-        """The single value of ``expr`` (0 when it has no result yet)."""
-        result = self.query(expr)
-        assert len(result) <= 1, (expr, result)
-        return float(result[0]["value"][1]) if result else 0.0
-
-    def wait_value(self, expr: str, want: float, timeout: float = WAIT) -> None:
-        wait_until(lambda: self.value(expr) == want, f"Prometheus: {expr} == {want}", timeout)
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-
-@contextmanager
-def run_prometheus(
-    tmp: Path, targets: Sequence[str], rule_files: Sequence[Path] = (), alertmanager: str = ""
-) -> Iterator[Prometheus]:
-    """Prometheus on a free loopback port scraping ``targets`` (job ``logscan``) every second."""
-    binary = need(PROMETHEUS, "prometheus")
-    tmp.mkdir(parents=True, exist_ok=True)
-    config: dict[str, Any] = {
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "scrape_configs": [{"job_name": "logscan", "static_configs": [{"targets": list(targets)}]}],
-        "rule_files": [str(p) for p in rule_files],
-    }
-    if alertmanager:
-        host = urllib.parse.urlparse(alertmanager).netloc
-        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [host]}]}]}
-    (tmp / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
-    port = free_port()
-    log = tmp / "prometheus.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={tmp / 'prometheus.yml'}",
-                f"--storage.tsdb.path={tmp / 'tsdb'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--log.level=warn",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    prom = Prometheus(f"http://127.0.0.1:{port}", proc, log)
-    try:
-        wait_until(
-            lambda: proc.poll() is not None or http_get(f"{prom.url}/-/ready") is not None,
-            "Prometheus ready",
-        )
-        assert proc.poll() is None, f"Prometheus exited:\n{prom.tail()}"
-        yield prom
-    finally:
-        stop(proc)
 
 
 @dataclass

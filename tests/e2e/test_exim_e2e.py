@@ -19,7 +19,7 @@ import pytest
 
 from tests.alertmanager_proc import Alertmanager
 from tests.daemon.harness import Daemon, Scrape
-from tests.e2e.chain import Prometheus, is_loopback, listening_addresses
+from tests.e2e.chain import is_loopback, listening_addresses
 from tests.e2e.conftest import Chain
 from tests.e2e.exim import EXIM_USER, EximInstance
 from tests.e2e.expect import (
@@ -34,6 +34,7 @@ from tests.e2e.expect import (
     sink_said,
 )
 from tests.e2e.sink import ScriptedSink
+from tests.prometheus_proc import Prometheus
 
 pytestmark = pytest.mark.integration
 

@@ -30,7 +30,7 @@ import pytest
 from logscan.compat_postfix_exporter import exposed_names
 from tests.alertmanager_proc import Alertmanager
 from tests.daemon.harness import Daemon, Scrape
-from tests.e2e.chain import Exporter, Prometheus, http_get, is_loopback, listening_addresses
+from tests.e2e.chain import Exporter, is_loopback, listening_addresses
 from tests.e2e.conftest import Chain
 from tests.e2e.expect import (
     EXTRA_SCRIPT,
@@ -45,6 +45,7 @@ from tests.e2e.expect import (
 )
 from tests.e2e.postfix import PostfixInstance
 from tests.e2e.sink import ScriptedSink
+from tests.prometheus_proc import Prometheus, http_get
 from tests.test_compat_postfix_exporter import oracle, samples
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import pytest
 
 from tests.alertmanager_proc import Alertmanager
 from tests.daemon.harness import Daemon, Scrape
-from tests.e2e.chain import Prometheus, is_loopback, listening_addresses
+from tests.e2e.chain import is_loopback, listening_addresses
 from tests.e2e.conftest import Chain
 from tests.e2e.expect import (
     EXTRA_SCRIPT,
@@ -33,6 +33,7 @@ from tests.e2e.expect import (
 )
 from tests.e2e.sendmail import SendmailInstance
 from tests.e2e.sink import ScriptedSink
+from tests.prometheus_proc import Prometheus
 
 pytestmark = pytest.mark.integration
 
