@@ -8,6 +8,7 @@ A write is: a temporary file in the same directory, ``fsync``, ``rename`` over t
     >>> import tempfile
     >>> store = CheckpointStore(Path(tempfile.mkdtemp()))
     >>> store.write({"sources": {}, "counters": {}})
+    True
     >>> store.read()["sources"]
     {}
 """
