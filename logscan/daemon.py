@@ -165,8 +165,14 @@ class JournalRuntime:
         self.handler = LineHandler(d, cfg.name, f"journald:{cfg.name}", parser)
         self.cursor = cursor
         self.lineno = int(saved.get("lineno", 0)) if str(saved.get("lineno", "0")).isdigit() else 0
+        # Until the first entry gives a cursor, a restart resumes at the time we started at the
+        # end (a checkpoint without a cursor must not mean "the whole journal").
+        since = saved.get("since")
+        self.since = float(since) if isinstance(since, int | float) else None
+        if cursor is None and self.since is None and cfg.start == "end":
+            self.since = time.time()
         start = "beginning" if saved else cfg.start
-        self.reader = JournalReader(cfg, cursor, start, on_entry=wake)
+        self.reader = JournalReader(cfg, cursor, start, on_entry=wake, since=self.since)
 
     def step(self) -> bool:
         entries = self.reader.drain(JOURNAL_BATCH)
@@ -185,6 +191,7 @@ class JournalRuntime:
         return {
             "kind": "journald",
             "cursor": self.cursor,
+            "since": self.since,
             "lineno": self.lineno,
             "parser": self.handler.parser_name,
         }
@@ -229,6 +236,7 @@ class Daemon:
         self._reload = False
         self._seq = 0
         self._checkpoint_failing = False
+        self._failing: set[str] = set()
         self.waker = Waker(self._wake.set)
         self._polled: dict[str, str] = {}
         self.server: MetricsServer | None = None
@@ -301,8 +309,19 @@ class Daemon:
         for name in list(self.sources):
             with self.lock:
                 rt = self.sources.get(name)
-                if rt is not None:
+                if rt is None:
+                    continue
+                try:
                     more = rt.step() or more
+                except Exception:
+                    # A bug (ours, a plug-in's, a sink's) must not stop the other sources or the
+                    # endpoint; the batch in hand is lost, never counted twice (offsets move first).
+                    self.metrics.inc("logscan_source_read_errors", (name, "internal"))
+                    if name not in self._failing:
+                        log.exception("source step failed; continuing", source=name)
+                    self._failing.add(name)
+                else:
+                    self._failing.discard(name)
         return more
 
     def shutdown(self) -> None:

@@ -56,7 +56,15 @@ def entry_line(entry: dict[str, Any]) -> str:
     return f"{ts} {host} {prog}: {msg}".replace("\n", " ")
 
 
-def journalctl_command(src: SourceConfig, cursor: str | None, start: str) -> list[str]:
+def journalctl_command(
+    src: SourceConfig, cursor: str | None, start: str, since: float | None = None
+) -> list[str]:
+    """The journalctl command line; ``since`` (Unix time) stands in for a cursor not yet known.
+
+    >>> journalctl_command(SourceConfig("j", journald=True, units=("postfix.service",)), None,
+    ...                    "end")[-2:]
+    ['--lines=0', '--unit=postfix.service']
+    """
     cmd = ["journalctl", "--output=json", "--follow", "--no-pager", "--quiet"]
     if src.journal_file:
         cmd.append(f"--file={src.journal_file}")
@@ -67,6 +75,8 @@ def journalctl_command(src: SourceConfig, cursor: str | None, start: str) -> lis
         # (or, with --lines=all, skips one). --cursor with --lines=all starts at or just after
         # the cursor depending on the version; the reader drops the cursor's own entry.
         cmd += [f"--cursor={cursor}", "--lines=all"]
+    elif since is not None:
+        cmd += [f"--since=@{since:.6f}", "--lines=all"]
     else:
         cmd.append("--lines=all" if start == "beginning" else "--lines=0")
     for unit in src.units:
@@ -85,8 +95,10 @@ class JournalReader:
         cursor: str | None,
         start: str,
         on_entry: Callable[[], None] = lambda: None,
+        since: float | None = None,
     ) -> None:
         self.src = src
+        self.since = since
         self.on_entry = on_entry
         self.queue: queue.Queue[tuple[str, str]] = queue.Queue(QUEUE_ENTRIES)
         self._cursor = cursor  # of the last entry read (queued), where a restart resumes
@@ -147,7 +159,7 @@ class JournalReader:
             backoff = min(backoff * 2, BACKOFF_MAX)
 
     def _follow_once(self) -> None:
-        cmd = journalctl_command(self.src, self._cursor, self._start)
+        cmd = journalctl_command(self.src, self._cursor, self._start, self.since)
         try:
             proc = subprocess.Popen(
                 cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL

@@ -25,10 +25,10 @@ pytestmark = pytest.mark.integration
 REMOTE = "/lib/systemd/systemd-journal-remote"
 
 
-def write_journal(directory: Path, name: str, start: int, n: int) -> None:
-    """``n`` entries ``testmta: code=550 ...`` (plus one noise entry) into ``directory/name``."""
+def write_journal(directory: Path, name: str, start: int, n: int, age: float = 0) -> None:
+    """``n`` test entries written ``age`` seconds ago into ``directory/name``."""
     boot = uuid.uuid4().hex
-    now = time.time_ns() // 1000
+    now = time.time_ns() // 1000 - int(age * 1e6)
     out = []
     for i in range(start, start + n):
         out.append(
@@ -114,3 +114,20 @@ def test_journald_missing_file_falls_back(
     s = d.wait_for(lambda s: events(s) >= 4, "4 journal entries")
     assert events(s) == 4
     assert "following the journal instead" in d.log()
+
+
+def test_journald_from_the_end_resumes_by_time_before_any_cursor(
+    tmp_path: Path, journal_dir: Path, daemon: StartDaemon
+) -> None:
+    write_journal(journal_dir, "old.journal", 0, 10, age=3600)  # history: not counted
+    src = (
+        '[[sources]]\nname = "journal"\njournald = true\nparser = "testmta"\n'
+        f'journal_directory = "{journal_dir}"\n'
+    )
+    d = daemon(config=config(tmp_path / "state", src))
+    d.wait_for(lambda s: s.get("logscan_journal_reader_up") == 1, "reader up")
+    assert d.stop() == 0  # checkpointed with no cursor yet
+    write_journal(journal_dir, "new.journal", 10, 3)
+    d.start()
+    s = d.wait_for(lambda s: events(s) >= 3, "3 new entries")
+    assert events(s) == 3
