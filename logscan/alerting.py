@@ -15,12 +15,15 @@ Config (every key optional; ``logscan run --alertmanager URL`` adds a URL withou
     secret_file = "/etc/logscan/webhook.secret"    # or secret = "...": HMAC-SHA256 signature
     timeout = "5s"
 
-Wiring (the daemon's hooks take sinks and ticks)::
+Wiring (``logscan.run_cmd`` does this; the daemon's hooks take sinks and ticks)::
 
     alerting = Alerting.build(AlertingConfig.from_table(cfg.alerting, path), rules_dirs, listen)
-    alerting.health = lambda: [SourceHealth(...), ...]      # what the daemon knows of its sources
-    hooks = Hooks(sinks=[alerting.sink], ticks=[alerting.tick])
-    registry.register(alerting.engine.collector())
+    for spec in ALERT_METRICS:
+        daemon.metrics.declare(spec)                 # before the checkpoint is restored
+    alerting.health = lambda: health_from_metrics(daemon.metrics.values, source_names)
+    def tick(now):                                   # Hooks(sinks=[alerting.sink], ticks=[tick])
+        alerting.tick(now)
+        alerting.export(daemon.metrics, exported)    # the two alert metrics
     ...
     alerting.reload(rules_dirs)      # on SIGHUP: state and firing alerts are kept
     alerting.close()                 # on shutdown: deliver what is queued (bounded time)
@@ -40,6 +43,7 @@ import structlog
 from logscan.alert_rules import load_alert_rules, parse_duration
 from logscan.alerts import AlertEngine, AlertState, EngineOptions, SourceHealth
 from logscan.event import ClassifiedEvent
+from logscan.metrics import MetricSpec
 from logscan.notifiers import (
     AlertmanagerNotifier,
     Backoff,
@@ -53,6 +57,22 @@ from logscan.rules import load_rule_files
 # The daemon's metrics, by name without ``_total`` (DESIGN.md contract for the first two).
 FIRING_METRIC = "logscan_alerts_firing"
 NOTIFICATIONS_METRIC = "logscan_alert_notifications"
+# Declared in the daemon's store before its checkpoint is restored (the counter persists).
+ALERT_METRICS = (
+    MetricSpec(
+        FIRING_METRIC,
+        "gauge",
+        "1 while the alert rule fires (for any group), else 0",
+        ("alert", "severity"),
+        persist=False,
+    ),
+    MetricSpec(
+        NOTIFICATIONS_METRIC,
+        "counter",
+        "Alert notifications by alert, notifier and result (success, failed, dropped)",
+        ("alert", "notifier", "result"),
+    ),
+)
 # Read from the daemon's metrics to build the sources' health.
 LAST_LINE_METRIC = "logscan_source_last_line_timestamp_seconds"
 READER_UP_METRIC = "logscan_journal_reader_up"

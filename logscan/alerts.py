@@ -31,12 +31,9 @@ from __future__ import annotations
 import math
 import operator
 import socket
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from logscan.alert_rules import AlertRule, format_duration
 from logscan.categories import CATEGORIES
@@ -212,10 +209,6 @@ class Delivery(Protocol):
 
     def submit(self, alerts: Sequence[Alert]) -> None: ...
 
-    def counts(self) -> Mapping[tuple[str, str, str], int]:
-        """Notifications so far by (alert, notifier, result)."""
-        ...
-
 
 class _Watcher:
     """The line-path half of one events rule: filter, group, count."""
@@ -277,7 +270,7 @@ class AlertEngine:
     """Alert rules over classified events and source health; see the module docstring.
 
     ``observe``, ``tick`` and ``reload`` must be called from one thread (the daemon's loop: its
-    sinks and ticks run there); ``firing_by_rule`` and the collector are safe from any thread.
+    sinks and ticks run there); ``firing_by_rule`` is safe from any thread.
     """
 
     def __init__(
@@ -573,11 +566,6 @@ class AlertEngine:
 
     # --- metrics -----------------------------------------------------------------------------
 
-    def collector(self) -> Collector:
-        """A prometheus_client collector of ``logscan_alerts_firing`` and
-        ``logscan_alert_notifications_total`` (register it on the daemon's registry)."""
-        return _AlertCollector(self)
-
     def firing_by_rule(self) -> tuple[tuple[str, str, bool], ...]:
         """(rule, severity, any group firing) for every rule, as of the last tick or reload.
 
@@ -629,28 +617,3 @@ def _show(kind: str, value: float) -> str:
     if kind == "down":
         return "down" if value else "up"
     return f"{value:.0f}"
-
-
-class _AlertCollector(Collector):
-    def __init__(self, engine: AlertEngine) -> None:
-        self.engine = engine
-
-    def collect(self) -> Iterator[Metric]:
-        firing = GaugeMetricFamily(
-            "logscan_alerts_firing",
-            "1 while the alert rule fires (for any group), else 0",
-            labels=["alert", "severity"],
-        )
-        for name, severity, on in self.engine.firing_by_rule():
-            firing.add_metric([name, severity], 1.0 if on else 0.0)
-        yield firing
-        sent = CounterMetricFamily(
-            "logscan_alert_notifications",
-            "Alert notifications by alert, notifier and result (success, failed, dropped)",
-            labels=["alert", "notifier", "result"],
-        )
-        delivery = self.engine.delivery
-        counts = delivery.counts() if delivery is not None else {}
-        for (alert, notifier, result), n in sorted(counts.items()):
-            sent.add_metric([alert, notifier, result], float(n))
-        yield sent

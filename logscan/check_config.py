@@ -1,7 +1,7 @@
 """``logscan check-config``: validate a config, its rules and its web config; exit 1 on error.
 
 $ logscan check-config -c /etc/logscan/logscan.toml
-/etc/logscan/logscan.toml: OK (2 sources, rules from 1 extra directory)
+/etc/logscan/logscan.toml: OK (2 sources, rules from 1 extra directory), 11 alert rules
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     extra = sum(1 for d in cfg.rules_dirs if Path(d).is_dir())
     print(
         f"{cfg.origin}: OK ({len(cfg.sources)} source{'s' if len(cfg.sources) != 1 else ''}, "
-        f"rules from {extra} extra director{'ies' if extra != 1 else 'y'}, "
-        f"{len(alerts)} alert rules)"
+        f"rules from {extra} extra director{'ies' if extra != 1 else 'y'}), "
+        f"{len(alerts)} alert rules"
     )
     return 0

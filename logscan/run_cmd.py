@@ -16,14 +16,19 @@ from pathlib import Path
 
 import structlog
 
-from logscan.alerting import Alerting, AlertingConfig, AlertingConfigError, health_from_metrics
+from logscan.alerting import (
+    ALERT_METRICS,
+    Alerting,
+    AlertingConfig,
+    AlertingConfigError,
+    health_from_metrics,
+)
 from logscan.checkpoint import CheckpointError
 from logscan.classifier import Classifier
 from logscan.compat_postfix_exporter import PostfixExporterCompat
 from logscan.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
 from logscan.daemon import Daemon, Hooks
 from logscan.exporter import WebConfigError, load_web_config
-from logscan.metrics import MetricSpec
 from logscan.registry import Registry
 from logscan.rules import RuleError
 
@@ -155,20 +160,3 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     finally:
         alerting.close(timeout=5.0)  # deliver what is queued (resolves, last changes)
-
-
-ALERT_METRICS = (
-    MetricSpec(
-        "logscan_alerts_firing",
-        "gauge",
-        "1 while the alert rule fires (for any group), else 0",
-        ("alert", "severity"),
-        persist=False,
-    ),
-    MetricSpec(
-        "logscan_alert_notifications",
-        "counter",
-        "Alert notifications by alert, notifier and result (success, failed, dropped)",
-        ("alert", "notifier", "result"),
-    ),
-)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from pathlib import Path
 
@@ -169,3 +170,42 @@ def test_a_failing_rule_never_breaks_the_line_path() -> None:
             alerting.sink(event())  # raises inside the engine: swallowed, logged once
     assert [x["event"] for x in logs] == ["alert engine failed on an event"]
     alerting.close(timeout=0.5)
+
+
+def test_export_into_the_daemons_metrics_store() -> None:
+    from logscan.alerting import ALERT_METRICS
+    from logscan.metrics import Metrics, render
+
+    metrics = Metrics()
+    for spec in ALERT_METRICS:
+        metrics.declare(spec)
+    hook = Receiver()
+    try:
+        cfg = config(f'[alerting]\nlog = false\n[[alerting.webhook]]\nurl = "{hook.url}"\n')
+        alerting = Alerting.build(cfg)
+        t = 1_800_000_000.0
+        alerting.clock = lambda: t
+        exported: dict[tuple[str, str, str], int] = {}
+        alerting.tick()
+        alerting.export(metrics, exported)
+        text = render(metrics.specs, metrics.snapshot()).decode()
+        assert 'logscan_alerts_firing{alert="BlocklistRejections",severity="page"} 0.0' in text
+        for _ in range(3):
+            alerting.sink(event())
+        alerting.tick()
+        hook.wait(1)
+        wait_until = time.monotonic() + 10
+        while not alerting.dispatcher.counts() and time.monotonic() < wait_until:
+            time.sleep(0.02)
+        alerting.export(metrics, exported)
+        alerting.export(metrics, exported)  # twice: counts are added once
+        text = render(metrics.specs, metrics.snapshot()).decode()
+        assert 'logscan_alerts_firing{alert="BlocklistRejections",severity="page"} 1.0' in text
+        assert (
+            "logscan_alert_notifications_total"
+            '{alert="BlocklistRejections",notifier="webhook",result="success"} 1.0'
+        ) in text
+        alerting.close()
+    finally:
+        hook.server.shutdown()
+        hook.server.server_close()

@@ -2,8 +2,8 @@
 burst of blocklist rejections is appended, the alert appears in a real Alertmanager with its
 labels and annotations, and resolves after the window.
 
-The log lines are real Postfix ``smtp`` lines (tests/data/alerts); the parser is the registered
-``postfix`` parser when there is one, else the tests' ``postfix-smtp-lines`` plug-in.
+The log lines are Postfix ``smtp`` lines (tests/data/alerts), read by the registered ``postfix``
+parser (auto-detected).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import pytest
 
 from tests.alertmanager_proc import Alertmanager, run_alertmanager
 from tests.daemon.harness import Daemon, Scrape, append
-from tests.postfix_smtp_plugin import install
 from tests.test_notifiers import Receiver
 
 DATA = Path(__file__).parent / "data" / "alerts"
@@ -27,9 +26,9 @@ pytestmark = pytest.mark.integration
 FAST = ["--checkpoint-interval", "0.3", "--poll-interval", "0.1"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return install(tmp_path_factory.mktemp("site"))
+@pytest.fixture
+def site(plugin_site: Path) -> Path:
+    return plugin_site  # the daemon tests' plug-in site (a parser for other lines)
 
 
 @pytest.fixture

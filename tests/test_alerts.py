@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, generate_latest
-
 from logscan.alerts import AlertEngine, AlertState, EngineOptions, Ring, SourceHealth
 from tests.alert_helpers import event, rules_from
 
@@ -330,20 +328,6 @@ def test_unrecognized_lines_rising() -> None:
     h3 = SourceHealth(src, T0 + 30, lines={"event": 500})
     [resolved] = e.tick(T0 + 30, [h3])
     assert resolved.status == "resolved" and resolved.annotations["total"] == "690"
-
-
-def test_collector_exports_the_contract_metrics() -> None:
-    e = engine()
-    registry = CollectorRegistry()
-    registry.register(e.collector())
-    text = generate_latest(registry).decode()
-    assert 'logscan_alerts_firing{alert="Blocklisted",severity="page"} 0.0' in text
-    for i in range(3):
-        e.observe(event(), T0 + i)
-    e.tick(T0 + 3)
-    text = generate_latest(registry).decode()
-    assert 'logscan_alerts_firing{alert="Blocklisted",severity="page"} 1.0' in text
-    assert "# TYPE logscan_alert_notifications_total counter" in text
 
 
 def test_ring_memory_is_bounded_and_exact() -> None:
