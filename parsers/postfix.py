@@ -157,6 +157,7 @@ _DETAIL_TO_STAGE: tuple[tuple[str, str], ...] = (
     ("Network is unreachable", "connect"),
     ("Connection refused", "connect"),
     ("TLS", "starttls"),
+    ("certificate", "starttls"),
     ("SASL", "auth"),
 )
 # smtpd/postscreen reject kinds ("reject: RCPT from ...") -> stage. VRFY and ETRN have none.
@@ -193,6 +194,7 @@ _INBOUND_STATUS = {
 _REPLY_MARKERS = (" said: ", " refused to talk to me: ", " refused to start TLS: ")
 _SUSPENDED = "delivery temporarily suspended: "
 _HEX_UPPER = frozenset("0123456789ABCDEF")
+_TIME_CHARS = frozenset("0123456789:")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {m: i for i, m in enumerate(_MONTHS, 1)}
 
@@ -299,11 +301,10 @@ def is_enhanced(code: str) -> bool:
     (True, True, False, False)
     """
     parts = code.split(".")
-    return (
-        len(parts) == 3
-        and parts[0] in ("2", "4", "5")
-        and all(0 < len(p) <= 3 and p.isdigit() and p.isascii() for p in parts[1:])
-    )
+    if len(parts) != 3 or parts[0] not in ("2", "4", "5"):
+        return False
+    b, c = parts[1], parts[2]
+    return 0 < len(b) <= 3 and 0 < len(c) <= 3 and (b + c).isdigit() and (b + c).isascii()
 
 
 def is_queue_id(token: str) -> bool:
@@ -388,8 +389,8 @@ class PostfixParser(Parser):
         self._year = year if year is not None else _dt.datetime.now().year
         self._kinds: dict[str, int] = {}
         self.queue = QueueState(max_queue_ids, max_queue_age)
-        self._last_raw_ts = ""
-        self._last_iso: str | None = None
+        self._last_day = ""
+        self._day_prefix: str | None = None
         self._last_month = 0
 
     @classmethod
@@ -645,32 +646,50 @@ class PostfixParser(Parser):
 
     # ------------------------------------------------------------------ time
     def _ts(self, line: str) -> str | None:
-        """ISO 8601 time of ``line``: BSD and RFC 3339 shapes without a regex, else split()."""
-        if len(line) > 15 and line[3] == " " and line[6] == " " and line[9] == ":":
-            raw = line[:15]
-        elif len(line) > 19 and line[4] == "-" and line[7] == "-" and line[10] == "T":
-            end = line.find(" ", 11)
-            raw = line[:end] if end > 0 else line
-        else:
-            s = split(line)
-            return self._iso(s.ts) if s is not None and s.ts is not None else None
-        return self._iso(raw)
+        """ISO 8601 time of ``line``: BSD and RFC 3339 shapes without a regex, else split().
 
-    def _iso(self, raw: str) -> str | None:
-        if raw != self._last_raw_ts:  # consecutive lines mostly share their second
-            self._last_raw_ts = raw
-            month = _MONTH_NUMBER.get(raw[:3])
-            if month is not None:
-                # A BSD timestamp has no year: a log running from December into January
-                # moves to the next year (only that step: test logs are not in order).
-                if month == 1 and self._last_month == 12:
-                    self._year += 1
-                self._last_month = month
-            try:
-                self._last_iso = iso_ts(raw, self._year)
-            except ValueError:
-                self._last_iso = None
-        return self._last_iso
+        A BSD date is converted once per day (``iso_ts``) and its time appended; an RFC 3339
+        timestamp is already ISO 8601.
+        """
+        if (
+            len(line) > 16
+            and line[3] == " "
+            and line[6] == " "
+            and line[9] == ":"
+            and line[12] == ":"
+            and line[15] == " "
+            and _TIME_CHARS.issuperset(line[7:15])
+        ):
+            day = line[:6]
+            if day != self._last_day:
+                self._new_day(day, line[:15])
+            prefix = self._day_prefix
+            return prefix + line[7:15] if prefix is not None else None
+        if len(line) > 19 and line[4] == "-" and line[7] == "-" and line[10] == "T":
+            end = line.find(" ", 11)
+            return line[:end] if end > 0 else line
+        s = split(line)  # docker prefix, one-digit day, no time at all, ...
+        if s is None or s.ts is None:
+            return None
+        try:
+            return iso_ts(s.ts, self._year)
+        except ValueError:
+            return None
+
+    def _new_day(self, day: str, raw: str) -> None:
+        self._last_day = day
+        month = _MONTH_NUMBER.get(day[:3])
+        if month is not None:
+            # A BSD timestamp has no year: a log running from December into January moves to
+            # the next year (only that step: test logs are not in order).
+            if month == 1 and self._last_month == 12:
+                self._year += 1
+            self._last_month = month
+        try:
+            iso = iso_ts(raw, self._year)
+        except ValueError:
+            iso = None
+        self._day_prefix = iso[:11] if iso is not None and iso[10:11] == "T" else None
 
 
 # ---------------------------------------------------------------------- helpers

@@ -387,6 +387,11 @@ def feed_one(line: str) -> Event:
         ("TLS is required, but host mx.example.com[192.0.2.1] refused to start TLS: 454 4.7.0"
          " TLS not available due to local problem", "starttls", "454", "4.7.0"),
         ("Cannot start TLS: handshake failure", "starttls", None, "4.7.4"),
+        ("Server certificate not verified", "starttls", None, "4.7.4"),
+        ("lost connection with mx.example.com[192.0.2.1] while performing the EHLO handshake",
+         "helo", None, "4.7.4"),
+        ("conversation with mx.example.com[192.0.2.1] timed out while sending message body",
+         "data", None, "4.7.4"),
         ("host mx.example.com[192.0.2.1] said: 552 5.2.2 Mailbox full (in reply to end of DATA"
          " command)", "end-of-data", "552", "5.2.2"),
         ("host mx.example.com[192.0.2.1] said: 503 Bad sequence (in reply to QUIT command)",
@@ -418,6 +423,7 @@ def test_delivery_details(detail: str, stage: str, code: str | None, enhanced: s
         ("mail_1  | Mar  7 02:09:33 mx", "2025-03-07T02:09:33"),
         ("Mar  7 02:09:33 mx mail.info", "2025-03-07T02:09:33"),
         ("pod-0", None),
+        ("Nov 29 xx:xx:xx mx", None),
     ],
 )
 def test_timestamp_shapes(prefix: str, ts: str | None) -> None:
