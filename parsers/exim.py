@@ -18,7 +18,7 @@ One event per reply or delivery outcome::
 
 Exim does not log the code it sends for an ACL refusal unless the ACL's message starts with
 one, so those events carry Exim's documented default with ``code_inferred=True`` (see
-``_ACL_DEFAULT_CODES``).
+``_ACL_WHAT``).
 """
 
 from __future__ import annotations
@@ -186,7 +186,6 @@ _QUIET_PREFIXES = (
     "SMTP protocol",
     "ACL",
     "Authentication",
-    "[",
 )
 
 
@@ -236,6 +235,9 @@ class EximParser(Parser):
                 if r is not None:
                     body = body[r.end() :]
         else:
+            head = text[:160]
+            if "exim" not in head and "splogger" not in head:
+                return None  # cheap test before the syslog regex: another program's line
             s = split(text)
             if s is not None and s.program in _PROGRAMS:
                 ts, body = iso_ts(s.ts, self._year), s.message

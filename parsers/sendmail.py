@@ -54,7 +54,8 @@ from parsers.message_state import Envelope, MessageState
 
 # The program tag, wherever the line starts: with a syslog time and host, a "<mail.notice>"
 # tag, a leading space, or at the program itself.
-_PROGRAM = re.compile(r"(?:^|\s)(sendmail|sm-[\w.-]+)\[\d+\]: (?:\[ID \d+ [\w.]+\] )?")
+# (NFS's "sm-notify" shares the prefix and is not Sendmail.)
+_PROGRAM = re.compile(r"(?:^|\s)(sendmail|sm-(?!notify)[\w.-]+)\[\d+\]: (?:\[ID \d+ [\w.]+\] )?")
 _BSD_TS = re.compile(r"\s*([A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)")
 # Queue ids: "4AT00103578509", "s1GNXHYB005133", AIX's "k1SN9pkK15806618", OpenEMM's digits.
 _QID = re.compile(r"([A-Za-z0-9]{8,20}): ")
@@ -62,6 +63,7 @@ _FIELD = re.compile(r"(?:^|, )(to|mailer|relay|dsn|ruleset|arg1|reject)=")
 _RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) ?)?(?:\[(?P<ip>[^\]]+)\])?")
 _SIZE = re.compile(r", size=(\d+)")
 _ADDR_REPLY = re.compile(r"<?(?P<addr>[^\s<>]*)>?\.\.\. (?P<text>.*)$")
+_DSN = re.compile(r"[245]\.\d{1,3}\.\d{1,3}$")
 _CODE_WITH_ENHANCED = re.compile(r"(?<![\w.])([2-5]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?![\w.])")
 _AUTH_RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) )?\[(?P<ip>[^\]]+)\]")
 _CLIENT = re.compile(r"(?:(?P<name>[^\s\[]+) )?\[(?P<ip>[^\]]+)\]")
@@ -164,7 +166,10 @@ class SendmailParser(Parser):
         return ours / len(lines)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
-        m = _PROGRAM.search(text, 0, 200)
+        head = text[:200]
+        if "sm-" not in head and "sendmail[" not in head:
+            return None  # cheap test before any regex: another program's line
+        m = _PROGRAM.search(head)
         if m is None:
             return None
         ts = self._timestamp(text, m.start())
@@ -225,6 +230,8 @@ class SendmailParser(Parser):
         if stat.startswith("queued"):
             return []  # accepted into the queue, no delivery attempt yet
         dsn = _field(fields, "dsn")
+        if dsn is not None and _DSN.match(dsn) is None:
+            dsn = None  # not an enhanced status code: a damaged line
         status = _status(dsn, stat)
         text, reply_code, reply_enhanced = _stat_reply(stat)
         if reply_code is None and status == "bounced":
@@ -326,8 +333,13 @@ class SendmailParser(Parser):
             stage = next((s for key, s in _STAGE_OF_MILTER if key in low), "unknown")
         else:
             stage = "unknown"
-        arg1 = _field(msg[:i], "arg1")
-        name, ip = _relay(msg[:i])
+        head = msg[:i]
+        arg1 = _field(head, "arg1")
+        if stage == "rcpt" and arg1 is None:
+            arg1 = _milter_field(head, "to=")
+        elif stage == "mail" and arg1 is None:
+            arg1 = _milter_field(head, "from=")
+        name, ip = _relay(head)
         return Event(
             path=self.path,
             line=lineno,
@@ -407,6 +419,15 @@ def _field(fields: str, name: str) -> str | None:
         start = i + 2 + len(key)
     end = fields.find(", ", start)
     return fields[start:end] if end >= 0 else fields[start:]
+
+
+def _milter_field(head: str, key: str) -> str | None:
+    """The address after ``to=``/``from=`` in "Milter (name): to=<x>, reject=..."."""
+    i = head.find(key)
+    if i < 0:
+        return None
+    end = head.find(",", i)
+    return head[i + len(key) : end if end >= 0 else len(head)].strip() or None
 
 
 def _relay(fields: str) -> tuple[str | None, str | None]:

@@ -410,6 +410,30 @@ def test_milter_reject() -> None:
     )
 
 
+def test_milter_reject_at_rcpt_names_the_recipient() -> None:
+    [out] = _feed_all(
+        [
+            "Nov 29 00:00:10 mx1 sm-mta[7]: 4AT0070K463011: Milter (spamass): to=<a@example.com>, "
+            "reject=550 5.7.1 Blocked"
+        ]
+    )
+    [ev] = out or []
+    assert (ev.stage, ev.recipient, ev.code) == ("rcpt", "a@example.com", "550")
+
+
+def test_nfs_sm_notify_is_not_sendmail() -> None:
+    line = "Nov 29 00:00:10 host sm-notify[812]: Version 2.6.2 starting"
+    assert SendmailParser().feed(line, 1) is None
+    assert SendmailParser.detect([line], None) == 0.0
+
+
+def test_detect_on_empty_or_odd_heads() -> None:
+    assert SendmailParser.detect([], None) == 0.0
+    assert SendmailParser.detect(["", "\x00\udcff"], None) == 0.0
+    assert EximParser.detect([], None) == 0.0
+    assert EximParser.detect(["\x00\udcff"], None) == 0.0
+
+
 def test_rfc3339_timestamps() -> None:
     [out] = _feed_all(
         [
