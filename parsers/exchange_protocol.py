@@ -86,23 +86,32 @@ class ProtocolLog:
         self, sid: str, event: str, data: str, remote: str, lineno: int, ts: str
     ) -> list[Event]:
         sess = self._sessions.get(sid)
-        sess.last_ts = ts
         sess.remote_ip = _ip(remote)
         is_reply = reply_start(data) is not None
-        reply_side = {"receive": ">", "send": "<"}.get(self.kind or "", event if is_reply else "")
-        if event != reply_side:
+        if event != self._reply_side(event, is_reply):
+            sess.last_ts = ts
             sess.dialogue.command(data)
             return []
         if not is_reply:
             return []
         sess.direction = "inbound" if event == ">" else "outbound"
+        # A reply with another code cuts an unfinished multi-line one short: emit that first.
         events = self._pending(sess) if sess.dialogue.pending_code not in (None, data[:3]) else []
+        sess.last_ts = ts
         reply = sess.dialogue.reply_line(data, lineno)
         if reply is not None:
             if reply.stage == "connect" and sess.direction == "outbound":
                 sess.remote_host = _banner_host(reply.text)
             events.append(self._event(sess, reply, ts))
         return events
+
+    def _reply_side(self, event: str, is_reply: bool) -> str:
+        """The event that carries replies: fixed by the log type, else read from the line."""
+        if self.kind == "receive":
+            return ">"
+        if self.kind == "send":
+            return "<"
+        return event if is_reply else ""
 
     def _close(self, sid: str) -> list[Event]:
         sess = self._sessions.pop(sid)

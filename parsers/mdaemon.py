@@ -18,7 +18,8 @@ A multi-line reply is one event, on its final line. A delivery attempt that ends
 reply (the name server does not know the domain, the connection is refused or times out) is a
 ``deferred`` event with no code on the line that says so: MDaemon keeps the message in its retry
 queue, and only the expiry of that queue (not in this log) bounces it. It is held until the
-session ends, and dropped if MDaemon then reaches another host.
+session ends, and dropped if MDaemon then reaches another host. Sessions of other protocols in
+the ``-all`` log (POP, IMAP, MultiPOP: "Accepting IMAP connection ...") give no events.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from parsers.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_star
 
 # Day, date, time (MDaemon 13+ adds milliseconds), optional "[session:child]" ID string.
 _LINE = re.compile(
-    r"\s*[A-Z][a-z]{2} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?): (?:\[(\d+:\d+)\] )?(.*)",
+    r"\s*[^\W\d_]{2,4} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?): (?:\[(\d+:\d+)\] )?(.*)",
     re.DOTALL,
 )
 _SESSION = re.compile(r"Session (\d+); child (\d+)")
@@ -66,6 +67,7 @@ _SESSION_ENDS = ("SMTP session successful", "SMTP session terminated", "SMTP ses
 class _Session:
     dialogue: Dialogue = field(default_factory=Dialogue)
     role: str | None = None  # "outbound" (we connect) or "inbound" (a client connects)
+    foreign: bool = False  # a POP, IMAP... session of the all-in-one log: no SMTP replies
     remote_host: str | None = None
     remote_ip: str | None = None
     queue_id: str | None = None
@@ -128,8 +130,10 @@ class MDaemonParser(Parser):
 
     def _arrow(self, key: str, arrow: str, content: str, lineno: int, ts: str) -> list[Event]:
         sess = self._sessions.get(key)
-        sess.last_ts = ts
+        if sess.foreign:
+            return []  # "<-- 101 LOGIN" is an IMAP tag, not a reply code
         if reply_start(content) is None:
+            sess.last_ts = ts
             sess.dialogue.command(content)
             return []
         # The arrow says who spoke, whatever the session header said: "<--" the remote side.
@@ -144,7 +148,8 @@ class MDaemonParser(Parser):
         if dialogue.pending_code not in (None, code):
             held = dialogue.take_pending()
             if held is not None:
-                events.append(self._event(sess, held, direction, ts))
+                events.append(self._event(sess, held, direction, sess.last_ts))
+        sess.last_ts = ts
         reply = dialogue.reply_line(content, lineno)
         if reply is not None:
             events.append(self._event(sess, reply, direction, ts))
@@ -201,6 +206,8 @@ class MDaemonParser(Parser):
             sess.role = "inbound"
             sess.dialogue.stage = "connect"
             self._remote(sess, msg)
+        elif msg.startswith(("Accepting ", "Attempting ")) and " connection " in msg:
+            sess.foreign = True  # POP, IMAP, MultiPOP, DomainPOP sessions of the -all log
         elif msg.startswith("Parsing message"):
             m = _MESSAGE_FILE.search(msg)
             sess.queue_id = m.group(1) if m else None

@@ -46,8 +46,8 @@ T = TypeVar("T")
 _REPLY = re.compile(r"([1-5]\d\d)([ \-]|$)")
 _ADDRESS = re.compile(r"<([^<>]*)>")
 
-# Sessions above this count evict the oldest: a log whose sessions never end must not grow
-# memory without bound.
+# Sessions above this count evict the least recently active: a log whose sessions never end
+# must not grow memory without bound.
 MAX_SESSIONS = 4096
 # A multi-line reply longer than this is cut: the first lines carry the meaning.
 MAX_REPLY_LINES = 64
@@ -185,12 +185,13 @@ def _address(command: str) -> str | None:
 
 
 class Sessions(Generic[T]):
-    """One state object per session key, made by ``factory``, the oldest evicted beyond ``limit``.
+    """One state object per session key, made by ``factory``; beyond ``limit`` the least
+    recently used is evicted (a session whose end the log lost, most likely).
 
     >>> s = Sessions(Dialogue, limit=2)
-    >>> _ = s.get("a"), s.get("b"), s.get("c")
+    >>> _ = s.get("a"), s.get("b"), s.get("a"), s.get("c")
     >>> s.keys()
-    ['b', 'c']
+    ['a', 'c']
     """
 
     def __init__(self, factory: Callable[[], T], limit: int = MAX_SESSIONS) -> None:
@@ -199,11 +200,14 @@ class Sessions(Generic[T]):
         self._by_key: OrderedDict[str, T] = OrderedDict()
 
     def get(self, key: str) -> T:
+        """The state of ``key`` (made if new), now the most recently used."""
         state = self._by_key.get(key)
         if state is None:
             state = self._by_key[key] = self._factory()
             if len(self._by_key) > self._limit:
                 self._by_key.popitem(last=False)
+        else:
+            self._by_key.move_to_end(key)
         return state
 
     def pop(self, key: str) -> T | None:

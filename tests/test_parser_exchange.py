@@ -208,6 +208,26 @@ def test_tracking_status_with_semicolon_stays_whole() -> None:
     assert resolver.remote_host is None  # a resolver failure has no remote end
 
 
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("", []),
+        ("250 2.1.5 OK", ["250 2.1.5 OK"]),
+        ("To;Cc", ["To;Cc"]),  # no reply in it: one group, and no code will come out of it
+        (
+            "{LED=450 4.7.0 wait};{FQDN=a.example};{LED=550 5.1.1 gone};{FQDN=b.example}",
+            ["{LED=450 4.7.0 wait};{FQDN=a.example}", "{LED=550 5.1.1 gone};{FQDN=b.example}"],
+        ),
+        (
+            "[{LRT=};{LED=451 4.4.0 x; y};{FQDN=}];550 5.1.1 no",
+            ["[{LRT=};{LED=451 4.4.0 x; y};{FQDN=}]", "550 5.1.1 no"],
+        ),
+    ],
+)
+def test_split_statuses(field: str, expected: list[str]) -> None:
+    assert parsers.exchange_tracking.split_statuses(field) == expected
+
+
 def test_tracking_lines_without_reply_are_ignored_not_unrecognized() -> None:
     run = replay(ExchangeParser, EXCHANGE / "MSGTRK20240312-1.LOG")
     # RECEIVE without reply, AGENTINFO, DSN, NOTIFYMAPI, SUBMIT
@@ -284,6 +304,17 @@ def test_unfinished_multiline_reply_is_flushed_on_its_last_line() -> None:
     assert parser.feed(pre + "3,10.0.0.5:25,192.0.2.9:5000,>,250-SIZE,", 4) == []
     [ev] = parser.flush()
     assert (ev.line, ev.stage, ev.code, ev.text) == (4, "helo", "250", "250-mx Hello 250-SIZE")
+
+
+def test_reply_with_another_code_cuts_a_multiline_reply_short() -> None:
+    parser = ExchangeParser(path="SEND.LOG")
+    parser.feed("#Log-type: SMTP Send Protocol Log", 1)
+    pre = "2024-01-01T00:00:0{}.000Z,Out,08DA00AB,{},10.0.0.5:1,192.0.2.9:25,"
+    parser.feed(pre.format(1, 1) + ">,EHLO x,", 2)
+    assert parser.feed(pre.format(2, 2) + "<,250-mx Hello,", 3) == []
+    cut, shutdown = parser.feed(pre.format(3, 3) + "<,421 4.3.2 Service shutting down,", 4) or []
+    assert (cut.line, cut.code, cut.stage, cut.ts) == (3, "250", "helo", "2024-01-01T00:00:02.000Z")
+    assert (shutdown.line, shutdown.code, shutdown.enhanced) == (4, "421", "4.3.2")
 
 
 def test_session_state_is_bounded() -> None:

@@ -199,6 +199,19 @@ def test_lines_without_reply_are_ignored_and_foreign_lines_unrecognized() -> Non
     assert parser.feed("", 2) is None
 
 
+def test_imap_session_in_the_all_log_gives_no_events() -> None:
+    parser = MDaemonParser(path="MDaemon-all.log")
+    lines = [
+        "Tue 2024-03-12 09:00:00: [9:1] Session 9; child 0001",
+        "Tue 2024-03-12 09:00:00: [9:1] Accepting IMAP connection from [192.0.2.7:50000]",
+        "Tue 2024-03-12 09:00:00: [9:1] --> * OK mail.contoso.example IMAP4rev1 MDaemon ready",
+        "Tue 2024-03-12 09:00:01: [9:1] <-- 101 LOGIN alice ****",
+        "Tue 2024-03-12 09:00:01: [9:1] --> 101 NO LOGIN failed",
+    ]
+    assert [parser.feed(t, n) for n, t in enumerate(lines, 1)] == [[], [], [], [], []]
+    assert parser.flush() == []
+
+
 def test_unfinished_multiline_reply_is_flushed() -> None:
     parser = MDaemonParser(path="MDaemon-SMTP-out.log")
     parser.feed("Tue 2024-03-12 09:00:00: Session 1; child 0001", 1)
