@@ -25,7 +25,7 @@ from pathlib import Path
 
 from logscan.classifier import Classifier
 from logscan.reply import enhanced_in_text, parse_reply
-from logscan.signatures import Signatures, _Index, _Part, _Scanner
+from logscan.signatures import Signatures, _Part
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "sisimai" / "replies.tsv"
 
@@ -51,15 +51,7 @@ def without_prefilter(sigs: Signatures) -> Signatures:
     ident = tuple(plain[s.id] for s in sigs.identifiers)
     decide = tuple(plain[s.id] for s in sigs.deciders)
     ordered = tuple(plain[s.id] for s in sigs.ordered)
-    return Signatures(
-        ordered,
-        sigs.host_suffixes,
-        ident,
-        decide,
-        _Index.of(ident),
-        _Index.of(decide),
-        _Scanner.of(set()),
-    )
+    return Signatures(ordered, sigs.host_suffixes, ident, decide)
 
 
 def per_call_us(fn: Callable[[Reply], object], replies: list[Reply], runs: int) -> float:

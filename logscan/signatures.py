@@ -18,9 +18,17 @@ built-in ones, then file order. A later file's signature with the same ``id`` re
 which names a list but is not a listing). ``enhanced`` values may use ``x`` for the class
 (``"x.7.25"`` matches 4.7.25 and 5.7.25).
 
-Each signature gets literal "needles" taken from its pattern (one of them must occur in any text
-the pattern matches, e.g. ``spamhaus`` or ``{sbl, xbl}``); one pass of substring tests over all
-needles picks the few candidate signatures whose regexes and conditions are then tried.
+Matching is fast without changing any answer: each top-level alternative of a pattern gets
+literal "needles" (one of them occurs in any text it matches, e.g. ``spamhaus`` or ``{sbl, xbl}``);
+one regex scan of the lower-cased reply finds every needle present, and only the signatures (and
+alternatives) whose needles are present are tried. Non-ASCII replies skip this and run every regex.
+
+    >>> from logscan.rules import load_rule_files
+    >>> sigs = Signatures.from_files(load_rule_files())
+    >>> text = "554 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"
+    >>> hit, provider = sigs.match("554", "5.7.1", text, "mx.example.mail.protection.outlook.com")
+    >>> hit.category.id, hit.blocklist_name, provider
+    ('spamhaus-zen', 'zen.spamhaus.org', 'microsoft')
 """
 
 from __future__ import annotations
@@ -235,9 +243,16 @@ class Signatures:
     # Precomputed views of ``ordered``: who names the provider, who decides category/blocklist.
     identifiers: tuple[Signature, ...] = ()
     deciders: tuple[Signature, ...] = ()
-    _ident_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
-    _decide_index: _Index = field(default_factory=lambda: _Index.of(()), repr=False)
-    _scanner: _Scanner = field(default_factory=lambda: _Scanner.of(set()), repr=False)
+    # The prefilter over the views above, built on construction.
+    _ident_index: _Index = field(init=False, repr=False, compare=False)
+    _decide_index: _Index = field(init=False, repr=False, compare=False)
+    _scanner: _Scanner = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        needles = {n for s in self.ordered for part in s.parts for n in part.needles}
+        object.__setattr__(self, "_ident_index", _Index.of(self.identifiers))
+        object.__setattr__(self, "_decide_index", _Index.of(self.deciders))
+        object.__setattr__(self, "_scanner", _Scanner.of(needles))
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Signatures:
@@ -253,8 +268,18 @@ class Signatures:
                 name = raw.get("name")
                 if not isinstance(name, str) or not name:
                     raise RuleError(f"{rf.path}: [[provider]] needs a 'name'")
-                for host in raw.get("hosts", []):
-                    hosts["." + host.lower().lstrip(".")] = name
+                unknown = set(raw) - {"name", "hosts"}
+                if unknown:
+                    raise RuleError(
+                        f"{rf.path}: provider {name!r}: unknown key(s) {', '.join(sorted(unknown))}"
+                    )
+                names = raw.get("hosts", [])
+                if not isinstance(names, list) or not all(isinstance(h, str) for h in names):
+                    raise RuleError(
+                        f"{rf.path}: provider {name!r}: 'hosts' must be a list of strings"
+                    )
+                for host in names:
+                    hosts["." + host.lower().strip(".")] = name
         ranked = sorted(by_id.values(), key=lambda t: (-t[2].priority, -t[0], t[1]))
         suffixes = tuple(sorted(hosts.items(), key=lambda kv: -len(kv[0])))
         ordered = tuple(s for _, _, s in ranked)
@@ -262,16 +287,7 @@ class Signatures:
         deciders = tuple(
             s for s in ordered if s.category or s.blocklist is not None or _captures_list(s)
         )
-        needles = {n for s in ordered for part in s.parts for n in part.needles}
-        return cls(
-            ordered,
-            suffixes,
-            identifiers,
-            deciders,
-            _Index.of(identifiers),
-            _Index.of(deciders),
-            _Scanner.of(needles),
-        )
+        return cls(ordered, suffixes, identifiers, deciders)
 
     def provider_of_host(self, host: str | None) -> str | None:
         if not host:

@@ -8,6 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from logscan.classifier import Classifier
 from logscan.reply import parse_reply
@@ -440,6 +442,9 @@ def test_brief_wordings(clf: Classifier, text: str, category: str) -> None:
             "bad enhanced code",
         ),
         ("[[signature]]\nid = 'bad'\npattern = 'x'\nprovider = 3\n", "'provider' must be a string"),
+        ("[[provider]]\nname = 'x'\nhosts = 'x.example'\n", "'hosts' must be a list of strings"),
+        ("[[provider]]\nname = 'x'\nhost = ['x.example']\n", "unknown key(s) host"),
+        ("[[provider]]\nhosts = ['x.example']\n", "[[provider]] needs a 'name'"),
     ],
 )
 def test_broken_rule_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
@@ -450,7 +455,52 @@ def test_broken_rule_is_a_clear_error(tmp_path: Path, body: str, message: str) -
     assert message in str(err.value)
 
 
+def test_signatures_built_directly_are_indexed(clf: Classifier) -> None:
+    sigs = clf.signatures
+    copy = Signatures(sigs.ordered, sigs.host_suffixes, sigs.identifiers, sigs.deciders)
+    hit, provider = copy.match("554", "5.7.1", ZEN, None)
+    assert hit.blocklist_name == "zen.spamhaus.org" and provider is None
+
+
 def test_signatures_without_files_are_empty() -> None:
     sigs = Signatures.from_files([])
     hit, provider = sigs.match("550", "5.1.1", "550 5.1.1 User unknown", "mx.google.com")
     assert hit.category is None and provider is None
+
+
+# --- the prefilter never changes an answer -----------------------------------------------------
+
+
+def _fragments() -> list[str]:
+    clf = Classifier.load()
+    words: set[str] = set()
+    for _, text in all_examples(clf):
+        words.update(text.split())
+    return sorted(words)
+
+
+_WORDS = _fragments()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12),
+    st.sampled_from([" ", "", "-", ". ", "; "]),
+    st.booleans(),
+)
+def test_prefilter_agrees_with_plain_regex(words: list[str], sep: str, upper: bool) -> None:
+    """Whatever the text, a signature matches through the prefilter iff its regex matches."""
+    clf = _CLF
+    text = sep.join(words)
+    if upper:
+        text = text.upper()
+    low = text.lower()
+    present = clf.signatures._scanner.present(low) if text.isascii() else None
+    for sig in clf.signatures.ordered:
+        assert sig.pattern is not None
+        plain = sig.pattern.search(text) is not None
+        assert bool(sig.found(text, present)) == plain, (sig.id, text)
+        assert bool(sig.search(text, low)) == plain, (sig.id, text)
+
+
+_CLF = Classifier.load()
