@@ -108,4 +108,16 @@ def chain(plugin_site: Path) -> Iterator[Chain]:
     root.chmod(0o755)
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, root, ignore_errors=True)
-        yield Chain(root, plugin_site, stack)
+        chain = Chain(root, plugin_site, stack)
+        yield chain
+    # The chain stops within the test module: no process of it outlives it.
+    wait_until(lambda: not [pid for pid in chain.pids if alive(pid)], "the chain to stop", 15)
+
+
+def alive(pid: int) -> bool:
+    """``pid`` runs (a zombie waiting for its parent does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
