@@ -1,7 +1,7 @@
 """``logscan check-config``: validate a config, its rules and its web config; exit 1 on error.
 
 $ logscan check-config -c /etc/logscan/logscan.toml
-/etc/logscan/logscan.toml: OK (2 sources, rules from 1 extra directory)
+/etc/logscan/logscan.toml: OK (2 sources, rules from 1 extra directory), 11 alert rules
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from logscan.alert_rules import load_alert_rules
+from logscan.alerting import AlertingConfig, AlertingConfigError
 from logscan.classifier import Classifier
 from logscan.config import ConfigError, load_config
 from logscan.exporter import WebConfigError, load_web_config
 from logscan.registry import Registry
-from logscan.rules import RuleError
+from logscan.rules import RuleError, load_rule_files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,12 +35,15 @@ def run(args: argparse.Namespace) -> int:
                 )
         Classifier.load([Path(d) for d in cfg.rules_dirs])
         load_web_config(cfg.web_config)
-    except (ConfigError, RuleError, WebConfigError) as exc:
+        AlertingConfig.from_table(cfg.alerting, cfg.origin)
+        alerts = load_alert_rules(load_rule_files([Path(d) for d in cfg.rules_dirs]))
+    except (ConfigError, RuleError, WebConfigError, AlertingConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     extra = sum(1 for d in cfg.rules_dirs if Path(d).is_dir())
     print(
         f"{cfg.origin}: OK ({len(cfg.sources)} source{'s' if len(cfg.sources) != 1 else ''}, "
-        f"rules from {extra} extra director{'ies' if extra != 1 else 'y'})"
+        f"rules from {extra} extra director{'ies' if extra != 1 else 'y'}), "
+        f"{len(alerts)} alert rules"
     )
     return 0

@@ -80,6 +80,8 @@ class Config:
     # Owned by the alert engine (validated there); kept verbatim here.
     alerting: Mapping[str, Any] = field(default_factory=dict)
     origin: str = "<embedded default>"
+    # Other exporters' metric names to serve as well (COMPAT_EXPORTERS).
+    compat: tuple[str, ...] = ()
 
 
 _TOP_KEYS = {
@@ -104,7 +106,9 @@ _SOURCE_KEYS = {
     "journal_file",
     "journald_if_missing",
 }
-_METRICS_KEYS = {"listen", "web_config"}
+_METRICS_KEYS = {"listen", "web_config", "compat"}
+# Exporters whose metric names logscan can serve too (see logscan.compat_postfix_exporter).
+COMPAT_EXPORTERS = ("postfix_exporter",)
 
 
 def load_config(path: Path | None) -> Config:
@@ -146,6 +150,7 @@ def with_overrides(
     checkpoint_interval: float | None = None,
     poll_interval: float | None = None,
     web_config: str | None = None,
+    compat: Sequence[str] = (),
 ) -> Config:
     """Command-line flags over the config: ``--source`` replaces the configured sources."""
     srcs = cfg.sources
@@ -166,6 +171,9 @@ def with_overrides(
         out = replace(out, poll_interval=_positive(poll_interval, "--poll-interval"))
     if web_config is not None:
         out = replace(out, web_config=web_config)
+    if compat:
+        extra = _compat(list(compat), "--compat")
+        out = replace(out, compat=tuple(dict.fromkeys((*out.compat, *extra))))
     _check_unique(out.sources)
     return out
 
@@ -207,6 +215,7 @@ def _config(data: dict[str, Any], origin: str) -> Config:
         poll_interval=_positive(data.get("poll_interval", 0.5), "poll_interval"),
         alerting=alerting,
         origin=origin,
+        compat=_compat(metrics.get("compat", []), "metrics.compat"),
     )
 
 
@@ -280,6 +289,16 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _KeyError(f"{where}: must be a list of strings")
     return tuple(_string(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _compat(value: Any, where: str) -> tuple[str, ...]:
+    names = _strings(value, where)
+    for i, name in enumerate(names):
+        if name not in COMPAT_EXPORTERS:
+            raise _KeyError(
+                f"{where}[{i}]: unknown exporter {name!r} (known: {', '.join(COMPAT_EXPORTERS)})"
+            )
+    return names
 
 
 def _positive(value: Any, where: str) -> float:

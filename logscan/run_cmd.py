@@ -16,10 +16,18 @@ from pathlib import Path
 
 import structlog
 
+from logscan.alerting import (
+    ALERT_METRICS,
+    Alerting,
+    AlertingConfig,
+    AlertingConfigError,
+    health_from_metrics,
+)
 from logscan.checkpoint import CheckpointError
 from logscan.classifier import Classifier
-from logscan.config import Config, ConfigError, load_config, with_overrides
-from logscan.daemon import Daemon
+from logscan.compat_postfix_exporter import PostfixExporterCompat
+from logscan.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
+from logscan.daemon import Daemon, Hooks
 from logscan.exporter import WebConfigError, load_web_config
 from logscan.registry import Registry
 from logscan.rules import RuleError
@@ -53,6 +61,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
+    parser.add_argument(
+        "--alertmanager",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="send alerts to this Alertmanager (repeatable; adds to [alerting] alertmanager)",
+    )
+    parser.add_argument(
+        "--compat",
+        action="append",
+        default=[],
+        choices=COMPAT_EXPORTERS,
+        help="also serve this exporter's metric names (repeatable; config: metrics.compat)",
+    )
 
 
 def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
@@ -67,6 +89,7 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
         checkpoint_interval=args.checkpoint_interval,
         poll_interval=args.poll_interval,
         web_config=args.web_config,
+        compat=args.compat,
     )
     registry = Registry.load()
     for i, src in enumerate(cfg.sources):
@@ -100,16 +123,40 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg, classifier = build_config(args)
         load_web_config(cfg.web_config)
-    except (ConfigError, RuleError, WebConfigError) as exc:
+        alerting_cfg = AlertingConfig.from_table(cfg.alerting, cfg.origin)
+        alerting_cfg = alerting_cfg.with_alertmanagers(args.alertmanager)
+        alerting = Alerting.build(alerting_cfg, cfg.rules_dirs, listen=cfg.listen)
+    except (ConfigError, RuleError, WebConfigError, AlertingConfigError) as exc:
         log.error("cannot start: bad configuration", error=str(exc))
         return EXIT_FAILURE
-    daemon = Daemon(cfg, Registry.load(), classifier, reload_config=lambda: _reload(args))
+    exported: dict[tuple[str, str, str], int] = {}
+
+    def tick(now: float) -> None:
+        # Runs in the daemon's loop, under its state lock, like the sinks.
+        alerting.tick(now)
+        alerting.export(daemon.metrics, exported)
+
+    def reload() -> tuple[Config, Classifier]:
+        new_cfg, new_classifier = build_config(args)
+        new_alerting = AlertingConfig.from_table(new_cfg.alerting, new_cfg.origin)
+        alerting.reload(new_cfg.rules_dirs)  # a bad rule file keeps the running rules
+        if new_alerting.with_alertmanagers(args.alertmanager) != alerting_cfg:
+            log.warning("alerting settings (notifiers, labels) take effect at restart only")
+        return new_cfg, new_classifier
+
+    hooks = Hooks(sinks=[alerting.sink], ticks=[tick])
+    daemon = Daemon(cfg, Registry.load(), classifier, hooks=hooks, reload_config=reload)
+    for spec in ALERT_METRICS:
+        daemon.metrics.declare(spec)  # before the checkpoint is restored
+    alerting.health = lambda: health_from_metrics(
+        daemon.metrics.values, [s.name for s in daemon.cfg.sources]
+    )
+    if "postfix_exporter" in cfg.compat:
+        daemon.sinks.append(PostfixExporterCompat(daemon.metrics))  # declared before the restore
     try:
         return daemon.run()
     except (OSError, CheckpointError) as exc:
         log.error("cannot start", error=f"{getattr(exc, 'filename', '') or ''} {exc}".strip())
         return EXIT_FAILURE
-
-
-def _reload(args: argparse.Namespace) -> tuple[Config, Classifier]:
-    return build_config(args)
+    finally:
+        alerting.close(timeout=5.0)  # deliver what is queued (resolves, last changes)

@@ -234,6 +234,14 @@ class SendmailParser(Parser):
             dsn = None  # not an enhanced status code: a damaged line
         status = _status(dsn, stat)
         text, reply_code, reply_enhanced = _stat_reply(stat)
+        if reply_code is None and status == "bounced":
+            # Sendmail 8.17 logs a bounce's remote reply in reply= (the last field before
+            # stat=), and only its own summary in stat= ("User unknown"). A deferral's remote
+            # reply is in stat= itself; reply= then holds a reply Sendmail made up or the QUIT's.
+            j = fields.find(", reply=")
+            remote = parse_reply(fields[j + 8 :]) if j >= 0 else None
+            if remote is not None and remote.code is not None:
+                text, reply_code, reply_enhanced = remote.text, remote.code, remote.enhanced
         name, ip = _relay(fields)
         env = self._messages.get(qid)
         recipients = _field(fields, "to") or ""

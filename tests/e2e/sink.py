@@ -42,6 +42,9 @@ def free_port() -> int:
 class _Handler:
     script: dict[str, str]
     received: list[tuple[str, list[str]]] = field(default_factory=list)
+    # What the sink said about each recipient, in order: (recipient, final reply); the RCPT
+    # reply when it refused, the DATA reply when it took the message, "DROP" for a hang-up.
+    replies: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -49,15 +52,20 @@ class _Handler:
         local = address.split("@", 1)[0].lower()
         reply = self.script.get(local.rstrip("0123456789"), "250 2.1.5 Ok")
         if reply == "DROP":
+            self.replies.append((address, reply))
             server.transport.close()
             return "421 4.4.2 dropped"  # never reaches the client: the transport is closed
         if reply.startswith("2"):
             envelope.rcpt_tos.append(address)
+        else:
+            self.replies.append((address, reply.format(rcpt=address)))
         return reply.format(rcpt=address)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 2.0.0 Ok: queued as SINK1"
+        reply = "250 2.0.0 Ok: queued as SINK1"
+        self.replies.extend((rcpt, reply) for rcpt in envelope.rcpt_tos)
+        return reply
 
 
 class ScriptedSink:

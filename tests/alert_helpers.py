@@ -1,0 +1,56 @@
+"""Shared builders for the alerting tests: rules from TOML text, synthetic classified events."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from logscan.alert_rules import AlertRule, load_alert_rules
+from logscan.event import ClassifiedEvent, Event, Verdict
+from logscan.rules import RuleFile
+
+
+def rules_from(text: str, path: str = "test-rules.toml") -> list[AlertRule]:
+    return load_alert_rules([RuleFile(Path(path), tomllib.loads(text), False)])
+
+
+def event(
+    category: str = "blocklisted",
+    *,
+    code: str | None = "554",
+    enhanced: str | None = "5.7.1",
+    direction: Any = "outbound",
+    blocklist: str | None = "zen.spamhaus.org",
+    provider: str | None = None,
+    status: str | None = "bounced",
+    mta: str = "postfix",
+    text: str | None = None,
+    line: int = 1,
+) -> ClassifiedEvent:
+    if text is None:
+        text = (
+            f"{code} {enhanced} Service unavailable; Client host [198.51.100.25] blocked using "
+            f"{blocklist}; to=<alice@example.com>"
+        )
+    ev = Event(
+        path="/var/log/mail.log",
+        line=line,
+        mta=mta,
+        direction=direction,
+        stage="rcpt",
+        status=status,
+        code=code,
+        enhanced=enhanced,
+        text=text,
+    )
+    class_ = {"2": "success", "4": "transient", "5": "permanent"}.get((code or "")[:1])
+    verdict = Verdict(
+        class_,
+        category,
+        provider,
+        blocklist,
+        meaning="The sending IP is on a blocklist.",
+        action="Request delisting.",
+    )
+    return ClassifiedEvent(ev, verdict)

@@ -1,0 +1,79 @@
+"""deploy/prometheus/alerts.yml: promtool checks it and runs its unit tests (alerts_test.yml)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from logscan.alert_rules import load_alert_rules
+from logscan.rules import load_rule_files
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+RULES = DEPLOY / "prometheus" / "alerts.yml"
+
+
+def promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        pytest.skip("promtool (Debian package prometheus) is not installed")
+    return found
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [promtool(), *args], cwd=RULES.parent, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_promtool_check_rules() -> None:
+    done = run("check", "rules", RULES.name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS" in done.stdout
+
+
+def test_promtool_test_rules() -> None:
+    done = run("test", "rules", "alerts_test.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS" in done.stdout
+
+
+def test_promtool_test_rules_fails_on_a_wrong_threshold(tmp_path: Path) -> None:
+    # The unit tests are sharp: a blocklist threshold of 30 instead of 3 must fail them.
+    text = RULES.read_text()
+    assert ") >= 3\n" in text
+    (tmp_path / "alerts.yml").write_text(text.replace(") >= 3\n", ") >= 30\n", 1))
+    shutil.copy(RULES.parent / "alerts_test.yml", tmp_path)
+    done = subprocess.run(
+        [promtool(), "test", "rules", "alerts_test.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "alertname: BlocklistRejections" in done.stdout + done.stderr
+
+
+def test_same_alert_names_as_the_engine_defaults() -> None:
+    promql = set()
+    for line in RULES.read_text().splitlines():
+        if line.strip().startswith("- alert: "):
+            promql.add(line.split(":", 1)[1].strip())
+    engine = {r.name for r in load_alert_rules(load_rule_files())}
+    assert engine <= promql, engine - promql
+
+
+def test_alertmanager_example_config_is_valid() -> None:
+    amtool = shutil.which("amtool") or shutil.which("prometheus-alertmanager-amtool")
+    if amtool is None:
+        pytest.skip("amtool is not installed")
+    done = subprocess.run(
+        [amtool, "check-config", str(DEPLOY / "alertmanager" / "alertmanager.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
