@@ -1,7 +1,7 @@
 """What the alert engine adds to the whole line path: Postfix lines -> parser -> classifier ->
 sinks, with and without ``Alerting.sink`` (the default rules), on the same genlog file.
 
-    python bench/alerts_pipeline.py --genlog /work/shared/bench/genlog.py [--lines 300000] [--runs 5]
+    python bench/alerts_pipeline.py --genlog PATH/genlog.py [--lines 300000] [--runs 5]
 
 Both variants run in the same invocation, interleaved; the figure to quote is the ratio.
 """
@@ -61,7 +61,8 @@ def main() -> None:
     print(f"{len(lines)} lines, {events} with events, median of {args.runs} runs")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"{name:8s} alerting: {med:6.2f} s  {len(lines) / med:10,.0f} lines/s  x{med / base:.3f}")
+        rate = len(lines) / med
+        print(f"{name:8s} alerting: {med:6.2f} s  {rate:10,.0f} lines/s  x{med / base:.3f}")
 
 
 if __name__ == "__main__":
