@@ -35,8 +35,17 @@ MIX = [
     (4, "blocklisted", "permanent", "554", "5.7.1", None, "inbound", None, "zen.spamhaus.org"),
     (3, "server-error", "transient", "451", "4.3.0", "deferred", "outbound", "yahoo", None),
     (2, "auth-failed", "permanent", "535", "5.7.8", None, "inbound", None, None),
-    (2, "blocklisted", "permanent", "550", "5.7.1", "bounced", "outbound", "microsoft",
-     "microsoft:S3150"),
+    (
+        2,
+        "blocklisted",
+        "permanent",
+        "550",
+        "5.7.1",
+        "bounced",
+        "outbound",
+        "microsoft",
+        "microsoft:S3150",
+    ),
     (2, "sender-auth-failed", "permanent", "550", "5.7.26", "bounced", "outbound", "google", None),
 ]
 
@@ -47,8 +56,17 @@ def stream(n: int, seed: int = 1) -> list[ClassifiedEvent]:
     out = []
     for i in range(n):
         _, cat, cls, code, enh, status, direction, provider, bl = rnd.choices(MIX, weights)[0]
-        ev = Event(path="mail.log", line=i + 1, mta="postfix", direction=direction,
-                   stage="rcpt", status=status, code=code, enhanced=enh, text=f"{code} reply")
+        ev = Event(
+            path="mail.log",
+            line=i + 1,
+            mta="postfix",
+            direction=direction,
+            stage="rcpt",
+            status=status,
+            code=code,
+            enhanced=enh,
+            text=f"{code} reply",
+        )
         out.append(ClassifiedEvent(ev, Verdict(cls, cat, provider, bl, "m", "a")))
     return out
 

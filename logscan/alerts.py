@@ -426,9 +426,9 @@ class AlertEngine:
             # Hysteresis: a firing alert holds until the value falls under resolve_below.
             holds = value >= rule.clear_below and (rule.kind != "ratio" or total > 0)
             if holds or now < st.hold_until:
-                st.annotations = self._annotations(rule, key, st, value, count, total)
                 if now - st.last_sent >= self.options.resend_interval:
                     st.last_sent = now
+                    st.annotations = self._annotations(rule, key, st, value, count, total)
                     return self._firing(st, repeat=True)
                 return None
             st.annotations = self._annotations(rule, key, st, value, count, total)
