@@ -322,6 +322,8 @@ class Follower:
         """Shrunk or rewritten in place: finish logrotate's copy, if any, then read from 0."""
         self.notify("truncation", self.path, f"offset={r.offset} size={r.size}")
         copies = self._copies(r, r.offset)
+        for c in copies:
+            self.notify("open", c.path, f"offset={c.offset} (copy of {self.path})")
         r.reset()
         for rr in reversed(copies):
             self.readers.appendleft(rr)
@@ -337,8 +339,23 @@ class Follower:
         return bool(copies)
 
     def _snapshot_siblings(self, r: _Reader) -> None:
-        """Every rotated file there now holds nothing unread of ``r`` (or is being read)."""
-        r.known = {(st.st_dev, st.st_ino): st.st_size for _, st in self._sibling_stats()}
+        """The rotated files there now are not copies of ``r``'s lines: never read them as such.
+
+        A sibling ``r`` still contains (a copytruncate under way) stays unknown: once ``r`` is
+        truncated, it is the copy to finish.
+        """
+        r.known = {}
+        r_size = os.fstat(r.fd).st_size
+        for p, st in self._sibling_stats():
+            key = (st.st_dev, st.st_ino)
+            if 0 < st.st_size <= r_size:
+                fd = self._open(p, quiet=True)
+                if fd is not None:
+                    contained = _contains(r.fd, fd, st.st_size)
+                    os.close(fd)
+                    if contained:
+                        continue
+            r.known[key] = st.st_size
 
     def _sibling_stats(self) -> list[tuple[str, os.stat_result]]:
         out = []
@@ -360,29 +377,25 @@ class Follower:
             key = (st.st_dev, st.st_ino)
             if key in reading or r.known.get(key) == st.st_size or st.st_mtime_ns > mtime:
                 continue
+            # Even a copy holding nothing unread counts: later copies are chained after it.
             fd = self._open(p, quiet=True)
             if fd is None:
                 continue
-            ok = (
-                st.st_size > offset
-                and (
-                    r.fp_len == 0 or (st.st_size >= r.fp_len and fingerprint(fd, r.fp_len) == r.fp)
-                )
-                and not _contains(r.fd, fd, st.st_size)
-            )
-            if ok:
-                found.append((st.st_mtime_ns, p, fd))
-            else:
-                r.known[key] = st.st_size
+            if r.fp_len and (st.st_size < r.fp_len or fingerprint(fd, r.fp_len) != r.fp):
+                r.known[key] = st.st_size  # another file's lines
                 os.close(fd)
+            elif _contains(r.fd, fd, st.st_size):
+                os.close(fd)  # a copy of lines ``r`` still has: ours once ``r`` is truncated
+            else:
+                found.append((st.st_mtime_ns, p, fd))
         if not found:
             return []
         found.sort()
         for _, _, fd in found[1:]:
             os.close(fd)
         first = _Reader(found[0][2], found[0][1], offset, r.lineno)
-        self.notify("open", first.path, f"offset={offset} (copy of {self.path})")
-        return [first, *self._newer_than(first, exclude={(r.dev, r.ino)}, until=mtime)]
+        chain = self._newer_than(first, exclude={(r.dev, r.ino)}, until=mtime, current_fd=r.fd)
+        return [first, *chain]
 
     def _append_current(self) -> None:
         fd = self._open(self.path)
@@ -394,13 +407,18 @@ class Follower:
 
     def _queue_successors(self, r: _Reader) -> None:
         """Rotations between ``r`` and the current file (missed while busy or down)."""
+        exclude = {(r.dev, r.ino)}
+        cur_fd = self._open(self.path, quiet=True)
         try:
-            cur = os.stat(self.path)
-            exclude = {(r.dev, r.ino), (cur.st_dev, cur.st_ino)}
-        except OSError:
-            exclude = {(r.dev, r.ino)}
-        for rr in self._newer_than(r, exclude):
-            self.readers.append(rr)
+            if cur_fd is not None:
+                cur = os.fstat(cur_fd)
+                exclude.add((cur.st_dev, cur.st_ino))
+            for rr in self._newer_than(r, exclude, current_fd=cur_fd):
+                self.notify("open", rr.path, "offset=0 (rotated while behind)")
+                self.readers.append(rr)
+        finally:
+            if cur_fd is not None:
+                os.close(cur_fd)
 
     def _siblings(self) -> list[str]:
         directory = os.path.dirname(self.path) or "."
@@ -412,10 +430,16 @@ class Follower:
         return [os.path.join(directory, n) for n in names if pat.fullmatch(n)]
 
     def _newer_than(
-        self, r: _Reader, exclude: set[tuple[int, int]], until: int | None = None
+        self,
+        r: _Reader,
+        exclude: set[tuple[int, int]],
+        until: int | None = None,
+        current_fd: int | None = None,
     ) -> list[_Reader]:
         """Rotated files written after ``r`` was last written (and not after ``until``), oldest
-        first, opened at 0."""
+        first, opened at 0. A copy the current file still contains (a copytruncate under way)
+        is not one: its lines are read from the current file, or from the copy once the
+        truncation shows."""
         mtime = os.fstat(r.fd).st_mtime_ns
         found: list[tuple[int, _Reader]] = []
         seen = set(exclude) | self.known_inodes()
@@ -425,14 +449,17 @@ class Follower:
                 continue
             st = os.fstat(fd)
             late = until is not None and st.st_mtime_ns > until
-            if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns <= mtime or late:
+            if (
+                (st.st_dev, st.st_ino) in seen
+                or st.st_mtime_ns <= mtime
+                or late
+                or (current_fd is not None and _contains(current_fd, fd, st.st_size))
+            ):
                 os.close(fd)
                 continue
             seen.add((st.st_dev, st.st_ino))
             found.append((st.st_mtime_ns, _Reader(fd, p)))
         found.sort(key=lambda t: t[0])
-        for _, rr in found:
-            self.notify("open", rr.path, "offset=0 (rotated while behind)")
         return [rr for _, rr in found]
 
     def _find(self, ident: Identity, offset: int, exclude: set[tuple[int, int]]) -> _Reader | None:

@@ -110,7 +110,9 @@ def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon
                     written += 500
                 d.start()
         s = d.wait_for(
-            lambda s: s.get("logscan_lines_total") >= written, f"{written} lines", timeout=120
+            lambda s: s.get("logscan_lines_total") >= written,
+            f"{written} lines, seed {seed}",
+            timeout=60,
         )
         mono.check(s)
     detail = f"seed={seed} kills={kills} rotations={rotations} scrapes={mono.scrapes}"
