@@ -24,17 +24,19 @@ fingerprint of the first bytes for a copy).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import glob
 import hashlib
 import os
 import re
 import stat
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from logscan.pipeline import MAX_LINE_CHARS
 
@@ -45,6 +47,8 @@ KEEP_LINE_BYTES = MAX_LINE_CHARS * 4
 # Identity: the first bytes of a file (up to FP_MAX) hashed; below FP_MIN the inode must match.
 FP_MAX = 1024
 FP_MIN = 32
+SCAN_TRIES = 50  # a rotation takes milliseconds; a scan that never settles is reported
+_T = TypeVar("_T")
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z")
 
 # handler(lines, lineno of the first line); notify(kind, path, detail)
@@ -344,58 +348,62 @@ class Follower:
         A sibling ``r`` still contains (a copytruncate under way) stays unknown: once ``r`` is
         truncated, it is the copy to finish.
         """
-        r.known = {}
+        r.known = self._consistently(lambda: self._snapshot_once(r), {})
+
+    def _snapshot_once(self, r: _Reader) -> dict[tuple[int, int], int]:
+        known: dict[tuple[int, int], int] = {}
         r_size = os.fstat(r.fd).st_size
         for p, st in self._sibling_stats():
             key = (st.st_dev, st.st_ino)
             if 0 < st.st_size <= r_size:
-                fd = self._open(p, quiet=True)
-                if fd is not None:
-                    contained = _contains(r.fd, fd, st.st_size)
-                    os.close(fd)
-                    if contained:
-                        continue
-            r.known[key] = st.st_size
-
-    def _sibling_stats(self) -> list[tuple[str, os.stat_result]]:
-        out = []
-        for p in self._siblings():
-            try:
-                out.append((p, os.stat(p)))
-            except OSError:
-                continue
-        return out
+                fd = self._open_as(p, st)
+                contained = _contains(r.fd, fd, st.st_size)
+                os.close(fd)
+                if contained:
+                    continue
+            known[key] = st.st_size
+        return known
 
     def _copies(self, r: _Reader, offset: int) -> list[_Reader]:
         """Copies of ``r`` holding lines past ``offset`` (copytruncate), then later copies."""
+        return self._consistently(lambda: self._copies_once(r, offset), [])
+
+    def _copies_once(self, r: _Reader, offset: int) -> list[_Reader]:
         reading = self.known_inodes()
         # A copy is made before the truncation, which sets the file's mtime: a sibling modified
         # after the file was is a copy of something else (the next file, copied then truncated).
         mtime = os.fstat(r.fd).st_mtime_ns
         found: list[tuple[int, str, int]] = []
-        for p, st in self._sibling_stats():
-            key = (st.st_dev, st.st_ino)
-            if key in reading or r.known.get(key) == st.st_size or st.st_mtime_ns > mtime:
-                continue
-            # Even a copy holding nothing unread counts: later copies are chained after it.
-            fd = self._open(p, quiet=True)
-            if fd is None:
-                continue
-            if r.fp_len and (st.st_size < r.fp_len or fingerprint(fd, r.fp_len) != r.fp):
-                r.known[key] = st.st_size  # another file's lines
+        try:
+            for p, st in self._sibling_stats():
+                key = (st.st_dev, st.st_ino)
+                if key in reading or r.known.get(key) == st.st_size or st.st_mtime_ns > mtime:
+                    continue
+                # Even a copy holding nothing unread counts: later copies are chained after it.
+                fd = self._open_as(p, st)
+                if r.fp_len and (st.st_size < r.fp_len or fingerprint(fd, r.fp_len) != r.fp):
+                    r.known[key] = st.st_size  # another file's lines
+                    os.close(fd)
+                elif _contains(r.fd, fd, st.st_size):
+                    os.close(fd)  # a copy of lines ``r`` still has: ours once ``r`` is truncated
+                else:
+                    found.append((st.st_mtime_ns, p, fd))
+            if not found:
+                return []
+            found.sort()
+            chain = self._newer_than_once(
+                os.fstat(found[0][2]).st_mtime_ns,
+                exclude={(r.dev, r.ino)} | {_key(fd) for _, _, fd in found[:1]},
+                until=mtime,
+                current_fd=r.fd,
+            )
+        except BaseException:
+            for _, _, fd in found:
                 os.close(fd)
-            elif _contains(r.fd, fd, st.st_size):
-                os.close(fd)  # a copy of lines ``r`` still has: ours once ``r`` is truncated
-            else:
-                found.append((st.st_mtime_ns, p, fd))
-        if not found:
-            return []
-        found.sort()
+            raise
         for _, _, fd in found[1:]:
             os.close(fd)
-        first = _Reader(found[0][2], found[0][1], offset, r.lineno)
-        chain = self._newer_than(first, exclude={(r.dev, r.ino)}, until=mtime, current_fd=r.fd)
-        return [first, *chain]
+        return [_Reader(found[0][2], found[0][1], offset, r.lineno), *chain]
 
     def _append_current(self) -> None:
         fd = self._open(self.path)
@@ -427,67 +435,123 @@ class Follower:
             names = os.listdir(directory)
         except OSError:
             return []
-        return [os.path.join(directory, n) for n in names if pat.fullmatch(n)]
+        return sorted(os.path.join(directory, n) for n in names if pat.fullmatch(n))
+
+    def _sibling_stats(self) -> list[tuple[str, os.stat_result]]:
+        """Every rotated file and its stat, as one consistent view (raise _DirChanged if not)."""
+        names = self._siblings()
+        out = []
+        for p in names:
+            try:
+                out.append((p, os.stat(p)))
+            except FileNotFoundError:
+                raise _DirChanged from None
+            except OSError:
+                continue
+        if self._siblings() != names:
+            raise _DirChanged
+        return out
+
+    def _open_as(self, path: str, st: os.stat_result) -> int:
+        """Open ``path``, which must still be the file ``st`` describes (else _DirChanged)."""
+        fd = self._open(path, quiet=True)
+        if fd is None:
+            raise _DirChanged
+        if _key(fd) != (st.st_dev, st.st_ino):
+            os.close(fd)
+            raise _DirChanged
+        return fd
+
+    def _consistently(self, scan: Callable[[], _T], default: _T) -> _T:
+        """Run a directory scan again while logrotate renames files under it."""
+        for _ in range(SCAN_TRIES):
+            try:
+                return scan()
+            except _DirChanged:
+                time.sleep(0.002)
+        self.notify("read_error", self.path, "rotation_scan_unstable")
+        return default
 
     def _newer_than(
         self,
         r: _Reader,
         exclude: set[tuple[int, int]],
-        until: int | None = None,
         current_fd: int | None = None,
     ) -> list[_Reader]:
-        """Rotated files written after ``r`` was last written (and not after ``until``), oldest
-        first, opened at 0. A copy the current file still contains (a copytruncate under way)
-        is not one: its lines are read from the current file, or from the copy once the
-        truncation shows."""
+        """Rotated files written after ``r`` was last written, oldest first, opened at 0."""
         mtime = os.fstat(r.fd).st_mtime_ns
+        return self._consistently(
+            lambda: self._newer_than_once(mtime, exclude, None, current_fd), []
+        )
+
+    def _newer_than_once(
+        self,
+        mtime: int,
+        exclude: set[tuple[int, int]],
+        until: int | None,
+        current_fd: int | None,
+    ) -> list[_Reader]:
+        """Files modified after ``mtime`` (and not after ``until``). A copy the current file still
+        contains (a copytruncate under way) is not one: its lines are read from the current
+        file, or from the copy once the truncation shows."""
         found: list[tuple[int, _Reader]] = []
         seen = set(exclude) | self.known_inodes()
-        for p in self._siblings():
-            fd = self._open(p, quiet=True)
-            if fd is None:
-                continue
-            st = os.fstat(fd)
-            late = until is not None and st.st_mtime_ns > until
-            if (
-                (st.st_dev, st.st_ino) in seen
-                or st.st_mtime_ns <= mtime
-                or late
-                or (current_fd is not None and _contains(current_fd, fd, st.st_size))
-            ):
-                os.close(fd)
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            found.append((st.st_mtime_ns, _Reader(fd, p)))
+        try:
+            for p, st in self._sibling_stats():
+                late = until is not None and st.st_mtime_ns > until
+                if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns <= mtime or late:
+                    continue
+                fd = self._open_as(p, st)
+                if current_fd is not None and _contains(current_fd, fd, st.st_size):
+                    os.close(fd)
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+                found.append((st.st_mtime_ns, _Reader(fd, p)))
+        except BaseException:
+            for _, rr in found:
+                rr.close()
+            raise
         found.sort(key=lambda t: t[0])
         return [rr for _, rr in found]
 
     def _find(self, ident: Identity, offset: int, exclude: set[tuple[int, int]]) -> _Reader | None:
         """The file with identity ``ident`` (same inode, or a copy) among the rotation names."""
+        best = self._consistently(lambda: self._find_once(ident, offset, exclude), None)
+        if best is not None:
+            self.notify("open", best.path, f"offset={offset} (found by identity)")
+        return best
+
+    def _find_once(
+        self, ident: Identity, offset: int, exclude: set[tuple[int, int]]
+    ) -> _Reader | None:
         best: _Reader | None = None
-        for p in [self.path, *self._siblings()]:
-            fd = self._open(p, quiet=True)
-            if fd is None:
-                continue
-            st = os.fstat(fd)
-            same_inode = (st.st_dev, st.st_ino) == (ident.dev, ident.ino)
-            ok = (
-                (st.st_dev, st.st_ino) not in exclude
-                and st.st_size >= offset
-                and st.st_size >= ident.fp_len
-                and (ident.fp_len == 0 or fingerprint(fd, ident.fp_len) == ident.fp)
-                and (same_inode or ident.fp_len >= FP_MIN)
-            )
-            if ok and (best is None or same_inode):
+        try:
+            candidates = self._sibling_stats()
+            with contextlib.suppress(OSError):  # mid-rotation the path may not exist
+                candidates.insert(0, (self.path, os.stat(self.path)))
+            for p, st in candidates:
+                key = (st.st_dev, st.st_ino)
+                same_inode = key == (ident.dev, ident.ino)
+                if (
+                    key in exclude
+                    or st.st_size < max(offset, ident.fp_len)
+                    or not (same_inode or ident.fp_len >= FP_MIN)
+                    or (best is not None and not same_inode)
+                ):
+                    continue
+                fd = self._open_as(p, st)
+                if ident.fp_len and fingerprint(fd, ident.fp_len) != ident.fp:
+                    os.close(fd)
+                    continue
                 if best is not None:
                     best.close()
                 best = _Reader(fd, p, offset)
                 if same_inode:
                     break
-            else:
-                os.close(fd)
-        if best is not None:
-            self.notify("open", best.path, f"offset={offset} (found by identity)")
+        except BaseException:
+            if best is not None:
+                best.close()
+            raise
         return best
 
     def _retire(self, r: _Reader) -> None:
@@ -515,6 +579,15 @@ class Follower:
             r.refresh_fp()
             r.known = _known(pos.get("siblings"))
             self.readers.append(r)
+
+
+class _DirChanged(Exception):
+    """The rotation names changed under a scan (logrotate at work): scan again."""
+
+
+def _key(fd: int) -> tuple[int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
 
 
 def _contains(fd: int, copy_fd: int, copy_size: int) -> bool:

@@ -8,6 +8,7 @@ paused during logrotate's copy), so the truth is every line written: copytruncat
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import shutil
@@ -55,7 +56,7 @@ class Monotonic:
         while not self._stop.is_set():
             try:
                 s = self.d.scrape()
-            except (OSError, urllib.error.URLError):
+            except (OSError, urllib.error.URLError, http.client.HTTPException):
                 time.sleep(0.01)  # killed or restarting
                 continue
             self.scrapes += 1
