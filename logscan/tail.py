@@ -96,8 +96,12 @@ class _Reader:
         self.fp_len = 0
         self.fp = ""
         self.refresh_fp()
-        # Rotation siblings known to hold nothing unread of this file: (dev, ino) -> size.
+        # Rotation siblings there when this file was opened (or reset): older files, neither its
+        # successors nor its copies; (dev, ino) -> size. Timestamps are too coarse to order
+        # files written within a few milliseconds; this snapshot is not.
         self.known: dict[tuple[int, int], int] = {}
+        # Siblings found not to be copies of this file (another file's first bytes).
+        self.not_copies: dict[tuple[int, int], int] = {}
 
     @property
     def read_pos(self) -> int:
@@ -331,7 +335,10 @@ class Follower:
         r.reset()
         for rr in reversed(copies):
             self.readers.appendleft(rr)
-        self._snapshot_siblings(r)
+        # The copies are read now; other siblings keep their standing (a successor of ``r``, if
+        # it was renamed away meanwhile, must stay one). Its first bytes are new: re-judge.
+        r.known.update({(c.dev, c.ino): c.size for c in copies})
+        r.not_copies.clear()
 
     def _copied_away(self, r: _Reader) -> bool:
         """Truncated before we read enough to tell by its first bytes, but a copy shows it."""
@@ -377,12 +384,17 @@ class Follower:
         try:
             for p, st in self._sibling_stats():
                 key = (st.st_dev, st.st_ino)
-                if key in reading or r.known.get(key) == st.st_size or st.st_mtime_ns > mtime:
+                if (
+                    key in reading
+                    or r.known.get(key) == st.st_size
+                    or r.not_copies.get(key) == st.st_size
+                    or st.st_mtime_ns > mtime
+                ):
                     continue
                 # Even a copy holding nothing unread counts: later copies are chained after it.
                 fd = self._open_as(p, st)
                 if r.fp_len and (st.st_size < r.fp_len or fingerprint(fd, r.fp_len) != r.fp):
-                    r.known[key] = st.st_size  # another file's lines
+                    r.not_copies[key] = st.st_size  # another file's lines
                     os.close(fd)
                 elif _contains(r.fd, fd, st.st_size):
                     os.close(fd)  # a copy of lines ``r`` still has: ours once ``r`` is truncated
@@ -393,9 +405,10 @@ class Follower:
             found.sort()
             chain = self._newer_than_once(
                 os.fstat(found[0][2]).st_mtime_ns,
-                exclude={(r.dev, r.ino)} | {_key(fd) for _, _, fd in found[:1]},
+                exclude={(r.dev, r.ino), _key(found[0][2])},
                 until=mtime,
-                current_fd=r.fd,
+                current_fd=None,
+                old=r,
             )
         except BaseException:
             for _, _, fd in found:
@@ -478,10 +491,10 @@ class Follower:
         exclude: set[tuple[int, int]],
         current_fd: int | None = None,
     ) -> list[_Reader]:
-        """Rotated files written after ``r`` was last written, oldest first, opened at 0."""
+        """Rotated files that came after ``r`` (its successors), oldest first, opened at 0."""
         mtime = os.fstat(r.fd).st_mtime_ns
         return self._consistently(
-            lambda: self._newer_than_once(mtime, exclude, None, current_fd), []
+            lambda: self._newer_than_once(mtime, exclude, None, current_fd, r), []
         )
 
     def _newer_than_once(
@@ -490,29 +503,32 @@ class Follower:
         exclude: set[tuple[int, int]],
         until: int | None,
         current_fd: int | None,
+        old: _Reader,
     ) -> list[_Reader]:
-        """Files modified after ``mtime`` (and not after ``until``). A copy the current file still
-        contains (a copytruncate under way) is not one: its lines are read from the current
-        file, or from the copy once the truncation shows."""
-        found: list[tuple[int, _Reader]] = []
-        seen = set(exclude) | self.known_inodes()
+        """Siblings that appeared after ``old`` was opened, modified at or after ``mtime`` (and
+        not after ``until``). A copy the current file or ``old`` still contains is not one:
+        its lines are read from that file (or from the copy once its truncation shows)."""
+        found: list[tuple[int, int, _Reader]] = []
+        seen = set(exclude) | self.known_inodes() | set(old.known)
         try:
             for p, st in self._sibling_stats():
                 late = until is not None and st.st_mtime_ns > until
-                if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns <= mtime or late:
+                if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns < mtime or late:
                     continue
                 fd = self._open_as(p, st)
-                if current_fd is not None and _contains(current_fd, fd, st.st_size):
+                if (current_fd is not None and _contains(current_fd, fd, st.st_size)) or (
+                    st.st_size and _contains(old.fd, fd, st.st_size)
+                ):
                     os.close(fd)
                     continue
                 seen.add((st.st_dev, st.st_ino))
-                found.append((st.st_mtime_ns, _Reader(fd, p)))
+                found.append((st.st_mtime_ns, st.st_ino, _Reader(fd, p)))
         except BaseException:
-            for _, rr in found:
+            for _, _, rr in found:
                 rr.close()
             raise
-        found.sort(key=lambda t: t[0])
-        return [rr for _, rr in found]
+        found.sort(key=lambda t: (t[0], t[1]))  # same mtime: inode order, usually creation
+        return [rr for _, _, rr in found]
 
     def _find(self, ident: Identity, offset: int, exclude: set[tuple[int, int]]) -> _Reader | None:
         """The file with identity ``ident`` (same inode, or a copy) among the rotation names."""
