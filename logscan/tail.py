@@ -95,6 +95,7 @@ class _Reader:
         self.dropped = 0  # bytes of an overlong partial line skipped
         self.fp_len = 0
         self.fp = ""
+        self.head = b""  # the first bytes (up to FP_MAX) as read
         self.refresh_fp()
         # Rotation siblings there when this file was opened (or reset): older files, neither its
         # successors nor its copies; (dev, ino) -> size. Timestamps are too coarse to order
@@ -108,11 +109,13 @@ class _Reader:
         return self.offset + len(self.partial) + self.dropped
 
     def refresh_fp(self) -> None:
-        # Only bytes already read: what we know of the file, to recognise it (or a copy) later.
-        known = min(self.read_pos, self.size, FP_MAX)
-        if known > self.fp_len:
-            self.fp_len = known
-            self.fp = fingerprint(self.fd, known)
+        """The fingerprint of the first bytes as they were read (never re-read: by then the
+        file may be truncated). A reader that starts past them takes them as they are now."""
+        if not self.head and self.read_pos:
+            self.head = os.pread(self.fd, min(self.read_pos, FP_MAX), 0)
+        if len(self.head) > self.fp_len:
+            self.fp_len = len(self.head)
+            self.fp = hashlib.sha1(self.head, usedforsecurity=False).hexdigest()
 
     def identity(self) -> Identity:
         return Identity(self.dev, self.ino, self.fp_len, self.fp)
@@ -126,15 +129,17 @@ class _Reader:
 
     def reset(self) -> None:
         self.offset = self.lineno = self.dropped = self.fp_len = 0
-        self.partial = b""
+        self.partial = self.head = b""
         self.fp = ""
-        self.refresh_fp()
 
     def read(self, handler: LineHandler, budget: int) -> bool:
         """Hand over the complete lines of up to ``budget`` bytes; True when at end of file."""
         self.size = os.fstat(self.fd).st_size
-        chunk = os.pread(self.fd, budget, self.read_pos)
+        pos = self.read_pos
+        chunk = os.pread(self.fd, budget, pos)
         if chunk:
+            if pos < FP_MAX and len(self.head) == pos:
+                self.head += chunk[: FP_MAX - pos]
             self._consume(chunk, handler)
             self.refresh_fp()
         return len(chunk) < budget
@@ -377,9 +382,16 @@ class Follower:
 
     def _copies_once(self, r: _Reader, offset: int) -> list[_Reader]:
         reading = self.known_inodes()
-        # A copy is made before the truncation, which sets the file's mtime: a sibling modified
-        # after the file was is a copy of something else (the next file, copied then truncated).
+        # While ``r`` is the current file, only its own copies can appear. Once renamed away, a
+        # new sibling may be a copy of its successor: a copy of ``r`` was made before ``r``'s
+        # truncation, which set its mtime, so a sibling modified later is not one. (Only then:
+        # timestamps of different files are not reliably ordered within milliseconds.)
         mtime = os.fstat(r.fd).st_mtime_ns
+        try:
+            current = _key_of(self.path) == (r.dev, r.ino)
+        except OSError:
+            current = False
+        limit = None if current else mtime
         found: list[tuple[int, str, int]] = []
         try:
             for p, st in self._sibling_stats():
@@ -388,7 +400,7 @@ class Follower:
                     key in reading
                     or r.known.get(key) == st.st_size
                     or r.not_copies.get(key) == st.st_size
-                    or st.st_mtime_ns > mtime
+                    or (limit is not None and st.st_mtime_ns > limit)
                 ):
                     continue
                 # Even a copy holding nothing unread counts: later copies are chained after it.
@@ -406,7 +418,7 @@ class Follower:
             chain = self._newer_than_once(
                 os.fstat(found[0][2]).st_mtime_ns,
                 exclude={(r.dev, r.ino), _key(found[0][2])},
-                until=mtime,
+                until=limit,
                 current_fd=None,
                 old=r,
             )
@@ -599,6 +611,11 @@ class Follower:
 
 class _DirChanged(Exception):
     """The rotation names changed under a scan (logrotate at work): scan again."""
+
+
+def _key_of(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
 
 
 def _key(fd: int) -> tuple[int, int]:
