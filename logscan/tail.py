@@ -428,7 +428,9 @@ class Follower:
             raise
         for _, _, fd in found[1:]:
             os.close(fd)
-        return [_Reader(found[0][2], found[0][1], offset, r.lineno), *chain]
+        first = _Reader(found[0][2], found[0][1], offset, r.lineno)
+        first.known = {**r.known, **{(c.dev, c.ino): c.size for c in chain}}
+        return [first, *chain]
 
     def _append_current(self) -> None:
         fd = self._open(self.path)
@@ -522,8 +524,9 @@ class Follower:
         its lines are read from that file (or from the copy once its truncation shows)."""
         found: list[tuple[int, int, _Reader]] = []
         seen = set(exclude) | self.known_inodes() | set(old.known)
+        siblings = self._sibling_stats()
         try:
-            for p, st in self._sibling_stats():
+            for p, st in siblings:
                 late = until is not None and st.st_mtime_ns > until
                 if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns < mtime or late:
                     continue
@@ -540,6 +543,10 @@ class Follower:
                 rr.close()
             raise
         found.sort(key=lambda t: (t[0], t[1]))  # same mtime: inode order, usually creation
+        # Renamed away before we opened them: what sits beside them now is not their copy.
+        snapshot = {(st.st_dev, st.st_ino): st.st_size for _, st in siblings}
+        for _, _, rr in found:
+            rr.known = dict(snapshot)
         return [rr for _, _, rr in found]
 
     def _find(self, ident: Identity, offset: int, exclude: set[tuple[int, int]]) -> _Reader | None:
