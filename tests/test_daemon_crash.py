@@ -71,7 +71,10 @@ def shift(log: Path) -> None:
         os.rename(p, log.with_name(f"{log.name}.{n + 1}"))
 
 
-def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon) -> None:
+@pytest.mark.parametrize("method", ["rename", "copytruncate"])
+def test_kill9_with_rotations_counts_exactly(
+    tmp_path: Path, daemon: StartDaemon, method: str
+) -> None:
     seed = int(os.environ.get("LOGSCAN_CRASH_SEED", time.time_ns() % 100_000))
     rng = random.Random(seed)
     log = tmp_path / "mail.log"
@@ -87,12 +90,12 @@ def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon
                 )
             written += n
             action = rng.random()
-            if action < 0.2:
+            if action < 0.3 and method == "rename":
                 shift(log)
                 os.rename(log, log.with_name(log.name + ".1"))
                 log.touch()
                 rotations += 1
-            elif action < 0.35:
+            elif action < 0.3:
                 shift(log)
                 shutil.copyfile(log, log.with_name(log.name + ".1"))
                 os.truncate(log, 0)
@@ -121,4 +124,4 @@ def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon
     assert s.get("logscan_lines_total", outcome="event") == written, detail
     assert s.get("logscan_replies_total", code="250") == written, detail
     assert not mono.violations, f"{detail}: {mono.violations[:5]}"
-    assert kills >= 1 and mono.scrapes > 10
+    assert kills >= 1 and mono.scrapes >= 3
