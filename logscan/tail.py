@@ -17,9 +17,11 @@ the end of the last complete line, so a checkpoint can resume exactly there::
 
 Guarantee: every complete line of every file the path named is handed over once, provided the
 file is still there to be read (rotated names ``.N`` and ``-YYYYMMDD[HH]``, not compressed ones)
-when the follower gets to it. ``copytruncate`` loses, by its nature, what the writer appends
-between logrotate's copy and its truncation; everything else is found (by inode, or by the
-fingerprint of the first bytes for a copy).
+when the follower gets to it, and the file is rotated one way (rename+create, or copytruncate).
+``copytruncate`` loses, by its nature, what the writer appends between logrotate's copy and its
+truncation; everything else is found: a renamed file by its inode, a copy by the fingerprint of
+the first bytes read, successors by not being there when the file was opened (timestamps of
+different files are not ordered within milliseconds, so they only break ties).
 """
 
 from __future__ import annotations
