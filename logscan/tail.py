@@ -17,24 +17,28 @@ the end of the last complete line, so a checkpoint can resume exactly there::
 
 Guarantee: every complete line of every file the path named is handed over once, provided the
 file is still there to be read (rotated names ``.N`` and ``-YYYYMMDD[HH]``, not compressed ones)
-when the follower gets to it. ``copytruncate`` loses, by its nature, what the writer appends
-between logrotate's copy and its truncation; everything else is found (by inode, or by the
-fingerprint of the first bytes for a copy).
+when the follower gets to it, and the file is rotated one way (rename+create, or copytruncate).
+``copytruncate`` loses, by its nature, what the writer appends between logrotate's copy and its
+truncation; everything else is found: a renamed file by its inode, a copy by the fingerprint of
+the first bytes read, successors by not being there when the file was opened (timestamps of
+different files are not ordered within milliseconds, so they only break ties).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import glob
 import hashlib
 import os
 import re
 import stat
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from logscan.pipeline import MAX_LINE_CHARS
 
@@ -45,6 +49,8 @@ KEEP_LINE_BYTES = MAX_LINE_CHARS * 4
 # Identity: the first bytes of a file (up to FP_MAX) hashed; below FP_MIN the inode must match.
 FP_MAX = 1024
 FP_MIN = 32
+SCAN_TRIES = 50  # a rotation takes milliseconds; a scan that never settles is reported
+_T = TypeVar("_T")
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z")
 
 # handler(lines, lineno of the first line); notify(kind, path, detail)
@@ -91,20 +97,27 @@ class _Reader:
         self.dropped = 0  # bytes of an overlong partial line skipped
         self.fp_len = 0
         self.fp = ""
+        self.head = b""  # the first bytes (up to FP_MAX) as read
         self.refresh_fp()
-        # Rotation siblings known to hold nothing unread of this file: (dev, ino) -> size.
+        # Rotation siblings there when this file was opened (or reset): older files, neither its
+        # successors nor its copies; (dev, ino) -> size. Timestamps are too coarse to order
+        # files written within a few milliseconds; this snapshot is not.
         self.known: dict[tuple[int, int], int] = {}
+        # Siblings found not to be copies of this file (another file's first bytes).
+        self.not_copies: dict[tuple[int, int], int] = {}
 
     @property
     def read_pos(self) -> int:
         return self.offset + len(self.partial) + self.dropped
 
     def refresh_fp(self) -> None:
-        # Only bytes already read: what we know of the file, to recognise it (or a copy) later.
-        known = min(self.read_pos, self.size, FP_MAX)
-        if known > self.fp_len:
-            self.fp_len = known
-            self.fp = fingerprint(self.fd, known)
+        """The fingerprint of the first bytes as they were read (never re-read: by then the
+        file may be truncated). A reader that starts past them takes them as they are now."""
+        if not self.head and self.read_pos:
+            self.head = os.pread(self.fd, min(self.read_pos, FP_MAX), 0)
+        if len(self.head) > self.fp_len:
+            self.fp_len = len(self.head)
+            self.fp = hashlib.sha1(self.head, usedforsecurity=False).hexdigest()
 
     def identity(self) -> Identity:
         return Identity(self.dev, self.ino, self.fp_len, self.fp)
@@ -118,15 +131,17 @@ class _Reader:
 
     def reset(self) -> None:
         self.offset = self.lineno = self.dropped = self.fp_len = 0
-        self.partial = b""
+        self.partial = self.head = b""
         self.fp = ""
-        self.refresh_fp()
 
     def read(self, handler: LineHandler, budget: int) -> bool:
         """Hand over the complete lines of up to ``budget`` bytes; True when at end of file."""
         self.size = os.fstat(self.fd).st_size
-        chunk = os.pread(self.fd, budget, self.read_pos)
+        pos = self.read_pos
+        chunk = os.pread(self.fd, budget, pos)
         if chunk:
+            if pos < FP_MAX and len(self.head) == pos:
+                self.head += chunk[: FP_MAX - pos]
             self._consume(chunk, handler)
             self.refresh_fp()
         return len(chunk) < budget
@@ -322,10 +337,15 @@ class Follower:
         """Shrunk or rewritten in place: finish logrotate's copy, if any, then read from 0."""
         self.notify("truncation", self.path, f"offset={r.offset} size={r.size}")
         copies = self._copies(r, r.offset)
+        for c in copies:
+            self.notify("open", c.path, f"offset={c.offset} (copy of {self.path})")
         r.reset()
         for rr in reversed(copies):
             self.readers.appendleft(rr)
-        self._snapshot_siblings(r)
+        # The copies are read now; other siblings keep their standing (a successor of ``r``, if
+        # it was renamed away meanwhile, must stay one). Its first bytes are new: re-judge.
+        r.known.update({(c.dev, c.ino): c.size for c in copies})
+        r.not_copies.clear()
 
     def _copied_away(self, r: _Reader) -> bool:
         """Truncated before we read enough to tell by its first bytes, but a copy shows it."""
@@ -337,52 +357,82 @@ class Follower:
         return bool(copies)
 
     def _snapshot_siblings(self, r: _Reader) -> None:
-        """Every rotated file there now holds nothing unread of ``r`` (or is being read)."""
-        r.known = {(st.st_dev, st.st_ino): st.st_size for _, st in self._sibling_stats()}
+        """The rotated files there now are not copies of ``r``'s lines: never read them as such.
 
-    def _sibling_stats(self) -> list[tuple[str, os.stat_result]]:
-        out = []
-        for p in self._siblings():
-            try:
-                out.append((p, os.stat(p)))
-            except OSError:
-                continue
-        return out
+        A sibling ``r`` still contains (a copytruncate under way) stays unknown: once ``r`` is
+        truncated, it is the copy to finish.
+        """
+        r.known = self._consistently(lambda: self._snapshot_once(r), {})
+
+    def _snapshot_once(self, r: _Reader) -> dict[tuple[int, int], int]:
+        known: dict[tuple[int, int], int] = {}
+        r_size = os.fstat(r.fd).st_size
+        for p, st in self._sibling_stats():
+            key = (st.st_dev, st.st_ino)
+            if 0 < st.st_size <= r_size:
+                fd = self._open_as(p, st)
+                contained = _contains(r.fd, fd, st.st_size)
+                os.close(fd)
+                if contained:
+                    continue
+            known[key] = st.st_size
+        return known
 
     def _copies(self, r: _Reader, offset: int) -> list[_Reader]:
         """Copies of ``r`` holding lines past ``offset`` (copytruncate), then later copies."""
+        return self._consistently(lambda: self._copies_once(r, offset), [])
+
+    def _copies_once(self, r: _Reader, offset: int) -> list[_Reader]:
         reading = self.known_inodes()
-        # A copy is made before the truncation, which sets the file's mtime: a sibling modified
-        # after the file was is a copy of something else (the next file, copied then truncated).
+        # While ``r`` is the current file, only its own copies can appear. Once renamed away, a
+        # new sibling may be a copy of its successor: a copy of ``r`` was made before ``r``'s
+        # truncation, which set its mtime, so a sibling modified later is not one. (Only then:
+        # timestamps of different files are not reliably ordered within milliseconds.)
         mtime = os.fstat(r.fd).st_mtime_ns
+        try:
+            current = _key_of(self.path) == (r.dev, r.ino)
+        except OSError:
+            current = False
+        limit = None if current else mtime
         found: list[tuple[int, str, int]] = []
-        for p, st in self._sibling_stats():
-            key = (st.st_dev, st.st_ino)
-            if key in reading or r.known.get(key) == st.st_size or st.st_mtime_ns > mtime:
-                continue
-            fd = self._open(p, quiet=True)
-            if fd is None:
-                continue
-            ok = (
-                st.st_size > offset
-                and (
-                    r.fp_len == 0 or (st.st_size >= r.fp_len and fingerprint(fd, r.fp_len) == r.fp)
-                )
-                and not _contains(r.fd, fd, st.st_size)
+        try:
+            for p, st in self._sibling_stats():
+                key = (st.st_dev, st.st_ino)
+                if (
+                    key in reading
+                    or r.known.get(key) == st.st_size
+                    or r.not_copies.get(key) == st.st_size
+                    or (limit is not None and st.st_mtime_ns > limit)
+                ):
+                    continue
+                # Even a copy holding nothing unread counts: later copies are chained after it.
+                fd = self._open_as(p, st)
+                if r.fp_len and (st.st_size < r.fp_len or fingerprint(fd, r.fp_len) != r.fp):
+                    r.not_copies[key] = st.st_size  # another file's lines
+                    os.close(fd)
+                elif _contains(r.fd, fd, st.st_size):
+                    os.close(fd)  # a copy of lines ``r`` still has: ours once ``r`` is truncated
+                else:
+                    found.append((st.st_mtime_ns, p, fd))
+            if not found:
+                return []
+            found.sort()
+            chain = self._newer_than_once(
+                os.fstat(found[0][2]).st_mtime_ns,
+                exclude={(r.dev, r.ino), _key(found[0][2])},
+                until=limit,
+                current_fd=None,
+                old=r,
             )
-            if ok:
-                found.append((st.st_mtime_ns, p, fd))
-            else:
-                r.known[key] = st.st_size
+        except BaseException:
+            for _, _, fd in found:
                 os.close(fd)
-        if not found:
-            return []
-        found.sort()
+            raise
         for _, _, fd in found[1:]:
             os.close(fd)
         first = _Reader(found[0][2], found[0][1], offset, r.lineno)
-        self.notify("open", first.path, f"offset={offset} (copy of {self.path})")
-        return [first, *self._newer_than(first, exclude={(r.dev, r.ino)}, until=mtime)]
+        first.known = {**r.known, **{(c.dev, c.ino): c.size for c in chain}}
+        return [first, *chain]
 
     def _append_current(self) -> None:
         fd = self._open(self.path)
@@ -394,13 +444,18 @@ class Follower:
 
     def _queue_successors(self, r: _Reader) -> None:
         """Rotations between ``r`` and the current file (missed while busy or down)."""
+        exclude = {(r.dev, r.ino)}
+        cur_fd = self._open(self.path, quiet=True)
         try:
-            cur = os.stat(self.path)
-            exclude = {(r.dev, r.ino), (cur.st_dev, cur.st_ino)}
-        except OSError:
-            exclude = {(r.dev, r.ino)}
-        for rr in self._newer_than(r, exclude):
-            self.readers.append(rr)
+            if cur_fd is not None:
+                cur = os.fstat(cur_fd)
+                exclude.add((cur.st_dev, cur.st_ino))
+            for rr in self._newer_than(r, exclude, current_fd=cur_fd):
+                self.notify("open", rr.path, "offset=0 (rotated while behind)")
+                self.readers.append(rr)
+        finally:
+            if cur_fd is not None:
+                os.close(cur_fd)
 
     def _siblings(self) -> list[str]:
         directory = os.path.dirname(self.path) or "."
@@ -409,58 +464,131 @@ class Follower:
             names = os.listdir(directory)
         except OSError:
             return []
-        return [os.path.join(directory, n) for n in names if pat.fullmatch(n)]
+        return sorted(os.path.join(directory, n) for n in names if pat.fullmatch(n))
+
+    def _sibling_stats(self) -> list[tuple[str, os.stat_result]]:
+        """Every rotated file and its stat, as one consistent view (raise _DirChanged if not)."""
+        names = self._siblings()
+        out = []
+        for p in names:
+            try:
+                out.append((p, os.stat(p)))
+            except FileNotFoundError:
+                raise _DirChanged from None
+            except OSError:
+                continue
+        if self._siblings() != names:
+            raise _DirChanged
+        return out
+
+    def _open_as(self, path: str, st: os.stat_result) -> int:
+        """Open ``path``, which must still be the file ``st`` describes (else _DirChanged)."""
+        fd = self._open(path, quiet=True)
+        if fd is None:
+            raise _DirChanged
+        if _key(fd) != (st.st_dev, st.st_ino):
+            os.close(fd)
+            raise _DirChanged
+        return fd
+
+    def _consistently(self, scan: Callable[[], _T], default: _T) -> _T:
+        """Run a directory scan again while logrotate renames files under it."""
+        for _ in range(SCAN_TRIES):
+            try:
+                return scan()
+            except _DirChanged:
+                time.sleep(0.002)
+        self.notify("read_error", self.path, "rotation_scan_unstable")
+        return default
 
     def _newer_than(
-        self, r: _Reader, exclude: set[tuple[int, int]], until: int | None = None
+        self,
+        r: _Reader,
+        exclude: set[tuple[int, int]],
+        current_fd: int | None = None,
     ) -> list[_Reader]:
-        """Rotated files written after ``r`` was last written (and not after ``until``), oldest
-        first, opened at 0."""
+        """Rotated files that came after ``r`` (its successors), oldest first, opened at 0."""
         mtime = os.fstat(r.fd).st_mtime_ns
-        found: list[tuple[int, _Reader]] = []
-        seen = set(exclude) | self.known_inodes()
-        for p in self._siblings():
-            fd = self._open(p, quiet=True)
-            if fd is None:
-                continue
-            st = os.fstat(fd)
-            late = until is not None and st.st_mtime_ns > until
-            if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns <= mtime or late:
-                os.close(fd)
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            found.append((st.st_mtime_ns, _Reader(fd, p)))
-        found.sort(key=lambda t: t[0])
-        for _, rr in found:
-            self.notify("open", rr.path, "offset=0 (rotated while behind)")
-        return [rr for _, rr in found]
+        return self._consistently(
+            lambda: self._newer_than_once(mtime, exclude, None, current_fd, r), []
+        )
+
+    def _newer_than_once(
+        self,
+        mtime: int,
+        exclude: set[tuple[int, int]],
+        until: int | None,
+        current_fd: int | None,
+        old: _Reader,
+    ) -> list[_Reader]:
+        """Siblings that appeared after ``old`` was opened, modified at or after ``mtime`` (and
+        not after ``until``). A copy the current file or ``old`` still contains is not one:
+        its lines are read from that file (or from the copy once its truncation shows)."""
+        found: list[tuple[int, int, _Reader]] = []
+        seen = set(exclude) | self.known_inodes() | set(old.known)
+        siblings = self._sibling_stats()
+        try:
+            for p, st in siblings:
+                late = until is not None and st.st_mtime_ns > until
+                if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns < mtime or late:
+                    continue
+                fd = self._open_as(p, st)
+                if (current_fd is not None and _contains(current_fd, fd, st.st_size)) or (
+                    st.st_size and _contains(old.fd, fd, st.st_size)
+                ):
+                    os.close(fd)
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+                found.append((st.st_mtime_ns, st.st_ino, _Reader(fd, p)))
+        except BaseException:
+            for _, _, rr in found:
+                rr.close()
+            raise
+        found.sort(key=lambda t: (t[0], t[1]))  # same mtime: inode order, usually creation
+        # Renamed away before we opened them: what sits beside them now is not their copy.
+        snapshot = {(st.st_dev, st.st_ino): st.st_size for _, st in siblings}
+        for _, _, rr in found:
+            rr.known = dict(snapshot)
+        return [rr for _, _, rr in found]
 
     def _find(self, ident: Identity, offset: int, exclude: set[tuple[int, int]]) -> _Reader | None:
         """The file with identity ``ident`` (same inode, or a copy) among the rotation names."""
+        best = self._consistently(lambda: self._find_once(ident, offset, exclude), None)
+        if best is not None:
+            self.notify("open", best.path, f"offset={offset} (found by identity)")
+        return best
+
+    def _find_once(
+        self, ident: Identity, offset: int, exclude: set[tuple[int, int]]
+    ) -> _Reader | None:
         best: _Reader | None = None
-        for p in [self.path, *self._siblings()]:
-            fd = self._open(p, quiet=True)
-            if fd is None:
-                continue
-            st = os.fstat(fd)
-            same_inode = (st.st_dev, st.st_ino) == (ident.dev, ident.ino)
-            ok = (
-                (st.st_dev, st.st_ino) not in exclude
-                and st.st_size >= offset
-                and st.st_size >= ident.fp_len
-                and (ident.fp_len == 0 or fingerprint(fd, ident.fp_len) == ident.fp)
-                and (same_inode or ident.fp_len >= FP_MIN)
-            )
-            if ok and (best is None or same_inode):
+        try:
+            candidates = self._sibling_stats()
+            with contextlib.suppress(OSError):  # mid-rotation the path may not exist
+                candidates.insert(0, (self.path, os.stat(self.path)))
+            for p, st in candidates:
+                key = (st.st_dev, st.st_ino)
+                same_inode = key == (ident.dev, ident.ino)
+                if (
+                    key in exclude
+                    or st.st_size < max(offset, ident.fp_len)
+                    or not (same_inode or ident.fp_len >= FP_MIN)
+                    or (best is not None and not same_inode)
+                ):
+                    continue
+                fd = self._open_as(p, st)
+                if ident.fp_len and fingerprint(fd, ident.fp_len) != ident.fp:
+                    os.close(fd)
+                    continue
                 if best is not None:
                     best.close()
                 best = _Reader(fd, p, offset)
                 if same_inode:
                     break
-            else:
-                os.close(fd)
-        if best is not None:
-            self.notify("open", best.path, f"offset={offset} (found by identity)")
+        except BaseException:
+            if best is not None:
+                best.close()
+            raise
         return best
 
     def _retire(self, r: _Reader) -> None:
@@ -488,6 +616,20 @@ class Follower:
             r.refresh_fp()
             r.known = _known(pos.get("siblings"))
             self.readers.append(r)
+
+
+class _DirChanged(Exception):
+    """The rotation names changed under a scan (logrotate at work): scan again."""
+
+
+def _key_of(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _key(fd: int) -> tuple[int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
 
 
 def _contains(fd: int, copy_fd: int, copy_size: int) -> bool:

@@ -20,11 +20,31 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers.inotify import InotifyObserver
 
 log = structlog.get_logger("logscan.watch")
 
+# Changes only: opening or closing a file (the daemon's own scans do) must not wake the loop.
+_CHANGES = (
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+)
 NETWORK_FS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre"}
 )
@@ -83,7 +103,7 @@ class Waker:
                 self._observer.daemon = True
                 self._observer.start()
             self._watches[directory] = self._observer.schedule(
-                self._handler, directory, recursive=False
+                self._handler, directory, recursive=False, event_filter=list(_CHANGES)
             )
         except OSError as exc:  # ENOSPC: the inotify watch limit; EMFILE: instances
             return f"inotify unavailable: {exc.strerror or exc}"

@@ -8,6 +8,7 @@ paused during logrotate's copy), so the truth is every line written: copytruncat
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import shutil
@@ -55,7 +56,7 @@ class Monotonic:
         while not self._stop.is_set():
             try:
                 s = self.d.scrape()
-            except (OSError, urllib.error.URLError):
+            except (OSError, urllib.error.URLError, http.client.HTTPException):
                 time.sleep(0.01)  # killed or restarting
                 continue
             self.scrapes += 1
@@ -70,7 +71,10 @@ def shift(log: Path) -> None:
         os.rename(p, log.with_name(f"{log.name}.{n + 1}"))
 
 
-def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon) -> None:
+@pytest.mark.parametrize("method", ["rename", "copytruncate"])
+def test_kill9_with_rotations_counts_exactly(
+    tmp_path: Path, daemon: StartDaemon, method: str
+) -> None:
     seed = int(os.environ.get("LOGSCAN_CRASH_SEED", time.time_ns() % 100_000))
     rng = random.Random(seed)
     log = tmp_path / "mail.log"
@@ -86,12 +90,12 @@ def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon
                 )
             written += n
             action = rng.random()
-            if action < 0.2:
+            if action < 0.3 and method == "rename":
                 shift(log)
                 os.rename(log, log.with_name(log.name + ".1"))
                 log.touch()
                 rotations += 1
-            elif action < 0.35:
+            elif action < 0.3:
                 shift(log)
                 shutil.copyfile(log, log.with_name(log.name + ".1"))
                 os.truncate(log, 0)
@@ -110,7 +114,9 @@ def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon
                     written += 500
                 d.start()
         s = d.wait_for(
-            lambda s: s.get("logscan_lines_total") >= written, f"{written} lines", timeout=120
+            lambda s: s.get("logscan_lines_total") >= written,
+            f"{written} lines, seed {seed}",
+            timeout=60,
         )
         mono.check(s)
     detail = f"seed={seed} kills={kills} rotations={rotations} scrapes={mono.scrapes}"
@@ -118,4 +124,4 @@ def test_kill9_with_rotations_counts_exactly(tmp_path: Path, daemon: StartDaemon
     assert s.get("logscan_lines_total", outcome="event") == written, detail
     assert s.get("logscan_replies_total", code="250") == written, detail
     assert not mono.violations, f"{detail}: {mono.violations[:5]}"
-    assert kills >= 1 and mono.scrapes > 10
+    assert kills >= 1 and mono.scrapes >= 3

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import os
 import random
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,29 @@ import pytest
 from logscan.tail import FileSource, Follower, is_rotated_name, rotation_pattern
 
 
-def shift(log: Path) -> None:
+def shift(log: Path, between: Any) -> None:
     rotated = sorted((int(p.name.rsplit(".", 1)[1]), p) for p in log.parent.glob(log.name + ".*"))
     for n, p in reversed(rotated):
         os.rename(p, log.with_name(f"{log.name}.{n + 1}"))
+        between()
 
 
-def scenario(directory: Path, seed: int, crashes: bool) -> tuple[int, list[str]]:
+def copytruncate(log: Path, rng: random.Random, between: Any) -> None:
+    """logrotate's copytruncate, with the follower possibly looking in the middle of the copy."""
+    data = log.read_bytes()
+    half = rng.randint(0, len(data))
+    with log.with_name(log.name + ".1").open("wb") as out:
+        out.write(data[:half])
+        out.flush()
+        between()
+        out.write(data[half:])
+    between()
+    os.truncate(log, 0)
+
+
+def scenario(
+    directory: Path, seed: int, crashes: bool, interleave: bool = False
+) -> tuple[int, list[str]]:
     rng = random.Random(seed)
     log = directory / "mail.log"
     log.touch()
@@ -43,6 +58,15 @@ def scenario(directory: Path, seed: int, crashes: bool) -> tuple[int, list[str]]
     fs = source(None)
     saved: tuple[Any, int] = (fs.positions(), 0)
     written = 0
+
+    def between() -> None:
+        """Sometimes the follower steps (and a checkpoint is taken) mid-rotation."""
+        nonlocal saved
+        if interleave and rng.random() < 0.3:
+            fs.step()
+            if rng.random() < 0.5:
+                saved = (copy.deepcopy(fs.positions()), len(got))
+
     for burst in range(30):
         n = rng.randint(50, 1500)
         with log.open("a") as fh:
@@ -50,13 +74,13 @@ def scenario(directory: Path, seed: int, crashes: bool) -> tuple[int, list[str]]
         written += n
         action = rng.random()
         if action < 0.2:
-            shift(log)
+            shift(log, between)
             os.rename(log, log.with_name("mail.log.1"))
+            between()
             log.touch()
         elif action < 0.35:
-            shift(log)
-            shutil.copyfile(log, log.with_name("mail.log.1"))
-            os.truncate(log, 0)
+            shift(log, between)
+            copytruncate(log, rng, between)
         for _ in range(rng.randint(0, 3)):
             fs.step(budget=rng.choice([4096, 65536, 262144]))
             if rng.random() < 0.5:
@@ -82,6 +106,15 @@ def test_rotations_exactly_once(tmp_path: Path, seed: int) -> None:
 @pytest.mark.parametrize("seed", range(100, 112))
 def test_rotations_and_crashes_exactly_once(tmp_path: Path, seed: int) -> None:
     written, got = scenario(tmp_path, seed, crashes=True)
+    assert len(got) == written
+    assert not [line for line, c in Counter(got).items() if c > 1]
+
+
+# Seeds that once lost or repeated lines (copies made mid-scan, chains of copytruncates).
+@pytest.mark.parametrize("seed", [*range(200, 212), 3, 27, 65, 133, 233, 270, 341, 519, 535])
+def test_steps_in_the_middle_of_rotations(tmp_path: Path, seed: int) -> None:
+    """The follower looks between logrotate's renames and in the middle of its copy."""
+    written, got = scenario(tmp_path, seed, crashes=True, interleave=True)
     assert len(got) == written
     assert not [line for line, c in Counter(got).items() if c > 1]
 
