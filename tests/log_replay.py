@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logscan.event import STAGES, STATUSES, Event
+from logscan.event import Event
 from logscan.parser import Parser
 
 DATA = Path(__file__).parent / "data"
@@ -37,19 +37,3 @@ def replay(cls: type[Parser], path: Path) -> Replay:
         run.events.extend(got or [])
     run.events.extend(parser.flush())
     return run
-
-
-def contract_problems(ev: Event) -> list[str]:
-    """Ways ``ev`` breaks the DESIGN.md event contract (empty when it keeps it)."""
-    problems = []
-    if ev.direction not in ("inbound", "outbound"):
-        problems.append(f"direction {ev.direction!r}")
-    if ev.stage not in STAGES:
-        problems.append(f"stage {ev.stage!r}")
-    if ev.status is not None and ev.status not in STATUSES:
-        problems.append(f"status {ev.status!r}")
-    if ev.code is not None and not (len(ev.code) == 3 and ev.code.isdigit()):
-        problems.append(f"code {ev.code!r}")
-    if ev.line < 1:
-        problems.append(f"line {ev.line}")
-    return problems

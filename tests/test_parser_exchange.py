@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import parsers.exchange
 import parsers.exchange_protocol
@@ -21,7 +19,7 @@ from logscan.event import Event
 from logscan.registry import Registry
 from parsers.exchange import ExchangeParser
 from parsers.mdaemon import MDaemonParser
-from tests.log_replay import DATA, contract_problems, replay
+from tests.log_replay import DATA, replay
 
 EXCHANGE = DATA / "exchange"
 FILES = sorted(EXCHANGE.iterdir())
@@ -384,60 +382,7 @@ def test_recall(real: bool) -> None:
 
 
 # -- robustness ---------------------------------------------------------------------------------
-
-REAL_LINES = [ln for p in FILES for ln in p.read_text(encoding="utf-8").splitlines()]
-
-
-def _mutate(line: str, edits: list[tuple[int, int, str]]) -> str:
-    for pos, cut, insert in edits:
-        at = pos % (len(line) + 1)
-        line = line[:at] + insert + line[at + cut :]
-    return line
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(max_size=300), max_size=20))
-def test_random_text_never_raises(lines: list[str]) -> None:
-    for path in ("x.log", "MSGTRK20240101-1.LOG", "SEND20240101-1.LOG", "RECV20240101-1.LOG"):
-        parser = ExchangeParser(path=path)
-        for n, text in enumerate(lines, 1):
-            got = parser.feed(text, n)
-            assert got is None or isinstance(got, list)
-            for ev in got or []:
-                assert contract_problems(ev) == []
-        parser.flush()
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(REAL_LINES),
-            st.lists(
-                st.tuples(
-                    st.integers(0, 2000),
-                    st.integers(0, 40),
-                    st.text(
-                        alphabet=st.sampled_from(',;"<>-+*#{}[]: 0123456789\r\x00é'), max_size=5
-                    ),
-                ),
-                max_size=4,
-            ),
-        ),
-        min_size=1,
-        max_size=30,
-    )
-)
-def test_mutated_real_lines_never_raise(
-    cases: list[tuple[str, list[tuple[int, int, str]]]],
-) -> None:
-    parser = ExchangeParser(path="mutated.LOG")
-    for n, (line, edits) in enumerate(cases, 1):
-        got = parser.feed(_mutate(line, edits), n)
-        for ev in got or []:
-            assert contract_problems(ev) == []
-    for ev in parser.flush():
-        assert contract_problems(ev) == []
+# Random and mutated input for every parser: tests/test_parser_robustness.py.
 
 
 def test_huge_and_binary_lines_do_not_raise() -> None:

@@ -8,8 +8,6 @@ from dataclasses import asdict
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import parsers.exim
 import parsers.message_state
@@ -454,40 +452,7 @@ def test_registered_as_entry_point() -> None:
 
 
 # -- robustness ------------------------------------------------------------------------------
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=300))
-def test_random_text_never_raises(text: str) -> None:
-    p = EximParser()
-    evs = p.feed(text, 7)
-    for ev in evs or []:
-        assert_valid_event(ev, "exim", 7)
-
-
-def _real_lines() -> list[str]:
-    lines: list[str] = []
-    for path in sorted((DATA / "exim").glob("*.log")):
-        lines.extend(path.read_text(encoding="utf-8").splitlines())
-    return lines
-
-
-REAL = _real_lines()
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    st.sampled_from(REAL),
-    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 3), st.text(max_size=5)), max_size=4),
-)
-def test_mutated_real_lines_never_raise(line: str, edits: list[tuple[int, int, str]]) -> None:
-    for pos, cut, insert in edits:
-        pos = min(pos, len(line))
-        line = line[:pos] + insert + line[pos + cut :]
-    p = EximParser()
-    evs = p.feed(line, 3)
-    for ev in evs or []:
-        assert_valid_event(ev, "exim", 3)
+# Random and mutated input for every parser: tests/test_parser_robustness.py.
 
 
 def test_huge_and_undecodable_lines() -> None:

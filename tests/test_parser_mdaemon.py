@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import parsers.mdaemon
 import parsers.smtp_dialogue
@@ -17,7 +15,7 @@ from logscan.event import Event
 from logscan.registry import Registry
 from parsers.exchange import ExchangeParser
 from parsers.mdaemon import MDaemonParser
-from tests.log_replay import DATA, contract_problems, replay
+from tests.log_replay import DATA, replay
 
 MDAEMON = DATA / "mdaemon"
 FILES = sorted(MDAEMON.iterdir())
@@ -267,45 +265,7 @@ def test_recall(real: bool) -> None:
 
 
 # -- robustness ---------------------------------------------------------------------------------
-
-REAL_LINES = [ln for p in FILES for ln in p.read_text(encoding="utf-8").splitlines()]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(max_size=300), max_size=20))
-def test_random_text_never_raises(lines: list[str]) -> None:
-    parser = MDaemonParser(path="MDaemon-SMTP-in.log")
-    for n, text in enumerate(lines, 1):
-        got = parser.feed(text, n)
-        assert got is None or isinstance(got, list)
-        for ev in got or []:
-            assert contract_problems(ev) == []
-    for ev in parser.flush():
-        assert contract_problems(ev) == []
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(REAL_LINES),
-            st.integers(0, 200),
-            st.integers(0, 20),
-            st.text(alphabet=st.sampled_from("<->*[]:; 0123456789\r\x00éS"), max_size=6),
-        ),
-        min_size=1,
-        max_size=40,
-    )
-)
-def test_mutated_real_lines_never_raise(cases: list[tuple[str, int, int, str]]) -> None:
-    parser = MDaemonParser(path="MDaemon-all.log")
-    for n, (line, pos, cut, insert) in enumerate(cases, 1):
-        at = pos % (len(line) + 1)
-        got = parser.feed(line[:at] + insert + line[at + cut :], n)
-        for ev in got or []:
-            assert contract_problems(ev) == []
-    for ev in parser.flush():
-        assert contract_problems(ev) == []
+# Random and mutated input for every parser: tests/test_parser_robustness.py.
 
 
 def test_huge_line_does_not_raise() -> None:

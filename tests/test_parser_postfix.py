@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from logscan.event import STAGES, STATUSES, Event
+from logscan.event import Event
 from logscan.registry import Registry
 from parsers.postfix import PostfixParser, QueueState
 
@@ -549,51 +547,7 @@ def test_registered_and_picked_by_the_registry() -> None:
 
 
 # ---------------------------------------------------------------------- properties
-POOL = [line for path in CORPUS for line in lines_of(path)]
-
-
-def assert_valid(events: list[Event] | None, lineno: int) -> None:
-    if events is None:
-        return
-    assert isinstance(events, list)
-    for ev in events:
-        assert isinstance(ev, Event)
-        assert ev.line == lineno and ev.mta == "postfix"
-        assert ev.direction in ("inbound", "outbound")
-        assert ev.stage in STAGES
-        assert ev.status is None or ev.status in STATUSES
-        assert ev.code is None or (re.fullmatch(r"[2-5]\d\d", ev.code) and ev.text)
-        assert ev.enhanced is None or re.fullmatch(r"[245]\.\d{1,3}\.\d{1,3}", ev.enhanced)
-        assert ev.size is None or (isinstance(ev.size, int) and ev.size >= 0)
-        for key in ("text", "ts", "remote_host", "remote_ip", "sender", "recipient", "queue_id"):
-            assert getattr(ev, key) is None or isinstance(getattr(ev, key), str)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_random_text_never_raises(text: str) -> None:
-    assert_valid(PostfixParser("t").feed(text, 7), 7)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.binary())
-def test_random_bytes_never_raise(data: bytes) -> None:
-    assert_valid(PostfixParser("t").feed(data.decode("utf-8", errors="replace"), 3), 3)
-
-
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.sampled_from(POOL),
-    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 40), st.text(max_size=12)), max_size=4),
-)
-def test_mutated_real_lines_never_raise(line: str, edits: list[tuple[int, int, str]]) -> None:
-    """Cut, delete and insert at random places of real lines (truncation, corruption)."""
-    p = PostfixParser("t", year=2024)
-    for at, cut, insert in edits:
-        at = min(at, len(line))
-        line = line[:at] + insert + line[at + cut :]
-    assert_valid(p.feed(line, 1), 1)
-    assert_valid(p.feed(line[: len(line) // 2], 2), 2)
+# Random and mutated input for every parser: tests/test_parser_robustness.py.
 
 
 def test_huge_line_is_handled() -> None:
