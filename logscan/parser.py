@@ -27,6 +27,7 @@ and implement::
 
 from __future__ import annotations
 
+import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
@@ -43,7 +44,7 @@ class Parser(ABC):
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
         self.path = path
-        self.year = year
+        self.year: int = year if year is not None else datetime.datetime.now(datetime.UTC).year
 
     @classmethod
     @abstractmethod

@@ -23,7 +23,6 @@ one, so those events carry Exim's documented default with ``code_inferred=True``
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Sequence
 from typing import ClassVar
@@ -198,7 +197,6 @@ class EximParser(Parser):
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         super().__init__(path, year)
-        self._year = year if year is not None else datetime.datetime.now(datetime.UTC).year
         self._messages = MessageState()
         self._last_ts: tuple[str | None, str] = (None, "")
 
@@ -241,7 +239,7 @@ class EximParser(Parser):
                 return None  # cheap test before the syslog regex: another program's line
             s = split(text)
             if s is not None and s.program in _PROGRAMS:
-                ts, body = iso_ts(s.ts, self._year), s.message
+                ts, body = iso_ts(s.ts, self.year), s.message
             else:
                 r = _RELAY.match(text)
                 if r is None:

@@ -65,7 +65,6 @@ compiled regex each. Measured in bench/RESULTS.md ("Postfix parser").
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Sequence
 from typing import ClassVar
@@ -386,7 +385,6 @@ class PostfixParser(Parser):
         max_queue_age: int = 2_000_000,
     ) -> None:
         super().__init__(path, year)
-        self._year = year if year is not None else _dt.datetime.now().year
         self._kinds: dict[str, int] = {}
         self.queue = QueueState(max_queue_ids, max_queue_age)
         self._last_day = ""
@@ -672,7 +670,7 @@ class PostfixParser(Parser):
         if s is None or s.ts is None:
             return None
         try:
-            return iso_ts(s.ts, self._year)
+            return iso_ts(s.ts, self.year)
         except ValueError:
             return None
 
@@ -683,10 +681,10 @@ class PostfixParser(Parser):
             # A BSD timestamp has no year: a log running from December into January moves to
             # the next year (only that step: test logs are not in order).
             if month == 1 and self._last_month == 12:
-                self._year += 1
+                self.year += 1
             self._last_month = month
         try:
-            iso = iso_ts(raw, self._year)
+            iso = iso_ts(raw, self.year)
         except ValueError:
             iso = None
         self._day_prefix = iso[:11] if iso is not None and iso[10:11] == "T" else None

@@ -41,7 +41,6 @@ Choices where Sendmail's log is ambiguous:
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Sequence
 from typing import ClassVar
@@ -153,7 +152,6 @@ class SendmailParser(Parser):
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         super().__init__(path, year)
-        self._year = year if year is not None else datetime.datetime.now(datetime.UTC).year
         self._messages = MessageState()
         self._last_ts: tuple[str | None, str | None] = (None, None)
 
@@ -207,10 +205,10 @@ class SendmailParser(Parser):
         if t is not None:
             raw = t.group(1)
             if raw != self._last_ts[0]:  # consecutive lines mostly share their second
-                self._last_ts = (raw, iso_ts(raw, self._year))
+                self._last_ts = (raw, iso_ts(raw, self.year))
             return self._last_ts[1]
         s = split(text)
-        return iso_ts(s.ts, self._year) if s is not None else None
+        return iso_ts(s.ts, self.year) if s is not None else None
 
     # -- messages -------------------------------------------------------------------------
 
