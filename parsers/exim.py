@@ -284,48 +284,23 @@ class EximParser(Parser):
         self._messages.remember(qid, Envelope(sender, int(m.group(1)) if m else None))
 
     def _delivered(self, rest: str, qid: str, ts: str | None, lineno: int) -> Event:
-        recipient = _recipient(rest[3:])
-        code = enhanced = text = None
-        stage = "unknown"
-        m = _CONFIRM.search(rest)
-        if m is not None:
-            text = m.group(1)
-            reply = parse_reply(text)
-            code, enhanced, stage = reply.code, reply.enhanced, "end-of-data"
-        name, ip = _host(rest)
-        env = self._messages.get(qid)
-        return Event(
-            path=self.path,
-            line=lineno,
-            mta=self.name,
-            direction="outbound",
-            stage=stage,
-            status="sent",
-            code=code,
-            enhanced=enhanced,
-            text=text,
-            ts=ts,
-            remote_host=name,
-            remote_ip=ip,
-            sender=env.sender if env else None,
-            recipient=recipient,
-            queue_id=qid,
-            size=env.size if env else None,
-        )
+        m = _CONFIRM.search(rest)  # C="250 ..." (log_selector +smtp_confirmation)
+        text = m.group(1) if m is not None else None
+        stage = "end-of-data" if text is not None else "unknown"
+        host = _host(rest)
+        return self._delivery(rest[3:], qid, ts, lineno, "sent", stage, text, host)
 
     def _failed(self, rest: str, qid: str, ts: str | None, lineno: int, *, deferred: bool) -> Event:
         body = rest[3:]
-        recipient = _recipient(body)
-        name, ip = _host(body)
+        host = _host(body)
         stage = "unknown"
-        code = enhanced = None
         m = _REMOTE_ERROR.search(body)
         found = _remote_reply(body) if m is None else None
         if m is not None:
             stage = _stage_of(m.group("cmd"))
             text: str | None = m.group("reply")
             if m.group("ip") is not None:
-                name, ip = m.group("name"), m.group("ip")
+                host = m.group("name"), m.group("ip")
         elif found is not None:
             stage, text = found
         else:
@@ -334,15 +309,27 @@ class EximParser(Parser):
             lost = _LOST_AFTER.search(text) if text else None
             if lost is not None:
                 stage = _stage_of(lost.group(1))
-        if text is not None:
-            reply = parse_reply(text)
-            code, enhanced = reply.code, reply.enhanced
         if deferred:
             status = "deferred"
         elif text is not None and text.startswith(_EXPIRED):
             status = "expired"
         else:
             status = "bounced"
+        return self._delivery(body, qid, ts, lineno, status, stage, text, host)
+
+    def _delivery(
+        self,
+        body: str,
+        qid: str,
+        ts: str | None,
+        lineno: int,
+        status: str,
+        stage: str,
+        text: str | None,
+        host: tuple[str | None, str | None],
+    ) -> Event:
+        """The outbound event of a delivery line (``=>``, ``->``, ``**``, ``==``)."""
+        reply = parse_reply(text) if text is not None else None
         env = self._messages.get(qid)
         return Event(
             path=self.path,
@@ -351,14 +338,14 @@ class EximParser(Parser):
             direction="outbound",
             stage=stage,
             status=status,
-            code=code,
-            enhanced=enhanced,
+            code=reply.code if reply else None,
+            enhanced=reply.enhanced if reply else None,
             text=text,
             ts=ts,
-            remote_host=name,
-            remote_ip=ip,
+            remote_host=host[0],
+            remote_ip=host[1],
             sender=env.sender if env else None,
-            recipient=recipient,
+            recipient=_recipient(body),
             queue_id=qid,
             size=env.size if env else None,
         )
