@@ -21,7 +21,6 @@ from parsers.postfix import PostfixParser, QueueState
 
 DATA = Path(__file__).parent / "data" / "postfix"
 CORPUS = sorted(p for p in DATA.glob("*.log") if not p.name.startswith("genlog-"))
-OTHER_MTAS = sorted((DATA / "other-mtas").glob("*.log"))
 
 
 def lines_of(path: Path) -> list[str]:
@@ -532,11 +531,6 @@ def test_detect_neighbours_alone_is_not_postfix() -> None:
     assert PostfixParser.detect(head, None) == 0.0
     head.append("Nov 29 00:00:03 mx1 postfix/qmgr[7]: 1BBB92DC6C1: removed")
     assert PostfixParser.detect(head, None) == 1.0
-
-
-@pytest.mark.parametrize("path", OTHER_MTAS, ids=lambda p: p.stem)
-def test_detect_other_mtas(path: Path) -> None:
-    assert PostfixParser.detect(lines_of(path), str(path)) == 0.0
 
 
 def test_registered_and_picked_by_the_registry() -> None:
