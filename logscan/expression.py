@@ -112,12 +112,15 @@ _Node = _Compare | _Not | _BoolOp
 
 
 def _grammar() -> pp.ParserElement:
+    # Built without infix_notation and with error stops ("-"): once a keyword or a field name
+    # has matched, what must follow is reported at its own column, whatever pyparsing's
+    # backtracking heuristics of the day (they changed in 3.3).
     kw_and, kw_or, kw_not, kw_in = (pp.Keyword(k) for k in ("and", "or", "not", "in"))
     kw_null = pp.Keyword("null")
     kw_bool = pp.Keyword("true") | pp.Keyword("false")
     keyword = kw_and | kw_or | kw_not | kw_in | kw_null | kw_bool
     ident = ~keyword + pp.Word(pp.alphas + "_", pp.alphanums + "_")
-    ident.set_name("field name")
+    ident.set_name("a field name")
 
     def col(s: str, loc: int) -> int:
         # Parse actions get the location before the token's leading whitespace.
@@ -131,41 +134,44 @@ def _grammar() -> pp.ParserElement:
     scalar.set_name("a quoted string or number")
     scalar_lit = scalar.copy().set_parse_action(lambda s, loc, t: _Literal(str(t[0]), col(s, loc)))
     null_lit = kw_null.copy().set_parse_action(lambda s, loc, t: _Literal(None, col(s, loc)))
+    eq_value = (scalar_lit | null_lit).set_name("a value (a quoted string, a number or null)")
     list_lit = (
-        pp.Suppress("[") + pp.Opt(pp.DelimitedList(scalar)) + pp.Suppress("]")
+        pp.Suppress("[") - pp.Opt(pp.DelimitedList(scalar)) - pp.Suppress("]")
     ).set_parse_action(lambda s, loc, t: _Literal(tuple(str(x) for x in t), col(s, loc)))
     list_lit.set_name("a list of strings")
 
-    eq_op = pp.one_of("== != =~ !~")
-    in_op = (
-        pp.Combine(kw_not + pp.White() + kw_in, adjacent=False).set_parse_action(lambda: "not in")
-        | kw_in.copy()
+    # Every way an operator can start carries the same name: which alternative pyparsing
+    # blames differs between releases, the message must not.
+    operator_name = "an operator (==, !=, =~, !~, in, not in)"
+    eq_op = pp.one_of("== != =~ !~").set_name(operator_name)
+    not_in = pp.Combine(kw_not + pp.White() + kw_in, adjacent=False).set_parse_action(
+        lambda: "not in"
     )
-    in_op.set_name("an operator (==, !=, =~, !~, in, not in)")
-    cmp_eq = ident + eq_op + (scalar_lit | null_lit)
-    cmp_in = ident + in_op + list_lit
+    in_op = (not_in | kw_in.copy()).set_name(operator_name)
+    operator = ((eq_op - eq_value) | (in_op - list_lit)).set_name(operator_name)
 
     def make_compare(s: str, loc: int, t: pp.ParseResults) -> _Compare:
         return _Compare(str(t[0]), str(t[1]), t[2], col(s, loc))
 
-    comparison = (cmp_in | cmp_eq).set_parse_action(make_compare)
-    comparison.set_name("a comparison (field == value)")
+    comparison = (ident - operator).set_parse_action(make_compare)
 
     def make_not(t: pp.ParseResults) -> _Not:
-        return _Not(t[0][1])
+        return _Not(t[1])
 
-    def make_bool(t: pp.ParseResults) -> _BoolOp:
-        items = t[0]
-        return _BoolOp(str(items[1]), tuple(items[0::2]))
+    def make_bool(t: pp.ParseResults) -> _Node:
+        if len(t) == 1:
+            node: _Node = t[0]
+            return node
+        return _BoolOp(str(t[1]), tuple(t[0::2]))
 
-    expr = pp.infix_notation(
-        comparison,
-        [
-            (kw_not, 1, pp.OpAssoc.RIGHT, make_not),
-            (kw_and, 2, pp.OpAssoc.LEFT, make_bool),
-            (kw_or, 2, pp.OpAssoc.LEFT, make_bool),
-        ],
+    expr = pp.Forward()
+    operand = pp.Forward()
+    group = pp.Suppress("(") - expr - pp.Suppress(")")
+    operand <<= ((kw_not - operand).set_parse_action(make_not) | group | comparison).set_name(
+        "a comparison (field == value)"
     )
+    conjunction = (operand + pp.ZeroOrMore(kw_and - operand)).set_parse_action(make_bool)
+    expr <<= (conjunction + pp.ZeroOrMore(kw_or - conjunction)).set_parse_action(make_bool)
     # Columns must count characters as written: no tab expansion.
     return expr.parse_with_tabs()
 
@@ -180,13 +186,13 @@ def _parse_tree(text: str) -> _Node:
         _GRAMMAR = _grammar()
     try:
         result = _GRAMMAR.parse_string(text, parse_all=True)
-    except pp.ParseException as exc:
+    except pp.ParseBaseException as exc:  # ParseSyntaxException comes from the error stops
         raise ExpressionError(int(exc.column), _syntax_message(exc)) from None
     node: _Node = result[0]
     return node
 
 
-def _syntax_message(exc: pp.ParseException) -> str:
+def _syntax_message(exc: pp.ParseBaseException) -> str:
     found = exc.line[exc.column - 1 : exc.column + 9] if exc.column <= len(exc.line) else ""
     where = f"at {found!r}" if found.strip() else "at end of expression"
     return f"syntax error {where}: expected {exc.msg.removeprefix('Expected ')}"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.logscan_cli import logscan_exe
+
 UNIT = Path(__file__).resolve().parent.parent / "deploy" / "systemd" / "logscan.service"
 ANALYZE = shutil.which("systemd-analyze")
 # Recorded in README ("Install as a service"); a change that weakens the unit fails here.
@@ -19,8 +21,7 @@ pytestmark = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze (Debian
 
 def installed_copy(tmp_path: Path) -> Path:
     """The unit with ExecStart pointing at this environment's logscan, as an install would."""
-    logscan = shutil.which("logscan")
-    assert logscan, "logscan is not installed in this environment"
+    logscan = logscan_exe()
     unit = tmp_path / "logscan.service"
     unit.write_text(UNIT.read_text().replace("/opt/logscan/bin/logscan", logscan))
     return unit
