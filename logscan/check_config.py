@@ -2,6 +2,9 @@
 
 $ logscan check-config -c /etc/logscan/logscan.toml
 /etc/logscan/logscan.toml: OK (2 sources, rules from 1 extra directory), 11 alert rules
+
+A source with nothing to read yet (a path that does not exist, a glob that matches nothing) is
+a warning on stderr, not an error: the daemon waits for it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 from logscan.alert_rules import load_alert_rules
 from logscan.alerting import AlertingConfig, AlertingConfigError
 from logscan.classifier import Classifier
-from logscan.config import ConfigError, load_config
+from logscan.config import ConfigError, load_config, missing_source
 from logscan.exporter import WebConfigError, load_web_config
 from logscan.registry import Registry
 from logscan.rules import RuleError, load_rule_files
@@ -40,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, RuleError, WebConfigError, AlertingConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for i, src in enumerate(cfg.sources):
+        problem = missing_source(src)
+        if problem is not None:
+            print(f"warning: {cfg.origin}: sources[{i}] ({src.name}): {problem}", file=sys.stderr)
     extra = sum(1 for d in cfg.rules_dirs if Path(d).is_dir())
     print(
         f"{cfg.origin}: OK ({len(cfg.sources)} source{'s' if len(cfg.sources) != 1 else ''}, "

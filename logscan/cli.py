@@ -32,7 +32,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     ``scan`` start-up time and memory they do not need.
     """
     parser = argparse.ArgumentParser(
-        prog="logscan",
+        prog="logscan",  # also under `python -m logscan`
         description="Mail-server log scanner: SMTP replies classified, counted and alerted on.",
     )
     parser.add_argument("--version", action="version", version=f"logscan {logscan.__version__}")

@@ -14,6 +14,8 @@ and line. With no file, :data:`DEFAULT_TOML` (a stock Debian/Ubuntu MTA host) is
 
 from __future__ import annotations
 
+import glob
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -313,3 +315,44 @@ def _listen(value: Any, where: str) -> str:
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise _KeyError(f"{where}: must be HOST:PORT (e.g. {DEFAULT_LISTEN}), got {text!r}")
     return text
+
+
+def missing_source(src: SourceConfig) -> str | None:
+    """Why ``src`` has nothing to read right now, or None; a warning, not an error.
+
+    A file may appear later (the daemon waits for it), but an operator who mistyped a path
+    must hear of it at start, not find an empty dashboard a week later.
+
+    >>> missing_source(SourceConfig("m", path="/nonexistent/mail.log"))
+    '/nonexistent/mail.log does not exist (yet); it will be read once it appears'
+    >>> missing_source(SourceConfig("m", path="/nonexistent/*.log"))
+    'no file matches /nonexistent/*.log (yet); new matches will be read'
+    """
+    if src.journald:
+        where = src.journal_file or src.journal_directory
+        if where is not None and not os.path.exists(where):
+            return f"journal {where} does not exist"
+        return None
+    if src.path is None or src.journald_if_missing:
+        return None
+    if glob.has_magic(src.path):
+        if not glob.glob(src.path):
+            return f"no file matches {src.path} (yet); new matches will be read"
+        return None
+    if not os.path.exists(src.path):
+        return f"{src.path} does not exist (yet); it will be read once it appears"
+    return None
+
+
+def operator_rules_dirs(config: Path | None, given: Sequence[Path]) -> list[Path]:
+    """The operators' rule directories for ``scan`` and ``explain``: those ``given`` on the
+    command line, else the config's ``rules_dirs`` (``config``, else /etc/logscan/logscan.toml
+    when it exists, else the default), so that a report and the daemon's metrics classify alike.
+    ConfigError if the config cannot be read.
+
+    >>> operator_rules_dirs(None, [Path("/tmp/r")])
+    [PosixPath('/tmp/r')]
+    """
+    if given:
+        return list(given)
+    return [Path(d) for d in load_config(config).rules_dirs]

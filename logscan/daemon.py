@@ -30,7 +30,7 @@ import structlog
 
 from logscan.checkpoint import CheckpointError, CheckpointStore
 from logscan.classifier import Classifier
-from logscan.config import Config, SourceConfig
+from logscan.config import Config, SourceConfig, missing_source
 from logscan.exporter import MetricsServer, load_web_config
 from logscan.journald import JournalReader
 from logscan.metrics import Metrics, MetricsSink, render
@@ -141,6 +141,7 @@ class FileRuntime:
     def gauges(self, m: Metrics) -> None:
         m.set("logscan_source_lag_bytes", (self.cfg.name,), self.files.lag_bytes())
         m.set("logscan_source_files", (self.cfg.name,), self.files.open_files())
+        m.set("logscan_source_up", (self.cfg.name,), 1 if self.files.open_files() else 0)
 
     def pipelines(self) -> list[Pipeline]:
         return [h.pipeline for h in self.handlers.values() if h.pipeline is not None]
@@ -198,6 +199,7 @@ class JournalRuntime:
 
     def gauges(self, m: Metrics) -> None:
         m.set("logscan_journal_reader_up", (self.cfg.name,), 1 if self.reader.up else 0)
+        m.set("logscan_source_up", (self.cfg.name,), 1 if self.reader.up else 0)
 
     def pipelines(self) -> list[Pipeline]:
         return [self.handler.pipeline] if self.handler.pipeline is not None else []
@@ -429,6 +431,9 @@ class Daemon:
             )
         if saved is not None and saved.get("kind") != src.kind:
             saved = None
+        problem = missing_source(src)
+        if problem is not None:
+            log.warning("source has nothing to read", source=src.name, detail=problem)
         rt: Runtime
         if src.journald:
             rt = JournalRuntime(self, src, saved, self._wake.set)

@@ -23,13 +23,13 @@ from typing import Any
 
 from logscan.catalogue import Catalogue, Entry
 from logscan.classifier import Classifier
+from logscan.config import ConfigError, operator_rules_dirs
 from logscan.event import Verdict
 from logscan.reply import parse_reply
 from logscan.rules import RuleError
 
 EXIT_BAD_INPUT = 2
 MAX_INPUT_CHARS = 64 * 1024
-DEFAULT_RULES_DIR = Path("/etc/logscan/rules.d")
 
 _BASIC = re.compile(r"^[1-5]\d\d$")
 _ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
@@ -85,15 +85,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rules-dir",
         action="append",
         type=Path,
-        default=None,
-        help=f"extra rules directory (default: {DEFAULT_RULES_DIR} if it exists); repeatable",
+        default=[],
+        help="extra rules directory, read after the built-in rules (repeatable; default: the "
+        "config's rules_dirs, as the daemon)",
+    )
+    parser.add_argument(
+        "-c", "--config", type=Path, help="config whose rules_dirs to use (default: as `run`)"
     )
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        classifier = Classifier.load(args.rules_dir or [DEFAULT_RULES_DIR])
-    except RuleError as exc:
+        classifier = Classifier.load(operator_rules_dirs(args.config, args.rules_dir))
+    except (RuleError, ConfigError) as exc:
         print(f"logscan explain: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.what == ["-"]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -33,6 +34,10 @@ QUEUE_ENTRIES = 20_000  # back-pressure: journalctl blocks on its pipe when we a
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 STABLE_RUN = 60.0  # a reader that ran this long starts its back-off afresh
+# journalctl ended by one of these may have been stopped with the whole service: wait this long
+# for our own stop before calling it a death.
+STOP_SIGNALS = frozenset({-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP})
+SIGNAL_GRACE = 2.0
 
 
 def entry_line(entry: dict[str, Any]) -> str:
@@ -149,24 +154,39 @@ class JournalReader:
                     self._restarts += 1
             first = False
             began = time.monotonic()
-            self._follow_once()
+            returncode, err = self._follow_once()
             if self._stop.is_set():
+                break
+            if returncode in STOP_SIGNALS and self._stop.wait(SIGNAL_GRACE):
+                # Signalled with the rest of the service (systemd stops the whole control
+                # group, a terminal the whole process group): a stop, not a death.
                 break
             if time.monotonic() - began > STABLE_RUN:
                 backoff = BACKOFF_FIRST
-            log.warning("journal reader died; restarting", source=self.src.name, after_s=backoff)
+            log.warning(
+                "journal reader died; restarting",
+                source=self.src.name,
+                returncode=returncode,
+                stderr=err,
+                after_s=backoff,
+            )
             self._stop.wait(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX)
 
-    def _follow_once(self) -> None:
+    def _follow_once(self) -> tuple[int | None, str]:
+        """Run journalctl until it exits or the reader stops: its exit code and stderr's tail."""
         cmd = journalctl_command(self.src, self._cursor, self._start, self.since)
         try:
             proc = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a Ctrl-C reaches the daemon, which stops it in order
             )
         except OSError as exc:
             log.error("cannot run journalctl", source=self.src.name, error=str(exc))
-            return
+            return None, ""
         self._proc = proc
         self.up = True
         log.info(
@@ -187,13 +207,7 @@ class JournalReader:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 _, err = proc.communicate()
-            if not self._stop.is_set():
-                log.warning(
-                    "journalctl exited",
-                    source=self.src.name,
-                    returncode=proc.returncode,
-                    stderr=_tail(err),
-                )
+        return proc.returncode, _tail(err)
 
     def _queue_entry(self, raw: bytes) -> None:
         try:

@@ -130,6 +130,13 @@ SPECS: tuple[MetricSpec, ...] = (
         ("source", "error"),
     ),
     MetricSpec(
+        "logscan_source_up",
+        "gauge",
+        "1 while the source has something to read (a file open, or its journal reader running)",
+        ("source",),
+        persist=False,
+    ),
+    MetricSpec(
         "logscan_source_files",
         "gauge",
         "Files the source follows now",

@@ -9,13 +9,12 @@ flags override the config (``--source`` replaces its sources)::
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import sys
 from pathlib import Path
 
 import structlog
 
+from logscan import operational_log
 from logscan.alerting import (
     ALERT_METRICS,
     Alerting,
@@ -29,6 +28,7 @@ from logscan.compat_postfix_exporter import PostfixExporterCompat
 from logscan.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
 from logscan.daemon import Daemon, Hooks
 from logscan.exporter import WebConfigError, load_web_config
+from logscan.operational_log import LOG_FORMATS
 from logscan.registry import Registry
 from logscan.rules import RuleError
 
@@ -60,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument(
+        "--log-format",
+        default="auto",
+        choices=LOG_FORMATS,
+        help="the daemon's own log: console on a TTY, else JSON (auto)",
     )
     parser.add_argument(
         "--alertmanager",
@@ -102,23 +108,26 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
     return cfg, classifier
 
 
-def configure_logging(level: str) -> None:
-    """structlog, one JSON object per line on stderr (journald and log shippers read it)."""
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+def state_dir_problem(state_dir: Path) -> str | None:
+    """What keeps the daemon from keeping checkpoints in ``state_dir``, with what to do."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        writable = os.access(state_dir, os.W_OK | os.X_OK)
+        reason = "permission denied"
+    except OSError as exc:
+        writable, reason = False, exc.strerror or str(exc)
+    if writable:
+        return None
+    return (
+        f"cannot write the state directory {state_dir} ({reason}): it holds the checkpoint "
+        "(positions and counters). Pass --state-dir DIR (or state_dir in the config) with a "
+        "directory this user may write, or run the systemd unit (deploy/systemd/logscan.service), "
+        "which provides /var/lib/logscan."
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging(args.log_level)
+    operational_log.configure(args.log_level, args.log_format)
     log = structlog.get_logger("logscan.run")
     try:
         cfg, classifier = build_config(args)
@@ -128,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
         alerting = Alerting.build(alerting_cfg, cfg.rules_dirs, listen=cfg.listen)
     except (ConfigError, RuleError, WebConfigError, AlertingConfigError) as exc:
         log.error("cannot start: bad configuration", error=str(exc))
+        return EXIT_FAILURE
+    problem = state_dir_problem(Path(cfg.state_dir))
+    if problem is not None:
+        log.error("cannot start: state directory not writable", error=problem)
         return EXIT_FAILURE
     exported: dict[tuple[str, str, str], int] = {}
 

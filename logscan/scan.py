@@ -18,6 +18,7 @@ import io
 import json
 import operator
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any, TextIO
 
 from logscan.batch import STDIN, Block, SourceError, display_name, order_files, read_blocks
 from logscan.classifier import Classifier
+from logscan.config import ConfigError, operator_rules_dirs
 from logscan.event import ClassifiedEvent, Event
 from logscan.parser import Parser
 from logscan.pipeline import MAX_LINE_CHARS, LineCounts, Pipeline, Sink
@@ -84,7 +86,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         type=Path,
         default=[],
-        help="extra rules directory, read after the built-in rules (repeatable)",
+        help="extra rules directory, read after the built-in rules (repeatable; default: the "
+        "config's rules_dirs, as the daemon)",
+    )
+    parser.add_argument(
+        "-c", "--config", type=Path, help="config whose rules_dirs to use (default: as `run`)"
     )
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="log file, plain or gzip; - for stdin"
@@ -95,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if args.files.count(STDIN) > 1:
         return _fail("stdin (-) can be given only once")
     try:
-        classifier = Classifier.load(args.rules_dir)
-    except RuleError as exc:
+        classifier = Classifier.load(operator_rules_dirs(args.config, args.rules_dir))
+    except (RuleError, ConfigError) as exc:
         return _fail(f"rules: {exc}")
     registry = Registry.load()
     forced: type[Parser] | None = None
@@ -217,7 +223,7 @@ class FileScanner:
         cls = self.forced or self.registry.detect(head_lines, None if path == STDIN else path)
         if cls is None:
             blocks.close()
-            return FileResult(name, None, LineCounts(), self._unrecognised(name, error))
+            return FileResult(name, None, LineCounts(), self._unrecognised(name, error, head_lines))
         try:
             parser = cls(path=name, year=_year_of(path))
         except Exception as exc:  # a plug-in's constructor must not stop the scan
@@ -237,14 +243,52 @@ class FileScanner:
         else:
             _feed(pipe, iter(head))
         pipe.flush()
-        return FileResult(name, cls.name, pipe.counts, str(error) if error else None)
+        problem = (
+            str(error) if error else mostly_unrecognized(name, cls.name, pipe.counts, head_lines)
+        )
+        return FileResult(name, cls.name, pipe.counts, problem)
 
-    def _unrecognised(self, name: str, error: SourceError | None) -> str:
+    def _unrecognised(self, name: str, error: SourceError | None, head_lines: Sequence[str]) -> str:
         known = ", ".join(self.registry.names()) or "none installed"
         hint = (
             f"{name}: no parser recognised this log; name one with --parser NAME (known: {known})"
         )
+        hint += _likely_reason(head_lines)
         return f"{hint}; also: {error}" if error else hint
+
+
+# A file is "mostly unrecognized" when at least this share of at least MIN_LINES lines is.
+MOSTLY_UNRECOGNIZED = 0.9
+MIN_LINES = 5
+# How log lines begin when their writer stamped them: BSD syslog, ISO 8601, W3C/CSV headers,
+# MDaemon's "Thu 2019-02-07", Exim's "2024-01-01 12:00:00".
+_STAMPED = re.compile(
+    r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d|[A-Z][a-z]{2} \d{4}-|#|\S+,)"
+)
+
+
+def mostly_unrecognized(
+    name: str, parser: str, counts: LineCounts, head_lines: Sequence[str]
+) -> str | None:
+    """An error when (nearly) every line was lost on ``parser``: a report of zeros misleads."""
+    total = counts.event + counts.ignored + counts.unrecognized
+    if total < MIN_LINES or counts.unrecognized < MOSTLY_UNRECOGNIZED * total:
+        return None
+    share = counts.unrecognized / total
+    return (
+        f"{name}: {share:.0%} of its {total:,} lines were not recognised by the {parser} "
+        f"parser{_likely_reason(head_lines)}"
+    )
+
+
+def _likely_reason(head_lines: Sequence[str]) -> str:
+    stamped = sum(1 for line in head_lines if _STAMPED.match(line))
+    if head_lines and stamped < len(head_lines) / 2:
+        return (
+            "; the lines carry no timestamp or program name, as `journalctl -o cat` prints "
+            "them: use `journalctl -o short-iso` (or the daemon's journald source)"
+        )
+    return "; is this log written by another MTA? (omit --parser to detect it; `logscan parsers`)"
 
 
 def _read_head(blocks: Iterator[Block]) -> tuple[list[Block], SourceError | None]:

@@ -131,3 +131,21 @@ def test_journald_from_the_end_resumes_by_time_before_any_cursor(
     d.start()
     s = d.wait_for(lambda s: events(s) >= 3, "3 new entries")
     assert events(s) == 3
+
+
+def test_stop_of_the_whole_service_is_not_a_reader_death(
+    tmp_path: Path, journal_dir: Path, daemon: StartDaemon
+) -> None:
+    # systemd stops a service by signalling its whole control group: journalctl gets SIGTERM
+    # at the same moment as the daemon, and that must not be logged as a crash.
+    write_journal(journal_dir, "a.journal", 0, 3)
+    src = (
+        '[[sources]]\nname = "journal"\njournald = true\nparser = "testmta"\n'
+        f'start = "beginning"\njournal_directory = "{journal_dir}"\n'
+    )
+    d = daemon(config=config(tmp_path / "state", src))
+    d.wait_for(lambda s: events(s) >= 3, "3 journal entries")
+    os.kill(journalctl_child(d), signal.SIGTERM)
+    assert d.stop() == 0
+    assert "journal reader died" not in d.log()
+    assert "journalctl exited" not in d.log()

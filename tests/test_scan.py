@@ -309,3 +309,78 @@ def test_help_documents_exit_codes() -> None:
     done = run(["scan", "--help"])
     assert done.returncode == 0
     assert "exit status:" in done.stdout and "nothing could be scanned" in done.stdout
+
+
+POSTFIX_LOG = Path(__file__).parent / "data" / "postfix" / "kumina-postfix_exporter-tests.log"
+
+
+def message_only(tmp_path: Path) -> str:
+    """Real Postfix lines as `journalctl -o cat` prints them: no time, host or program."""
+    lines = POSTFIX_LOG.read_text().splitlines()
+    bare = [line.split("]: ", 1)[1] for line in lines if "]: " in line]
+    return write(tmp_path / "cat.log", ("\n".join(bare) + "\n").encode())
+
+
+def test_message_only_lines_are_an_error_that_names_journalctl_cat(tmp_path: Path) -> None:
+    path = message_only(tmp_path)
+    forced = run(["scan", "--parser", "postfix", path])
+    assert forced.returncode == 1, forced.stderr
+    assert f"{path}: 100% of its" in forced.stderr
+    assert "not recognised by the postfix parser" in forced.stderr
+    assert "journalctl -o cat" in forced.stderr
+    detected = run(["scan", path])
+    assert detected.returncode == 2
+    assert "no parser recognised this log" in detected.stderr
+    assert "journalctl -o cat" in detected.stderr
+
+
+def test_log_of_another_mta_forced_on_postfix_is_an_error(tmp_path: Path) -> None:
+    exim = Path(__file__).parent / "data" / "exim"
+    mainlog = next(p for p in sorted(exim.iterdir()) if p.suffix == ".log")
+    done = run(["scan", "--parser", "postfix", str(mainlog)])
+    assert done.returncode == 1
+    assert "not recognised by the postfix parser" in done.stderr
+    assert "another MTA" in done.stderr
+
+
+OPERATOR_SIGNATURE = """\
+[[signature]]
+id = "local-acme-block"
+pattern = 'ACME-BLOCK-\\d+'
+category = "blocklisted"
+blocklist = "acme:internal"
+examples = ["550 ACME-BLOCK-17 go away"]
+"""
+
+
+def test_scan_and_explain_use_the_configs_rule_directories(tmp_path: Path) -> None:
+    # The daemon classifies with the config's rules_dirs; a report of the same log must agree.
+    rules = tmp_path / "rules.d"
+    rules.mkdir()
+    (rules / "local.toml").write_text(OPERATOR_SIGNATURE)
+    cfg = tmp_path / "logscan.toml"
+    cfg.write_text(f'rules_dirs = ["{rules}"]\n[[sources]]\npath = "/var/log/mail.log"\n')
+    log = write(
+        tmp_path / "mail.log",
+        b"Jan 10 10:00:00 mx postfix/smtp[1]: 4A: to=<a@example.com>, relay=mx.example.com"
+        b"[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.0.0, status=bounced (host "
+        b"mx.example.com[192.0.2.1] said: 550 ACME-BLOCK-17 go away (in reply to RCPT TO "
+        b"command))\n",
+    )
+    with_cfg = events(
+        run(["scan", "-c", str(cfg), "--parser", "postfix", "--format", "events", log])
+    )
+    assert [(e["category"], e["blocklist"]) for e in with_cfg] == [("blocklisted", "acme:internal")]
+    without = events(run(["scan", "--parser", "postfix", "--format", "events", log]))
+    assert without[0]["blocklist"] is None
+    explained = run(["explain", "-c", str(cfg), "--json", "550 ACME-BLOCK-17 go away"])
+    assert '"acme:internal"' in explained.stdout
+
+
+def test_a_broken_config_is_a_clear_scan_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "logscan.toml"
+    cfg.write_text("rules_dirs = [\n")
+    log = write(tmp_path / "mail.log", b"")
+    done = run(["scan", "-c", str(cfg), log])
+    assert done.returncode == 2
+    assert str(cfg) in done.stderr

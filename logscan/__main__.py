@@ -1,0 +1,7 @@
+"""``python -m logscan``: the same command as ``logscan`` (where only the module is known)."""
+
+import sys
+
+from logscan.cli import main
+
+sys.exit(main())
