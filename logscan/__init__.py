@@ -1,6 +1,6 @@
 """logscan: SMTP reply codes from mail-server logs, classified, counted and alerted on.
 
-The pipeline (see DESIGN.md)::
+The pipeline (see docs/design.md)::
 
     source --lines--> parser --events--> classifier --verdicts--> sinks
 

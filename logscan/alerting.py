@@ -54,7 +54,7 @@ from logscan.notifiers import (
 )
 from logscan.rules import load_rule_files
 
-# The daemon's metrics, by name without ``_total`` (DESIGN.md contract for the first two).
+# The daemon's metrics, by name without ``_total`` (docs/design.md contract for the first two).
 FIRING_METRIC = "logscan_alerts_firing"
 NOTIFICATIONS_METRIC = "logscan_alert_notifications"
 # Declared in the daemon's store before its checkpoint is restored (the counter persists).

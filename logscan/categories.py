@@ -1,4 +1,4 @@
-"""The bounded vocabularies of the contract: reply classes and categories (DESIGN.md)."""
+"""The bounded vocabularies of the contract: reply classes and categories (docs/design.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The classifier: a reply (code, enhanced code, text, remote host) becomes a :class:`Verdict`.
 
-Precedence (DESIGN.md): a text signature, then the enhanced code, then the basic code. For
+Precedence (docs/design.md): a text signature, then the enhanced code, then the basic code. For
 success and intermediate replies the basic code and the SMTP stage decide first (a 250 to RCPT
 is progress, a 250 after DATA is a delivery)::
 

@@ -1,4 +1,4 @@
-"""The ``logscan`` command line (contract in DESIGN.md).
+"""The ``logscan`` command line (contract in docs/design.md).
 
 Each sub-command lives in its own module, which provides ``add_arguments(parser)`` and
 ``run(args) -> int``; this module only wires them together.

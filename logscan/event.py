@@ -1,4 +1,4 @@
-"""The event: one SMTP reply or delivery outcome found in a log line (DESIGN.md contract).
+"""The event: one SMTP reply or delivery outcome found in a log line (docs/design.md contract).
 
 Parsers build events; they never classify. The classifier adds a :class:`Verdict`, and the
 pair travels to the sinks as a :class:`ClassifiedEvent`::
@@ -33,7 +33,7 @@ STATUSES = ("sent", "deferred", "bounced", "expired", "rejected")
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """What a parser found in one line. Field names and meanings are the DESIGN.md contract."""
+    """What a parser found in one line. Field names and meanings are the docs/design.md contract."""
 
     path: str
     line: int

@@ -2,7 +2,7 @@
 
 Counters live in plain dicts keyed by label tuples, so that a checkpoint can save them with the
 source positions and a restart can restore them exactly; a custom collector renders a consistent
-snapshot at each scrape. Metric names and labels of the contract are in DESIGN.md.
+snapshot at each scrape. Metric names and labels of the contract are in docs/design.md.
 
 Label values are bounded (``fold_*``): a code outside ``[1-5][0-5]x`` is ``other``; an enhanced
 code without its own catalogue entry is ``other``; a provider or blocklist the rules do not name
@@ -52,7 +52,7 @@ class MetricSpec:
 
 
 SPECS: tuple[MetricSpec, ...] = (
-    # The contract (DESIGN.md).
+    # The contract (docs/design.md).
     MetricSpec(
         "logscan_replies",
         "counter",

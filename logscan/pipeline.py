@@ -1,4 +1,4 @@
-"""The pipeline of DESIGN.md, for one source: lines -> parser -> classifier -> sinks.
+"""The pipeline of docs/design.md, for one source: lines -> parser -> classifier -> sinks.
 
 Sources (batch files, tailed files, the journal) hand each line to :meth:`Pipeline.feed`; the
 pipeline counts the line's outcome (``event``, ``ignored``, ``unrecognized``), classifies the events

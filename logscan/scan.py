@@ -50,7 +50,7 @@ once. gzip is recognised by its magic bytes, so a compressed file need not end i
 UTF-8 is replaced, never fatal; lines longer than 64 KiB are cut. An empty file is not an
 error. Of a truncated gzip, the lines before the cut are counted, the cut line is not.
 
---format events prints one JSON object per event as it is found (see DESIGN.md "Event");
+--format events prints one JSON object per event as it is found (see docs/design.md "Event");
 --format json prints the summary as one JSON document; errors go to stderr.
 
 exit status:

@@ -1,6 +1,6 @@
 """Postfix: every SMTP reply and delivery outcome in a Postfix mail log, as events.
 
-One event per reply or outcome (DESIGN.md, Event contract):
+One event per reply or outcome (docs/design.md, Event contract):
 
 * delivery lines (smtp, lmtp, local, virtual, pipe, error, discard: ``status=sent|deferred|
   bounced``, ``SOFTBOUNCE`` as deferred): ``direction="outbound"``; the reply is the remote's

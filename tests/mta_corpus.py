@@ -3,7 +3,7 @@
 ``parse_corpus`` feeds every file of an MTA's directory through a fresh parser, in order
 (parsers keep per-file state), and keeps each line with its events; ``reply_codes`` finds the
 SMTP reply codes a line holds in reply position; ``assert_valid_event`` checks an event
-against the DESIGN.md contract.
+against the docs/design.md contract.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,18 @@ def test_unit_is_notify_with_watchdog_and_unprivileged() -> None:
         "ProtectSystem=strict",
     ):
         assert setting in text
+
+
+def test_documentation_exists_after_an_install() -> None:
+    # The unit is written for a venv at /opt/logscan; this test's Python is such an install.
+    docs = [
+        url.removeprefix("file://")
+        for line in UNIT.read_text().splitlines()
+        if line.startswith("Documentation=")
+        for url in line.removeprefix("Documentation=").split()
+    ]
+    assert docs
+    for doc in docs:
+        assert doc.startswith("/opt/logscan/"), doc
+        installed = Path(sys.prefix) / doc.removeprefix("/opt/logscan/")
+        assert installed.is_file(), f"{doc} is not installed ({installed})"

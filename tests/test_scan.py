@@ -18,7 +18,7 @@ import pytest
 
 from tests.logscan_cli import events, install_plugin, run, summary
 
-# The contract keys of one `--format events` line (DESIGN.md "Event").
+# The contract keys of one `--format events` line (docs/design.md "Event").
 EVENT_KEYS = {
     "path", "line", "ts", "mta", "direction", "stage", "status", "code", "code_inferred",
     "enhanced", "class", "category", "provider", "blocklist", "remote_host", "remote_ip",

@@ -1,7 +1,7 @@
 """What the end-to-end tests expect, derived from what the scripted sink said (never from logscan).
 
 Each recipient's local part names the sink's reply (tests/e2e/sink.py); its meaning, in the
-DESIGN.md categories, and the delivery status a one-attempt MTA must log for it are fixed here.
+docs/design.md categories, and the delivery status a one-attempt MTA must log for it are fixed here.
 """
 
 from __future__ import annotations
