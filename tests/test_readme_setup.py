@@ -60,3 +60,20 @@ def test_locks_pin_every_dependency_within_its_range() -> None:
             name = canonicalize_name(req.name)
             assert name in pins, f"{lock} does not pin {req.name}"
             assert pins[name] in req.specifier, f"{lock}: {name} {pins[name]} not in {req}"
+
+
+def test_documents_the_project_cites_are_in_it() -> None:
+    cited = set(re.findall(r"\b(docs/[\w/.-]+\.md)\b", README))
+    for path in ROOT.glob("logscan/**/*.py"):
+        cited.update(re.findall(r"\b(docs/[\w/.-]+\.md)\b", path.read_text()))
+    assert "docs/design.md" in cited
+    missing = sorted(doc for doc in cited if not (ROOT / doc).is_file())
+    assert not missing, f"cited but not in the repo: {missing}"
+
+
+def test_readme_says_each_paragraph_once() -> None:
+    paragraphs = [" ".join(p.split()) for p in README.split("\n\n") if len(p.split()) > 8]
+    repeated = {p[:80] for p in paragraphs if paragraphs.count(p) > 1}
+    assert not repeated
+    sentences = re.findall(r"`deploy/logscan.toml` shows every key", README)
+    assert len(sentences) == 1
