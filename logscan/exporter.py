@@ -1,5 +1,5 @@
 """The metrics endpoint: HTTP(S) with optional basic auth, configured like Prometheus exporters
-(the web config file: :mod:`logscan.web_config`).
+(the web config file: :mod:`logscan.web_config`; basic auth: :mod:`logscan.basic_auth`).
 
 Each scrape calls the ``scrape`` callback, which returns the exposition text; the daemon writes a
 checkpoint there first, so no value served can be lost by a crash.
@@ -7,19 +7,16 @@ checkpoint there first, so no value served can be lost by a crash.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import bcrypt
 import structlog
 
+from logscan.basic_auth import BasicAuth, Verdict
 from logscan.config import split_listen
 from logscan.web_config import WebConfig, WebConfigError, load_web_config
 
@@ -30,46 +27,12 @@ __all__ = ["CONTENT_TYPE", "MetricsServer", "WebConfig", "WebConfigError", "load
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-class _Auth:
-    """Basic auth against bcrypt hashes, with a cache of good credentials (bcrypt is slow)."""
-
-    def __init__(self, users: Mapping[str, bytes]) -> None:
-        self.users = users
-        self._good: set[bytes] = set()
-        self._lock = threading.Lock()
-
-    def check(self, header: str | None) -> bool:
-        if not self.users:
-            return True
-        if not header or not header.startswith("Basic "):
-            return False
-        try:
-            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        hashed = self.users.get(user)
-        if hashed is None:
-            return False
-        key = hashlib.sha256(hashed + b"\0" + password.encode()).digest()
-        with self._lock:
-            if any(hmac.compare_digest(key, k) for k in self._good):
-                return True
-        try:
-            ok = bcrypt.checkpw(password.encode(), hashed.replace(b"$2y$", b"$2b$", 1))
-        except ValueError:
-            ok = False
-        if ok:
-            with self._lock:
-                self._good.add(key)
-        return ok
-
-
 class MetricsServer:
     """Serves ``/metrics`` from a thread pool; ``scrape()`` is called once per request."""
 
     def __init__(self, listen: str, web: WebConfig, scrape: Callable[[], bytes]) -> None:
         host, port = split_listen(listen)
-        auth = _Auth(web.users)
+        auth = BasicAuth.from_users(web.users)
         handler = _handler_class(scrape, auth)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         server_cls = type("_Server", (_TLSServer,), {"address_family": family})
@@ -103,15 +66,20 @@ class _TLSServer(ThreadingHTTPServer):
         super().finish_request(request, client_address)
 
 
-def _handler_class(scrape: Callable[[], bytes], auth: _Auth) -> type[BaseHTTPRequestHandler]:
+def _handler_class(scrape: Callable[[], bytes], auth: BasicAuth) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         timeout = 10
         server_version = "logscan"
 
         def do_GET(self) -> None:
-            if not auth.check(self.headers.get("Authorization")):
-                self.send_response(401)
-                self.send_header("WWW-Authenticate", 'Basic realm="logscan"')
+            verdict = auth.check(self.headers.get("Authorization"))
+            if verdict is not Verdict.ALLOWED:
+                denied = verdict is Verdict.DENIED
+                self.send_response(401 if denied else 429)
+                if denied:
+                    self.send_header("WWW-Authenticate", 'Basic realm="logscan"')
+                else:
+                    self.send_header("Retry-After", "1")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
