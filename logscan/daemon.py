@@ -252,7 +252,7 @@ class Daemon:
                 self._add_source(src, saved.get(src.name) if saved is not None else None)
         self.checkpoint()  # fails loudly now (state dir not writable) rather than at a crash
         web = load_web_config(self.cfg.web_config)
-        self.server = MetricsServer(self.cfg.listen, web, self.scrape)
+        self.server = MetricsServer(self.cfg.listen, web, self.scrape, self.cfg.max_connections)
         self.server.start()
         log.info(
             "started",
