@@ -125,7 +125,8 @@ class HTTPServer:
         self._limits = limits
         self._table = ConnectionTable(limits.slots)
         self._stopping = threading.Event()
-        self._full = _Occasional("endpoint full: idle connections evicted or new ones refused")
+        self._evicting = _Occasional("endpoint full: idle connections evicted for new ones")
+        self._refusing = _Occasional("endpoint full, every connection busy: new ones refused")
         self._starved = _Occasional(
             "cannot accept connections (no descriptors or memory); backing off"
         )
@@ -164,10 +165,10 @@ class HTTPServer:
         conn, evicted = self._table.admit(sock, peer)
         if conn is None:
             sock.close()
-            self._full.note(refused=peer)
+            self._refusing.note(peer=peer)
             return
         if evicted:
-            self._full.note(admitted=peer)
+            self._evicting.note(peer=peer)
         try:
             threading.Thread(
                 target=self._serve, args=(conn,), name=f"metrics-{peer}", daemon=True

@@ -93,14 +93,23 @@ def open_idle(port: int, count: int) -> list[socket.socket]:
     return socks
 
 
-def test_slow_clients_do_not_block_scrapes(tmp_path: Path, daemon: StartDaemon) -> None:
-    """300 idle clients against a daemon limited to 256 descriptors (systemd's 1024, scaled)."""
+@pytest.mark.parametrize(
+    ("nofile", "max_connections"),
+    [(256, 16), (128, 4096)],  # the second is lowered to keep the descriptor reserve free
+)
+def test_slow_clients_do_not_block_scrapes(
+    tmp_path: Path, daemon: StartDaemon, nofile: int, max_connections: int
+) -> None:
+    """300 idle clients against a daemon with few descriptors (systemd's 1024, scaled down)."""
     if shutil.which("prlimit") is None:
         pytest.skip("prlimit (util-linux) is not installed")
     log = tmp_path / "mail.log"
     log.touch()
-    sources = f'[[sources]]\npath = "{log}"\nparser = "testmta"\n[metrics]\nmax_connections = 16\n'
-    d = daemon(config=config(tmp_path / "state", sources), prefix=("prlimit", "--nofile=256"))
+    sources = (
+        f'[[sources]]\npath = "{log}"\nparser = "testmta"\n'
+        f"[metrics]\nmax_connections = {max_connections}\n"
+    )
+    d = daemon(config=config(tmp_path / "state", sources), prefix=("prlimit", f"--nofile={nofile}"))
     writes_before = Scrape(get(d)[1].decode()).get(OK_WRITES, result="ok")
     idle = open_idle(d.port, 300)
     try:
@@ -126,6 +135,7 @@ def test_slow_clients_do_not_block_scrapes(tmp_path: Path, daemon: StartDaemon) 
     assert after.get(OK_WRITES, result="error") == 0
     assert cpu_share < 0.5, "the accept loop spins"
     assert_log_is_json(d)
+    assert ("max_connections lowered" in d.log()) == (max_connections > 100)
 
 
 def test_unknown_user_costs_as_much_as_known_user(tmp_path: Path, daemon: StartDaemon) -> None:
