@@ -148,18 +148,27 @@ class HTTPServer:
         backoff = 0.0
         while not self._stopping.is_set():
             try:
-                sock, addr = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError as exc:
-                if exc.errno in _OUT_OF_RESOURCES:
-                    # The connection stays in the kernel's backlog; accept it when we can.
-                    backoff = min(_BACKOFF_MAX, 2 * backoff or 0.01)
-                    self._starved.note(error=os.strerror(exc.errno or 0), backoff=backoff)
-                    self._stopping.wait(backoff)
-                continue  # else e.g. ECONNABORTED: that client gave up already
-            backoff = 0.0
-            self._admit(sock, f"{addr[0]}:{addr[1]}")
+                backoff = self._accept_one(backoff)
+            except Exception:  # a bug of ours must not end the endpoint (nor print a traceback)
+                log.exception("endpoint accept failed; continuing")
+                self._stopping.wait(_BACKOFF_MAX)
+
+    def _accept_one(self, backoff: float) -> float:
+        """Accept and admit one connection; the back-off to apply next time."""
+        try:
+            sock, addr = self._listener.accept()
+        except TimeoutError:
+            return backoff
+        except OSError as exc:
+            if exc.errno not in _OUT_OF_RESOURCES:
+                return backoff  # e.g. ECONNABORTED: that client gave up already
+            # The connection stays in the kernel's backlog; accept it when we can.
+            backoff = min(_BACKOFF_MAX, 2 * backoff or 0.01)
+            self._starved.note(error=os.strerror(exc.errno or 0), backoff=backoff)
+            self._stopping.wait(backoff)
+            return backoff
+        self._admit(sock, f"{addr[0]}:{addr[1]}")
+        return 0.0
 
     def _admit(self, sock: socket.socket, peer: str) -> None:
         conn, evicted = self._table.admit(sock, peer)
@@ -185,7 +194,7 @@ class HTTPServer:
         except OSError as exc:  # the client's doing (reset, timeout, bad TLS): not ours to report
             log.debug("endpoint connection failed", peer=conn.peer, error=str(exc))
         except Exception:
-            log.exception("endpoint request failed", peer=conn.peer)
+            log.exception("endpoint connection failed", peer=conn.peer)
         finally:
             self._table.release(conn)
 
@@ -205,13 +214,19 @@ class HTTPServer:
         self._table.mark_busy(conn)
         sock = conn.sock
         request = parse_request(head)
-        if request is None:
-            response: Response | None = Response(400, b"400 bad request\n")
-        else:
-            response = self._app(request, lambda: client_left(sock))
+        response = self._respond(request, lambda: client_left(sock))
         if response is not None:
             sock.settimeout(limits.write_timeout)  # in total, for sendall
             sock.sendall(response.encode())
+
+    def _respond(self, request: Request | None, left: Callable[[], bool]) -> Response | None:
+        if request is None:
+            return Response(400, b"400 bad request\n")
+        try:
+            return self._app(request, left)
+        except Exception:
+            log.exception("endpoint request failed", method=request.method, path=request.path)
+            return Response(500, b"500 internal server error\n")
 
 
 def _read_head(sock: socket.socket, deadline: float, limit: int) -> bytes | None:

@@ -120,3 +120,13 @@ def test_accept_backs_off_when_out_of_descriptors() -> None:
     assert 3 <= fake.calls <= 30  # backing off to 1 s, not spinning (millions of calls)
     warnings = [e for e in logs if e["event"].startswith("cannot accept connections")]
     assert len(warnings) == 1 and warnings[0]["occurrences"] == 1
+
+
+def test_a_failing_application_answers_500_and_the_server_goes_on() -> None:
+    def broken(request: Request, client_left: Callable[[], bool]) -> Response:
+        raise RuntimeError("bug")
+
+    with capture_logs() as logs, serving(broken, slots=2) as server:
+        assert get(server.port).startswith(b"HTTP/1.1 500")
+        assert get(server.port).startswith(b"HTTP/1.1 500")
+    assert [e["event"] for e in logs] == ["endpoint request failed"] * 2
