@@ -26,6 +26,8 @@ DEFAULT_CONFIG_PATH = Path("/etc/logscan/logscan.toml")
 DEFAULT_LISTEN = "127.0.0.1:9842"
 DEFAULT_STATE_DIR = "/var/lib/logscan"
 DEFAULT_RULES_DIRS = ("/etc/logscan/rules.d",)
+DEFAULT_MAX_CONNECTIONS = 32
+MAX_CONNECTIONS_LIMIT = 4096
 
 DEFAULT_TOML = """\
 # The embedded default: a stock Debian/Ubuntu MTA host.
@@ -84,6 +86,8 @@ class Config:
     origin: str = "<embedded default>"
     # Other exporters' metric names to serve as well (COMPAT_EXPORTERS).
     compat: tuple[str, ...] = ()
+    # Connections the endpoint keeps open at once (idle ones give way to new ones).
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
 
 _TOP_KEYS = {
@@ -108,7 +112,7 @@ _SOURCE_KEYS = {
     "journal_file",
     "journald_if_missing",
 }
-_METRICS_KEYS = {"listen", "web_config", "compat"}
+_METRICS_KEYS = {"listen", "web_config", "compat", "max_connections"}
 # Exporters whose metric names logscan can serve too (see logscan.compat_postfix_exporter).
 COMPAT_EXPORTERS = ("postfix_exporter",)
 
@@ -218,6 +222,7 @@ def _config(data: dict[str, Any], origin: str) -> Config:
         alerting=alerting,
         origin=origin,
         compat=_compat(metrics.get("compat", []), "metrics.compat"),
+        max_connections=_max_connections(metrics.get("max_connections", DEFAULT_MAX_CONNECTIONS)),
     )
 
 
@@ -307,6 +312,19 @@ def _positive(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise _KeyError(f"{where}: must be a positive number of seconds")
     return float(value)
+
+
+def _max_connections(value: Any) -> int:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 1 <= value <= MAX_CONNECTIONS_LIMIT
+    ):
+        return value
+    raise _KeyError(
+        f"metrics.max_connections: must be a whole number from 1 to {MAX_CONNECTIONS_LIMIT}, "
+        f"got {value!r}"
+    )
 
 
 def _listen(value: Any, where: str) -> str:

@@ -254,7 +254,7 @@ class Daemon:
                 self._add_source(src, saved.get(src.name) if saved is not None else None)
         self.checkpoint()  # fails loudly now (state dir not writable) rather than at a crash
         web = load_web_config(self.cfg.web_config)
-        self.server = MetricsServer(self.cfg.listen, web, self.scrape)
+        self.server = MetricsServer(self.cfg.listen, web, self.scrape, self.cfg.max_connections)
         self.server.start()
         log.info(
             "started",
@@ -518,6 +518,8 @@ class Daemon:
         """Swap in new rules and sources; unchanged sources keep their positions and parsers."""
         if cfg.listen != self.cfg.listen or cfg.web_config != self.cfg.web_config:
             log.warning("metrics.listen and metrics.web_config take effect at restart only")
+        if cfg.max_connections != self.cfg.max_connections:
+            log.warning("metrics.max_connections takes effect at restart only")
         if cfg.state_dir != self.cfg.state_dir:
             log.warning("state_dir takes effect at restart only")
         self.classifier = classifier
@@ -539,6 +541,7 @@ class Daemon:
             sources=cfg.sources,
             listen=self.cfg.listen,
             web_config=self.cfg.web_config,
+            max_connections=self.cfg.max_connections,
             state_dir=self.cfg.state_dir,
             rules_dirs=cfg.rules_dirs,
             checkpoint_interval=cfg.checkpoint_interval,

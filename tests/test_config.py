@@ -21,6 +21,7 @@ def test_embedded_default_is_a_debian_host() -> None:
     assert cfg.listen == "127.0.0.1:9842"
     assert cfg.state_dir == "/var/lib/logscan"
     assert cfg.rules_dirs == ("/etc/logscan/rules.d",)
+    assert cfg.max_connections == 32
 
 
 S = '[[sources]]\npath = "/a"\n'
@@ -33,6 +34,9 @@ CASES = [
     (S + 'name = "x"\n[[sources]]\npath = "/b"\nname = "x"\n', "sources[1].name: duplicate"),
     (S + 'units = ["x"]\n', "sources[0].units: only for a journald"),
     ('[metrics]\nlisten = "9842"\n' + S, "metrics.listen: must be HOST:PORT"),
+    ("[metrics]\nmax_connections = 0\n" + S, "metrics.max_connections: must be a whole number"),
+    ("[metrics]\nmax_connections = 1.5\n" + S, "metrics.max_connections: must be a whole"),
+    ("[metrics]\nmax_connections = 5000\n" + S, "from 1 to 4096, got 5000"),
     ("checkpoint_interval = 0\n" + S, "checkpoint_interval: must be a positive"),
     ("[[sources]\n", "line 1"),
 ]
