@@ -113,6 +113,15 @@ def test_approximate_rules_say_so_in_the_file_and_the_readme() -> None:
                 in text
             )
     assert marked == APPROXIMATE
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Prometheus rules", 1)[1].split("\n### ", 1)[0]
+    for name in APPROXIMATE:
+        assert f"- `{name}`:" in section
+    exact = (
+        {str(r["alert"]) for r in shipped_rules()} - APPROXIMATE - {"LogscanDown", "SourceLagging"}
+    )
+    for name in exact:
+        assert f"`{name}`" in section.split("Approximate,", 1)[0], name
 
 
 def test_every_rule_is_unit_tested_firing_and_silent() -> None:
