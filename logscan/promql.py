@@ -154,10 +154,10 @@ def export_rules(files: Sequence[RuleFile], runbook_base: str) -> list[PromRule]
 
 def translate(rule: AlertRule, runbook_base: str) -> PromRule:
     """One engine rule as a Prometheus rule; raise :class:`ExportError` if it cannot be."""
-    if rule.signal == "events":
-        expr, notes, by = _events(rule)
-    else:
-        expr, notes, by = _health(rule)
+    try:
+        expr, notes, by = _events(rule) if rule.signal == "events" else _health(rule)
+    except ExportError as exc:
+        raise ExportError(f"alert {rule.name!r}: {exc}") from None
     labels = (("severity", rule.severity), *sorted(rule.labels.items()))
     annotations = [
         ("summary", _text(rule, rule.summary.text, by) or rule.name),
@@ -193,7 +193,7 @@ def _comparisons(rule: AlertRule, text: str) -> tuple[Comparison, ...]:
         return ()
     comps = conjunction(text)
     if comps is None:
-        raise ExportError(f"alert {rule.name!r}: only a plain 'and' of comparisons translates")
+        raise ExportError("only a plain 'and' of comparisons translates to label matchers")
     return comps
 
 

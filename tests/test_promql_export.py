@@ -156,7 +156,10 @@ def test_filters_that_are_no_plain_conjunction_are_refused() -> None:
     [rule] = rules_from(
         '[[alert]]\nname = "Either"\nfilter = \'code == "421" or code == "451"\'\ncount = 3\n'
     )
-    with pytest.raises(ExportError, match="Either"):
+    with pytest.raises(ExportError, match="alert 'Either': only a plain 'and'"):
+        translate(rule, DEFAULT_RUNBOOK_BASE)
+    [rule] = rules_from('[[alert]]\nname = "ByStage"\ngroup_by = "stage"\ncount = 3\n')
+    with pytest.raises(ExportError, match="alert 'ByStage': no exported counter has the label"):
         translate(rule, DEFAULT_RUNBOOK_BASE)
 
 
@@ -179,3 +182,15 @@ def test_blocklist_rule_difference_from_the_engine() -> None:
     assert metrics.snapshot()["logscan_blocklist_hits"] == {
         ("postfix", "outbound", "zen.spamhaus.org"): 1.0
     }
+
+
+def test_cli_reports_a_rule_it_cannot_translate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "site.toml").write_text(
+        '[[alert]]\nname = "Either"\nfilter = \'code == "421" or code == "451"\'\ncount = 3\n'
+    )
+    argv = ["rules", "export", "--format", "prometheus", "--rules-dir", str(tmp_path)]
+    assert main(argv) == 1
+    assert "alert 'Either': only a plain 'and'" in capsys.readouterr().err
+    assert main(["rules", "export", "--format", "runbooks"]) == 1
