@@ -71,6 +71,7 @@ def _runbooks(files: list[RuleFile], args: argparse.Namespace) -> int:
         return EXIT_ERROR
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    for name, page in build_runbooks(files).items():
+    approximations = {r.alert: r.approximation for r in export_rules(files, args.runbook_base)}
+    for name, page in build_runbooks(files, approximations).items():
         (out / f"{name}.md").write_text(page, encoding="utf-8")
     return 0

@@ -14,8 +14,10 @@ the install steps put the pages). A page is built from:
 page is missing or out of date.
 
     >>> from logscan.rules import load_rule_files
-    >>> pages = build_runbooks(load_rule_files())
+    >>> pages = build_runbooks(load_rule_files(), {"BlocklistRejections": "counts more"})
     >>> "https://check.spamhaus.org/" in pages["BlocklistRejections"]
+    True
+    >>> "approximately: counts more" in pages["BlocklistRejections"]
     True
 """
 
@@ -70,10 +72,19 @@ class Knowledge:
         )
 
 
-def build_runbooks(files: Sequence[RuleFile]) -> dict[str, str]:
-    """Alert name -> Markdown page, for every enabled rule and every Prometheus-only rule."""
+def build_runbooks(
+    files: Sequence[RuleFile], approximations: Mapping[str, str | None]
+) -> dict[str, str]:
+    """Alert name -> Markdown page, for every enabled rule and every Prometheus-only rule.
+
+    ``approximations``: what the PromQL of a rule cannot express (``PromRule.approximation``),
+    so that a page says how far the Prometheus alert of the same name can be trusted.
+    """
     know = Knowledge.load(files)
-    pages = {rule.name: _rule_page(rule, know) for rule in load_alert_rules(files)}
+    pages = {
+        rule.name: _rule_page(rule, know, approximations.get(rule.name))
+        for rule in load_alert_rules(files)
+    }
     for rf in files:
         for raw in rf.data.get("prometheus_alert", []):
             name = str(raw["name"])
@@ -81,13 +92,14 @@ def build_runbooks(files: Sequence[RuleFile]) -> dict[str, str]:
     return pages
 
 
-def _rule_page(rule: AlertRule, know: Knowledge) -> str:
+def _rule_page(rule: AlertRule, know: Knowledge, approximation: str | None) -> str:
     comps = _comparisons(rule)
     if rule.signal != "events" and rule.name not in know.steps:
         raise RuleError(f"alert {rule.name!r}: rules/runbooks.toml needs [runbook.{rule.name}]")
     out = _head(rule.name, rule.severity, "rules/alerts.toml")
     out += ["## What it means", "", _static(rule.description.text), "", _condition(rule), ""]
     out += _meanings(comps, know)
+    out += [_in_prometheus(approximation), ""]
     out += ["## How to confirm", ""]
     if rule.signal == "events":
         out += _confirm_events(rule, comps)
@@ -165,6 +177,18 @@ def _condition(rule: AlertRule) -> str:
         below = f"{rule.resolve_below:.0%}" if rule.kind == "ratio" else f"{rule.resolve_below:g}"
         cond += f"; it resolves below {below}"
     return f"Fires when {cond}."
+
+
+def _in_prometheus(approximation: str | None) -> str:
+    says = (
+        f"approximately: {approximation}."
+        if approximation
+        else "exactly (it counts the same events with the same thresholds)."
+    )
+    return (
+        "The Prometheus alert of the same name (`deploy/prometheus/alerts.yml`, over the "
+        f"exported counters; no sample) evaluates this rule {says}"
+    )
 
 
 def _meanings(comps: tuple[Comparison, ...], know: Knowledge) -> list[str]:
