@@ -9,6 +9,7 @@ Config (every key optional; ``logscan run --alertmanager URL`` adds a URL withou
     generator_url = "http://mx1.example.com:9842/"   # default: http://<listen>/
     log = true                                 # also log transitions (structlog)
     labels = { instance = "mx1" }              # added to every alert (default instance: host name)
+    runbook_base = "https://git.example.com/logscan/runbooks"   # runbook_url: <base>/<alert>.md
 
     [[alerting.webhook]]
     url = "https://hooks.example.com/logscan"
@@ -41,7 +42,7 @@ from typing import Any, Protocol
 import structlog
 
 from logscan.alert_rules import load_alert_rules, parse_duration
-from logscan.alerts import AlertEngine, AlertState, EngineOptions, SourceHealth
+from logscan.alerts import Alert, AlertEngine, AlertState, Delivery, EngineOptions, SourceHealth
 from logscan.event import ClassifiedEvent
 from logscan.metrics import MetricSpec
 from logscan.notifiers import (
@@ -53,6 +54,7 @@ from logscan.notifiers import (
     WebhookNotifier,
 )
 from logscan.rules import load_rule_files
+from logscan.runbooks import DEFAULT_RUNBOOK_BASE, runbook_url
 
 # The daemon's metrics, by name without ``_total`` (docs/design.md contract for the first two).
 FIRING_METRIC = "logscan_alerts_firing"
@@ -140,6 +142,7 @@ class AlertingConfig:
     resend_interval: float = 60.0
     generator_url: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    runbook_base: str = DEFAULT_RUNBOOK_BASE
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], origin: str = "config") -> AlertingConfig:
@@ -167,6 +170,7 @@ _KEYS = {
     "resend_interval",
     "generator_url",
     "labels",
+    "runbook_base",
 }
 
 
@@ -198,6 +202,9 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
     generator = table.get("generator_url")
     if generator is not None:
         _url(generator, f"{where}.generator_url")
+    runbook_base = table.get("runbook_base", DEFAULT_RUNBOOK_BASE)
+    if not isinstance(runbook_base, str) or not runbook_base.strip():
+        raise AlertingConfigError(f"{where}.runbook_base: must be a URL or path string")
     return AlertingConfig(
         alertmanagers=tuple(_url(u, f"{where}.alertmanager") for u in ams),
         webhooks=tuple(_webhook(h, f"{where}.webhook[{i}]") for i, h in enumerate(hooks)),
@@ -206,6 +213,7 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
         resend_interval=resend,
         generator_url=generator,
         labels=dict(labels),
+        runbook_base=runbook_base,
     )
 
 
@@ -256,6 +264,22 @@ def build_notifiers(cfg: AlertingConfig) -> list[Notifier]:
     return out
 
 
+@dataclass(frozen=True)
+class RunbookLinks:
+    """The delivery between the engine and the notifiers that adds each alert's ``runbook_url``
+    annotation (``<runbook_base>/<alert>.md``, as the PromQL export writes it)."""
+
+    delivery: Delivery
+    base: str
+
+    def submit(self, alerts: Sequence[Alert]) -> None:
+        self.delivery.submit([self.with_runbook(a) for a in alerts])
+
+    def with_runbook(self, alert: Alert) -> Alert:
+        url = runbook_url(self.base, alert.name)
+        return replace(alert, annotations={**alert.annotations, "runbook_url": url})
+
+
 @dataclass
 class Alerting:
     """The engine and its notifiers, assembled from the config (see the module docstring)."""
@@ -289,7 +313,8 @@ class Alerting:
         )
         dispatcher = Dispatcher(build_notifiers(cfg), backoff=backoff)
         dispatcher.start()
-        engine = AlertEngine(rules, state, options, dispatcher, now=time.time())
+        delivery = RunbookLinks(dispatcher, cfg.runbook_base)
+        engine = AlertEngine(rules, state, options, delivery, now=time.time())
         return cls(engine, dispatcher)
 
     def sink(self, ce: ClassifiedEvent) -> None:

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("logscan.scan", "read logs once (plain, gzip or stdin) and print a report or events"),
     "run": ("logscan.run_cmd", "the daemon: follow logs, export metrics"),
     "check-config": ("logscan.check_config", "validate a config file and its rules"),
+    "rules": ("logscan.rules_cmd", "export the alert rules as Prometheus rules or runbooks"),
 }
 
 EXIT_USAGE = 2

@@ -294,6 +294,39 @@ def _categories(node: _Node) -> frozenset[str] | None:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """One checked ``field op literal`` of a filter, for translations (the PromQL export).
+
+    ``value`` is a string, a tuple of strings (``in``) or None (``null``).
+    """
+
+    field: str
+    op: str
+    value: str | tuple[str, ...] | None
+
+
+def conjunction(text: str) -> tuple[Comparison, ...] | None:
+    """The comparisons of a filter that is a plain ``and`` of comparisons; None for one that uses
+    ``or`` or ``not`` (raise :class:`ExpressionError` for a bad filter).
+
+    >>> [c.field for c in conjunction('code == "421" and direction == "outbound"')]
+    ['code', 'direction']
+    >>> conjunction('code == "421" or code == "451"') is None
+    True
+    """
+    tree = _parse_tree(text)
+    nodes = tree.operands if isinstance(tree, _BoolOp) and tree.op == "and" else (tree,)
+    if not all(isinstance(n, _Compare) for n in nodes):
+        return None
+    out = []
+    for node in nodes:
+        assert isinstance(node, _Compare)
+        _check_compare(node)
+        out.append(Comparison(node.field, node.op, node.literal.value))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Filter:
     """A parsed, checked and compiled filter expression.
 

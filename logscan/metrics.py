@@ -42,13 +42,18 @@ Snapshot = dict[str, dict[LabelValues, float]]
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric: ``name`` without ``_total``; ``persist``: kept in checkpoints and restored."""
+    """A metric: ``name`` without ``_total``; ``persist``: kept in checkpoints and restored.
+
+    ``former_labels``: label lists of earlier releases, so that a checkpoint written before a
+    label was added still restores (the added labels take the value ``none``).
+    """
 
     name: str
     kind: Kind
     help: str
     labels: tuple[str, ...]
     persist: bool = True
+    former_labels: tuple[tuple[str, ...], ...] = ()
 
 
 SPECS: tuple[MetricSpec, ...] = (
@@ -59,7 +64,14 @@ SPECS: tuple[MetricSpec, ...] = (
         "SMTP replies and delivery outcomes found in the logs",
         ("mta", "direction", "code", "enhanced", "class", "category"),
     ),
-    MetricSpec("logscan_deliveries", "counter", "Delivery outcomes", ("mta", "status")),
+    # direction: the deferral ratio is a share of outbound deliveries, not of inbound rejections.
+    MetricSpec(
+        "logscan_deliveries",
+        "counter",
+        "Delivery outcomes",
+        ("mta", "direction", "status"),
+        former_labels=(("mta", "status"),),
+    ),
     MetricSpec(
         "logscan_blocklist_hits",
         "counter",
@@ -70,7 +82,10 @@ SPECS: tuple[MetricSpec, ...] = (
         "logscan_provider_replies",
         "counter",
         "Replies from or to a known mailbox provider",
-        ("provider", "class", "category"),
+        # mta for the dashboard's filter; direction and code so that the per-provider rules count
+        # only refusals of our own mail, and 421/554 replies exactly.
+        ("mta", "direction", "provider", "code", "class", "category"),
+        former_labels=(("provider", "class", "category"),),
     ),
     MetricSpec(
         "logscan_lines",
@@ -225,13 +240,28 @@ class Metrics:
             if spec is None or not spec.persist or not isinstance(rows, list):
                 continue
             for row in rows:
-                if (
-                    isinstance(row, list)
-                    and len(row) == len(spec.labels) + 1
-                    and all(isinstance(v, str) for v in row[:-1])
-                    and isinstance(row[-1], int | float)
-                ):
-                    self.values[name][tuple(row[:-1])] = float(row[-1])
+                labels = _restored_labels(spec, row)
+                if labels is not None:
+                    self.values[name][labels] = float(row[-1])
+
+
+def _restored_labels(spec: MetricSpec, row: object) -> LabelValues | None:
+    """The label values of a checkpoint row in today's order, None for a malformed row."""
+    if (
+        not isinstance(row, list)
+        or not row
+        or not all(isinstance(v, str) for v in row[:-1])
+        or not isinstance(row[-1], int | float)
+    ):
+        return None
+    values = row[:-1]
+    if len(values) == len(spec.labels):
+        return tuple(values)
+    for former in spec.former_labels:
+        if len(values) == len(former):
+            saved = dict(zip(former, values, strict=True))
+            return tuple(saved.get(label, NONE) for label in spec.labels)
+    return None
 
 
 class MetricsSink:
@@ -254,18 +284,17 @@ class MetricsSink:
         enhanced = NONE
         if ev.enhanced is not None:
             enhanced = ev.enhanced if self._catalogue.is_registered_enhanced(ev.enhanced) else OTHER
-        inc(
-            "logscan_replies",
-            (ev.mta, ev.direction, fold_code(ev.code), enhanced, class_, v.category),
-        )
+        code = fold_code(ev.code)
+        inc("logscan_replies", (ev.mta, ev.direction, code, enhanced, class_, v.category))
         if ev.status is not None:
-            inc("logscan_deliveries", (ev.mta, ev.status if ev.status in STATUSES else OTHER))
+            status = ev.status if ev.status in STATUSES else OTHER
+            inc("logscan_deliveries", (ev.mta, ev.direction, status))
         if v.blocklist is not None:
             bl = v.blocklist if v.blocklist in self._blocklists else OTHER
             inc("logscan_blocklist_hits", (ev.mta, ev.direction, bl))
         if v.provider is not None:
             prov = v.provider if v.provider in self._providers else OTHER
-            inc("logscan_provider_replies", (prov, class_, v.category))
+            inc("logscan_provider_replies", (ev.mta, ev.direction, prov, code, class_, v.category))
 
 
 def fold_code(code: str | None) -> str:

@@ -13,8 +13,12 @@ the log::
     ...            status="bounced", code="550", enhanced="5.1.1", text="550 5.1.1 User unknown")
     >>> report(ClassifiedEvent(ev, Verdict("permanent", "mailbox-unknown")))
     >>> summary = report.summary()
-    >>> summary["by_category"], summary["top_reject_reasons"][0]["example"]["line"]
+    >>> summary["by_category"], summary["top_reject_reasons"]["outbound"][0]["example"]["line"]
     ({'mailbox-unknown': 1}, 7)
+
+Blocklists and reject reasons are split by direction: ``outbound`` is what remote servers refused
+of our mail (we are listed: the page-worthy fact), ``inbound`` what our server refused of its
+clients (our own RBL doing its job). One mixed count would hide the first in the second.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast, get_args
 
-from logscan.event import ClassifiedEvent
+from logscan.event import ClassifiedEvent, Direction
 from logscan.pipeline import LineCounts
 
 # Past this many distinct (mta, ..., blocklist) tuples, new ones lose their code and enhanced
@@ -37,6 +41,8 @@ NONE = "none"  # table key for a field the event does not have (no status, no co
 # An event is a "reject reason" when its reply failed or its delivery did not happen.
 _FAILED_CLASSES = frozenset({"transient", "permanent"})
 _FAILED_STATUSES = frozenset({"deferred", "bounced", "expired", "rejected"})
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)  # ("outbound", "inbound")
+Reason = tuple[str, str, str]  # direction, category, code
 
 
 class Key(NamedTuple):
@@ -92,8 +98,8 @@ class Report:
     max_keys: int = MAX_KEYS
     max_unrecognized: int = MAX_UNRECOGNIZED
     _counts: dict[tuple[str | None, ...], int] = field(default_factory=dict)  # Key -> count
-    # The first (so earliest) event of each reject reason (category, code).
-    _examples: dict[tuple[str, str], Example] = field(default_factory=dict)
+    # The first (so earliest) event of each reject reason (direction, category, code).
+    _examples: dict[Reason, Example] = field(default_factory=dict)
     files: list[FileResult] = field(default_factory=list)
     unrecognized: list[Example] = field(default_factory=list)
     unrecognized_dropped: int = 0
@@ -166,10 +172,8 @@ class Report:
             "by_provider": _table(items, lambda k: k.provider),
             "by_direction": _table(items, lambda k: k.direction),
             "by_mta": _table(items, lambda k: k.mta),
-            "blocklists": {
-                k: n for k, n in _table(items, lambda k: k.blocklist).items() if k != NONE
-            },
-            "top_reject_reasons": self._reject_reasons(),
+            "blocklists": {d: _blocklists(items, d) for d in DIRECTIONS},
+            "top_reject_reasons": {d: self._reject_reasons(d) for d in DIRECTIONS},
             "unrecognized_lines": [u.as_dict() for u in self.unrecognized],
             "unrecognized_not_shown": self.unrecognized_dropped,
         }
@@ -188,25 +192,38 @@ class Report:
                 acc[outcome] += n
         return out
 
-    def _reject_reasons(self, top: int = 20) -> list[dict[str, Any]]:
-        """Failed replies and deliveries by category and code, each with its earliest example."""
-        counts: Counter[tuple[str, str]] = Counter()
+    def _reject_reasons(self, direction: str, top: int = 20) -> list[dict[str, Any]]:
+        """Failed replies and deliveries of one direction by category and code, each with its
+        earliest example."""
+        counts: Counter[Reason] = Counter()
         for key, n in self._items():
             reason = _reason(key)
-            if reason is not None:
+            if reason is not None and reason[0] == direction:
                 counts[reason] += n
-        examples = self._examples
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return [
-            {"category": cat, "code": code, "count": n, "example": examples[(cat, code)].as_dict()}
-            for (cat, code), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            {
+                "direction": direction,
+                "category": category,
+                "code": code,
+                "count": n,
+                "example": self._examples[(direction, category, code)].as_dict(),
+            }
+            for (_, category, code), n in ranked
         ]
 
 
-def _reason(key: Key) -> tuple[str, str] | None:
-    """(category, code) of a failed reply or delivery, None for other events."""
+def _reason(key: Key) -> Reason | None:
+    """(direction, category, code) of a failed reply or delivery, None for other events."""
     if key.class_ not in _FAILED_CLASSES and key.status not in _FAILED_STATUSES:
         return None
-    return key.category, key.code or NONE
+    return key.direction, key.category, key.code or NONE
+
+
+def _blocklists(items: Iterable[tuple[Key, int]], direction: str) -> dict[str, int]:
+    """Replies naming a blocklist, of one direction."""
+    table = _table((kn for kn in items if kn[0].direction == direction), lambda k: k.blocklist)
+    return {name: n for name, n in table.items() if name != NONE}
 
 
 def _reply(key: Key) -> str:

@@ -25,7 +25,12 @@ _TABLES = (
     ("Events by enhanced status code", "by_enhanced"),
     ("Events by provider", "by_provider"),
     ("Events by direction", "by_direction"),
-    ("Blocklists seen", "blocklists"),
+)
+# Direction first: what others refused of our mail (we are listed) is what pages; what we
+# refused of our clients (our own RBL, our policy) is our filter doing its job.
+_DIRECTION_TITLES = (
+    ("outbound", "we are listed / refused by others (outbound)"),
+    ("inbound", "we refused them (inbound)"),
 )
 
 
@@ -35,7 +40,10 @@ def render(summary: dict[str, Any], show_unrecognized: bool) -> str:
     out += _files(summary["files"])
     for title, key in _TABLES:
         out += _counts(title, summary[key], summary["events"])
-    out += _reasons(summary["top_reject_reasons"])
+    for direction, says in _DIRECTION_TITLES:
+        out += _counts(f"Blocklists: {says}", summary["blocklists"][direction], summary["events"])
+    for direction, says in _DIRECTION_TITLES:
+        out += _reasons(says, summary["top_reject_reasons"][direction])
     out += _unrecognized(summary, show_unrecognized)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -89,10 +97,10 @@ def _counts(title: str, table: dict[str, int], total: int) -> list[str]:
     return [*out, ""]
 
 
-def _reasons(reasons: list[dict[str, Any]]) -> list[str]:
+def _reasons(says: str, reasons: list[dict[str, Any]]) -> list[str]:
     if not reasons:
         return []
-    out = ["Top reject and deferral reasons (category, code, first example)"]
+    out = [f"Top reject and deferral reasons: {says} (category, code, first example)"]
     for r in reasons:
         ex = r["example"]
         out.append(f"  {r['count']:>11,}  {r['category']:<20} {r['code']:<5}")

@@ -22,6 +22,7 @@ SPEC_DEFAULTS = {
     "UnrecognizedLinesRising": "source",
     "SourceQuiet": "source",
     "JournalReaderDown": "source",
+    "Refusals554ByProvider": "provider",
 }
 
 

@@ -144,7 +144,7 @@ def test_check_config_checks_alert_rules_and_alerting(
     assert f"{site}: alert 'X': filter, column 13: category has no value 'blocklist'" in err
     site.unlink()
     assert main(["check-config", "-c", str(cfg)]) == 0
-    assert "11 alert rules" in capsys.readouterr().out
+    assert "12 alert rules" in capsys.readouterr().out
     cfg.write_text(body + '[alerting]\nalertmanager = "127.0.0.1:9093"\n')
     assert main(["check-config", "-c", str(cfg)]) == 1
     assert f"{cfg}: alerting.alertmanager: not an http(s) URL" in capsys.readouterr().err
@@ -209,3 +209,40 @@ def test_export_into_the_daemons_metrics_store() -> None:
     finally:
         hook.server.shutdown()
         hook.server.server_close()
+
+
+def test_runbook_base_default_and_configured() -> None:
+    from logscan.runbooks import DEFAULT_RUNBOOK_BASE
+
+    assert config("").runbook_base == DEFAULT_RUNBOOK_BASE
+    cfg = config('[alerting]\nrunbook_base = "https://git.example.com/logscan/docs/runbooks/"')
+    assert cfg.runbook_base == "https://git.example.com/logscan/docs/runbooks/"
+    with pytest.raises(AlertingConfigError, match="runbook_base"):
+        config("[alerting]\nrunbook_base = 3")
+
+
+def test_every_alert_the_daemon_sends_carries_its_runbook_url() -> None:
+    from logscan.alert_rules import load_alert_rules
+    from logscan.alerting import RunbookLinks
+    from logscan.alerts import Alert, AlertEngine, EngineOptions
+    from logscan.rules import load_rule_files
+
+    sent: list[Alert] = []
+
+    class Collect:
+        def submit(self, alerts: object) -> None:
+            sent.extend(alerts)  # type: ignore[call-overload]
+
+    rules = [r for r in load_alert_rules(load_rule_files()) if r.name == "BlocklistRejections"]
+    links = RunbookLinks(Collect(), "https://git.example.com/runbooks/")
+    engine = AlertEngine(rules, options=EngineOptions(labels={}), delivery=links)
+    t = 1_800_000_000.0
+    for i in range(3):
+        engine.observe(event(), t + i)
+    engine.tick(t + 5)
+    [alert] = sent
+    assert (
+        alert.annotations["runbook_url"]
+        == "https://git.example.com/runbooks/BlocklistRejections.md"
+    )
+    assert alert.annotations["summary"].startswith("3 outbound rejections")

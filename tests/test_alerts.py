@@ -428,3 +428,28 @@ def test_default_ratio_rules_need_their_for_duration() -> None:
         if i == 60 + 5 * 60 - 5:
             assert names == set()
     assert names == {"TransientReplies451Ratio", "DeferralRatioHigh"}
+
+
+def test_default_554_rate_per_provider_fires_on_outbound_refusals_only() -> None:
+    # 554 without a named list (a provider's own reputation block): 9 in 15 minutes is 0.01/s.
+    def refusal(direction: str, provider: str | None) -> object:
+        return event(
+            "policy-rejected",
+            code="554",
+            enhanced="5.7.1",
+            provider=provider,
+            blocklist=None,
+            direction=direction,
+            status="bounced" if direction == "outbound" else "rejected",
+        )
+
+    e = default_engine()
+    burst(e, refusal("inbound", "microsoft"), 200, step=0.5)  # our own refusals: never
+    burst(e, refusal("outbound", "microsoft"), 8, start=T0 + 100)
+    assert fired(e, T0 + 120) == {}
+    burst(e, refusal("outbound", "microsoft"), 1, start=T0 + 120)
+    [(name, labels)] = fired(e, T0 + 121).items()
+    assert name == "Refusals554ByProvider" and labels["provider"] == "microsoft"
+    # a host that is no known provider counts in the group "other"
+    burst(e, refusal("outbound", None), 9, start=T0 + 130)
+    assert {lab["provider"] for lab in [fired(e, T0 + 140)["Refusals554ByProvider"]]} == {"other"}

@@ -34,7 +34,7 @@ def test_prometheus_scrapes_exact_counts(tmp_path: Path, daemon: StartDaemon) ->
     with run_prometheus(tmp_path / "prometheus", [f"127.0.0.1:{d.port}"]) as prom:
         prom.wait_value('sum(logscan_lines_total{outcome="event"})', 10)
         prom.wait_value('sum(logscan_deliveries_total{status="bounced"})', 7)
-        prom.wait_value('logscan_provider_replies_total{provider="google"}', 3)
+        prom.wait_value('sum(logscan_provider_replies_total{provider="google"})', 3)
         prom.wait_value('up{job="logscan"}', 1)
 
 

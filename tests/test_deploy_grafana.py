@@ -47,7 +47,7 @@ def test_dashboard_has_the_promised_panels_and_variables() -> None:
     for wanted in (
         "Replies by class",
         "Replies by category",
-        "Deferral and bounce ratios",
+        "Deferral and bounce ratios (outbound)",
         "Blocklist hits",
         "Replies by provider",
         "Top reject reasons",
@@ -81,3 +81,43 @@ def test_queries_are_valid_promql(tmp_path: Path) -> None:
         ["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# Metrics with a direction label, and the labels that say "we are listed" from "we refused them".
+DIRECTED = ("logscan_replies_total", "logscan_deliveries_total", "logscan_blocklist_hits_total")
+DIRECTED += ("logscan_provider_replies_total",)
+MTA_LABELLED = DIRECTED
+
+
+def selectors(expr: str, metric: str) -> list[str]:
+    return re.findall(rf"\b{metric}\{{([^}}]*)\}}", expr)
+
+
+def test_no_panel_mixes_directions() -> None:
+    # Every query of a metric with a direction either selects one direction or keeps them apart
+    # (by direction): outbound refusals (we are listed) page, inbound ones are our own filter.
+    for title, expr in panel_queries():
+        for metric in DIRECTED:
+            for sel in selectors(expr, metric):
+                apart = re.search(r"by \([^)]*\bdirection\b", expr) is not None
+                assert 'direction="' in sel or apart, (title, expr)
+
+
+def test_blocklist_panels_name_the_directions_in_words() -> None:
+    for title, expr in panel_queries():
+        if "logscan_blocklist_hits_total" in expr:
+            assert "we are listed (outbound)" in expr and "we refused them (inbound)" in expr, title
+
+
+def test_every_panel_honours_the_mta_variable() -> None:
+    for title, expr in panel_queries():
+        for metric in MTA_LABELLED:
+            for sel in selectors(expr, metric):
+                assert 'mta=~"$mta"' in sel, (title, expr)
+
+
+def test_ratio_panels_are_of_outbound_deliveries() -> None:
+    for title, expr in panel_queries():
+        if "clamp_min" in expr:
+            for sel in selectors(expr, "logscan_deliveries_total"):
+                assert 'direction="outbound"' in sel, (title, expr)

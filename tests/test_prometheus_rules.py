@@ -43,8 +43,8 @@ def test_promtool_test_rules() -> None:
 def test_promtool_test_rules_fails_on_a_wrong_threshold(tmp_path: Path) -> None:
     # The unit tests are sharp: a blocklist threshold of 30 instead of 3 must fail them.
     text = RULES.read_text()
-    assert ") >= 3\n" in text
-    (tmp_path / "alerts.yml").write_text(text.replace(") >= 3\n", ") >= 30\n", 1))
+    assert "blocklist=" not in text.split("          >= 3\n", 1)[1].split("- alert:", 1)[0]
+    (tmp_path / "alerts.yml").write_text(text.replace("          >= 3\n", "          >= 30\n", 1))
     shutil.copy(RULES.parent / "alerts_test.yml", tmp_path)
     done = subprocess.run(
         [promtool(), "test", "rules", "alerts_test.yml"],
@@ -55,6 +55,27 @@ def test_promtool_test_rules_fails_on_a_wrong_threshold(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "alertname: BlocklistRejections" in done.stdout + done.stderr
+
+
+def test_promtool_test_rules_fails_when_a_rule_ignores_direction(tmp_path: Path) -> None:
+    # The deferral ratio over all deliveries (inbound rejections included) must fail the tests:
+    # 4 sent + 2 deferred + 10 inbound rejections per minute is 33 % of outbound deferred.
+    text = RULES.read_text()
+    wrong = text.replace(
+        'logscan_deliveries_total{direction="outbound"}', "logscan_deliveries_total"
+    )
+    assert wrong != text
+    (tmp_path / "alerts.yml").write_text(wrong)
+    shutil.copy(RULES.parent / "alerts_test.yml", tmp_path)
+    done = subprocess.run(
+        [promtool(), "test", "rules", "alerts_test.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "alertname: DeferralRatioHigh" in done.stdout + done.stderr
 
 
 def test_same_alert_names_as_the_engine_defaults() -> None:

@@ -87,9 +87,10 @@ def test_json_summary_structure(plugin: Path, tmp_path: Path) -> None:
     assert s["by_category"]["mailbox-unknown"] == 2 and s["by_category"]["blocklisted"] == 2
     assert sum(s["by_category"].values()) == s["events"]
     assert s["by_enhanced"] == {"2.0.0": 2, "5.1.1": 2, "5.7.1": 2}
-    assert s["blocklists"] == {"zen.spamhaus.org": 2}
+    assert s["blocklists"] == {"outbound": {"zen.spamhaus.org": 2}, "inbound": {}}
     assert s["by_direction"] == {"outbound": 6} and s["by_mta"] == {"toymta": 6}
-    reasons = {(r["category"], r["code"]): r for r in s["top_reject_reasons"]}
+    assert s["top_reject_reasons"]["inbound"] == []
+    reasons = {(r["category"], r["code"]): r for r in s["top_reject_reasons"]["outbound"]}
     assert set(reasons) == {("mailbox-unknown", "550"), ("blocklisted", "554")}
     assert reasons[("mailbox-unknown", "550")]["count"] == 2
     # the example is the first occurrence
