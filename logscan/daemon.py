@@ -406,7 +406,7 @@ class Daemon:
                 path=str(self.store.path),
             )
             return None
-        self.metrics.restore(doc["counters"])
+        self.metrics.restore(doc["counters"], self.metrics_sink.labels)  # folded as sinks fold
         log.info("checkpoint restored", path=str(self.store.path), written=doc.get("written"))
         sources: dict[str, Any] = doc["sources"]
         return sources

@@ -4,21 +4,20 @@ Counters live in plain dicts keyed by label tuples, so that a checkpoint can sav
 source positions and a restart can restore them exactly; a custom collector renders a consistent
 snapshot at each scrape. Metric names and labels of the contract are in DESIGN.md.
 
-Label values are bounded (``fold_*``): a code outside ``[1-5][0-5]x`` is ``other``; an enhanced
-code without its own catalogue entry is ``other``; a provider or blocklist the rules do not name
-is ``other``; a missing value (no code, no enhanced code, no class) is ``none``::
+Label values are canonical and bounded (see :mod:`logscan.labels`), and so is the number of
+series of each metric (``MetricSpec.max_series``): past it, a counter's new label combinations
+are all counted in one overflow series whose labels are all ``other`` (no event is lost from a
+sum), a gauge's are dropped, and ``logscan_series_overflow_total{metric}`` counts both. A hostile
+host can therefore add at most :func:`series_budget` series to ``/metrics``::
 
     >>> m = Metrics()
     >>> m.inc("logscan_lines", ("mail", "postfix", "event"))
     >>> m.snapshot()["logscan_lines"]
     {('mail', 'postfix', 'event'): 1.0}
-    >>> fold_code("550"), fold_code("999"), fold_code(None)
-    ('550', 'other', 'none')
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,10 +29,11 @@ from prometheus_client.registry import Collector
 import logscan
 from logscan.classifier import Classifier
 from logscan.event import STATUSES, ClassifiedEvent
+from logscan.labels import NONE, OTHER, LabelSets
 
-NONE = "none"
-OTHER = "other"
-_CODE = re.compile(r"^[1-5][0-5]\d$")
+# Series per metric unless its spec says otherwise: room for 100 sources (one series each).
+DEFAULT_MAX_SERIES = 100
+OVERFLOW_METRIC = "logscan_series_overflow"
 
 Kind = Literal["counter", "gauge"]
 LabelValues = tuple[str, ...]
@@ -42,13 +42,19 @@ Snapshot = dict[str, dict[LabelValues, float]]
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric: ``name`` without ``_total``; ``persist``: kept in checkpoints and restored."""
+    """A metric: ``name`` without ``_total``; ``persist``: kept in checkpoints and restored;
+    ``max_series``: its series budget, the overflow series included."""
 
     name: str
     kind: Kind
     help: str
     labels: tuple[str, ...]
     persist: bool = True
+    max_series: int = DEFAULT_MAX_SERIES
+
+    @property
+    def overflow(self) -> LabelValues:
+        return (OTHER,) * len(self.labels)
 
 
 SPECS: tuple[MetricSpec, ...] = (
@@ -58,6 +64,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "SMTP replies and delivery outcomes found in the logs",
         ("mta", "direction", "code", "enhanced", "class", "category"),
+        max_series=1000,
     ),
     MetricSpec("logscan_deliveries", "counter", "Delivery outcomes", ("mta", "status")),
     MetricSpec(
@@ -65,18 +72,21 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "Replies naming a blocklist",
         ("mta", "direction", "blocklist"),
+        max_series=200,
     ),
     MetricSpec(
         "logscan_provider_replies",
         "counter",
         "Replies from or to a known mailbox provider",
         ("provider", "class", "category"),
+        max_series=500,
     ),
     MetricSpec(
         "logscan_lines",
         "counter",
         "Log lines read, by outcome (event, ignored, unrecognized)",
         ("source", "parser", "outcome"),
+        max_series=300,
     ),
     MetricSpec(
         "logscan_source_lag_bytes",
@@ -128,6 +138,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "Failed opens or reads, by error (permission_denied, io)",
         ("source", "error"),
+        max_series=200,
     ),
     MetricSpec(
         "logscan_source_files",
@@ -161,12 +172,22 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "Checkpoint writes, by result (ok, error)",
         ("result",),
+        max_series=3,
     ),
     MetricSpec(
         "logscan_config_reloads",
         "counter",
         "Configuration reloads (SIGHUP), by result (ok, error)",
         ("result",),
+        max_series=3,
+    ),
+    MetricSpec(
+        OVERFLOW_METRIC,
+        "counter",
+        "Increments past the metric's series budget: counted in its overflow series (every "
+        "label 'other'), or dropped for a gauge",
+        ("metric",),
+        max_series=50,
     ),
     MetricSpec(
         "logscan_build_info",
@@ -174,6 +195,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "logscan version",
         ("version",),
         persist=False,
+        max_series=2,
     ),
 )
 
@@ -195,10 +217,29 @@ class Metrics:
 
     def inc(self, name: str, labels: LabelValues, by: float = 1) -> None:
         series = self.values[name]
-        series[labels] = series.get(labels, 0.0) + by
+        value = series.get(labels)
+        if value is None:
+            labels = self._admit(name, labels, by)
+            value = series.get(labels, 0.0)
+        series[labels] = value + by
 
     def set(self, name: str, labels: LabelValues, value: float) -> None:
-        self.values[name][labels] = float(value)
+        series = self.values[name]
+        if labels in series or self._admit(name, labels, 1) == labels:
+            series[labels] = float(value)
+
+    def _admit(self, name: str, labels: LabelValues, by: float) -> LabelValues:
+        """The labels a new series is counted under: its own while the metric is within its
+        budget (one slot stays for the overflow series), else the overflow series."""
+        spec = self.specs[name]
+        series = self.values[name]
+        overflow = spec.overflow
+        free = spec.max_series - len(series) - (overflow not in series)
+        if labels == overflow or free > 0:
+            return labels
+        if name != OVERFLOW_METRIC:
+            self.inc(OVERFLOW_METRIC, (name,), by)
+        return overflow
 
     def snapshot(self) -> Snapshot:
         return {name: dict(series) for name, series in self.values.items()}
@@ -211,8 +252,14 @@ class Metrics:
             if self.specs[name].persist
         }
 
-    def restore(self, saved: Mapping[str, Any]) -> None:
-        """Load counters from a checkpoint (unknown names and malformed rows are skipped)."""
+    def restore(self, saved: Mapping[str, Any], labels: LabelSets | None = None) -> None:
+        """Load counters from a checkpoint (unknown names and malformed rows are skipped).
+
+        With ``labels``, label values are folded as the sinks fold them now, so a checkpoint
+        written by an older version or under other rules cannot bring back a non-canonical or
+        unbounded value; rows that fold together are summed, and rows past a metric's budget go
+        to its overflow series, like new series at run time.
+        """
         for name, rows in saved.items():
             spec = self.specs.get(name)
             if spec is None or not spec.persist or not isinstance(rows, list):
@@ -224,7 +271,20 @@ class Metrics:
                     and all(isinstance(v, str) for v in row[:-1])
                     and isinstance(row[-1], int | float)
                 ):
-                    self.values[name][tuple(row[:-1])] = float(row[-1])
+                    key = tuple(row[:-1])
+                    if labels is not None:
+                        key = tuple(
+                            labels.fold(n, v) for n, v in zip(spec.labels, key, strict=True)
+                        )
+                    if spec.kind == "counter":
+                        self.inc(name, key, float(row[-1]))
+                    else:
+                        self.set(name, key, float(row[-1]))
+
+
+def series_budget(specs: Mapping[str, MetricSpec]) -> int:
+    """The most series ``render`` shows for ``specs``, whatever the input (process_* aside)."""
+    return sum(1 if not spec.labels else spec.max_series for spec in specs.values())
 
 
 class MetricsSink:
@@ -235,36 +295,32 @@ class MetricsSink:
         self.set_classifier(classifier)
 
     def set_classifier(self, classifier: Classifier) -> None:
-        """Rules reloaded: the bounded sets (providers, blocklists, enhanced codes) follow them."""
-        self._catalogue = classifier.catalogue
-        self._providers = classifier.signatures.providers()
-        self._blocklists = classifier.signatures.blocklists()
+        """Rules reloaded: the bounded sets (codes, enhanced codes, providers, blocklists)
+        follow them."""
+        self.labels = LabelSets.from_classifier(classifier)
 
     def __call__(self, ce: ClassifiedEvent) -> None:
         ev, v = ce
         inc = self.metrics.inc
+        labels = self.labels
         class_ = v.class_ or NONE
-        enhanced = NONE
-        if ev.enhanced is not None:
-            enhanced = ev.enhanced if self._catalogue.is_registered_enhanced(ev.enhanced) else OTHER
         inc(
             "logscan_replies",
-            (ev.mta, ev.direction, fold_code(ev.code), enhanced, class_, v.category),
+            (
+                ev.mta,
+                ev.direction,
+                labels.code(ev.code),
+                labels.enhanced(ev.enhanced),
+                class_,
+                v.category,
+            ),
         )
         if ev.status is not None:
             inc("logscan_deliveries", (ev.mta, ev.status if ev.status in STATUSES else OTHER))
         if v.blocklist is not None:
-            bl = v.blocklist if v.blocklist in self._blocklists else OTHER
-            inc("logscan_blocklist_hits", (ev.mta, ev.direction, bl))
+            inc("logscan_blocklist_hits", (ev.mta, ev.direction, labels.blocklist(v.blocklist)))
         if v.provider is not None:
-            prov = v.provider if v.provider in self._providers else OTHER
-            inc("logscan_provider_replies", (prov, class_, v.category))
-
-
-def fold_code(code: str | None) -> str:
-    if code is None:
-        return NONE
-    return code if _CODE.match(code) else OTHER
+            inc("logscan_provider_replies", (labels.provider(v.provider), class_, v.category))
 
 
 class SnapshotCollector(Collector):
