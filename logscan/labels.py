@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from logscan.catalogue import Catalogue
 from logscan.categories import CATEGORIES, CLASSES
 from logscan.classifier import Classifier
-from logscan.event import STATUSES
+from logscan.event import STAGES, STATUSES
+from logscan.rules import RuleFile
+from logscan.signatures import Signatures
 
 NONE = "none"
 OTHER = "other"
@@ -74,6 +78,27 @@ class LabelSets:
             providers=classifier.signatures.providers(),
             blocklists=classifier.signatures.blocklists(),
         )
+
+    @classmethod
+    def from_rule_files(cls, files: Sequence[RuleFile]) -> LabelSets:
+        return cls.from_classifier(
+            Classifier(Catalogue.from_files(files), Signatures.from_files(files))
+        )
+
+    def by_field(self) -> dict[str, frozenset[str]]:
+        """Event field -> its known values (the alert engine gives each its own group).
+
+        >>> sets = LabelSets.from_classifier(Classifier.load())
+        >>> "zen.spamhaus.org" in sets.by_field()["blocklist"]
+        True
+        """
+        return {
+            "code": self.codes,
+            "enhanced": self.enhanced_codes,
+            "provider": self.providers,
+            "blocklist": self.blocklists,
+            **_CLOSED,
+        }
 
     def code(self, raw: str | None) -> str:
         if raw is None:
@@ -125,4 +150,5 @@ _CLOSED: dict[str, frozenset[str]] = {
     "category": frozenset(CATEGORIES),
     "direction": _DIRECTIONS,
     "status": frozenset(STATUSES),
+    "stage": frozenset(STAGES),
 }
