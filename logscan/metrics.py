@@ -103,6 +103,13 @@ SPECS: tuple[MetricSpec, ...] = (
         ("source", "parser"),
     ),
     MetricSpec(
+        "logscan_parser_state_evictions",
+        "counter",
+        "State entries (queued messages, open sessions) a parser dropped to stay within its "
+        "count and byte bounds before the log said they were done",
+        ("source", "parser"),
+    ),
+    MetricSpec(
         "logscan_source_last_line_timestamp_seconds",
         "gauge",
         "When the daemon last read a line from the source (Unix time)",
