@@ -214,3 +214,34 @@ def test_hostile_label_flood_through_the_daemon_stays_within_the_readme_budget(
     with urllib.request.urlopen(d.url(), timeout=10) as resp:
         text = resp.read().decode()
     assert_bounded(text, n, readme_budget("with `--compat postfix_exporter`"))
+
+
+@pytest.mark.integration
+def test_daemon_folds_a_noncanonical_checkpoint_on_restore(
+    tmp_path: Path, daemon: StartDaemon
+) -> None:
+    """Counters written before the bounds come back canonical and within budget, none lost."""
+    log = tmp_path / "mail.log"
+    log.touch()
+    args = ("--source", str(log), "--parser", "postfix", "--compat", "postfix_exporter")
+    d = daemon(*args)
+    append(log, "".join(f"{line}\n" for line in hostile_postfix_lines(2)))
+    d.wait_for(lambda s: s.get("logscan_lines_total") >= 2, "2 lines")
+    assert d.stop() == 0
+    checkpoint = tmp_path / "state" / "checkpoint.json"
+    doc = json.loads(checkpoint.read_text())
+    counters = doc["counters"]
+    old = [["postfix", "outbound", "550", "5.01.1", "permanent", "mailbox-unknown", 5]]
+    old += [[f"mta{i}", "outbound", "550", "5.1.1", "permanent", "unknown", 1] for i in range(1500)]
+    counters["logscan_replies"] += old
+    counters["postfix_smtp_bounced_messages_by_dsn"] += [["5.001.1", 4], ["5.9.99", 1]]
+    checkpoint.write_text(json.dumps(doc))
+
+    s = daemon(*args).scrape()
+    assert s.get("logscan_replies_total") == 2 + 5 + 1500
+    assert s.get("logscan_replies_total", enhanced="5.01.1") == 0
+    assert s.get("logscan_replies_total", enhanced="5.1.1", category="mailbox-unknown") >= 5
+    assert len(s.series("logscan_replies_total")) <= 1000
+    assert s.get("logscan_series_overflow_total", metric="logscan_replies") > 0
+    assert s.get("postfix_smtp_bounced_messages_by_dsn_total", dsn="5.001.1") == 0
+    assert s.get("postfix_smtp_bounced_messages_by_dsn_total", dsn="5.1.1") >= 4

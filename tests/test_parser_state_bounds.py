@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from logscan.parser import Parser
+from parsers.exim import EximParser
 from parsers.mdaemon import MDaemonParser
 from parsers.postfix import MAX_SENDER_CHARS, PostfixParser
 from parsers.smtp_dialogue import MAX_REPLY_CHARS
@@ -77,6 +78,20 @@ def test_postfix_state_past_its_byte_budget_evicts_oldest_and_counts() -> None:
     assert parser.state_evictions() == 6_000 - len(parser.queue) > 0
     assert parser.queue.get(f"{0x100000:X}") is None  # the oldest went first
     assert parser.queue.get(f"{0x100000 + 5_999:X}") is not None
+
+
+def test_long_hostile_senders_do_not_grow_exim_state() -> None:
+    """Exim keeps the sender of each arrival (``<=``) until its ``Completed`` line."""
+    parser = EximParser("mainlog")
+    lines = (
+        f"2024-03-02 09:44:33 1R{i:04d}-0009RI-2d <= {long_text(i)}@x.test H=h [5.6.7.8] "
+        "P=esmtp S=1234"
+        for i in range(2_000)
+    )
+    held = retained(parser, lines)
+    assert len(parser._messages) == 2_000  # all remembered ...
+    assert held < 2 * MiB, held  # ... at ~600 bytes each, not 60 KiB
+    assert parser.state_evictions() == 0
 
 
 def mdaemon_sessions(n: int) -> Iterator[str]:
