@@ -44,6 +44,7 @@ import structlog
 from logscan.alert_rules import load_alert_rules, parse_duration
 from logscan.alerts import Alert, AlertEngine, AlertState, Delivery, EngineOptions, SourceHealth
 from logscan.event import ClassifiedEvent
+from logscan.labels import LabelSets
 from logscan.metrics import MetricSpec
 from logscan.notifiers import (
     AlertmanagerNotifier,
@@ -304,7 +305,8 @@ class Alerting:
 
         Raises ``RuleError`` for a bad rule file.
         """
-        rules = load_alert_rules(load_rule_files([Path(d) for d in rules_dirs]))
+        files = load_rule_files([Path(d) for d in rules_dirs])
+        rules = load_alert_rules(files)
         options = EngineOptions(
             resend_interval=cfg.resend_interval,
             generator_url=cfg.generator_url or f"http://{listen}/",
@@ -314,7 +316,8 @@ class Alerting:
         dispatcher = Dispatcher(build_notifiers(cfg), backoff=backoff)
         dispatcher.start()
         delivery = RunbookLinks(dispatcher, cfg.runbook_base)
-        engine = AlertEngine(rules, state, options, delivery, now=time.time())
+        known = LabelSets.from_rule_files(files).by_field()
+        engine = AlertEngine(rules, state, options, delivery, now=time.time(), known_groups=known)
         return cls(engine, dispatcher)
 
     def sink(self, ce: ClassifiedEvent) -> None:
@@ -336,8 +339,10 @@ class Alerting:
 
     def reload(self, rules_dirs: Sequence[Path | str]) -> None:
         """Reload the rule files; raise ``RuleError`` (and keep the old rules) on a bad one."""
-        rules = load_alert_rules(load_rule_files([Path(d) for d in rules_dirs]))
-        self.engine.reload(rules, self.clock())
+        files = load_rule_files([Path(d) for d in rules_dirs])
+        rules = load_alert_rules(files)
+        known = LabelSets.from_rule_files(files).by_field()
+        self.engine.reload(rules, self.clock(), known_groups=known)
 
     def export(self, metrics: MetricsStore, exported: dict[tuple[str, str, str], int]) -> None:
         """Write the alert metrics into the daemon's store: the firing gauge, and the counts of

@@ -211,13 +211,25 @@ class Delivery(Protocol):
 
 
 class _Watcher:
-    """The line-path half of one events rule: filter, group, count."""
+    """The line-path half of one events rule: filter, group, count.
 
-    __slots__ = ("base", "get_group", "groups", "match", "rule")
+    ``known``: values of the group field that the rules name (blocklists, providers, the
+    catalogue's codes, closed vocabularies). Each always gets its own group; only the other
+    values compete for the rule's ``max_groups`` slots, so junk names cannot push a real
+    zen.spamhaus.org page into ``other``.
+    """
 
-    def __init__(self, rule: AlertRule, groups: dict[str | None, GroupState]) -> None:
+    __slots__ = ("base", "get_group", "groups", "known", "match", "rule")
+
+    def __init__(
+        self,
+        rule: AlertRule,
+        groups: dict[str | None, GroupState],
+        known: frozenset[str] = frozenset(),
+    ) -> None:
         self.rule = rule
         self.groups = groups
+        self.known = known
         self.match = rule.filter.matches
         self.base = rule.of.matches if rule.of is not None else None
         self.get_group: Callable[[ClassifiedEvent], Any] | None = (
@@ -250,12 +262,18 @@ class _Watcher:
                 return None
         st = self.groups.get(key)
         if st is None:
-            if len(self.groups) >= self.rule.max_groups and key is not None:
-                key = "other"  # bounded memory: groups past the cap share one
+            if key is not None and key not in self.known and self._full():
+                key = "other"  # bounded memory: unknown values past the cap share one group
                 st = self.groups.get(key)
             if st is None:
                 st = self.groups[key] = _new_state(self.rule)
         return st
+
+    def _full(self) -> bool:
+        """Whether the groups of unknown values fill ``max_groups`` (known ones are bounded by
+        the rules; only asked when a value has no group yet)."""
+        known = self.known
+        return sum(1 for k in self.groups if k not in known) >= self.rule.max_groups
 
 
 def _new_state(rule: AlertRule) -> GroupState:
@@ -280,8 +298,11 @@ class AlertEngine:
         options: EngineOptions | None = None,
         delivery: Delivery | None = None,
         now: float = 0.0,
+        known_groups: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.state = state if state is not None else AlertState()
+        # Group field -> the values that always get their own group (see _Watcher).
+        self.known_groups: Mapping[str, frozenset[str]] = known_groups or {}
         self.options = options or EngineOptions()
         self.delivery = delivery
         self._snapshot: tuple[tuple[str, str, bool], ...] = ()
@@ -538,8 +559,15 @@ class AlertEngine:
 
     # --- reload ------------------------------------------------------------------------------
 
-    def reload(self, rules: Sequence[AlertRule], now: float) -> None:
+    def reload(
+        self,
+        rules: Sequence[AlertRule],
+        now: float,
+        known_groups: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         """Switch to ``rules``, keeping the state of the rules that remain (see module doc)."""
+        if known_groups is not None:
+            self.known_groups = known_groups
         by_name = {r.name: r for r in rules}
         groups = self.state.groups
         for name in list(groups):
@@ -555,7 +583,9 @@ class AlertEngine:
                 _refit(st, rule, now)
         self.rules = tuple(rules)
         watchers = [
-            _Watcher(r, groups.setdefault(r.name, {})) for r in rules if r.signal == "events"
+            _Watcher(r, groups.setdefault(r.name, {}), self._known(r))
+            for r in rules
+            if r.signal == "events"
         ]
         self._any = tuple(w for w in watchers if _categories(w.rule) is None)
         self._index = {
@@ -563,6 +593,9 @@ class AlertEngine:
             for cat in CATEGORIES
         }
         self._take_snapshot()
+
+    def _known(self, rule: AlertRule) -> frozenset[str]:
+        return self.known_groups.get(rule.group_by or "", frozenset())
 
     # --- metrics -----------------------------------------------------------------------------
 

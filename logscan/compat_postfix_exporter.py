@@ -7,11 +7,14 @@ fields the Postfix parser already filled in (``status``, ``enhanced``, ``code``,
 never looks at a log line::
 
     >>> from logscan.event import ClassifiedEvent, Event, Verdict
+    >>> from logscan.classifier import Classifier
+    >>> from logscan.labels import LabelSets
     >>> from logscan.metrics import Metrics
     >>> metrics = Metrics()
-    >>> compat = PostfixExporterCompat(metrics)      # declares its counters in the daemon's
+    >>> labels = LabelSets.from_classifier(Classifier.load())
+    >>> compat = PostfixExporterCompat(metrics, labels)  # declares its counters in the daemon's
     >>> ev = Event(path="mail.log", line=1, mta="postfix", direction="outbound",
-    ...            stage="rcpt", status="bounced", code="550", enhanced="5.1.1")
+    ...            stage="rcpt", status="bounced", code="550", enhanced="5.01.1")
     >>> compat(ClassifiedEvent(ev, Verdict(class_="permanent", category="mailbox-unknown")))
     >>> metrics.snapshot()["postfix_smtp_bounced_messages_by_dsn"]
     {('5.1.1',): 1.0}
@@ -42,23 +45,25 @@ Known difference: postfix_exporter counts only the ``smtp`` service under ``smtp
 events do not say which delivery agent wrote the line, so outcomes of ``lmtp``/``local``/
 ``virtual`` deliveries are counted here too.
 
-Label values stay in bounded sets: a ``dsn`` that is not ``[245].N.N`` (at most three digits
-each) and a ``code`` that is not three digits are folded into ``other``.
+Label values stay in bounded sets, as logscan's own (:mod:`logscan.labels`): a ``dsn`` is spelt
+canonically (``5.1.1``, never ``5.01.1``) and is ``other`` unless the catalogue has its own entry
+for it; a ``code`` without a catalogue entry is ``other``; and each counter has a series budget
+(``MetricSpec.max_series``) with an overflow series.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from logscan.event import ClassifiedEvent, Event
-from logscan.metrics import OTHER, Metrics, MetricSpec
+from logscan.labels import OTHER, LabelSets
+from logscan.metrics import Metrics, MetricSpec
 
 NAME = "postfix_exporter"
 
-_DSN = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
-_CODE = re.compile(r"[2-5]\d\d")
+# Every enhanced code with its own catalogue entry (82 x 3 classes), "other" and a spare.
+_DSN_SERIES = 250
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class CompatMetric:
 
     spec: MetricSpec
     counts: Callable[[Event], bool]
-    label: Callable[[Event], str] | None = None
+    label: Callable[[Event, LabelSets], str] | None = None
 
     def exposed_name(self) -> str:
         """The sample name on ``/metrics`` (counters get ``_total`` when rendered)."""
@@ -78,8 +83,12 @@ def _outbound(*statuses: str) -> Callable[[Event], bool]:
     return lambda ev: ev.direction == "outbound" and ev.status in statuses
 
 
-def _bounded(pattern: re.Pattern[str], value: str | None) -> str:
-    return value if value is not None and pattern.fullmatch(value) else OTHER
+def _dsn(ev: Event, labels: LabelSets) -> str:
+    return labels.enhanced(ev.enhanced) if ev.enhanced is not None else OTHER
+
+
+def _code(ev: Event, labels: LabelSets) -> str:
+    return labels.code(ev.code) if ev.code is not None else OTHER
 
 
 def _noqueue_rcpt_reject(ev: Event) -> bool:
@@ -101,7 +110,7 @@ METRICS: tuple[CompatMetric, ...] = (
             ("status",),
         ),
         _outbound("sent", "deferred", "bounced"),
-        lambda ev: ev.status or OTHER,
+        lambda ev, _: ev.status or OTHER,
     ),
     # No _total in postfix_exporter: a counter would be rendered with one, so this is exposed
     # as a gauge under its exact name (queries see the same series; the type is not queried).
@@ -117,9 +126,10 @@ METRICS: tuple[CompatMetric, ...] = (
             "counter",
             "Total number of messages that have been deferred on SMTP by DSN.",
             ("dsn",),
+            max_series=_DSN_SERIES,
         ),
         _outbound("deferred"),
-        lambda ev: _bounded(_DSN, ev.enhanced),
+        _dsn,
     ),
     CompatMetric(
         MetricSpec(
@@ -127,9 +137,10 @@ METRICS: tuple[CompatMetric, ...] = (
             "counter",
             "Total number of messages that have been bounced on SMTP by DSN.",
             ("dsn",),
+            max_series=_DSN_SERIES,
         ),
         _outbound("bounced"),
-        lambda ev: _bounded(_DSN, ev.enhanced),
+        _dsn,
     ),
     CompatMetric(
         MetricSpec(
@@ -139,7 +150,7 @@ METRICS: tuple[CompatMetric, ...] = (
             ("code",),
         ),
         _noqueue_rcpt_reject,
-        lambda ev: _bounded(_CODE, ev.code),
+        _code,
     ),
     CompatMetric(
         MetricSpec(
@@ -165,8 +176,9 @@ def exposed_names() -> dict[str, tuple[str, ...]]:
 class PostfixExporterCompat:
     """A sink: postfix_exporter's counters from Postfix events, in the daemon's metrics."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics, labels: LabelSets) -> None:
         self.metrics = metrics
+        self.labels = labels  # the rules at start: a reload does not change the dsn set
         for m in METRICS:
             metrics.declare(m.spec)
             if not m.spec.labels:
@@ -179,4 +191,4 @@ class PostfixExporterCompat:
             return
         for m in METRICS:
             if m.counts(ev):
-                self.metrics.inc(m.spec.name, (m.label(ev),) if m.label else ())
+                self.metrics.inc(m.spec.name, (m.label(ev, self.labels),) if m.label else ())

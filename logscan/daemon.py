@@ -84,6 +84,7 @@ class LineHandler:
             return
         c = p.counts
         ev, ig, un, errs = c.event, c.ignored, c.unrecognized, p.parser_errors
+        evicted = p.state_evictions()
         feed = p.feed
         for i, line in enumerate(lines, first):
             feed(line, i)
@@ -97,6 +98,9 @@ class LineHandler:
             m.inc("logscan_lines", (self.source, name, "unrecognized"), c.unrecognized - un)
         if p.parser_errors != errs:
             m.inc("logscan_parser_errors", (self.source, name), p.parser_errors - errs)
+        evicted = p.state_evictions() - evicted
+        if evicted > 0:
+            m.inc("logscan_parser_state_evictions", (self.source, name), evicted)
 
     def _make(self, name: str) -> None:
         cls: type[Parser] = self.d.registry.get(name)
@@ -408,7 +412,7 @@ class Daemon:
                 path=str(self.store.path),
             )
             return None
-        self.metrics.restore(doc["counters"])
+        self.metrics.restore(doc["counters"], self.metrics_sink.labels)  # folded as sinks fold
         log.info("checkpoint restored", path=str(self.store.path), written=doc.get("written"))
         sources: dict[str, Any] = doc["sources"]
         return sources

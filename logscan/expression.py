@@ -31,8 +31,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyparsing as pp
+import re2
 
 from logscan.categories import CATEGORIES, CLASSES
 from logscan.event import STAGES, STATUSES, ClassifiedEvent
@@ -210,9 +212,11 @@ def _check_compare(node: _Compare) -> None:
         if not isinstance(value, str):
             raise ExpressionError(node.literal.column, f"{node.op} needs a regular expression")
         try:
-            re.compile(value)
-        except re.error as exc:
-            raise ExpressionError(node.literal.column, f"bad regular expression: {exc}") from None
+            _linear_regex(value)
+        except re2.error as exc:
+            raise ExpressionError(
+                node.literal.column, f"bad regular expression: {_re2_message(exc)}"
+            ) from None
         return
     vocab = VOCABULARIES.get(node.field)
     shape = SHAPES.get(node.field)
@@ -227,6 +231,22 @@ def _check_compare(node: _Compare) -> None:
             )
         if shape is not None and not shape[0].match(v):
             raise ExpressionError(node.literal.column, f"{node.field} {v!r} is not {shape[1]}")
+
+
+def _linear_regex(pattern: str) -> Any:
+    """``pattern`` compiled by RE2: a filter's regex runs on every event, so it must never
+    backtrack (Python's ``re`` takes seconds on ``(a+)+$`` against 30 characters)."""
+    options = re2.Options()
+    options.log_errors = False  # RE2 would write to stderr, where the daemon's JSON logs go
+    return re2.compile(pattern, options=options)
+
+
+def _re2_message(exc: Exception) -> str:
+    reason = exc.args[0] if exc.args else exc
+    text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    if "invalid perl operator" in text or "invalid escape sequence: \\" in text:
+        text += " (backreferences and lookaround are not supported: matching must be linear-time)"
+    return text
 
 
 def _compile(tree: _Node) -> Predicate:
@@ -265,7 +285,7 @@ def _compare_source(node: _Compare, consts: dict[str, object]) -> str:
     if node.op in ("in", "not in"):
         consts[name] = frozenset(value or ())
         return f"({get} {node.op} {name})"
-    consts[name] = re.compile(str(value)).search
+    consts[name] = _linear_regex(str(value)).search
     if node.op == "=~":
         return f"((_v := {get}) is not None and {name}(_v) is not None)"
     return f"((_v := {get}) is None or {name}(_v) is None)"

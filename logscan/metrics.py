@@ -4,21 +4,20 @@ Counters live in plain dicts keyed by label tuples, so that a checkpoint can sav
 source positions and a restart can restore them exactly; a custom collector renders a consistent
 snapshot at each scrape. Metric names and labels of the contract are in docs/design.md.
 
-Label values are bounded (``fold_*``): a code outside ``[1-5][0-5]x`` is ``other``; an enhanced
-code without its own catalogue entry is ``other``; a provider or blocklist the rules do not name
-is ``other``; a missing value (no code, no enhanced code, no class) is ``none``::
+Label values are canonical and bounded (see :mod:`logscan.labels`), and so is the number of
+series of each metric (``MetricSpec.max_series``): past it, a counter's new label combinations
+are all counted in one overflow series whose labels are all ``other`` (no event is lost from a
+sum), a gauge's are dropped, and ``logscan_series_overflow_total{metric}`` counts both. A hostile
+host can therefore add at most :func:`series_budget` series to ``/metrics``::
 
     >>> m = Metrics()
     >>> m.inc("logscan_lines", ("mail", "postfix", "event"))
     >>> m.snapshot()["logscan_lines"]
     {('mail', 'postfix', 'event'): 1.0}
-    >>> fold_code("550"), fold_code("999"), fold_code(None)
-    ('550', 'other', 'none')
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,10 +29,11 @@ from prometheus_client.registry import Collector
 import logscan
 from logscan.classifier import Classifier
 from logscan.event import STATUSES, ClassifiedEvent
+from logscan.labels import NONE, OTHER, LabelSets
 
-NONE = "none"
-OTHER = "other"
-_CODE = re.compile(r"^[1-5][0-5]\d$")
+# Series per metric unless its spec says otherwise: room for 100 sources (one series each).
+DEFAULT_MAX_SERIES = 100
+OVERFLOW_METRIC = "logscan_series_overflow"
 
 Kind = Literal["counter", "gauge"]
 LabelValues = tuple[str, ...]
@@ -42,7 +42,8 @@ Snapshot = dict[str, dict[LabelValues, float]]
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric: ``name`` without ``_total``; ``persist``: kept in checkpoints and restored.
+    """A metric: ``name`` without ``_total``; ``persist``: kept in checkpoints and restored;
+    ``max_series``: its series budget, the overflow series included.
 
     ``former_labels``: label lists of earlier releases, so that a checkpoint written before a
     label was added still restores (the added labels take the value ``none``).
@@ -54,6 +55,11 @@ class MetricSpec:
     labels: tuple[str, ...]
     persist: bool = True
     former_labels: tuple[tuple[str, ...], ...] = ()
+    max_series: int = DEFAULT_MAX_SERIES
+
+    @property
+    def overflow(self) -> LabelValues:
+        return (OTHER,) * len(self.labels)
 
 
 SPECS: tuple[MetricSpec, ...] = (
@@ -63,6 +69,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "SMTP replies and delivery outcomes found in the logs",
         ("mta", "direction", "code", "enhanced", "class", "category"),
+        max_series=1000,
     ),
     # direction: the deferral ratio is a share of outbound deliveries, not of inbound rejections.
     MetricSpec(
@@ -77,6 +84,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "Replies naming a blocklist",
         ("mta", "direction", "blocklist"),
+        max_series=200,
     ),
     MetricSpec(
         "logscan_provider_replies",
@@ -86,12 +94,14 @@ SPECS: tuple[MetricSpec, ...] = (
         # only refusals of our own mail, and 421/554 replies exactly.
         ("mta", "direction", "provider", "code", "class", "category"),
         former_labels=(("provider", "class", "category"),),
+        max_series=500,
     ),
     MetricSpec(
         "logscan_lines",
         "counter",
         "Log lines read, by outcome (event, ignored, unrecognized)",
         ("source", "parser", "outcome"),
+        max_series=300,
     ),
     MetricSpec(
         "logscan_source_lag_bytes",
@@ -105,6 +115,13 @@ SPECS: tuple[MetricSpec, ...] = (
         "logscan_parser_errors",
         "counter",
         "Lines on which the parser raised (counted as unrecognized too)",
+        ("source", "parser"),
+    ),
+    MetricSpec(
+        "logscan_parser_state_evictions",
+        "counter",
+        "State entries (queued messages, open sessions) a parser dropped to stay within its "
+        "count and byte bounds before the log said they were done",
         ("source", "parser"),
     ),
     MetricSpec(
@@ -143,6 +160,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "Failed opens or reads, by error (permission_denied, io)",
         ("source", "error"),
+        max_series=200,
     ),
     MetricSpec(
         "logscan_source_up",
@@ -183,12 +201,22 @@ SPECS: tuple[MetricSpec, ...] = (
         "counter",
         "Checkpoint writes, by result (ok, error)",
         ("result",),
+        max_series=3,
     ),
     MetricSpec(
         "logscan_config_reloads",
         "counter",
         "Configuration reloads (SIGHUP), by result (ok, error)",
         ("result",),
+        max_series=3,
+    ),
+    MetricSpec(
+        OVERFLOW_METRIC,
+        "counter",
+        "Increments past the metric's series budget: counted in its overflow series (every "
+        "label 'other'), or dropped for a gauge",
+        ("metric",),
+        max_series=50,
     ),
     MetricSpec(
         "logscan_build_info",
@@ -196,6 +224,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "logscan version",
         ("version",),
         persist=False,
+        max_series=2,
     ),
 )
 
@@ -217,10 +246,29 @@ class Metrics:
 
     def inc(self, name: str, labels: LabelValues, by: float = 1) -> None:
         series = self.values[name]
-        series[labels] = series.get(labels, 0.0) + by
+        value = series.get(labels)
+        if value is None:
+            labels = self._admit(name, labels, by)
+            value = series.get(labels, 0.0)
+        series[labels] = value + by
 
     def set(self, name: str, labels: LabelValues, value: float) -> None:
-        self.values[name][labels] = float(value)
+        series = self.values[name]
+        if labels in series or self._admit(name, labels, 1) == labels:
+            series[labels] = float(value)
+
+    def _admit(self, name: str, labels: LabelValues, by: float) -> LabelValues:
+        """The labels a new series is counted under: its own while the metric is within its
+        budget (one slot stays for the overflow series), else the overflow series."""
+        spec = self.specs[name]
+        series = self.values[name]
+        overflow = spec.overflow
+        free = spec.max_series - len(series) - (overflow not in series)
+        if labels == overflow or free > 0:
+            return labels
+        if name != OVERFLOW_METRIC:
+            self.inc(OVERFLOW_METRIC, (name,), by)
+        return overflow
 
     def snapshot(self) -> Snapshot:
         return {name: dict(series) for name, series in self.values.items()}
@@ -233,16 +281,28 @@ class Metrics:
             if self.specs[name].persist
         }
 
-    def restore(self, saved: Mapping[str, Any]) -> None:
-        """Load counters from a checkpoint (unknown names and malformed rows are skipped)."""
+    def restore(self, saved: Mapping[str, Any], labels: LabelSets | None = None) -> None:
+        """Load counters from a checkpoint (unknown names and malformed rows are skipped).
+
+        With ``labels``, label values are folded as the sinks fold them now, so a checkpoint
+        written by an older version or under other rules cannot bring back a non-canonical or
+        unbounded value; rows that fold together are summed, and rows past a metric's budget go
+        to its overflow series, like new series at run time.
+        """
         for name, rows in saved.items():
             spec = self.specs.get(name)
             if spec is None or not spec.persist or not isinstance(rows, list):
                 continue
             for row in rows:
-                labels = _restored_labels(spec, row)
+                key = _restored_labels(spec, row)
+                if key is None:
+                    continue
                 if labels is not None:
-                    self.values[name][labels] = float(row[-1])
+                    key = tuple(labels.fold(n, v) for n, v in zip(spec.labels, key, strict=True))
+                if spec.kind == "counter":
+                    self.inc(name, key, float(row[-1]))
+                else:
+                    self.set(name, key, float(row[-1]))
 
 
 def _restored_labels(spec: MetricSpec, row: object) -> LabelValues | None:
@@ -264,6 +324,11 @@ def _restored_labels(spec: MetricSpec, row: object) -> LabelValues | None:
     return None
 
 
+def series_budget(specs: Mapping[str, MetricSpec]) -> int:
+    """The most series ``render`` shows for ``specs``, whatever the input (process_* aside)."""
+    return sum(1 if not spec.labels else spec.max_series for spec in specs.values())
+
+
 class MetricsSink:
     """The sink that counts classified events, with bounded label values."""
 
@@ -272,35 +337,28 @@ class MetricsSink:
         self.set_classifier(classifier)
 
     def set_classifier(self, classifier: Classifier) -> None:
-        """Rules reloaded: the bounded sets (providers, blocklists, enhanced codes) follow them."""
-        self._catalogue = classifier.catalogue
-        self._providers = classifier.signatures.providers()
-        self._blocklists = classifier.signatures.blocklists()
+        """Rules reloaded: the bounded sets (codes, enhanced codes, providers, blocklists)
+        follow them."""
+        self.labels = LabelSets.from_classifier(classifier)
 
     def __call__(self, ce: ClassifiedEvent) -> None:
         ev, v = ce
         inc = self.metrics.inc
+        labels = self.labels
         class_ = v.class_ or NONE
-        enhanced = NONE
-        if ev.enhanced is not None:
-            enhanced = ev.enhanced if self._catalogue.is_registered_enhanced(ev.enhanced) else OTHER
-        code = fold_code(ev.code)
-        inc("logscan_replies", (ev.mta, ev.direction, code, enhanced, class_, v.category))
+        code = labels.code(ev.code)
+        inc(
+            "logscan_replies",
+            (ev.mta, ev.direction, code, labels.enhanced(ev.enhanced), class_, v.category),
+        )
         if ev.status is not None:
             status = ev.status if ev.status in STATUSES else OTHER
             inc("logscan_deliveries", (ev.mta, ev.direction, status))
         if v.blocklist is not None:
-            bl = v.blocklist if v.blocklist in self._blocklists else OTHER
-            inc("logscan_blocklist_hits", (ev.mta, ev.direction, bl))
+            inc("logscan_blocklist_hits", (ev.mta, ev.direction, labels.blocklist(v.blocklist)))
         if v.provider is not None:
-            prov = v.provider if v.provider in self._providers else OTHER
+            prov = labels.provider(v.provider)
             inc("logscan_provider_replies", (ev.mta, ev.direction, prov, code, class_, v.category))
-
-
-def fold_code(code: str | None) -> str:
-    if code is None:
-        return NONE
-    return code if _CODE.match(code) else OTHER
 
 
 class SnapshotCollector(Collector):

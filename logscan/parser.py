@@ -23,6 +23,10 @@ and implement::
             if " reply=" not in text:
                 return []            # understood, holds no reply: "ignored"
             return [Event(path=self.path, line=lineno, mta=self.name, ...)]
+
+A parser that remembers things between lines (a queue id's sender, an open session) bounds
+that memory by count and by bytes, truncates the text it keeps, and reports what it had to
+drop through :meth:`Parser.state_evictions`.
 """
 
 from __future__ import annotations
@@ -63,3 +67,13 @@ class Parser(ABC):
     def flush(self) -> list[Event]:
         """Events still held in state at the end of the input (default: none)."""
         return []
+
+    def state_evictions(self) -> int:
+        """How many state entries (queued messages, open sessions) this parser has dropped so
+        far to stay within its bounds, before the log said they were done (default: none).
+
+        A parser that keeps state across lines must bound it by count and by bytes, since a
+        remote host chooses what its lines hold; the daemon exports this count as
+        ``logscan_parser_state_evictions_total``, so a flood that costs context shows.
+        """
+        return 0

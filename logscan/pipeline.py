@@ -114,6 +114,15 @@ class Pipeline:
             counts.ignored += ignored
             counts.unrecognized += unrecognized
 
+    def state_evictions(self) -> int:
+        """The parser's state evictions so far (see ``Parser.state_evictions``); 0 when a
+        plug-in cannot say (it must not stop the line path)."""
+        try:
+            n = self.parser.state_evictions()
+        except Exception:
+            return 0
+        return n if isinstance(n, int) and n >= 0 else 0
+
     def flush(self) -> None:
         """End of input: emit what the parser still holds (e.g. an unfinished multi-line reply)."""
         try:

@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         daemon.metrics.values, [s.name for s in daemon.cfg.sources]
     )
     if "postfix_exporter" in cfg.compat:
-        daemon.sinks.append(PostfixExporterCompat(daemon.metrics))  # declared before the restore
+        daemon.sinks.append(PostfixExporterCompat(daemon.metrics, daemon.metrics_sink.labels))
     try:
         return daemon.run()
     except (OSError, CheckpointError) as exc:

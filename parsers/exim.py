@@ -200,6 +200,9 @@ class EximParser(Parser):
         self._messages = MessageState()
         self._last_ts: tuple[str | None, str] = (None, "")
 
+    def state_evictions(self) -> int:
+        return self._messages.evictions
+
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
         lines = [line for line in head if line.strip()]

@@ -33,7 +33,16 @@ from typing import ClassVar
 from logscan.event import Event
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text
-from parsers.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_start
+from parsers.smtp_dialogue import (
+    MAX_ADDRESS_CHARS,
+    MAX_REPLY_CHARS,
+    MAX_SESSION_BYTES,
+    Dialogue,
+    Reply,
+    Sessions,
+    outcome,
+    reply_start,
+)
 
 # Day, date, time (MDaemon 13+ adds milliseconds), optional "[session:child]" ID string.
 _LINE = re.compile(
@@ -76,14 +85,42 @@ class _Session:
     last_ts: str | None = None
     failure: Event | None = None
 
+    def approx_bytes(self) -> int:
+        """An estimate of the memory the session holds (what the session store budgets)."""
+        n = 400 + self.dialogue.approx_bytes()
+        for text in (
+            self.remote_host,
+            self.remote_ip,
+            self.queue_id,
+            self.header_from,
+            self.header_to,
+        ):
+            n += len(text) if text else 0
+        if self.failure is not None:
+            n += 600 + len(self.failure.text or "")
+        return n
+
+
+def _cut(text: str | None) -> str | None:
+    """What is kept of a header field or a host name a remote host chose."""
+    return text[:MAX_ADDRESS_CHARS] if text else None
+
 
 class MDaemonParser(Parser):
     name: ClassVar[str] = "mdaemon"
     description: ClassVar[str] = "MDaemon SMTP-in, SMTP-out and all-in-one session logs"
 
-    def __init__(self, path: str = "-", year: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str = "-",
+        year: int | None = None,
+        *,
+        max_session_bytes: int = MAX_SESSION_BYTES,
+    ) -> None:
         super().__init__(path, year)
-        self._sessions: Sessions[_Session] = Sessions(_Session)
+        self._sessions: Sessions[_Session] = Sessions(
+            _Session, size=_Session.approx_bytes, max_bytes=max_session_bytes
+        )
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
@@ -119,6 +156,9 @@ class MDaemonParser(Parser):
         if msg.startswith("*  "):
             return self._info(key, msg[3:], lineno, ts)
         return self._narrative(key, msg, lineno)
+
+    def state_evictions(self) -> int:
+        return self._sessions.evictions
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
@@ -159,17 +199,17 @@ class MDaemonParser(Parser):
         sess = self._sessions.get(key)
         low = info.lower()
         if low.startswith("to: "):
-            sess.header_to = info[4:].strip() or None
+            sess.header_to = _cut(info[4:].strip())
         elif low.startswith("from: "):
-            sess.header_from = info[6:].strip() or None
+            sess.header_from = _cut(info[6:].strip())
         elif "PTR=[" in info and sess.remote_host is None:
             m = _PTR.search(info)
-            sess.remote_host = m.group(1) if m else None
+            sess.remote_host = _cut(m.group(1)) if m else None
         elif low.startswith("connection established"):
             sess.failure = None
             m = _ESTABLISHED.search(info)
             if m is not None:
-                sess.remote_ip = m.group(1)
+                sess.remote_ip = _cut(m.group(1))
         elif sess.role != "inbound" and any(p in low for p in ATTEMPT_FAILURES):
             sess.failure = Event(
                 path=self.path,
@@ -179,7 +219,7 @@ class MDaemonParser(Parser):
                 stage="connect",
                 status="deferred",
                 enhanced=enhanced_in_text(info),
-                text=info.strip(),
+                text=info.strip()[:MAX_REPLY_CHARS],
                 ts=ts,
                 remote_host=sess.remote_host,
                 remote_ip=sess.remote_ip,
@@ -210,7 +250,7 @@ class MDaemonParser(Parser):
             sess.foreign = True  # POP, IMAP, MultiPOP, DomainPOP sessions of the -all log
         elif msg.startswith("Parsing message"):
             m = _MESSAGE_FILE.search(msg)
-            sess.queue_id = m.group(1) if m else None
+            sess.queue_id = _cut(m.group(1)) if m else None
         return []
 
     # -- helpers ---------------------------------------------------------------------------
@@ -223,9 +263,9 @@ class MDaemonParser(Parser):
         where = m.group(1)
         host = where.rsplit(":", 1)[0] if where.count(":") == 1 else where
         if _IPV4.match(host) or ":" in host:
-            sess.remote_ip = host
+            sess.remote_ip = _cut(host)
         else:
-            sess.remote_host = host
+            sess.remote_host = _cut(host)
 
     def _close(self, sess: _Session | None) -> list[Event]:
         """A session's last words: a reply cut short and an attempt that failed unanswered."""

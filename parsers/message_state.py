@@ -3,23 +3,33 @@
 Exim logs the sender on the arrival line (``<=``) and Sendmail on the ``from=`` line; the
 delivery lines that follow carry only the recipient. A parser keeps the envelope here, keyed by
 message or queue id, and forgets it when the log says the message is done, or when more than
-``limit`` messages are held (oldest first), so memory stays flat on a log that never says so::
+``limit`` messages or ``max_bytes`` are held (oldest first, counted in ``evictions``), so memory
+stays flat on a log that never says so; a sender is kept to its first 256 characters::
 
     >>> state = MessageState(limit=2)
     >>> state.remember("1RwtJa-0009RI-2d", Envelope(sender="a@example.com", size=1289))
     >>> state.get("1RwtJa-0009RI-2d").sender
     'a@example.com'
     >>> state.remember("b", Envelope()); state.remember("c", Envelope())
-    >>> state.get("1RwtJa-0009RI-2d") is None         # evicted: oldest of three, limit 2
-    True
+    >>> state.get("1RwtJa-0009RI-2d") is None, state.evictions  # oldest of three, limit 2
+    (True, 1)
+    >>> state.remember("d", Envelope(sender="x" * 60_000)); len(state.get("d").sender)
+    256
 """
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_LIMIT = 50_000
+DEFAULT_MAX_BYTES = 16 << 20
+# A sender longer than this is cut (RFC 5321 allows 256 octets for a path): a remote host
+# chooses it, and it is kept for as long as its message is.
+MAX_SENDER_CHARS = 256
+# What one entry costs beyond its strings: the dict slot, the Envelope, the int.
+_ENTRY_OVERHEAD = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,24 +41,37 @@ class Envelope:
 
 
 class MessageState:
-    """Envelopes by message id, at most ``limit`` of them (first in, first evicted)."""
+    """Envelopes by message id, at most ``limit`` of them and ``max_bytes`` (estimated) in all
+    (first in, first evicted; counted in ``evictions``)."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, limit: int = DEFAULT_LIMIT, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.limit = limit
-        self._items: OrderedDict[str, Envelope] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.evictions = 0
+        self._items: OrderedDict[str, tuple[Envelope, int]] = OrderedDict()
 
     def remember(self, key: str, envelope: Envelope) -> None:
+        if envelope.sender is not None and len(envelope.sender) > MAX_SENDER_CHARS:
+            envelope = replace(envelope, sender=envelope.sender[:MAX_SENDER_CHARS])
+        self.forget(key)
+        cost = _ENTRY_OVERHEAD + sys.getsizeof(key) + sys.getsizeof(envelope.sender)
+        self._items[key] = (envelope, cost)
+        self.bytes += cost
         items = self._items
-        items[key] = envelope
-        items.move_to_end(key)
-        if len(items) > self.limit:
-            items.popitem(last=False)
+        while len(items) > self.limit or (self.bytes > self.max_bytes and len(items) > 1):
+            _, (_, dropped) = items.popitem(last=False)
+            self.bytes -= dropped
+            self.evictions += 1
 
     def get(self, key: str | None) -> Envelope | None:
-        return self._items.get(key) if key is not None else None
+        entry = self._items.get(key) if key is not None else None
+        return entry[0] if entry is not None else None
 
     def forget(self, key: str) -> None:
-        self._items.pop(key, None)
+        entry = self._items.pop(key, None)
+        if entry is not None:
+            self.bytes -= entry[1]
 
     def __len__(self) -> int:
         return len(self._items)

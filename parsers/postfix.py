@@ -66,6 +66,7 @@ compiled regex each. Measured in bench/RESULTS.md ("Postfix parser").
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -317,26 +318,41 @@ def is_queue_id(token: str) -> bool:
     return (not token.isalpha() and not token.islower()) or _HEX_UPPER.issuperset(token)
 
 
+# An envelope sender longer than this is cut (RFC 5321 allows 256 octets for a path): a remote
+# host chooses it, and it is kept for as long as its message is queued.
+MAX_SENDER_CHARS = 256
+# What one entry costs beyond its two strings: the dict slot, the tuple, the ints.
+_ENTRY_OVERHEAD = 160
+
+
 class QueueState:
     """Sender and size of queued messages (qmgr ``from=<..>, size=N``), bounded.
 
-    At most ``max_entries`` ids (the least recently seen goes first); an id is also dropped
-    ``max_age`` lines after it was last seen (a parser has no trustworthy clock; line numbers
-    grow with the log), and on ``qmgr ... removed``. Should line numbers restart, the count
-    bound still holds.
+    At most ``max_entries`` ids and ``max_bytes`` bytes (the least recently seen goes first,
+    counted in ``evictions``); an id is also dropped ``max_age`` lines after it was last seen
+    (a parser has no trustworthy clock; line numbers grow with the log), and on ``qmgr ...
+    removed``. Should line numbers restart, the count and byte bounds still hold. A sender is
+    kept to its first ``MAX_SENDER_CHARS`` characters.
 
     >>> q = QueueState(max_entries=2, max_age=10)
     >>> q.put("A", "a@x", 1, now=1); q.put("B", "b@x", 2, now=2); q.put("C", "c@x", 3, now=3)
-    >>> q.get("A"), q.get("C"), len(q)
-    (None, ('c@x', 3), 2)
+    >>> q.get("A"), q.get("C"), len(q), q.evictions
+    (None, ('c@x', 3), 2, 1)
     >>> q.expire(now=13); q.get("B"), q.get("C")
     (None, ('c@x', 3))
+    >>> q.put("D", "d" * 60_000, None, now=14); len(q.get("D")[0]), q.bytes < 1_000
+    (256, True)
     """
 
-    def __init__(self, max_entries: int = 100_000, max_age: int = 2_000_000) -> None:
+    def __init__(
+        self, max_entries: int = 100_000, max_age: int = 2_000_000, max_bytes: int = 32 << 20
+    ) -> None:
         self.max_entries = max_entries
         self.max_age = max_age
-        self._data: dict[str, tuple[str | None, int | None, int]] = {}
+        self.max_bytes = max_bytes
+        self.bytes = 0  # estimated: strings as sys.getsizeof sees them, plus the entry overhead
+        self.evictions = 0  # entries dropped by the count or byte bound (not by age or removal)
+        self._data: dict[str, tuple[str | None, int | None, int, int]] = {}
         self._puts = 0
 
     def __len__(self) -> int:
@@ -344,10 +360,15 @@ class QueueState:
 
     def put(self, qid: str, sender: str | None, size: int | None, now: int) -> None:
         data = self._data
-        data.pop(qid, None)  # re-insert: the dict stays ordered by last sighting
-        data[qid] = (sender, size, now)
-        if len(data) > self.max_entries:
-            del data[next(iter(data))]
+        self.remove(qid)  # re-insert: the dict stays ordered by last sighting
+        if sender is not None and len(sender) > MAX_SENDER_CHARS:
+            sender = sender[:MAX_SENDER_CHARS]
+        cost = _ENTRY_OVERHEAD + sys.getsizeof(qid) + sys.getsizeof(sender)
+        data[qid] = (sender, size, now, cost)
+        self.bytes += cost
+        while len(data) > self.max_entries or (self.bytes > self.max_bytes and len(data) > 1):
+            self._drop(next(iter(data)))
+            self.evictions += 1
         self._puts += 1
         if self._puts & 255 == 0:  # amortized: walking to a dict's first live entry is not free
             self.expire(now)
@@ -360,14 +381,19 @@ class QueueState:
             oldest = next(iter(data))
             if data[oldest][2] >= limit:
                 break
-            del data[oldest]
+            self._drop(oldest)
 
     def get(self, qid: str) -> tuple[str | None, int | None] | None:
         entry = self._data.get(qid)
         return None if entry is None else (entry[0], entry[1])
 
     def remove(self, qid: str) -> None:
-        self._data.pop(qid, None)
+        entry = self._data.pop(qid, None)
+        if entry is not None:
+            self.bytes -= entry[3]
+
+    def _drop(self, qid: str) -> None:
+        self.bytes -= self._data.pop(qid)[3]
 
 
 class PostfixParser(Parser):
@@ -383,10 +409,11 @@ class PostfixParser(Parser):
         *,
         max_queue_ids: int = 100_000,
         max_queue_age: int = 2_000_000,
+        max_queue_bytes: int = 32 << 20,
     ) -> None:
         super().__init__(path, year)
         self._kinds: dict[str, int] = {}
-        self.queue = QueueState(max_queue_ids, max_queue_age)
+        self.queue = QueueState(max_queue_ids, max_queue_age, max_queue_bytes)
         self._last_day = ""
         self._day_prefix: str | None = None
         self._last_month = 0
@@ -445,6 +472,9 @@ class PostfixParser(Parser):
         if kind == UNKNOWN:
             return None
         return self._dispatch(kind, text, len(text) - len(s.message), lineno)
+
+    def state_evictions(self) -> int:
+        return self.queue.evictions
 
     def _remember(self, token: str) -> int:
         kind = program_kind(token.partition("[")[0])

@@ -53,6 +53,17 @@ MAX_SESSIONS = 4096
 MAX_REPLY_LINES = 64
 # Commands waiting for replies beyond this are forgotten (a log that drops replies).
 MAX_AWAITING = 32
+# A remote host chooses what a session holds, so what is kept of it is cut: the text of a
+# multi-line reply beyond this many characters (the meaning is in the first lines), and an
+# address beyond RFC 5321's 256-octet path.
+MAX_REPLY_CHARS = 2048
+MAX_ADDRESS_CHARS = 256
+# Sessions' byte budget (estimated, see Dialogue.approx_bytes) beyond which the least recently
+# active are evicted, whatever their count.
+MAX_SESSION_BYTES = 16 << 20
+# What an empty Dialogue and one awaited command cost, roughly (objects, list and deque slots).
+_DIALOGUE_OVERHEAD = 600
+_AWAITING_OVERHEAD = 72
 
 
 def reply_start(text: str) -> tuple[str, str] | None:
@@ -100,6 +111,7 @@ class Dialogue:
     awaiting: deque[tuple[str, str | None]] = field(default_factory=deque)
     last_code: str | None = None
     pending: list[str] = field(default_factory=list)
+    pending_chars: int = 0
     pending_code: str | None = None
     pending_line: int = 0
     last_line: int = 0
@@ -138,10 +150,14 @@ class Dialogue:
         code, sep = start
         if self.pending_code != code:
             self.pending = []
+            self.pending_chars = 0
             self.pending_code = code
             self.pending_line = lineno
-        if len(self.pending) < MAX_REPLY_LINES:
-            self.pending.append(text.strip())
+        room = MAX_REPLY_CHARS - self.pending_chars
+        if room > 0 and len(self.pending) < MAX_REPLY_LINES:
+            kept = text.strip()[:room]
+            self.pending.append(kept)
+            self.pending_chars += len(kept)
         self.last_line = lineno
         if sep == "-":
             return None
@@ -166,6 +182,7 @@ class Dialogue:
         text = " ".join(self.pending)
         reply = Reply(stage, code, text, self.pending_line, self.last_line, rcpt)
         self.pending = []
+        self.pending_chars = 0
         self.pending_code = None
         self.last_code = code
         self.stage = stage
@@ -174,49 +191,85 @@ class Dialogue:
             self.awaiting.appendleft(("end-of-data", rcpt))
         return reply
 
+    def approx_bytes(self) -> int:
+        """An estimate of the memory this dialogue holds (what Sessions budgets)."""
+        # Addresses in the queues counted at their longest: an over-estimate is safe, and
+        # this runs once per line.
+        queued = len(self.awaiting) + len(self.accepted)
+        n = (
+            _DIALOGUE_OVERHEAD
+            + self.pending_chars
+            + queued * (_AWAITING_OVERHEAD + MAX_ADDRESS_CHARS)
+        )
+        return n + len(self.sender or "") + len(self.recipient or "")
+
 
 def _address(command: str) -> str | None:
     m = _ADDRESS.search(command)
     if m is not None:
-        return m.group(1)
+        return m.group(1)[:MAX_ADDRESS_CHARS]
     _, _, arg = command.partition(":")
     arg = arg.strip().split(" ", 1)[0]
-    return arg or None
+    return arg[:MAX_ADDRESS_CHARS] or None
 
 
 class Sessions(Generic[T]):
-    """One state object per session key, made by ``factory``; beyond ``limit`` the least
-    recently used is evicted (a session whose end the log lost, most likely).
+    """One state object per session key, made by ``factory``; beyond ``limit`` sessions, or
+    with ``size``, beyond ``max_bytes`` of them, the least recently used is evicted (a session
+    whose end the log lost, most likely), counted in ``evictions``.
 
     >>> s = Sessions(Dialogue, limit=2)
     >>> _ = s.get("a"), s.get("b"), s.get("a"), s.get("c")
-    >>> s.keys()
-    ['a', 'c']
+    >>> s.keys(), s.evictions
+    (['a', 'c'], 1)
+
+    A state changes after ``get`` hands it out, so its size is measured again at the next
+    ``get`` (of any key): the estimate lags by one line, whose growth is bounded by the caller's
+    truncation.
     """
 
-    def __init__(self, factory: Callable[[], T], limit: int = MAX_SESSIONS) -> None:
+    def __init__(
+        self,
+        factory: Callable[[], T],
+        limit: int = MAX_SESSIONS,
+        size: Callable[[T], int] | None = None,
+        max_bytes: int = MAX_SESSION_BYTES,
+    ) -> None:
         self._factory = factory
         self._limit = limit
+        self._size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0  # the sum of the sizes last measured (0 without ``size``)
+        self.evictions = 0
         self._by_key: OrderedDict[str, T] = OrderedDict()
+        self._sizes: dict[str, int] = {}
+        self._last: str | None = None
 
     def get(self, key: str) -> T:
         """The state of ``key`` (made if new), now the most recently used."""
+        if self._size is not None and key != self._last:
+            # Lines of one session tend to come together: measure the one left behind only.
+            self._measure_last()
         state = self._by_key.get(key)
         if state is None:
             state = self._by_key[key] = self._factory()
             if len(self._by_key) > self._limit:
-                self._by_key.popitem(last=False)
+                self._evict_oldest()
         else:
             self._by_key.move_to_end(key)
+        self._last = key
         return state
 
     def pop(self, key: str) -> T | None:
+        self.bytes -= self._sizes.pop(key, 0)
         return self._by_key.pop(key, None)
 
     def drain(self) -> list[T]:
         """Every session still open, oldest first; the store is left empty."""
         out = list(self._by_key.values())
         self._by_key.clear()
+        self._sizes.clear()
+        self.bytes = 0
         return out
 
     def keys(self) -> list[str]:
@@ -224,6 +277,23 @@ class Sessions(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+    def _measure_last(self) -> None:
+        assert self._size is not None
+        last = self._last
+        state = self._by_key.get(last) if last is not None else None
+        if last is None or state is None:
+            return
+        now = self._size(state)
+        self.bytes += now - self._sizes.get(last, 0)
+        self._sizes[last] = now
+        while self.bytes > self.max_bytes and len(self._by_key) > 1:
+            self._evict_oldest()
+
+    def _evict_oldest(self) -> None:
+        key, _ = self._by_key.popitem(last=False)
+        self.bytes -= self._sizes.pop(key, 0)
+        self.evictions += 1
 
 
 def outcome(direction: str, stage: str, code: str | None) -> str | None:

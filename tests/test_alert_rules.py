@@ -77,6 +77,10 @@ count = 100
             "filter = 'code == \"421\"'\nof = 'direction = \"outbound\"'\nratio = 0.5",
             "alert 'R': of, column 11: syntax error",
         ),
+        (
+            "filter = 'blocklist =~ \"(?=zen)z\"'\ncount = 1",
+            "alert 'R': filter, column 14: bad regular expression: invalid perl operator",
+        ),
         ("filter = 'code == \"421\"'", "give exactly one threshold of count, rate, ratio"),
         ("filter = 'code == \"421\"'\ncount = 1\nrate = 2", "give exactly one threshold"),
         ("filter = 'code == \"421\"'\nratio = 0.5", "a 'ratio' needs 'of'"),

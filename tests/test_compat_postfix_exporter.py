@@ -27,12 +27,14 @@ from logscan.classifier import Classifier
 from logscan.compat_postfix_exporter import METRICS, PostfixExporterCompat, exposed_names
 from logscan.config import ConfigError, parse_config, with_overrides
 from logscan.event import ClassifiedEvent, Event, Verdict
+from logscan.labels import LabelSets
 from logscan.metrics import Metrics, render
 from logscan.pipeline import Pipeline
 from logscan.registry import Registry
 from tests.conftest import StartDaemon
 from tests.e2e.sink import free_port
 
+LABELS = LabelSets.from_classifier(Classifier.load())
 DATA = Path(__file__).resolve().parent / "data" / "deploy"
 # Real Postfix logs: one written by a real Postfix 3.7 relaying to the scripted sink of
 # tests/e2e (sent, 550 5.1.1, 452 4.2.2, 421 4.7.0, dropped connection, 554 5.7.1 Spamhaus),
@@ -150,7 +152,7 @@ def samples(text: str) -> Iterator[tuple[str, dict[str, str], float]]:
 
 def logscan_counts(lines: list[str]) -> tuple[Counter[tuple[str, str]], str]:
     metrics = Metrics()
-    compat = PostfixExporterCompat(metrics)
+    compat = PostfixExporterCompat(metrics, LABELS)
     parser = Registry.load().get("postfix")(path="mail.log", year=2026)
     pipe = Pipeline("mail.log", parser, Classifier.load(), [compat])
     for lineno, line in enumerate(lines, 1):
@@ -186,7 +188,7 @@ def exposition(metrics: Metrics) -> str:
 
 def test_exposition_has_exactly_those_names_and_labels() -> None:
     metrics = Metrics()
-    compat = PostfixExporterCompat(metrics)
+    compat = PostfixExporterCompat(metrics, LABELS)
     for status, enhanced in (("deferred", "4.7.0"), ("bounced", "5.1.1"), ("sent", "2.0.0")):
         ev = Event(
             path="x", line=1, mta="postfix", direction="outbound", status=status, enhanced=enhanced
@@ -204,7 +206,7 @@ def test_exposition_has_exactly_those_names_and_labels() -> None:
 
 def test_other_mtas_and_unbounded_values_do_not_leak() -> None:
     metrics = Metrics()
-    compat = PostfixExporterCompat(metrics)
+    compat = PostfixExporterCompat(metrics, LABELS)
     exim = Event(path="x", line=1, mta="exim", direction="outbound", status="bounced")
     odd = Event(
         path="x", line=2, mta="postfix", direction="outbound", status="bounced", enhanced="5.1.1x"
@@ -219,11 +221,11 @@ def test_other_mtas_and_unbounded_values_do_not_leak() -> None:
 def test_counts_survive_a_checkpoint() -> None:
     """The daemon checkpoints every declared metric; the compat counters come back with it."""
     metrics = Metrics()
-    compat = PostfixExporterCompat(metrics)
+    compat = PostfixExporterCompat(metrics, LABELS)
     ev = Event(path="x", line=1, mta="postfix", direction="outbound", status="deferred")
     compat(ClassifiedEvent(ev, Verdict(class_="transient", category="network")))
     again = Metrics()
-    PostfixExporterCompat(again)
+    PostfixExporterCompat(again, LABELS)
     again.restore(json.loads(json.dumps(metrics.persisted())))
     assert again.snapshot() == metrics.snapshot()
     assert again.snapshot()["postfix_smtp_status_deferred"] == {(): 1.0}

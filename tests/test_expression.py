@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from logscan.expression import ExpressionError, Filter
@@ -99,3 +101,42 @@ def test_errors_name_the_column(text: str, column: int, words: str) -> None:
     assert info.value.column == column, str(info.value)
     assert words in str(info.value)
     assert str(info.value).startswith(f"column {column}: ")
+
+
+# Each of these backtracks exponentially in Python's re on a value of 30+ characters that
+# (almost) matches: (a+)+$ took 11 s on 25 characters, holding the line path and every scrape.
+CATASTROPHIC = [
+    ("(a+)+$", "a" * 40 + "!", False),
+    ("(a|aa)*b", "a" * 40, False),
+    ("(.*a){20}", "a" * 19 + "b" * 20, False),
+    ("(.*a){20}", "a" * 40, True),
+]
+
+
+@pytest.mark.parametrize(("pattern", "value", "found"), CATASTROPHIC)
+def test_catastrophic_regex_filter_runs_in_linear_time(
+    pattern: str, value: str, found: bool
+) -> None:
+    f = Filter.parse(f"blocklist =~ {pattern!r}")
+    ce = event("blocklisted", blocklist=value)
+    started = time.perf_counter()
+    for _ in range(100):
+        assert f.matches(ce) is found
+    # 100 evaluations well under a second (RE2 takes microseconds; re would take minutes)
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('blocklist =~ "(spam)\\\\1"', "backreferences and lookaround are not supported"),
+        ('blocklist =~ "(?=zen)z"', "backreferences and lookaround are not supported"),
+        ('blocklist !~ "spam(?<!x)"', "backreferences and lookaround are not supported"),
+    ],
+)
+def test_regex_needing_backtracking_is_rejected_with_its_column(text: str, words: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        Filter.parse(text)
+    assert info.value.column == 14
+    assert "bad regular expression" in str(info.value)
+    assert words in str(info.value)
