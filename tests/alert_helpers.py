@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ def event(
     mta: str = "postfix",
     text: str | None = None,
     line: int = 1,
+    ts: str | None = None,
 ) -> ClassifiedEvent:
     if text is None:
         text = (
@@ -43,6 +45,7 @@ def event(
         code=code,
         enhanced=enhanced,
         text=text,
+        ts=ts,
     )
     class_ = {"2": "success", "4": "transient", "5": "permanent"}.get((code or "")[:1])
     verdict = Verdict(
@@ -54,3 +57,8 @@ def event(
         action="Request delisting.",
     )
     return ClassifiedEvent(ev, verdict)
+
+
+def iso(t: float) -> str:
+    """Unix time as an event's ``ts`` (ISO 8601, UTC)."""
+    return datetime.fromtimestamp(t, UTC).isoformat()
