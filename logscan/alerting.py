@@ -41,6 +41,7 @@ from typing import Any, Protocol
 import structlog
 
 from logscan.alert_rules import load_alert_rules, parse_duration
+from logscan.alert_state import AlertStateError, dump_state, load_state
 from logscan.alerts import AlertEngine, AlertState, EngineOptions, SourceHealth
 from logscan.event import ClassifiedEvent
 from logscan.metrics import MetricSpec
@@ -325,6 +326,28 @@ class Alerting:
             if delta > 0:
                 metrics.inc(NOTIFICATIONS_METRIC, key, delta)
                 exported[key] = n
+
+    def save(self) -> dict[str, Any] | None:
+        """The ``alerts`` section of the daemon's checkpoint (None if the state cannot be
+        written: the positions and counters must be checkpointed anyway)."""
+        try:
+            return dump_state(self.engine.checkpoint_state())
+        except Exception:
+            structlog.get_logger("logscan.alerts").exception("alert state not checkpointed")
+            return None
+
+    def restore(self, doc: object) -> None:
+        """Go on from the ``alerts`` section of the checkpoint (None: there was none)."""
+        if doc is None:
+            return
+        try:
+            state = load_state(doc)
+        except AlertStateError as exc:
+            structlog.get_logger("logscan.alerts").warning(
+                "checkpointed alert state unusable: alerts start afresh", error=str(exc)
+            )
+            return
+        self.engine.restore(state, self.clock())
 
     def close(self, timeout: float = 5.0) -> None:
         self.dispatcher.close(timeout)

@@ -23,7 +23,12 @@ outcome counters (``Pipeline.counts.as_dict()``).
 State (window counts, pending and firing alerts) lives in an :class:`AlertState` keyed by rule
 name and group value. It outlives the engine's rules: ``engine.reload(rules, now)`` keeps the
 state of every rule that still exists, resolves the alerts of rules that were removed, and a
-rule whose window changed keeps firing until a full new window has been seen.
+rule whose window changed keeps firing until a full new window has been seen. It also outlives
+the process: the daemon checkpoints ``engine.checkpoint_state()`` (``logscan.alert_state``) and
+hands it back to ``engine.restore`` at start.
+
+Time: events count at their log time (``logscan.log_time``; see ``observe`` and ``tick``), so a
+backlog read after downtime lands where it happened; health rules are wall-clock.
 """
 
 from __future__ import annotations
@@ -568,6 +573,26 @@ class AlertEngine:
         if rule.group_by is not None:
             values[rule.group_by] = key
         return values
+
+    # --- checkpoint --------------------------------------------------------------------------
+
+    def checkpoint_state(self) -> AlertState:
+        """The state with the line path's counts moved into the windows (what a checkpoint
+        keeps; ``logscan.alert_state`` turns it into JSON)."""
+        self._flush()
+        return self.state
+
+    def restore(self, state: AlertState, now: float) -> None:
+        """Go on from a checkpointed ``state`` (at start, before the first tick).
+
+        Firing alerts are re-sent at the next tick: what was queued for the notifiers died with
+        the process. Groups of rules that no longer exist resolve, as after a reload.
+        """
+        for groups in state.groups.values():
+            for st in groups.values():
+                st.last_sent = 0.0
+        self.state = state
+        self.reload(self.rules, now)
 
     # --- reload ------------------------------------------------------------------------------
 
