@@ -10,7 +10,7 @@ raises :class:`AlertStateError` and the caller starts with an empty state::
     >>> from logscan.alerts import AlertState
     >>> doc = dump_state(AlertState())
     >>> doc
-    {'version': 1, 'groups': [], 'orphans': []}
+    {'version': 1, 'groups': [], 'orphans': [], 'first_seen': {}}
     >>> load_state(doc).groups
     {}
     >>> load_state({"version": 1, "groups": [{"rule": 3}], "orphans": []})
@@ -18,8 +18,9 @@ raises :class:`AlertStateError` and the caller starts with an empty state::
     ...
     logscan.alert_state.AlertStateError: groups[0]: 'rule': not a string: 3
 
-Not kept: when each source was first seen (``SourceQuiet`` counts from the start of this
-process) and the line counters' baseline (the restored counters are the new baseline).
+Also kept: when each source was first watched (a source that never wrote a line is quiet since
+then, so a restart neither resets nor flaps its ``SourceQuiet``). Not kept: the line counters'
+baseline (the restored counters are the new baseline).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def dump_state(state: AlertState) -> dict[str, Any]:
             for key, st in groups.items()
         ],
         "orphans": [_dump_group(st, None, None) for st in state.orphans],
+        "first_seen": dict(state.first_seen),
     }
 
 
@@ -73,7 +75,19 @@ def load_state(doc: object) -> AlertState:
         st = _load_group(raw, f"orphans[{i}]: ")
         if st.status == "firing":
             state.orphans.append(st)
+    first_seen = doc.get("first_seen", {})
+    if not isinstance(first_seen, Mapping):
+        raise AlertStateError("'first_seen': not an object")
+    state.first_seen = {
+        _source(name): _time(first_seen, name, "first_seen: ") for name in first_seen
+    }
     return state
+
+
+def _source(name: object) -> str:
+    if not isinstance(name, str):
+        raise AlertStateError(f"first_seen: not a source name: {name!r}")
+    return name
 
 
 def _dump_group(st: GroupState, rule: str | None, key: str | None) -> dict[str, Any]:

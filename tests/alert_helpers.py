@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,3 +63,13 @@ def event(
 def iso(t: float) -> str:
     """Unix time as an event's ``ts`` (ISO 8601, UTC)."""
     return datetime.fromtimestamp(t, UTC).isoformat()
+
+
+def restamp(text: str, start: float, step: float = 0.0) -> str:
+    """Syslog lines of ``text`` with their BSD timestamps (``Nov 29 00:17:48``, local time) set
+    to ``start``, ``start + step``, ...: the alert engine counts events at their log time."""
+    out = []
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        stamp = time.strftime("%b %e %H:%M:%S", time.localtime(start + i * step))
+        out.append(stamp + line[15:])
+    return "".join(out)

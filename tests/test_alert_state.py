@@ -11,7 +11,7 @@ import structlog
 
 from logscan.alert_state import AlertStateError, dump_state, load_state
 from logscan.alerting import Alerting, AlertingConfig
-from logscan.alerts import AlertEngine
+from logscan.alerts import AlertEngine, SourceHealth
 from tests.alert_helpers import event, iso, rules_from
 from tests.test_alerts import BLOCKLIST, OPTS, T0
 
@@ -76,6 +76,18 @@ def test_restored_state_of_a_removed_rule_resolves() -> None:
     assert resolved.status == "resolved" and resolved.name == "Blocklisted"
 
 
+def test_a_source_that_never_wrote_stays_quiet_across_a_restart() -> None:
+    rules = rules_from('[[alert]]\nname = "Quiet"\nsignal = "source-quiet"\nquiet = "30m"\n')
+    e = AlertEngine(rules, options=OPTS)
+    silent = [SourceHealth("never")]
+    assert e.tick(T0, silent) == []
+    [fired] = e.tick(T0 + 1800, silent)
+    e2 = AlertEngine(rules, options=OPTS)
+    e2.restore(load_state(through_json(e)), T0 + 1810)
+    [again] = e2.tick(T0 + 1810, silent)  # not reset to zero by the restart: no resolve
+    assert again.status == "firing" and again.repeat and again.starts_at == fired.starts_at
+
+
 def _broken(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
     bad = copy.deepcopy(doc)
     node = bad
@@ -99,6 +111,7 @@ def _broken(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
         (("groups", 0, "labels"), {"a": 1}),
         (("groups", 0, "sample"), {"event": {"nope": 1}, "verdict": {}}),
         (("groups", 0, "rule"), None),
+        (("first_seen",), {"mail": "now"}),
     ],
 )
 def test_invalid_section_is_refused(path: tuple[Any, ...], value: Any) -> None:
