@@ -9,6 +9,7 @@ Config (every key optional; ``logscan run --alertmanager URL`` adds a URL withou
     generator_url = "http://mx1.example.com:9842/"   # default: http://<listen>/
     log = true                                 # also log transitions (structlog)
     labels = { instance = "mx1" }              # added to every alert (default instance: host name)
+    clock_skew = "5m"                          # how far ahead of ours a log's clock may run
 
     [[alerting.webhook]]
     url = "https://hooks.example.com/logscan"
@@ -44,6 +45,7 @@ from logscan.alert_rules import load_alert_rules, parse_duration
 from logscan.alert_state import AlertStateError, dump_state, load_state
 from logscan.alerts import AlertEngine, AlertState, EngineOptions, SourceHealth
 from logscan.event import ClassifiedEvent
+from logscan.log_time import DEFAULT_SKEW
 from logscan.metrics import MetricSpec
 from logscan.notifiers import (
     AlertmanagerNotifier,
@@ -141,6 +143,7 @@ class AlertingConfig:
     resend_interval: float = 60.0
     generator_url: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    clock_skew: float = DEFAULT_SKEW
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], origin: str = "config") -> AlertingConfig:
@@ -168,6 +171,7 @@ _KEYS = {
     "resend_interval",
     "generator_url",
     "labels",
+    "clock_skew",
 }
 
 
@@ -207,6 +211,7 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
         resend_interval=resend,
         generator_url=generator,
         labels=dict(labels),
+        clock_skew=parse_duration(table.get("clock_skew", DEFAULT_SKEW)),
     )
 
 
@@ -287,6 +292,7 @@ class Alerting:
             generator_url=cfg.generator_url or f"http://{listen}/",
             mask_samples=cfg.mask_samples,
             labels={"instance": socket.gethostname(), **cfg.labels},
+            clock_skew=cfg.clock_skew,
         )
         dispatcher = Dispatcher(build_notifiers(cfg), backoff=backoff)
         dispatcher.start()

@@ -5,6 +5,10 @@ Events carry ``ts`` (ISO 8601); the engine is handed the time they were *read* (
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from logscan.alerts import AlertEngine, EngineOptions
 from tests.alert_helpers import event, iso, rules_from
 from tests.test_alerts import BLOCKLIST, OPTS, T0
@@ -102,3 +106,17 @@ def test_unparseable_ts_counts_when_read() -> None:
         e.observe(event(ts="yesterday-ish"), T0 + i)
     [fired] = e.tick(T0 + 3)
     assert fired.status == "firing"
+
+
+def test_clock_skew_is_an_alerting_setting() -> None:
+    from logscan.alerting import Alerting, AlertingConfig, AlertingConfigError
+
+    assert AlertingConfig.from_table({}).clock_skew == 300.0
+    cfg = AlertingConfig.from_table({"clock_skew": "2m"})
+    alerting = Alerting.build(replace(cfg, log=False))
+    try:
+        assert alerting.engine.options.clock_skew == 120.0
+    finally:
+        alerting.close()
+    with pytest.raises(AlertingConfigError, match="duration"):
+        AlertingConfig.from_table({"clock_skew": "soon"})
