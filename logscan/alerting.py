@@ -204,7 +204,8 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
     if generator is not None:
         _url(generator, f"{where}.generator_url")
     return AlertingConfig(
-        alertmanagers=tuple(_url(u, f"{where}.alertmanager") for u in ams),
+        # each URL once: every one gets its own queue and sends every alert
+        alertmanagers=tuple(dict.fromkeys(_url(u, f"{where}.alertmanager") for u in ams)),
         webhooks=tuple(_webhook(h, f"{where}.webhook[{i}]") for i, h in enumerate(hooks)),
         log=_bool(table.get("log", True), f"{where}.log"),
         mask_samples=_bool(table.get("mask_samples", True), f"{where}.mask_samples"),

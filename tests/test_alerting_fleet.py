@@ -96,7 +96,8 @@ def test_two_daemons_two_clustered_alertmanagers_one_notification(
 
 
 def test_each_alertmanager_url_gets_its_own_notifier() -> None:
-    cfg = AlertingConfig.from_table({"alertmanager": ["http://am1:9093", "http://am2:9093"]})
+    listed = ["http://am1:9093", "http://am2:9093", "http://am1:9093"]
+    cfg = AlertingConfig.from_table({"alertmanager": listed})
     cfg = cfg.with_alertmanagers(["http://am3:9093", "http://am1:9093"])  # flags add, no repeats
     urls = [n.url for n in build_notifiers(cfg) if isinstance(n, AlertmanagerNotifier)]
     assert urls == ["http://am1:9093", "http://am2:9093", "http://am3:9093"]
