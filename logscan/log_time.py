@@ -19,9 +19,22 @@ restart lands in the windows where it happened (and mostly falls out of them)::
 
 A clock ahead of ours by up to ``skew`` keeps its times (the engine then evaluates the windows at
 the latest such time, see ``AlertEngine.tick``); a timestamp further ahead cannot be trusted (a
-wrong zone, a wrong year, a broken clock) and the event counts when it was read. A clock behind
-ours needs no tolerance to be safe: its events count for the part of their window still ahead of
-our clock, so history never fires; a clock behind by more than a rule's window cannot fire it.
+wrong zone, a broken clock) and the event counts when it was read. A clock behind ours needs no
+tolerance to be safe: its events count for the part of their window still ahead of our clock, so
+history never fires; a clock behind by more than a rule's window cannot fire it.
+
+A year-less (BSD syslog) timestamp can get the wrong year around New Year: a December line read
+in January by a parser started in January lands in next December, and a January line read by a
+parser started in December (Sendmail's, Exim's) lands a year back. So a time more than half a
+year ahead is taken one year earlier (history: a backlog from before New Year never pages), and
+one about a year old that becomes read time (within ``skew``) when a year is added is taken so::
+
+    >>> c.event_time("2027-12-06T11:00:00Z", read_at=1_796_559_000.0)   # a year ahead: history
+    1796554800.0
+    >>> c.event_time("2025-12-06T12:09:00Z", read_at=1_796_559_000.0)   # last year's now: now
+    1796558940.0
+    >>> c.event_time("2025-12-06T09:00:00Z", read_at=1_796_559_000.0)   # a year old: history
+    1765011600.0
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ import datetime
 import math
 
 DEFAULT_SKEW = 300.0  # seconds a log's clock may run ahead of ours
+_HALF_YEAR = 182 * 86400.0  # further off than this, a year-less timestamp got the wrong year
 _CACHE_SIZE = 4096  # consecutive lines mostly share their second: a small cache saves the parse
 
 
@@ -45,6 +59,15 @@ def parse_log_time(ts: str) -> float | None:
         return datetime.datetime.fromisoformat(ts).timestamp()
     except (ValueError, OverflowError, OSError):
         return None
+
+
+def _add_year(t: float, years: int) -> float:
+    """``t`` moved by whole calendar years (29 February moves to 1 March)."""
+    d = datetime.datetime.fromtimestamp(t, datetime.UTC)
+    try:
+        return d.replace(year=d.year + years).timestamp()
+    except ValueError:
+        return (d + datetime.timedelta(days=1)).replace(year=d.year + years).timestamp()
 
 
 class LogClock:
@@ -63,8 +86,21 @@ class LogClock:
         t = self._cache.get(ts)
         if t is None:
             t = self._parse(ts)
-        # inf (not a time) and a time too far ahead both fall back to the read time
-        return t if t <= read_at + self.skew else read_at
+        if read_at - _HALF_YEAR < t <= read_at + self.skew:
+            return t
+        return self._off(t, read_at)
+
+    def _off(self, t: float, read_at: float) -> float:
+        """A time ahead of ours by more than the skew, or more than half a year old."""
+        if t == math.inf:
+            return read_at  # not a time
+        if t > read_at + _HALF_YEAR:
+            t = _add_year(t, -1)  # completed with next year's number
+            return t if t <= read_at + self.skew else read_at
+        if t > read_at:
+            return read_at  # a clock we cannot trust
+        shifted = _add_year(t, 1)  # completed with last year's number while being read live?
+        return shifted if abs(shifted - read_at) <= self.skew else t
 
     def _parse(self, ts: str) -> float:
         if len(self._cache) >= _CACHE_SIZE:

@@ -6,6 +6,7 @@ Events carry ``ts`` (ISO 8601); the engine is handed the time they were *read* (
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -120,3 +121,36 @@ def test_clock_skew_is_an_alerting_setting() -> None:
         alerting.close()
     with pytest.raises(AlertingConfigError, match="duration"):
         AlertingConfig.from_table({"clock_skew": "soon"})
+
+
+def _year(t: float, years: int) -> str:
+    d = datetime.fromtimestamp(t, UTC)
+    return d.replace(year=d.year + years).isoformat()
+
+
+def test_new_year_backlog_completed_with_next_year_is_history() -> None:
+    e = engine()
+    # Down over New Year: a parser started in January gives December's lines January's year,
+    # so they look a year ahead. They are a backlog from hours ago: no page.
+    for i in range(5):
+        e.observe(event(ts=_year(T0 - 3 * HOUR + i, +1)), T0)
+    assert e.tick(T0) == [] and e.firing() == []
+
+
+def test_live_lines_completed_with_last_year_still_fire() -> None:
+    e = engine()
+    # Running over New Year: a parser started in December gives January's lines last year's
+    # number; read as they are written, they are now.
+    for i in range(3):
+        e.observe(event(ts=_year(T0 + i - 1, -1)), T0 + i)
+    [fired] = e.tick(T0 + 3)
+    assert fired.status == "firing"
+    [resolved] = e.tick(T0 + 61)  # in the window where they happened, not a year back
+    assert resolved.status == "resolved"
+
+
+def test_lines_a_year_old_are_history() -> None:
+    e = engine()
+    for i in range(5):
+        e.observe(event(ts=_year(T0 - 2 * HOUR + i, -1)), T0)
+    assert e.tick(T0) == []
