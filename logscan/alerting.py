@@ -10,6 +10,7 @@ Config (every key optional; ``logscan run --alertmanager URL`` adds a URL withou
     log = true                                 # also log transitions (structlog)
     labels = { instance = "mx1" }              # added to every alert (default instance: host name)
     runbook_base = "https://git.example.com/logscan/runbooks"   # runbook_url: <base>/<alert>.md
+    clock_skew = "5m"                          # how far ahead of ours a log's clock may run
 
     [[alerting.webhook]]
     url = "https://hooks.example.com/logscan"
@@ -42,9 +43,11 @@ from typing import Any, Protocol
 import structlog
 
 from logscan.alert_rules import load_alert_rules, parse_duration
+from logscan.alert_state import AlertStateError, dump_state, load_state
 from logscan.alerts import Alert, AlertEngine, AlertState, Delivery, EngineOptions, SourceHealth
 from logscan.event import ClassifiedEvent
 from logscan.labels import LabelSets
+from logscan.log_time import DEFAULT_SKEW
 from logscan.metrics import MetricSpec
 from logscan.notifiers import (
     AlertmanagerNotifier,
@@ -144,6 +147,7 @@ class AlertingConfig:
     generator_url: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     runbook_base: str = DEFAULT_RUNBOOK_BASE
+    clock_skew: float = DEFAULT_SKEW
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], origin: str = "config") -> AlertingConfig:
@@ -172,6 +176,7 @@ _KEYS = {
     "generator_url",
     "labels",
     "runbook_base",
+    "clock_skew",
 }
 
 
@@ -207,7 +212,8 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
     if not isinstance(runbook_base, str) or not runbook_base.strip():
         raise AlertingConfigError(f"{where}.runbook_base: must be a URL or path string")
     return AlertingConfig(
-        alertmanagers=tuple(_url(u, f"{where}.alertmanager") for u in ams),
+        # each URL once: every one gets its own queue and sends every alert
+        alertmanagers=tuple(dict.fromkeys(_url(u, f"{where}.alertmanager") for u in ams)),
         webhooks=tuple(_webhook(h, f"{where}.webhook[{i}]") for i, h in enumerate(hooks)),
         log=_bool(table.get("log", True), f"{where}.log"),
         mask_samples=_bool(table.get("mask_samples", True), f"{where}.mask_samples"),
@@ -215,6 +221,7 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
         generator_url=generator,
         labels=dict(labels),
         runbook_base=runbook_base,
+        clock_skew=parse_duration(table.get("clock_skew", DEFAULT_SKEW)),
     )
 
 
@@ -312,6 +319,7 @@ class Alerting:
             generator_url=cfg.generator_url or f"http://{listen}/",
             mask_samples=cfg.mask_samples,
             labels={"instance": socket.gethostname(), **cfg.labels},
+            clock_skew=cfg.clock_skew,
         )
         dispatcher = Dispatcher(build_notifiers(cfg), backoff=backoff)
         dispatcher.start()
@@ -355,6 +363,28 @@ class Alerting:
             if delta > 0:
                 metrics.inc(NOTIFICATIONS_METRIC, key, delta)
                 exported[key] = n
+
+    def save(self) -> dict[str, Any] | None:
+        """The ``alerts`` section of the daemon's checkpoint (None if the state cannot be
+        written: the positions and counters must be checkpointed anyway)."""
+        try:
+            return dump_state(self.engine.checkpoint_state())
+        except Exception:
+            structlog.get_logger("logscan.alerts").exception("alert state not checkpointed")
+            return None
+
+    def restore(self, doc: object) -> None:
+        """Go on from the ``alerts`` section of the checkpoint (None: there was none)."""
+        if doc is None:
+            return
+        try:
+            state = load_state(doc)
+        except AlertStateError as exc:
+            structlog.get_logger("logscan.alerts").warning(
+                "checkpointed alert state unusable: alerts start afresh", error=str(exc)
+            )
+            return
+        self.engine.restore(state, self.clock())
 
     def close(self, timeout: float = 5.0) -> None:
         self.dispatcher.close(timeout)

@@ -23,7 +23,12 @@ outcome counters (``Pipeline.counts.as_dict()``).
 State (window counts, pending and firing alerts) lives in an :class:`AlertState` keyed by rule
 name and group value. It outlives the engine's rules: ``engine.reload(rules, now)`` keeps the
 state of every rule that still exists, resolves the alerts of rules that were removed, and a
-rule whose window changed keeps firing until a full new window has been seen.
+rule whose window changed keeps firing until a full new window has been seen. It also outlives
+the process: the daemon checkpoints ``engine.checkpoint_state()`` (``logscan.alert_state``) and
+hands it back to ``engine.restore`` at start.
+
+Time: events count at their log time (``logscan.log_time``; see ``observe`` and ``tick``), so a
+backlog read after downtime lands where it happened; health rules are wall-clock.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from logscan.alert_rules import AlertRule, format_duration
 from logscan.categories import CATEGORIES
 from logscan.event import ClassifiedEvent
 from logscan.expression import FIELDS
+from logscan.log_time import DEFAULT_SKEW, LogClock
 from logscan.masking import mask_text
 
 # Buckets per window: memory per group is fixed, resolution is window/60 (5 s for 5 minutes).
@@ -61,6 +67,8 @@ class Ring:
     1
     >>> r.total_at(115.0)        # 104 is 11 s old
     0
+    >>> r.add(112.0); r.add(90.0); r.total_at(115.0)   # a late event counts; a stale one not
+    1
     >>> q = Ring(10.0, with_base=True)
     >>> q.add(100.0, 1, base=1); q.add(101.0, 0, base=1)
     >>> q.total_at(102.0), q.base_at(102.0)
@@ -85,16 +93,24 @@ class Ring:
     def with_base(self) -> bool:
         return bool(self.base)
 
-    def add(self, now: float, k: int = 1, base: int = 0) -> None:
-        """Count ``k`` hits (and ``base`` events of a ratio's base) at ``now``."""
-        b = int(now * self.inv)
+    def add(self, at: float, k: int = 1, base: int = 0) -> None:
+        """Count ``k`` hits (and ``base`` events of a ratio's base) that happened at ``at``.
+
+        A late event (a backlog, another source's older line) goes into its own bucket; one
+        older than the ring is dropped: it left the window before it arrived.
+        """
+        b = int(at * self.inv)
         if b > self.head:
             self._advance(b)
-        # A clock that went back (or a late event) counts in the newest bucket.
-        self.hits[self.pos] += k
+            i = self.pos
+        elif self.head - b < self.slots:
+            i = b % self.slots
+        else:
+            return
+        self.hits[i] += k
         self.total += k
         if base:
-            self.base[self.pos] += base
+            self.base[i] += base
             self.base_total += base
 
     def total_at(self, now: float) -> int:
@@ -202,6 +218,7 @@ class EngineOptions:
     generator_url: str = "http://localhost:9842/"
     mask_samples: bool = True
     labels: Mapping[str, str] = field(default_factory=lambda: {"instance": socket.gethostname()})
+    clock_skew: float = DEFAULT_SKEW  # how far ahead of ours a log's clock may run (seconds)
 
 
 class Delivery(Protocol):
@@ -306,8 +323,12 @@ class AlertEngine:
         self.options = options or EngineOptions()
         self.delivery = delivery
         self._snapshot: tuple[tuple[str, str, bool], ...] = ()
-        self._flush_at = 0.0  # event time at which the line path's counts go into the rings
-        self._pending_at = 0.0  # time of the last event observed
+        self._log_clock = LogClock(self.options.clock_skew)
+        # The line path's counts wait in GroupState.pending while events fall in the same second
+        # of log time [_batch_from, _batch_to); then they go into the rings at _pending_at.
+        self._batch_from = self._batch_to = 0.0
+        self._pending_at = 0.0  # log time of the last event observed
+        self._latest = 0.0  # latest log time counted (at most clock_skew ahead of its read time)
         self.rules: tuple[AlertRule, ...] = ()
         self._index: dict[str, tuple[_Watcher, ...]] = {}
         self._any: tuple[_Watcher, ...] = ()
@@ -316,29 +337,38 @@ class AlertEngine:
     # --- line path ---------------------------------------------------------------------------
 
     def observe(self, ce: ClassifiedEvent, now: float) -> None:
-        """Count ``ce`` (seen at Unix time ``now``) in the windows of the rules it matches."""
+        """Count ``ce`` (read at Unix time ``now``) in the windows of the rules it matches.
+
+        It counts at its log time (``logscan.log_time``): an event older than a window when it
+        arrives is not in that window.
+        """
         watchers = self._index.get(ce.verdict.category, self._any)
         if watchers:
-            if now >= self._flush_at:
-                self._flush(now)
-            self._pending_at = now
+            ts = ce.event.ts
+            at = now if ts is None else self._log_clock.event_time(ts, now)
+            if not self._batch_from <= at < self._batch_to:
+                self._flush()
+                self._batch_from = math.floor(at)
+                self._batch_to = self._batch_from + 1.0
+            self._pending_at = at
             for w in watchers:
                 w.observe(ce)
 
-    def _flush(self, now: float) -> None:
-        """Move the counts of the line path into the rings, at the time of the last event.
+    def _flush(self) -> None:
+        """Move the counts of the line path into the rings, at the log time of the last event.
 
         The line path only increments integers; bucket arithmetic runs here, once per second of
-        event time (and at every tick), so events are timed to within a second, finer than any
+        log time (and at every tick), so events are timed to within a second, finer than any
         bucket.
         """
         at = self._pending_at
+        if at > self._latest:
+            self._latest = at
         for groups in self.state.groups.values():
             for st in groups.values():
                 if st.pending or st.pending_base:
                     st.counts.add(at, st.pending, st.pending_base)
                     st.pending = st.pending_base = 0
-        self._flush_at = math.floor(now) + 1.0
 
     def sink(self, clock: Callable[[], float]) -> Callable[[ClassifiedEvent], None]:
         """A pipeline ``Sink`` that observes each event at ``clock()`` (e.g. ``time.time``)."""
@@ -348,9 +378,15 @@ class AlertEngine:
     # --- evaluation --------------------------------------------------------------------------
 
     def tick(self, now: float, health: Sequence[SourceHealth] = ()) -> list[Alert]:
-        """Evaluate every rule at ``now``; deliver and return the alerts to send."""
+        """Evaluate every rule at wall-clock time ``now``; deliver and return the alerts to send.
+
+        Event windows end at ``now``, or at the latest log time counted when a log's clock runs
+        ahead of ours (by at most ``clock_skew``); health rules, pending and firing times, and
+        the times sent to Alertmanager are wall-clock.
+        """
         out: list[Alert] = []
-        self._flush(now)
+        self._flush()
+        log_now = max(now, self._latest)
         self._take_health(now, health)
         for st in self.state.orphans:
             out.append(self._resolved(st, now))
@@ -359,11 +395,12 @@ class AlertEngine:
             groups = self.state.groups.setdefault(rule.name, {})
             if rule.kind in ("quiet", "down"):
                 self._measure_health(rule, groups, now, health)
+            at = log_now if rule.signal == "events" else now
             for key, st in list(groups.items()):
-                alert = self._evaluate(rule, key, st, now)
+                alert = self._evaluate(rule, key, st, now, at)
                 if alert is not None:
                     out.append(alert)
-                if st.status == "inactive" and _empty(st, now):
+                if st.status == "inactive" and _empty(st, at):
                     del groups[key]  # nothing to remember: bounded memory
         self._take_snapshot()
         if out and self.delivery is not None:
@@ -440,9 +477,10 @@ class AlertEngine:
         return value, count, total, total >= rule.min_volume and total > 0
 
     def _evaluate(
-        self, rule: AlertRule, key: str | None, st: GroupState, now: float
+        self, rule: AlertRule, key: str | None, st: GroupState, now: float, at: float
     ) -> Alert | None:
-        value, count, total, volume = self._measure(rule, st, now)
+        """One group's transition at wall-clock ``now``, its window ending at ``at``."""
+        value, count, total, volume = self._measure(rule, st, at)
         if st.status == "firing":
             # Hysteresis: a firing alert holds until the value falls under resolve_below.
             holds = value >= rule.clear_below and (rule.kind != "ratio" or total > 0)
@@ -556,6 +594,26 @@ class AlertEngine:
         if rule.group_by is not None:
             values[rule.group_by] = key
         return values
+
+    # --- checkpoint --------------------------------------------------------------------------
+
+    def checkpoint_state(self) -> AlertState:
+        """The state with the line path's counts moved into the windows (what a checkpoint
+        keeps; ``logscan.alert_state`` turns it into JSON)."""
+        self._flush()
+        return self.state
+
+    def restore(self, state: AlertState, now: float) -> None:
+        """Go on from a checkpointed ``state`` (at start, before the first tick).
+
+        Firing alerts are re-sent at the next tick: what was queued for the notifiers died with
+        the process. Groups of rules that no longer exist resolve, as after a reload.
+        """
+        for groups in state.groups.values():
+            for st in groups.values():
+                st.last_sent = 0.0
+        self.state = state
+        self.reload(self.rules, now)
 
     # --- reload ------------------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -50,11 +50,26 @@ DRAIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
+class Section:
+    """A top-level section of the checkpoint that a hook owns (the alert engine's state).
+
+    ``save`` runs under the state lock with the counters and positions (so all three agree);
+    ``restore`` gets the saved value once at start, before the sources open (None when the
+    checkpoint has no such section), and must check it itself.
+    """
+
+    save: Callable[[], Any]
+    restore: Callable[[Any], None]
+
+
+@dataclass(frozen=True)
 class Hooks:
-    """What plugs into the daemon from outside: more sinks, periodic ticks."""
+    """What plugs into the daemon from outside: more sinks, periodic ticks, checkpoint sections
+    (by name; not ``version``, ``written``, ``sources`` or ``counters``)."""
 
     sinks: Sequence[Sink] = ()
     ticks: Sequence[Tick] = ()
+    sections: Mapping[str, Section] = field(default_factory=dict)
 
 
 class LineHandler:
@@ -360,6 +375,7 @@ class Daemon:
                 "written": time.time(),
                 "sources": {name: rt.state() for name, rt in self.sources.items()},
                 "counters": self.metrics.persisted(),
+                **{name: sec.save() for name, sec in self.hooks.sections.items()},
             }
             return self._seq, state, self.metrics.snapshot()
 
@@ -413,6 +429,8 @@ class Daemon:
             )
             return None
         self.metrics.restore(doc["counters"], self.metrics_sink.labels)  # folded as sinks fold
+        for name, sec in self.hooks.sections.items():
+            sec.restore(doc.get(name))
         log.info("checkpoint restored", path=str(self.store.path), written=doc.get("written"))
         sources: dict[str, Any] = doc["sources"]
         return sources

@@ -26,7 +26,7 @@ from logscan.checkpoint import CheckpointError
 from logscan.classifier import Classifier
 from logscan.compat_postfix_exporter import PostfixExporterCompat
 from logscan.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
-from logscan.daemon import Daemon, Hooks
+from logscan.daemon import Daemon, Hooks, Section
 from logscan.exporter import WebConfigError, load_web_config
 from logscan.operational_log import LOG_FORMATS
 from logscan.registry import Registry
@@ -157,7 +157,9 @@ def run(args: argparse.Namespace) -> int:
             log.warning("alerting settings (notifiers, labels) take effect at restart only")
         return new_cfg, new_classifier
 
-    hooks = Hooks(sinks=[alerting.sink], ticks=[tick])
+    # The alert state travels in the checkpoint: a restart keeps firing alerts and windows.
+    sections = {"alerts": Section(alerting.save, alerting.restore)}
+    hooks = Hooks(sinks=[alerting.sink], ticks=[tick], sections=sections)
     daemon = Daemon(cfg, Registry.load(), classifier, hooks=hooks, reload_config=reload)
     for spec in ALERT_METRICS:
         daemon.metrics.declare(spec)  # before the checkpoint is restored

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ def event(
     mta: str = "postfix",
     text: str | None = None,
     line: int = 1,
+    ts: str | None = None,
 ) -> ClassifiedEvent:
     if text is None:
         text = (
@@ -43,6 +46,7 @@ def event(
         code=code,
         enhanced=enhanced,
         text=text,
+        ts=ts,
     )
     class_ = {"2": "success", "4": "transient", "5": "permanent"}.get((code or "")[:1])
     verdict = Verdict(
@@ -54,3 +58,18 @@ def event(
         action="Request delisting.",
     )
     return ClassifiedEvent(ev, verdict)
+
+
+def iso(t: float) -> str:
+    """Unix time as an event's ``ts`` (ISO 8601, UTC)."""
+    return datetime.fromtimestamp(t, UTC).isoformat()
+
+
+def restamp(text: str, start: float, step: float = 0.0) -> str:
+    """Syslog lines of ``text`` with their BSD timestamps (``Nov 29 00:17:48``, local time) set
+    to ``start``, ``start + step``, ...: the alert engine counts events at their log time."""
+    out = []
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        stamp = time.strftime("%b %e %H:%M:%S", time.localtime(start + i * step))
+        out.append(stamp + line[15:])
+    return "".join(out)

@@ -1,4 +1,5 @@
-"""A real Alertmanager (Debian's prometheus-alertmanager) started on loopback for a test."""
+"""A real Alertmanager (Debian's prometheus-alertmanager) started on loopback for a test, alone
+or as a gossip cluster of several (``run_cluster``), as an HA pair runs in production."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +59,34 @@ class Alertmanager:
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
+    def peers(self) -> int:
+        """How many members its gossip cluster has (itself included)."""
+        with urllib.request.urlopen(f"{self.url}/api/v2/status", timeout=5) as resp:
+            status = json.load(resp)
+        return len(status.get("cluster", {}).get("peers") or [])
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Gossip settings: listen on ``port``, join ``peers``; short timeouts for tests (the peer
+    timeout is how long the second member waits for the first one's notification log)."""
+
+    port: int
+    peers: Sequence[int]
+    peer_timeout: str = "3s"
+
 
 @contextmanager
-def run_alertmanager(tmp: Path, webhook_url: str | None = None) -> Iterator[Alertmanager]:
-    """Alertmanager on a free loopback port, clustering off; routes to ``webhook_url`` if given."""
+def run_alertmanager(
+    tmp: Path,
+    webhook_url: str | None = None,
+    route: Mapping[str, Any] | None = None,
+    cluster: Cluster | None = None,
+) -> Iterator[Alertmanager]:
+    """Alertmanager on a free loopback port, routing to ``webhook_url`` if given; clustering off
+    unless ``cluster``. ``route`` overrides the route's settings (group_wait, ...)."""
     binary = alertmanager_binary()
+    tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     receiver: dict[str, Any] = {"name": "test"}
     if webhook_url is not None:
@@ -73,6 +98,7 @@ def run_alertmanager(tmp: Path, webhook_url: str | None = None) -> Iterator[Aler
             "group_wait": "1s",
             "group_interval": "1s",
             "repeat_interval": "1h",
+            **(route or {}),
         },
         "receivers": [receiver],
     }
@@ -85,7 +111,7 @@ def run_alertmanager(tmp: Path, webhook_url: str | None = None) -> Iterator[Aler
                 f"--config.file={tmp / 'alertmanager.yml'}",
                 f"--storage.path={tmp / 'am-data'}",
                 f"--web.listen-address=127.0.0.1:{port}",
-                "--cluster.listen-address=",
+                *_cluster_flags(cluster),
                 "--log.level=info",
             ],
             stdout=out,
@@ -114,3 +140,40 @@ def run_alertmanager(tmp: Path, webhook_url: str | None = None) -> Iterator[Aler
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _cluster_flags(cluster: Cluster | None) -> list[str]:
+    if cluster is None:
+        return ["--cluster.listen-address="]
+    return [
+        f"--cluster.listen-address=127.0.0.1:{cluster.port}",
+        *(f"--cluster.peer=127.0.0.1:{p}" for p in cluster.peers),
+        f"--cluster.peer-timeout={cluster.peer_timeout}",
+        "--cluster.settle-timeout=5s",
+        "--cluster.pushpull-interval=2s",
+        "--cluster.reconnect-interval=1s",
+    ]
+
+
+@contextmanager
+def run_cluster(
+    tmp: Path, size: int, webhook_url: str, route: Mapping[str, Any] | None = None
+) -> Iterator[list[Alertmanager]]:
+    """``size`` Alertmanagers gossiping with each other, all routing to ``webhook_url``; yields
+    once every member sees the whole cluster."""
+    ports = [free_port() for _ in range(size)]
+    with ExitStack() as stack:
+        ams = [
+            stack.enter_context(
+                run_alertmanager(
+                    tmp / f"am{i}",
+                    webhook_url,
+                    route,
+                    Cluster(port, [p for p in ports if p != port]),
+                )
+            )
+            for i, port in enumerate(ports)
+        ]
+        for am in ams:
+            am.wait_for(lambda am=am: am.peers() == size, 30, f"a cluster of {size}")
+        yield ams

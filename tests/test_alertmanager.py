@@ -5,9 +5,9 @@ The burst of outbound rejections naming zen.spamhaus.org must appear in Alertman
 a minute with the right labels and annotations, and resolve once the rule's window has passed
 (Alertmanager then sends the resolved notification to its webhook receiver).
 
-The engine takes its clock as an argument; the burst is observed as if read 15 s short of one
-window ago, so that the default rule (10 minute window) resolves within the test, against
-Alertmanager's real clock.
+The engine counts events at their log time; the burst's lines are stamped 15 s short of one
+window ago (and observed as if read then), so that the default rule (10 minute window) resolves
+within the test, against Alertmanager's real clock.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from logscan.parser import Parser
 from logscan.pipeline import Pipeline
 from logscan.registry import Registry
 from logscan.rules import load_rule_files
+from tests.alert_helpers import restamp
 from tests.alertmanager_proc import Alertmanager, run_alertmanager
 from tests.test_notifiers import Receiver
 
@@ -71,7 +72,7 @@ def run_scenario(am: Alertmanager, hook: Receiver, tmp_path: Path) -> None:
         engine.observe(ce, clock() - lag)  # type: ignore[arg-type]
 
     log = tmp_path / "mail.log"
-    log.write_bytes((DATA / "postfix-sent.log").read_bytes())
+    log.write_text(restamp((DATA / "postfix-sent.log").read_text(), clock()))
     pipe = Pipeline(str(log), postfix_parser(str(log)), classifier, [sink])
     lineno = 0
 
@@ -85,11 +86,11 @@ def run_scenario(am: Alertmanager, hook: Receiver, tmp_path: Path) -> None:
     assert engine.tick(clock()) == []  # deliveries only: nothing fires
     assert pipe.counts.event == 6
 
-    burst = (DATA / "postfix-blocklist-burst.log").read_text()
+    burst_at = float(int(clock() - lag))  # log times are whole seconds
+    burst = restamp((DATA / "postfix-blocklist-burst.log").read_text(), burst_at)
     with log.open("a") as f:
         f.write(burst)
     follow(burst)
-    burst_at = clock() - lag
     started = time.time()
     [fired] = engine.tick(clock())
     assert fired.labels["blocklist"] == "zen.spamhaus.org"

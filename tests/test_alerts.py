@@ -390,8 +390,11 @@ def test_ring_memory_is_bounded_and_exact() -> None:
     assert r.total_at(now) == sum(1 for i in range(100_000) if T0 + i * 0.01 >= T0 + 695)
     assert r.total_at(now) == 30_500
     assert r.total_at(T0 + 5000) == 0
-    r.add(T0 + 10)  # a clock that went back counts in the newest bucket
+    r.add(T0 + 10)  # an event older than the window when it arrives: never in it
+    assert r.total_at(T0 + 5000) == 0
+    r.add(T0 + 4800)  # late, but within the window: in its own bucket, leaves in time
     assert r.total_at(T0 + 5000) == 1
+    assert r.total_at(T0 + 5100) == 1 and r.total_at(T0 + 5105) == 0
 
 
 def default_engine() -> AlertEngine:

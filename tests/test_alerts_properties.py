@@ -1,4 +1,5 @@
-"""Properties: the ring counts exactly what a naive window counts; filters never crash on input."""
+"""Properties: the ring counts exactly what a naive window counts, also for events that arrive
+late and out of order (a backlog); filters never crash on input."""
 
 from __future__ import annotations
 
@@ -39,6 +40,42 @@ def test_ring_matches_a_naive_window(window: float, steps: list[tuple[float, int
         else:
             ring.add(now, k)
             seen.append((now, k))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    window=st.sampled_from([5.0, 60.0, 300.0, 600.0]),
+    arrivals=st.lists(
+        st.tuples(st.floats(0, 2000, allow_nan=False), st.integers(1, 3)), max_size=60
+    ),
+    queries=st.lists(st.floats(0, 200, allow_nan=False), min_size=1, max_size=5),
+)
+def test_ring_counts_late_events_where_they_happened(
+    window: float, arrivals: list[tuple[float, int]], queries: list[float]
+) -> None:
+    """Events ``age`` seconds before ``now``, in any order, count as a window at ``now`` (and
+    later) sees them: never an event older than the window when it arrived."""
+    ring = Ring(window)
+    now = T0 + 5000
+    for age, k in arrivals:
+        ring.add(now - age, k)
+    for later in sorted(queries):
+        at = now + later
+        first_bucket = math.floor(at / ring.width) - ring.slots + 1
+        # an event the ring dropped on arrival (older than the ring then) never comes back
+        kept = [
+            (now - age, k)
+            for age, k in arrivals
+            if math.floor((now - age) / ring.width) > max_head(ring, now, arrivals) - ring.slots
+        ]
+        expected = sum(k for t, k in kept if math.floor(t / ring.width) >= first_bucket)
+        assert ring.total_at(at) == expected
+        assert expected <= sum(k for age, k in arrivals if at - (now - age) < window + ring.width)
+
+
+def max_head(ring: Ring, now: float, arrivals: list[tuple[float, int]]) -> int:
+    """The ring's newest bucket after the arrivals (the latest event's)."""
+    return max((math.floor((now - age) / ring.width) for age, _ in arrivals), default=0)
 
 
 @settings(max_examples=300, deadline=None)
