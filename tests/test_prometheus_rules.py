@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from logscan.alert_rules import load_alert_rules
 from logscan.rules import load_rule_files
@@ -98,3 +99,19 @@ def test_alertmanager_example_config_is_valid() -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_alertmanager_example_does_not_page_through_the_monitored_mta() -> None:
+    config = yaml.safe_load((DEPLOY / "alertmanager" / "alertmanager.yml").read_text())
+    receivers = {r["name"]: r for r in config["receivers"]}
+    routed: set[str] = set()
+    stack = [config["route"]]
+    while stack:
+        route = stack.pop()
+        if "receiver" in route:
+            routed.add(route["receiver"])
+        stack.extend(route.get("routes", []))
+    assert routed
+    for name in routed:
+        assert "email_configs" not in receivers[name], f"{name} pages through mail"
+        assert receivers[name].get("webhook_configs"), name
