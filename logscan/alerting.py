@@ -192,7 +192,10 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
         isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
     ):
         raise AlertingConfigError(f"{where}.labels: must be a table of strings")
-    resend = parse_duration(table.get("resend_interval", 60))
+    try:
+        resend = parse_duration(table.get("resend_interval", 60))
+    except ValueError as exc:
+        raise AlertingConfigError(f"{where}.resend_interval: {exc}") from None
     if resend <= 0:
         raise AlertingConfigError(f"{where}.resend_interval: must be positive")
     generator = table.get("generator_url")
