@@ -92,6 +92,8 @@ def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Generator[Block, N
 
 def _open(path: str) -> BinaryIO:
     name = display_name(path)
+    if path == STDIN and sys.stdin is None:
+        raise SourceError(name, "standard input is closed (<&-)")
     try:
         raw: BinaryIO = sys.stdin.buffer if path == STDIN else open(path, "rb")  # noqa: SIM115
     except FileNotFoundError:
