@@ -84,6 +84,7 @@ class LineHandler:
             return
         c = p.counts
         ev, ig, un, errs = c.event, c.ignored, c.unrecognized, p.parser_errors
+        bad_ts = p.invalid_timestamps
         feed = p.feed
         for i, line in enumerate(lines, first):
             feed(line, i)
@@ -97,6 +98,8 @@ class LineHandler:
             m.inc("logscan_lines", (self.source, name, "unrecognized"), c.unrecognized - un)
         if p.parser_errors != errs:
             m.inc("logscan_parser_errors", (self.source, name), p.parser_errors - errs)
+        if p.invalid_timestamps != bad_ts:
+            m.inc("logscan_invalid_timestamps", (self.source, name), p.invalid_timestamps - bad_ts)
 
     def _make(self, name: str) -> None:
         cls: type[Parser] = self.d.registry.get(name)

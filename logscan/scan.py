@@ -237,7 +237,8 @@ class FileScanner:
         else:
             _feed(pipe, iter(head))
         pipe.flush()
-        return FileResult(name, cls.name, pipe.counts, str(error) if error else None)
+        error_text = str(error) if error else None
+        return FileResult(name, cls.name, pipe.counts, error_text, pipe.invalid_timestamps)
 
     def _unrecognised(self, name: str, error: SourceError | None) -> str:
         known = ", ".join(self.registry.names()) or "none installed"
