@@ -5,13 +5,14 @@ The real command runs in a subprocess; a shell closes its standard streams (``<&
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.logscan_cli import install_plugin, logscan_exe, run
+from tests.logscan_cli import install_plugin, logscan_exe, run, summary
 from tests.test_scan import toy_log
 
 
@@ -80,3 +81,20 @@ def test_scan_to_a_full_disk_says_so(plugin: Path, tmp_path: Path, fmt: str) -> 
     done = run(["scan", "--format", fmt, str(log)], plugin, prefix=_shell(">/dev/full"))
     assert done.returncode == 1
     assert done.stderr.strip() == "logscan scan: cannot write the output: No space left on device"
+
+
+def test_cr_only_file_is_split(plugin: Path, tmp_path: Path) -> None:
+    """Old-Mac line endings (CR alone): four lines, not one line of the whole file."""
+    log = tmp_path / "mail.log"
+    log.write_bytes((toy_log() * 2).replace(b"\n", b"\r"))
+    done = run(["scan", "--format", "json", str(log)], plugin)
+    assert done.returncode == 0, done.stderr
+    s = summary(done)
+    assert s["lines"] == 8 and s["events"] == 6
+    assert s["outcomes"] == {"event": 6, "ignored": 2, "unrecognized": 0}
+
+
+def test_cr_only_gzip_on_stdin_is_split(plugin: Path) -> None:
+    data = gzip.compress(toy_log().replace(b"\n", b"\r"))
+    done = run(["scan", "--format", "json", "-"], plugin, stdin=data)
+    assert summary(done)["lines"] == 4
