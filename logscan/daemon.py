@@ -461,6 +461,15 @@ class Daemon:
             )
         elif kind == "recovered":
             log.info("file readable again", source=source, path=path)
+        elif kind == "cr_line_endings":
+            m.inc("logscan_source_read_errors", (source, "cr_line_endings"))
+            log.error(
+                "lines end in CR alone (old Mac style), not LF: they are not counted (at most "
+                "one line, when the file is rotated); convert the file or read it with "
+                "`logscan scan`, which splits at CR",
+                source=source,
+                path=path,
+            )
 
     def _maintain(self) -> None:
         """Every poll interval: new glob matches, inotify watches, ticks."""
