@@ -245,7 +245,10 @@ def _webhook(raw: Any, where: str) -> WebhookConfig:
             raise AlertingConfigError(f"{where}.secret_file: {path}: {exc.strerror}") from None
         if not secret:
             raise AlertingConfigError(f"{where}.secret_file: {path}: empty")
-    timeout = parse_duration(raw.get("timeout", 5))
+    try:
+        timeout = parse_duration(raw.get("timeout", 5))
+    except ValueError as exc:
+        raise AlertingConfigError(f"{where}.timeout: {exc}") from None
     return WebhookConfig(_url(raw.get("url"), f"{where}.url"), secret, timeout or 5.0)
 
 

@@ -237,3 +237,21 @@ def test_nan_resend_interval_is_rejected(tmp_path: Path, value: str) -> None:
     done = run(["check-config", "-c", str(conf)])
     assert done.returncode == 1
     assert f"{conf}: alerting.resend_interval: " in done.stderr
+
+
+def test_nan_webhook_timeout_is_rejected(tmp_path: Path) -> None:
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(S + '[[alerting.webhook]]\nurl = "http://127.0.0.1:1/"\ntimeout = nan\n')
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert "alerting.webhook[0].timeout: not a duration: nan" in done.stderr
+
+
+def test_deeply_nested_web_config_gives_clear_error(tmp_path: Path) -> None:
+    web = tmp_path / "web.yml"
+    web.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(f'[metrics]\nweb_config = "{web}"\n' + S)
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert f"{web}: lists or mappings nested too deeply" in done.stderr
