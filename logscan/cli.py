@@ -68,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         code: int = args._run(args)
-        sys.stdout.flush()  # a failed write shows here, not as a traceback at exit
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a failed write shows here, not as a traceback at exit
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -76,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _discard_output()
         return 0
     except OSError as exc:
+        if args.command not in WRITES_STDOUT:
+            raise  # the daemon handles its own I/O errors; one escaping it is a bug to see
         # Any other failed write to stdout (disk full, EIO): say so, without a traceback.
         _discard_output()
         where = exc.filename or "cannot write the output"
