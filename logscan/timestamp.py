@@ -11,9 +11,9 @@ None if not, counting those::
     ('2027-02-28T23:59:59.123+01:00', None, 1)
 
 Accepted: ``YYYY-MM-DDTHH:MM:SS``, a fraction (``.``/``,``), ``Z`` or an offset (``+01:00``,
-``+0100``); second 60 (a leap second, RFC 3339). Consecutive events mostly share their second,
-so the last valid timestamp again costs one comparison, another in its second (a new fraction)
-a short regex match, and a new second a regex match and a ``datetime``.
+``+0100``); second 60 (a leap second, RFC 3339). Cheap for the common case: the last valid
+timestamp again costs one comparison; another time of the same day one regex match; only a new
+day also builds a ``datetime.date``.
 """
 
 from __future__ import annotations
@@ -21,52 +21,45 @@ from __future__ import annotations
 import datetime
 import re
 
-_ISO = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,]\d+)?(?:Z|[+-](\d\d):?(\d\d))?", re.ASCII
+# The date, whose day is checked with ``datetime`` (February 30, month 13), once per day.
+_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T", re.ASCII)
+# The rest, checked by the pattern itself: hour, minute, second (60: a leap second, RFC 3339),
+# fraction, zone.
+_TIME = re.compile(
+    r"(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:[.,]\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?",
+    re.ASCII,
 )
-# What may follow a second already known to be valid.
-_TAIL = re.compile(r"(?:[.,]\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?", re.ASCII)
-SECOND_CHARS = 19  # len("2027-02-28T23:59:59")
+DATE_CHARS = 11  # len("2027-02-28T")
 
 
 class TimestampCheck:
     """Checks the ISO 8601 timestamps one parser builds; ``invalid`` counts those set to null."""
 
-    __slots__ = ("_last", "_last_second", "invalid")
+    __slots__ = ("_last", "_last_date", "invalid")
 
     def __init__(self) -> None:
         self.invalid = 0
         self._last = ""  # the last valid timestamp
-        self._last_second = ""  # its first 19 characters
+        self._last_date = ""  # its first 11 characters, "YYYY-MM-DDT"
 
     def __call__(self, ts: str | None) -> str | None:
         """``ts`` if it names a possible instant (or is None), else None, counted."""
         if ts is None or ts == self._last:
             return ts
-        if ts[:SECOND_CHARS] == self._last_second and (
-            len(ts) == SECOND_CHARS or _TAIL.fullmatch(ts, SECOND_CHARS)
-        ):
-            self._last = ts
-            return ts
-        if _possible(ts):
-            self._last, self._last_second = ts, ts[:SECOND_CHARS]
+        date = ts[:DATE_CHARS]
+        if (date == self._last_date or _possible_date(date)) and _TIME.fullmatch(ts, DATE_CHARS):
+            self._last, self._last_date = ts, date
             return ts
         self.invalid += 1
         return None
 
 
-def _possible(ts: str) -> bool:
-    m = _ISO.fullmatch(ts)
+def _possible_date(date: str) -> bool:
+    m = _DATE.fullmatch(date)
     if m is None:
         return False
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    off_hours, off_minutes = m.group(7), m.group(8)
-    if off_hours is not None and (int(off_hours) > 23 or int(off_minutes) > 59):
-        return False
-    if second == 60:
-        second = 59  # a leap second: datetime does not know them, RFC 3339 does
     try:
-        datetime.datetime(year, month, day, hour, minute, second)
-    except ValueError:  # month 13, February 30, hour 25, year 0, ...
+        datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:  # month 13, February 30, year 0, ...
         return False
     return True
