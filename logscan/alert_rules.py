@@ -244,6 +244,8 @@ def _filter(raw: dict[str, Any], key: str) -> Filter | None:
         return Filter.parse(text)
     except ExpressionError as exc:
         raise ValueError(f"{key}, column {exc.column}: {exc.message}") from None
+    except RecursionError:  # the expression parser recurses once per level of parentheses
+        raise ValueError(f"'{key}': parentheses nested too deeply") from None
 
 
 def _build(rf: RuleFile, name: str, raw: dict[str, Any]) -> AlertRule:

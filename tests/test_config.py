@@ -255,3 +255,17 @@ def test_deeply_nested_web_config_gives_clear_error(tmp_path: Path) -> None:
     done = run(["check-config", "-c", str(conf)])
     assert done.returncode == 1
     assert f"{web}: lists or mappings nested too deeply" in done.stderr
+
+
+def test_deeply_nested_alert_filter_gives_clear_error(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.d"
+    rules.mkdir()
+    nested = "(" * 3000 + "class == 'permanent'" + ")" * 3000
+    (rules / "deep.toml").write_text(f'[[alert]]\nname = "R"\ncount = 5\nfilter = "{nested}"\n')
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(f'rules_dirs = ["{rules}"]\n' + S)
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert (
+        f"{rules / 'deep.toml'}: alert 'R': 'filter': parentheses nested too deeply" in done.stderr
+    )
