@@ -28,6 +28,7 @@ the same ``name`` replaces an earlier one, and ``enabled = false`` switches a ru
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ from logscan.rules import RuleError, RuleFile
 
 SIGNALS = ("events", "unrecognized", "source-quiet", "reader-down")
 SEVERITIES = ("page", "critical", "warning", "info")
+# The longest window, "for" or "quiet" (31 days): longer ones hold events for as long and never
+# let a rule fire within any useful time.
+MAX_DURATION = 31 * 86400.0
 # Fields an events rule may group by: bounded vocabularies or values from the rule files.
 GROUP_FIELDS = frozenset({"provider", "blocklist", "category", "code", "enhanced", "class", "mta"})
 GROUP_FIELDS |= frozenset({"direction", "status", "stage"})
@@ -157,16 +161,30 @@ def parse_duration(raw: object) -> float:
     """
     if isinstance(raw, bool):
         raise ValueError(f"not a duration: {raw!r}")
+    seconds: float | None = None
     if isinstance(raw, int | float):
         if raw < 0:
             raise ValueError(f"negative duration: {raw!r}")
-        return float(raw)
-    if isinstance(raw, str):
+        seconds = float(raw)
+    elif isinstance(raw, str):
         m = _DURATION.match(raw.strip())
         if m and any(m.groups()):
             h, mi, s = (int(g or 0) for g in m.groups())
-            return float(h * 3600 + mi * 60 + s)
-    raise ValueError(f'not a duration: {raw!r} (write e.g. "30s", "5m", "1h30m")')
+            seconds = float(h * 3600 + mi * 60 + s)
+    if seconds is None or math.isnan(seconds):
+        raise ValueError(f'not a duration: {raw!r} (write e.g. "30s", "5m", "1h30m")')
+    if seconds > MAX_DURATION:
+        # inf or a year: a window that never fills, a rule that never fires.
+        raise ValueError(f"duration {raw!r} is longer than {format_duration(MAX_DURATION)}")
+    return seconds
+
+
+def _duration(raw: Mapping[str, Any], key: str, default: object) -> float:
+    """``parse_duration`` of ``raw[key]``, its error naming the key."""
+    try:
+        return parse_duration(raw.get(key, default))
+    except ValueError as exc:
+        raise ValueError(f"'{key}': {exc}") from None
 
 
 def format_duration(seconds: float) -> str:
@@ -226,6 +244,8 @@ def _filter(raw: dict[str, Any], key: str) -> Filter | None:
         return Filter.parse(text)
     except ExpressionError as exc:
         raise ValueError(f"{key}, column {exc.column}: {exc.message}") from None
+    except RecursionError:  # the expression parser recurses once per level of parentheses
+        raise ValueError(f"'{key}': parentheses nested too deeply") from None
 
 
 def _build(rf: RuleFile, name: str, raw: dict[str, Any]) -> AlertRule:
@@ -244,7 +264,7 @@ def _build(rf: RuleFile, name: str, raw: dict[str, Any]) -> AlertRule:
         raise ValueError("a 'ratio' needs 'of', the filter of the events it is a ratio of")
     if kind != "ratio" and of is not None:
         raise ValueError("'of' is only for a 'ratio'")
-    window = parse_duration(raw.get("window", "5m"))
+    window = _duration(raw, "window", "5m")
     if window <= 0 and kind in ("count", "rate", "ratio"):
         raise ValueError("'window' must be positive")
     group_by = raw.get("group_by")
@@ -278,7 +298,7 @@ def _build(rf: RuleFile, name: str, raw: dict[str, Any]) -> AlertRule:
         of=of,
         resolve_below=resolve_below,
         min_volume=int(_number(raw.get("min_volume", 0), "min_volume")),
-        for_=parse_duration(raw.get("for", 0)),
+        for_=_duration(raw, "for", 0),
         group_by=group_by,
         group_default=_optional_str(raw, "group_default"),
         max_groups=max(1, int(_number(raw.get("max_groups", 50), "max_groups"))),
@@ -298,7 +318,7 @@ def _threshold(signal: str, raw: dict[str, Any]) -> tuple[str, float]:
     if signal == "source-quiet":
         if given != ["quiet"]:
             raise ValueError("signal 'source-quiet' needs 'quiet' (a duration) and no other")
-        return "quiet", parse_duration(raw["quiet"])
+        return "quiet", _duration(raw, "quiet", None)
     allowed = ("count", "rate", "ratio") if signal == "events" else ("count", "ratio")
     if len(given) != 1 or given[0] not in allowed:
         raise ValueError(f"give exactly one threshold of {', '.join(allowed)}")
@@ -310,7 +330,8 @@ def _threshold(signal: str, raw: dict[str, Any]) -> tuple[str, float]:
 
 
 def _number(raw: object, key: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+    # ``not 0 <= raw < inf`` also rejects nan (every comparison with it is false).
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < math.inf:
         raise ValueError(f"'{key}' must be a non-negative number, got {raw!r}")
     return float(raw)
 

@@ -202,7 +202,10 @@ def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
         isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
     ):
         raise AlertingConfigError(f"{where}.labels: must be a table of strings")
-    resend = parse_duration(table.get("resend_interval", 60))
+    try:
+        resend = parse_duration(table.get("resend_interval", 60))
+    except ValueError as exc:
+        raise AlertingConfigError(f"{where}.resend_interval: {exc}") from None
     if resend <= 0:
         raise AlertingConfigError(f"{where}.resend_interval: must be positive")
     generator = table.get("generator_url")
@@ -258,7 +261,10 @@ def _webhook(raw: Any, where: str) -> WebhookConfig:
             raise AlertingConfigError(f"{where}.secret_file: {path}: {exc.strerror}") from None
         if not secret:
             raise AlertingConfigError(f"{where}.secret_file: {path}: empty")
-    timeout = parse_duration(raw.get("timeout", 5))
+    try:
+        timeout = parse_duration(raw.get("timeout", 5))
+    except ValueError as exc:
+        raise AlertingConfigError(f"{where}.timeout: {exc}") from None
     return WebhookConfig(_url(raw.get("url"), f"{where}.url"), secret, timeout or 5.0)
 
 

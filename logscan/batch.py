@@ -1,8 +1,9 @@
 """Batch source: log files read once (plain or gzip, told apart by magic bytes) or stdin.
 
 Lines come out numbered from 1 per file, decoded as UTF-8 with invalid bytes replaced (never an
-exception), without their line ending (``\\n`` or ``\\r\\n``). Files are read in large binary
-chunks and handed on as blocks of lines, so memory stays flat in the file's size::
+exception), without their line ending (``\\n``, ``\\r\\n``, or ``\\r`` when the first line ends in
+a CR alone: old Mac style). Files are read in large binary chunks and handed on as blocks of
+lines, so memory stays flat in the file's size::
 
     >>> import gzip, tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -92,6 +93,8 @@ def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Generator[Block, N
 
 def _open(path: str) -> BinaryIO:
     name = display_name(path)
+    if path == STDIN and sys.stdin is None:
+        raise SourceError(name, "standard input is closed (<&-)")
     try:
         raw: BinaryIO = sys.stdin.buffer if path == STDIN else open(path, "rb")  # noqa: SIM115
     except FileNotFoundError:
@@ -123,6 +126,7 @@ def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
     lineno = 0
     pending = b""  # the start of a line whose newline has not been read yet
     skipping = False  # inside an over-long line, after its first MAX_LINE_BYTES
+    nl: bytes | None = None  # what ends a line: b"\n" (LF, CRLF) or b"\r" (CR-only); None: unknown
     while True:
         try:
             chunk = read(chunk_bytes)
@@ -133,13 +137,15 @@ def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
             raise _read_error(name, lineno, f"read error: {reason}") from None
         if not chunk:
             break
+        if nl is None:
+            nl = _line_end(pending + chunk)
         if skipping:
-            nl = chunk.find(b"\n")
-            if nl < 0:
+            at = chunk.find(nl or b"\n")
+            if at < 0:
                 continue
-            chunk, skipping = chunk[nl:], False
+            chunk, skipping = chunk[at:], False
         data = pending + chunk if pending else chunk
-        last_nl = data.rfind(b"\n")
+        last_nl = data.rfind(nl or b"\n")
         if last_nl < 0:
             pending = data
             if len(pending) > MAX_LINE_BYTES:
@@ -148,12 +154,27 @@ def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
         pending = data[last_nl + 1 :]
         if len(pending) > MAX_LINE_BYTES:
             pending, skipping = pending[:MAX_LINE_BYTES], True
-        lines = _decode(data[: last_nl + 1])
+        lines = _decode(data[: last_nl + 1], nl or b"\n")
         lines.pop()  # the empty string after the final newline
         yield Block(lineno + 1, lines)
         lineno += len(lines)
     if pending:
-        yield Block(lineno + 1, _decode(pending))
+        yield Block(lineno + 1, _decode(pending, nl or b"\n"))
+
+
+def _line_end(data: bytes) -> bytes | None:
+    """What ends the lines of a file starting with ``data``; None while it cannot be told.
+
+    The first line ending decides: LF or CRLF, or a CR followed by more text, which means CR-only
+    line endings (old Mac OS, some Windows tools): split at CR, or the whole file would be one
+    line. A CR at the very end of ``data`` may be the first half of a CRLF still on its way.
+    """
+    cr, lf = data.find(b"\r"), data.find(b"\n")
+    if 0 <= cr < len(data) - 1 and (lf < 0 or cr < lf):
+        return b"\n" if cr + 1 == lf else b"\r"
+    if lf >= 0 or len(data) > MAX_LINE_BYTES:
+        return b"\n"
+    return None
 
 
 def _read_error(name: str, lineno: int, what: str) -> SourceError:
@@ -163,10 +184,12 @@ def _read_error(name: str, lineno: int, what: str) -> SourceError:
     return SourceError(name, f"{what}; the lines up to here were read", lineno)
 
 
-def _decode(data: bytes) -> list[str]:
-    # No byte of a multi-byte UTF-8 sequence is 0x0A, so decoding many lines at once gives the
-    # same text as decoding each line alone.
+def _decode(data: bytes, nl: bytes) -> list[str]:
+    # No byte of a multi-byte UTF-8 sequence is 0x0A or 0x0D, so decoding many lines at once
+    # gives the same text as decoding each line alone.
     text = data.decode("utf-8", "replace")
+    if nl == b"\r":
+        return text.split("\r")
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if text.endswith("\r"):

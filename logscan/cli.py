@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,6 +25,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 EXIT_USAGE = 2
+EXIT_OUTPUT_ERROR = 1
+# Sub-commands whose results go to stdout: with stdout closed they refuse to start.
+WRITES_STDOUT = frozenset({"explain", "parsers", "scan", "check-config"})
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -53,18 +57,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = next((w for w in words if not w.startswith("-")), None)
     parser = build_parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(words)
+    if sys.stderr is None:
+        # Started with 2>&- : messages have nowhere to go, and print(file=None) would put them
+        # on stdout, among the results.
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if sys.stdout is None and args.command in WRITES_STDOUT:
+        print(f"logscan {args.command}: standard output is closed (>&-)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         code: int = args._run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a failed write shows here, not as a traceback at exit
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `logscan scan ... | head`: the reader left; that is not an error.
-        sys.stderr.close()
+        # `logscan scan ... | head`: the reader left; that is not an error (exit 0).
+        _discard_output()
         return 0
+    except OSError as exc:
+        if args.command not in WRITES_STDOUT:
+            raise  # the daemon handles its own I/O errors; one escaping it is a bug to see
+        # Any other failed write to stdout (disk full, EIO): say so, without a traceback.
+        _discard_output()
+        where = exc.filename or "cannot write the output"
+        print(f"logscan {args.command}: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OUTPUT_ERROR
     return code
+
+
+def _discard_output() -> None:
+    """Point stdout at /dev/null: what is still buffered must not fail again at exit.
+
+    (Python flushes stdout at exit; a second failure there would print "Exception ignored" and
+    exit 120.)
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (tests); nothing is flushed at exit then
 
 
 if __name__ == "__main__":

@@ -40,8 +40,17 @@ journald_if_missing = true
 units = ["postfix.service", "postfix@-.service", "exim4.service", "sendmail.service"]
 """
 
+# Accepted ranges, in seconds: below, the daemon would spin on the CPU or the disk; above, it
+# would look hung (a poll interval of a day never notices a line).
+CHECKPOINT_INTERVAL_RANGE = (0.1, 86400.0)
+POLL_INTERVAL_RANGE = (0.01, 3600.0)
+
 Start = Literal["end", "beginning"]
 Watch = Literal["auto", "poll"]
+
+
+# tomllib recurses once per level of arrays and inline tables inside each other.
+TOO_DEEP = "arrays or inline tables nested too deeply"
 
 
 class ConfigError(ValueError):
@@ -140,6 +149,8 @@ def parse_config(text: str, origin: str) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{origin}: {TOO_DEEP}") from None
     try:
         return _config(data, origin)
     except _KeyError as exc:
@@ -171,10 +182,15 @@ def with_overrides(
         out = replace(out, state_dir=state_dir)
     if checkpoint_interval is not None:
         out = replace(
-            out, checkpoint_interval=_positive(checkpoint_interval, "--checkpoint-interval")
+            out,
+            checkpoint_interval=_seconds(
+                checkpoint_interval, "--checkpoint-interval", CHECKPOINT_INTERVAL_RANGE
+            ),
         )
     if poll_interval is not None:
-        out = replace(out, poll_interval=_positive(poll_interval, "--poll-interval"))
+        out = replace(
+            out, poll_interval=_seconds(poll_interval, "--poll-interval", POLL_INTERVAL_RANGE)
+        )
     if web_config is not None:
         out = replace(out, web_config=web_config)
     if compat:
@@ -217,8 +233,12 @@ def _config(data: dict[str, Any], origin: str) -> Config:
         web_config=web_config,
         state_dir=_string(data.get("state_dir", DEFAULT_STATE_DIR), "state_dir"),
         rules_dirs=_strings(data.get("rules_dirs", list(DEFAULT_RULES_DIRS)), "rules_dirs"),
-        checkpoint_interval=_positive(data.get("checkpoint_interval", 5.0), "checkpoint_interval"),
-        poll_interval=_positive(data.get("poll_interval", 0.5), "poll_interval"),
+        checkpoint_interval=_seconds(
+            data.get("checkpoint_interval", 5.0), "checkpoint_interval", CHECKPOINT_INTERVAL_RANGE
+        ),
+        poll_interval=_seconds(
+            data.get("poll_interval", 0.5), "poll_interval", POLL_INTERVAL_RANGE
+        ),
         alerting=alerting,
         origin=origin,
         compat=_compat(metrics.get("compat", []), "metrics.compat"),
@@ -274,6 +294,49 @@ def _check_unique(sources: Sequence[SourceConfig]) -> None:
         if src.name in seen:
             raise _KeyError(f"sources[{i}].name: duplicate source name {src.name!r}")
         seen.add(src.name)
+    _check_distinct_files(sources)
+
+
+def _check_distinct_files(sources: Sequence[SourceConfig]) -> None:
+    """No file may belong to two sources: each of its lines would be counted twice.
+
+    Paths are compared resolved (``/var/log/../log/mail.log``, symlinks), a glob by the files
+    it matches now and by the literal paths of other sources it would match.
+    """
+    owner: dict[str, int] = {}
+    for i, src in enumerate(sources):
+        if src.path is None:
+            continue
+        for name in _files_of(src.path):
+            j = owner.setdefault(name, i)
+            if j != i:
+                raise _KeyError(_overlap(sources, j, i, name))
+    for i, src in enumerate(sources):
+        if src.path is None or not _is_glob(src.path):
+            continue
+        for name, j in owner.items():
+            if j != i and Path(name).match(os.path.realpath(src.path)):
+                raise _KeyError(_overlap(sources, min(i, j), max(i, j), name))
+
+
+def _files_of(path: str) -> set[str]:
+    """The files ``path`` names, resolved: a glob's current matches, else the path itself."""
+    if _is_glob(path):
+        return {os.path.realpath(p) for p in glob.glob(path)}
+    return {os.path.realpath(path)}
+
+
+def _is_glob(path: str) -> bool:
+    return any(c in path for c in "*?[")
+
+
+def _overlap(sources: Sequence[SourceConfig], first: int, second: int, name: str) -> str:
+    a, b = sources[first], sources[second]
+    return (
+        f"sources[{second}].path: sources[{first}] ({a.name!r}, path {a.path!r}) and "
+        f"sources[{second}] ({b.name!r}, path {b.path!r}) both read {name}: "
+        "each of its lines would be counted twice"
+    )
 
 
 def _no_unknown(table: Mapping[str, Any], known: set[str], prefix: str) -> None:
@@ -308,9 +371,13 @@ def _compat(value: Any, where: str) -> tuple[str, ...]:
     return names
 
 
-def _positive(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise _KeyError(f"{where}: must be a positive number of seconds")
+def _seconds(value: Any, where: str, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    # ``not low <= value <= high`` also rejects nan (every comparison with it is false).
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise _KeyError(
+            f"{where}: must be a positive number of seconds from {low:g} to {high:g}, got {value!r}"
+        )
     return float(value)
 
 

@@ -100,6 +100,7 @@ class LineHandler:
         c = p.counts
         ev, ig, un, errs = c.event, c.ignored, c.unrecognized, p.parser_errors
         evicted = p.state_evictions()
+        bad_ts = p.invalid_timestamps
         feed = p.feed
         for i, line in enumerate(lines, first):
             feed(line, i)
@@ -116,6 +117,8 @@ class LineHandler:
         evicted = p.state_evictions() - evicted
         if evicted > 0:
             m.inc("logscan_parser_state_evictions", (self.source, name), evicted)
+        if p.invalid_timestamps != bad_ts:
+            m.inc("logscan_invalid_timestamps", (self.source, name), p.invalid_timestamps - bad_ts)
 
     def _make(self, name: str) -> None:
         cls: type[Parser] = self.d.registry.get(name)
@@ -485,6 +488,15 @@ class Daemon:
             )
         elif kind == "recovered":
             log.info("file readable again", source=source, path=path)
+        elif kind == "cr_line_endings":
+            m.inc("logscan_source_read_errors", (source, "cr_line_endings"))
+            log.error(
+                "lines end in CR alone (old Mac style), not LF: they are not counted (at most "
+                "one line, when the file is rotated); convert the file or read it with "
+                "`logscan scan`, which splits at CR",
+                source=source,
+                path=path,
+            )
 
     def _maintain(self) -> None:
         """Every poll interval: new glob matches, inotify watches, ticks."""

@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"logscan explain: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.what == ["-"]:
+        if sys.stdin is None:
+            print("logscan explain: standard input is closed (<&-)", file=sys.stderr)
+            return EXIT_BAD_INPUT
         return _explain_stream(classifier, args.json)
     try:
         answer = explain(classifier, args.what)

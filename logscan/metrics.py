@@ -125,6 +125,12 @@ SPECS: tuple[MetricSpec, ...] = (
         ("source", "parser"),
     ),
     MetricSpec(
+        "logscan_invalid_timestamps",
+        "counter",
+        "Impossible timestamps (Feb 30, 25:61) that the parser set to null",
+        ("source", "parser"),
+    ),
+    MetricSpec(
         "logscan_source_last_line_timestamp_seconds",
         "gauge",
         "When the daemon last read a line from the source (Unix time)",

@@ -22,7 +22,8 @@ and implement::
                 return None          # not understood: counted as "unrecognized"
             if " reply=" not in text:
                 return []            # understood, holds no reply: "ignored"
-            return [Event(path=self.path, line=lineno, mta=self.name, ...)]
+            ts = self.timestamps(text.split(" ", 1)[0])  # None (counted) if impossible
+            return [Event(path=self.path, line=lineno, mta=self.name, ts=ts, ...)]
 
 A parser that remembers things between lines (a queue id's sender, an open session) bounds
 that memory by count and by bytes, truncates the text it keeps, and reports what it had to
@@ -37,6 +38,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.event import Event
+from logscan.timestamp import TimestampCheck
 
 
 class Parser(ABC):
@@ -49,6 +51,8 @@ class Parser(ABC):
         # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
         self.path = path
         self.year: int = year if year is not None else datetime.datetime.now(datetime.UTC).year
+        # Pass every ``ts`` built from text through it: impossible ones become None, counted.
+        self.timestamps = TimestampCheck()
 
     @classmethod
     @abstractmethod

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from logscan.classifier import Classifier
 from logscan.event import ClassifiedEvent, Event
 from logscan.parser import Parser
+from logscan.timestamp import TimestampCheck
 
 # A sink consumes classified events (metrics, alert engine, report). It never parses.
 Sink = Callable[[ClassifiedEvent], None]
@@ -51,6 +52,13 @@ class Pipeline:
     parser_errors: int = 0
     # Called with (lineno, text) for each unrecognized line (e.g. `scan --show-unrecognized`).
     on_unrecognized: Callable[[int, str], None] | None = None
+
+    @property
+    def invalid_timestamps(self) -> int:
+        """Impossible timestamps the parser set to null so far (see :mod:`logscan.timestamp`)."""
+        # getattr: a plug-in whose __init__ skips the base class's has no check.
+        check = getattr(self.parser, "timestamps", None)
+        return check.invalid if isinstance(check, TimestampCheck) else 0
 
     def feed(self, text: str, lineno: int) -> str:
         """Process one line (without its line ending); return its outcome."""

@@ -75,6 +75,8 @@ class FileResult:
     parser: str | None
     counts: LineCounts
     error: str | None = None
+    # Impossible timestamps (Feb 30, 25:61) the parser set to null.
+    invalid_timestamps: int = 0
 
     @property
     def lines(self) -> int:
@@ -88,6 +90,7 @@ class FileResult:
             "lines": self.lines,
             "outcomes": self.counts.as_dict(),
             "error": self.error,
+            "invalid_timestamps": self.invalid_timestamps,
         }
 
 
@@ -161,6 +164,7 @@ class Report:
             "files": [f.as_dict() for f in self.files],
             "lines": sum(f.lines for f in self.files),
             "outcomes": totals.as_dict(),
+            "invalid_timestamps": sum(f.invalid_timestamps for f in self.files),
             "outcomes_by_parser": self._outcomes_by_parser(),
             "events": sum(self._counts.values()),
             "by_status": _table(items, lambda k: k.status),

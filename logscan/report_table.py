@@ -81,6 +81,9 @@ def _files(files: list[dict[str, Any]]) -> list[str]:
         )
         if f["error"]:
             out.append(f"  {'':<{width}}  ! {clean(f['error'])}")
+        if f["invalid_timestamps"]:
+            n = f["invalid_timestamps"]
+            out.append(f"  {'':<{width}}  ! {n:,} impossible timestamps, set to null")
     return [*out, ""]
 
 

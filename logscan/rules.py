@@ -72,3 +72,5 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise RuleError(f"{path}:{line}: not valid UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{path}: {exc}") from exc
+    except RecursionError:  # tomllib recurses once per level of nested arrays/inline tables
+        raise RuleError(f"{path}: arrays or inline tables nested too deeply") from None

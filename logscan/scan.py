@@ -246,7 +246,7 @@ class FileScanner:
         problem = (
             str(error) if error else mostly_unrecognized(name, cls.name, pipe.counts, head_lines)
         )
-        return FileResult(name, cls.name, pipe.counts, problem)
+        return FileResult(name, cls.name, pipe.counts, problem, pipe.invalid_timestamps)
 
     def _unrecognised(self, name: str, error: SourceError | None, head_lines: Sequence[str]) -> str:
         known = ", ".join(self.registry.names()) or "none installed"

@@ -95,6 +95,10 @@ class _Reader:
         self.lineno = lineno
         self.partial = b""  # bytes after ``offset`` read but not yet ended by a newline
         self.dropped = 0  # bytes of an overlong partial line skipped
+        # Its lines seem to end in CR alone (old Mac style). They are not split at CR here (a CR
+        # at the end of what was read may be half of a CRLF, and offsets are LF-based): only
+        # reported, once.
+        self.cr_only = False
         self.fp_len = 0
         self.fp = ""
         self.head = b""  # the first bytes (up to FP_MAX) as read
@@ -180,6 +184,9 @@ class _Reader:
         nl = data.rfind(b"\n")
         if nl < 0:
             self.partial = data
+            # Two CRs inside text with no LF: CR-only line endings, not a stray CR.
+            if not self.cr_only and data.count(b"\r", 0, len(data) - 1) >= 2:
+                self.cr_only = True
         else:
             self.partial = data[nl + 1 :]
             lines = data[:nl].decode("utf-8", "replace").split("\n")
@@ -228,6 +235,7 @@ class Follower:
         if not self.readers and not self._open_current():
             return False
         r = self.readers[0]
+        cr_only = r.cr_only
         try:
             if len(self.readers) == 1 and (r.rewritten() or self._copied_away(r)):
                 self._truncated(r)
@@ -236,6 +244,8 @@ class Follower:
         except OSError as exc:
             self.notify("read_error", r.path, _error_kind(exc))
             return False
+        if r.cr_only and not cr_only:
+            self.notify("cr_line_endings", r.path, "")
         if not at_eof:
             return True
         if len(self.readers) > 1:  # an old file, now finished: on to the next

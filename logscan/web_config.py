@@ -64,6 +64,8 @@ def load_web_config(path: str | None) -> WebConfig:
         raise WebConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise WebConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except RecursionError:  # the YAML parser recurses once per level of nesting
+        raise WebConfigError(f"{path}: lists or mappings nested too deeply") from None
     doc = doc or {}
     if not isinstance(doc, dict):
         raise WebConfigError(f"{path}: must be a mapping")

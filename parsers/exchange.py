@@ -112,13 +112,13 @@ class ExchangeParser(Parser):
             fields = [f.strip() for f in value.split(",")]
             if "event-id" in fields:
                 self._kind = "tracking"
-                self._reader = TrackingLog(self.path, fields)
+                self._reader = TrackingLog(self.path, fields, self.timestamps)
             elif self._kind not in ("send", "receive"):
                 self._kind = None
                 self._reader = None
         else:
             self._kind = "smtpsvc"
-            self._reader = SmtpSvcLog(self.path, value.split())
+            self._reader = SmtpSvcLog(self.path, value.split(), self.timestamps)
 
     def _open(self, shape: str | None) -> _Reader | None:
         """A reader for the file's kind (header, name), or for the shape of its first line."""
@@ -126,14 +126,14 @@ class ExchangeParser(Parser):
         if kind is None or (shape is not None and _family(kind) != _family(shape)):
             kind = shape
         if kind == "tracking":
-            return TrackingLog(self.path)
+            return TrackingLog(self.path, None, self.timestamps)
         if kind == "smtpsvc":
-            return SmtpSvcLog(self.path)
+            return SmtpSvcLog(self.path, None, self.timestamps)
         if kind in ("send", "receive", "protocol"):
             # One protocol reader per file: its open sessions survive a repeated header.
             known = kind if kind != "protocol" else None
             if self._protocol is None:
-                self._protocol = ProtocolLog(self.path, known)
+                self._protocol = ProtocolLog(self.path, known, self.timestamps)
             self._protocol.kind = known
             return self._protocol
         return None

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from logscan.event import Event
 from logscan.reply import enhanced_in_text
+from logscan.timestamp import TimestampCheck
 from parsers.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_start
 
 _DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
@@ -49,8 +50,11 @@ class _Session:
 class ProtocolLog:
     """The reader of one protocol log; ``kind`` is ``send``, ``receive`` or None (unknown)."""
 
-    def __init__(self, path: str, kind: str | None) -> None:
+    def __init__(
+        self, path: str, kind: str | None, timestamps: TimestampCheck | None = None
+    ) -> None:
         self.path = path
+        self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self.kind = kind
         self._sessions: Sessions[_Session] = Sessions(_Session)
 
@@ -62,7 +66,7 @@ class ProtocolLog:
             return None
         ts, sid, remote, event, data, context = row[0], row[2], row[5], row[6], row[7], row[8]
         if event == "<" or event == ">":
-            return self._talk(sid, event, data, remote, lineno, ts)
+            return self._talk(sid, event, data, remote, lineno, self.timestamps(ts))
         if event == "+":
             events = self._close(sid)
             self._sessions.get(sid).dialogue.stage = "connect"
@@ -83,7 +87,7 @@ class ProtocolLog:
         return events
 
     def _talk(
-        self, sid: str, event: str, data: str, remote: str, lineno: int, ts: str
+        self, sid: str, event: str, data: str, remote: str, lineno: int, ts: str | None
     ) -> list[Event]:
         sess = self._sessions.get(sid)
         sess.remote_ip = _ip(remote)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 from logscan.event import Event
+from logscan.timestamp import TimestampCheck
 from parsers.smtp_dialogue import COMMAND_STAGES, outcome
 
 DEFAULT_FIELDS = (
@@ -51,8 +52,14 @@ _CODE = re.compile(r"[2-5]\d\d$")
 class SmtpSvcLog:
     """The reader of one SMTPSVC log."""
 
-    def __init__(self, path: str, fields: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        fields: Sequence[str] | None = None,
+        timestamps: TimestampCheck | None = None,
+    ) -> None:
         self.path = path
+        self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self._index = {n: i for i, n in enumerate(DEFAULT_FIELDS)}
         if fields is not None:
             self.set_fields(fields)
@@ -73,7 +80,8 @@ class SmtpSvcLog:
         if not _CODE.match(code):
             return []
         stage = COMMAND_STAGES.get(col("cs-method").upper(), "unknown")
-        ts = f"{col('date')}T{col('time')}" if "date" in self._index else col("time") or None
+        # Without a date column (IIS logs the date in its "#Date:" header), no timestamp.
+        ts = self.timestamps(f"{col('date')}T{col('time')}") if "date" in self._index else None
         ip = col("c-ip")
         return [
             Event(

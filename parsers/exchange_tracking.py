@@ -46,6 +46,7 @@ from typing import Any
 
 from logscan.event import Event
 from logscan.reply import enhanced_in_text
+from logscan.timestamp import TimestampCheck
 from parsers.smtp_dialogue import reply_start
 
 FIELDS_2010 = (
@@ -176,8 +177,14 @@ _COLUMNS_2013 = Columns.of(FIELDS_2013)
 class TrackingLog:
     """The reader of one tracking log; ``fields`` comes from the latest ``#Fields:`` header."""
 
-    def __init__(self, path: str, fields: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        fields: Sequence[str] | None = None,
+        timestamps: TimestampCheck | None = None,
+    ) -> None:
         self.path = path
+        self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self._columns: Columns | None = None
         if fields is not None:
             self.set_fields(fields)
@@ -221,7 +228,7 @@ class TrackingLog:
             "direction": how.direction,
             "stage": how.stage,
             "status": how.status,
-            "ts": col["date-time"] or None,
+            "ts": self.timestamps(col["date-time"] or None),
             "sender": col["sender-address"] or None,
             "queue_id": col["internal-message-id"] or None,
             "size": int(size) if size.isdigit() else None,

@@ -255,7 +255,7 @@ class EximParser(Parser):
             p = _PID.match(body)
             if p is not None:
                 body = body[p.end() :]
-        return ts, body
+        return self.timestamps(ts), body
 
     # -- lines about one message -------------------------------------------------------------
 

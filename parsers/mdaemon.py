@@ -148,17 +148,20 @@ class MDaemonParser(Parser):
         m = _LINE.match(text)
         if m is None:
             return None
-        ts = f"{m.group(1)}T{m.group(2)}"
         key = m.group(3) or ""
         msg = m.group(4).rstrip("\r\n")
         if msg.startswith(("<-- ", "--> ")) or msg in ("<--", "-->"):
-            return self._arrow(key, msg[:3], msg[4:], lineno, ts)
+            return self._arrow(key, msg[:3], msg[4:], lineno, self._ts(m))
         if msg.startswith("*  "):
-            return self._info(key, msg[3:], lineno, ts)
+            return self._info(key, msg[3:], lineno, self._ts(m))
         return self._narrative(key, msg, lineno)
 
     def state_evictions(self) -> int:
         return self._sessions.evictions
+
+    def _ts(self, m: re.Match[str]) -> str | None:
+        """ISO 8601 time of a dated line, None if impossible (Feb 30)."""
+        return self.timestamps(f"{m.group(1)}T{m.group(2)}")
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
@@ -168,7 +171,9 @@ class MDaemonParser(Parser):
 
     # -- lines -----------------------------------------------------------------------------
 
-    def _arrow(self, key: str, arrow: str, content: str, lineno: int, ts: str) -> list[Event]:
+    def _arrow(
+        self, key: str, arrow: str, content: str, lineno: int, ts: str | None
+    ) -> list[Event]:
         sess = self._sessions.get(key)
         if sess.foreign:
             return []  # "<-- 101 LOGIN" is an IMAP tag, not a reply code
@@ -195,7 +200,7 @@ class MDaemonParser(Parser):
             events.append(self._event(sess, reply, direction, ts))
         return events
 
-    def _info(self, key: str, info: str, lineno: int, ts: str) -> list[Event]:
+    def _info(self, key: str, info: str, lineno: int, ts: str | None) -> list[Event]:
         sess = self._sessions.get(key)
         low = info.lower()
         if low.startswith("to: "):

@@ -674,7 +674,11 @@ class PostfixParser(Parser):
 
     # ------------------------------------------------------------------ time
     def _ts(self, line: str) -> str | None:
-        """ISO 8601 time of ``line``: BSD and RFC 3339 shapes without a regex, else split().
+        """ISO 8601 time of ``line``, None if it has none or an impossible one (Feb 30)."""
+        return self.timestamps(self._text_ts(line))
+
+    def _text_ts(self, line: str) -> str | None:
+        """ISO 8601 form of the time of ``line``: BSD and RFC 3339 without a regex, else split().
 
         A BSD date is converted once per day (``iso_ts``) and its time appended; an RFC 3339
         timestamp is already ISO 8601.

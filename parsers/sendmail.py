@@ -202,6 +202,10 @@ class SendmailParser(Parser):
         return None
 
     def _timestamp(self, text: str, program_at: int) -> str | None:
+        """ISO 8601 time of ``text``, None if it has none or an impossible one (Feb 30)."""
+        return self.timestamps(self._text_timestamp(text, program_at))
+
+    def _text_timestamp(self, text: str, program_at: int) -> str | None:
         if program_at == 0:
             return None
         t = _BSD_TS.match(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ from logscan.batch import MAX_LINE_BYTES, SourceError, order_files, read_lines
 
 
 def reference_lines(data: bytes) -> list[str]:
-    """What the reader must give: split on LF, one CR before it dropped, UTF-8 with U+FFFD."""
+    """What the reader must give: split on LF, one CR before it dropped, UTF-8 with U+FFFD;
+    split on CR instead when the first line ends in a CR followed by more text (CR-only)."""
+    first_end = re.search(rb"\r\n|\r(?=.)|\n", data, re.DOTALL)
+    if first_end is not None and first_end.group() == b"\r":
+        parts = data.split(b"\r")
+        if parts[-1] == b"":
+            parts.pop()
+        return [p.decode("utf-8", "replace") for p in parts]
     parts = data.split(b"\n")
     if parts[-1] == b"":
         parts.pop()

@@ -12,6 +12,7 @@ from logscan.config import DEFAULT_TOML, ConfigError, load_config, parse_config,
 from logscan.event import ClassifiedEvent, Event
 from logscan.exporter import WebConfigError, load_web_config
 from logscan.metrics import Metrics, MetricsSink
+from tests.logscan_cli import run
 
 
 def test_embedded_default_is_a_debian_host() -> None:
@@ -142,3 +143,133 @@ def test_metrics_restore_skips_malformed_rows() -> None:
     )
     assert m.snapshot()["logscan_lines"] == {("a", "p", "event"): 5.0}
     assert m.snapshot()["logscan_source_lag_bytes"] == {}
+
+
+# -- bad numbers, duplicate files, deep nesting (issue 11, item 12) ----------------------------
+
+
+@pytest.mark.parametrize("key", ["checkpoint_interval", "poll_interval"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e-300", "1e300", "-1", "true"])
+def test_nan_interval_is_rejected(key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^t.toml: {key}: must be a positive number"):
+        parse_config(f"{key} = {value}\n" + S, "t.toml")
+
+
+@pytest.mark.parametrize("flag", ["--checkpoint-interval", "--poll-interval"])
+def test_nan_interval_flag_is_rejected_by_run(flag: str, tmp_path: Path) -> None:
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(f'state_dir = "{tmp_path}"\n[[sources]]\npath = "{tmp_path}/mail.log"\n')
+    done = run(["run", "-c", str(conf), "--listen", "127.0.0.1:0", flag, "nan"])
+    assert done.returncode == 1
+    assert f"{flag}: must be a positive number of seconds" in done.stderr
+
+
+def test_same_path_under_two_sources_is_rejected(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    (tmp_path / "link.log").symlink_to(log)
+    spellings = [f"{tmp_path}/../{tmp_path.name}/mail.log", f"{tmp_path}/link.log", f"{tmp_path}/*"]
+    for other in spellings:
+        conf = tmp_path / "logscan.toml"
+        conf.write_text(
+            f'[[sources]]\nname = "a"\npath = "{log}"\n[[sources]]\nname = "b"\npath = "{other}"\n'
+        )
+        done = run(["check-config", "-c", str(conf)])
+        assert done.returncode == 1, other
+        assert f"{conf}: sources[1].path: sources[0] ('a', path '{log}')" in done.stderr
+        assert f"sources[1] ('b', path '{other}') both read {log}" in done.stderr
+
+
+def test_glob_over_a_file_not_yet_there_is_rejected() -> None:
+    text = '[[sources]]\npath = "/nowhere/*.log"\n[[sources]]\npath = "/nowhere/mail.log"\n'
+    with pytest.raises(ConfigError, match=r"sources\[0\] .* both read /nowhere/mail.log"):
+        parse_config(text, "t.toml")
+    # A glob does not reach into sub-directories: no overlap there.
+    parse_config(
+        '[[sources]]\npath = "/nowhere/*.log"\n[[sources]]\npath = "/nowhere/a/m.log"\n', "t"
+    )
+
+
+def test_deeply_nested_toml_gives_clear_error(tmp_path: Path) -> None:
+    deep = "x = " + "[" * 5000 + "]" * 5000 + "\n"
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(deep + S)
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert f"{conf}: arrays or inline tables nested too deeply" in done.stderr
+
+    rules = tmp_path / "rules.d"
+    rules.mkdir()
+    (rules / "deep.toml").write_text("x = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n")
+    conf.write_text(f'rules_dirs = ["{rules}"]\n' + S)
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert f"{rules / 'deep.toml'}: arrays or inline tables nested too deeply" in done.stderr
+
+
+RULE = '[[alert]]\nname = "R"\nfilter = "class == \'permanent\'"\n'
+
+
+@pytest.mark.parametrize(
+    ("numbers", "key"),
+    [
+        ("count = 5\nwindow = nan", "window"),
+        ("count = 5\nwindow = inf", "window"),
+        ('count = 5\nwindow = "9999h"', "window"),
+        ("count = nan", "count"),
+        ("count = inf", "count"),
+        ("count = 5\nfor = inf", "for"),
+        ("count = 5\nmin_volume = inf", "min_volume"),
+        ("count = 5\nresolve_below = nan", "resolve_below"),
+    ],
+)
+def test_alert_rule_numbers_must_be_finite(tmp_path: Path, numbers: str, key: str) -> None:
+    rules = tmp_path / "rules.d"
+    rules.mkdir()
+    (rules / "mine.toml").write_text(RULE + numbers + "\n")
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(f'rules_dirs = ["{rules}"]\n' + S)
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert f"{rules / 'mine.toml'}: alert 'R': '{key}'" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", '"9999h"'])
+def test_nan_resend_interval_is_rejected(tmp_path: Path, value: str) -> None:
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(S + f"[alerting]\nresend_interval = {value}\n")
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert f"{conf}: alerting.resend_interval: " in done.stderr
+
+
+def test_nan_webhook_timeout_is_rejected(tmp_path: Path) -> None:
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(S + '[[alerting.webhook]]\nurl = "http://127.0.0.1:1/"\ntimeout = nan\n')
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert "alerting.webhook[0].timeout: not a duration: nan" in done.stderr
+
+
+def test_deeply_nested_web_config_gives_clear_error(tmp_path: Path) -> None:
+    web = tmp_path / "web.yml"
+    web.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(f'[metrics]\nweb_config = "{web}"\n' + S)
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert f"{web}: lists or mappings nested too deeply" in done.stderr
+
+
+def test_deeply_nested_alert_filter_gives_clear_error(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.d"
+    rules.mkdir()
+    nested = "(" * 3000 + "class == 'permanent'" + ")" * 3000
+    (rules / "deep.toml").write_text(f'[[alert]]\nname = "R"\ncount = 5\nfilter = "{nested}"\n')
+    conf = tmp_path / "logscan.toml"
+    conf.write_text(f'rules_dirs = ["{rules}"]\n' + S)
+    done = run(["check-config", "-c", str(conf)])
+    assert done.returncode == 1
+    assert (
+        f"{rules / 'deep.toml'}: alert 'R': 'filter': parentheses nested too deeply" in done.stderr
+    )

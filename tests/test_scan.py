@@ -79,7 +79,14 @@ def test_json_summary_structure(plugin: Path, tmp_path: Path) -> None:
     assert s["outcomes"] == {"event": 6, "ignored": 2, "unrecognized": 0}
     assert s["outcomes_by_parser"] == {"toymta": s["outcomes"]}
     assert s["files"] == [
-        {"path": log, "parser": "toymta", "lines": 8, "outcomes": s["outcomes"], "error": None}
+        {
+            "path": log,
+            "parser": "toymta",
+            "lines": 8,
+            "outcomes": s["outcomes"],
+            "error": None,
+            "invalid_timestamps": 0,
+        }
     ]
     assert s["by_status"] == {"bounced": 4, "sent": 2}
     assert s["by_code"] == {"250": 2, "550": 2, "554": 2}

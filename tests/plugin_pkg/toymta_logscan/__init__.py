@@ -49,7 +49,7 @@ class ToyMtaParser(Parser):
                 code=reply.code,
                 enhanced=reply.enhanced,
                 text=reply.text,
-                ts=m.group("ts"),
+                ts=self.timestamps(m.group("ts")),  # None if impossible (counted)
                 recipient=fields.get("to"),
                 queue_id=m.group("id"),
             )
