@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.alertmanager_proc import Alertmanager, run_alertmanager
 from tests.daemon.harness import Daemon
 from tests.daemon.plugin import install
+from tests.http_receiver import Receiver
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +47,19 @@ def daemon(tmp_path: Path, plugin_site: Path) -> Iterator[StartDaemon]:
     yield start
     for d in started:
         d.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback (Alertmanager's and our own webhooks post to it)."""
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+@pytest.fixture
+def am(tmp_path: Path, receiver: Receiver) -> Iterator[Alertmanager]:
+    """A real Alertmanager that notifies ``receiver`` at ``/am``."""
+    with run_alertmanager(tmp_path / "_am", webhook_url=receiver.url + "/am") as running:
+        yield running

@@ -14,7 +14,7 @@ from logscan.alerts import SourceHealth
 from logscan.notifiers import AlertmanagerNotifier, LogNotifier, WebhookNotifier
 from logscan.rules import RuleError
 from tests.alert_helpers import event
-from tests.test_notifiers import Receiver
+from tests.http_receiver import Receiver
 
 
 def config(text: str, origin: str = "/etc/logscan/logscan.toml") -> AlertingConfig:

@@ -13,15 +13,14 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.alert_helpers import restamp
-from tests.alertmanager_proc import Alertmanager, run_alertmanager
+from tests.alertmanager_proc import Alertmanager
 from tests.daemon.harness import Daemon, Scrape, append
-from tests.test_notifiers import Receiver
+from tests.http_receiver import Receiver
 
 DATA = Path(__file__).parent / "data" / "alerts"
 pytestmark = pytest.mark.integration
@@ -31,20 +30,6 @@ FAST = ["--checkpoint-interval", "0.3", "--poll-interval", "0.1"]
 @pytest.fixture
 def site(plugin_site: Path) -> Path:
     return plugin_site  # the daemon tests' plug-in site (a parser for other lines)
-
-
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
-
-
-@pytest.fixture
-def am(tmp_path: Path, hook: Receiver) -> Iterator[Alertmanager]:
-    with run_alertmanager(tmp_path / "_am", webhook_url=hook.url + "/am") as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +108,7 @@ def test_run_with_alertmanager_flag_and_default_rules(
 
 
 def test_operator_rule_resolves_after_its_window_and_survives_reload(
-    tmp_path: Path, site: Path, am: Alertmanager, hook: Receiver
+    tmp_path: Path, site: Path, am: Alertmanager, receiver: Receiver
 ) -> None:
     rules_d = tmp_path / "rules.d"
     rules_d.mkdir()
@@ -181,8 +166,8 @@ description = "{meaning} Sample: {sample}"
             lambda s: s.get("logscan_alerts_firing", alert="BlocklistRejections") == 0,
             "firing back to 0",
         )
-        hook.wait(2, timeout=30)
-        statuses = [json.loads(body)["status"] for _, _, body in hook.requests]
+        receiver.wait(2, timeout=30)
+        statuses = [json.loads(body)["status"] for _, _, body in receiver.requests]
         assert statuses[0] == "firing" and statuses[-1] == "resolved"
         assert d.stop() == 0
     finally:

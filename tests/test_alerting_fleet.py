@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +18,13 @@ from logscan.notifiers import AlertmanagerNotifier, Backoff, Dispatcher
 from tests.alert_helpers import restamp
 from tests.alertmanager_proc import free_port, run_cluster
 from tests.daemon.harness import Daemon, append
-from tests.test_notifiers import Receiver
+from tests.http_receiver import Receiver
 
 DATA = Path(__file__).parent / "data" / "alerts"
 FAST = ["--listen", "127.0.0.1:0", "--checkpoint-interval", "0.3", "--poll-interval", "0.1"]
 # Long enough for both daemons' alerts to land in the group's first notification; the second
 # member waits its peer timeout (3 s) for the first one's notification log before sending.
 ROUTE = {"group_by": ["alertname", "blocklist"], "group_wait": "3s", "group_interval": "5m"}
-
-
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
 
 
 def fleet_member(
@@ -55,9 +46,9 @@ def fleet_member(
 
 @pytest.mark.integration
 def test_two_daemons_two_clustered_alertmanagers_one_notification(
-    tmp_path: Path, plugin_site: Path, hook: Receiver
+    tmp_path: Path, plugin_site: Path, receiver: Receiver
 ) -> None:
-    with run_cluster(tmp_path / "ams", 2, hook.url + "/am", ROUTE) as ams:
+    with run_cluster(tmp_path / "ams", 2, receiver.url + "/am", ROUTE) as ams:
         urls = [am.url for am in ams]
         logs = [tmp_path / "mx1.log", tmp_path / "mx2.log"]
         for log in logs:
@@ -76,10 +67,10 @@ def test_two_daemons_two_clustered_alertmanagers_one_notification(
             for am in ams:  # each daemon reached each member
                 am.wait_for(lambda am=am: len(am.alerts()) == 2, 60, "both daemons' alerts")
                 assert {a["labels"]["instance"] for a in am.alerts()} == {"mx1", "mx2"}
-            hook.wait(1, timeout=60)
+            receiver.wait(1, timeout=60)
             print(f"\nburst -> first notification: {time.monotonic() - started:.1f} s")
             time.sleep(3 * 3 + 5)  # well past the second member's turn (peer timeout 3 s)
-            pages = [json.loads(body) for path, _, body in hook.requests if path == "/am"]
+            pages = [json.loads(body) for path, _, body in receiver.requests if path == "/am"]
             assert len(pages) == 1, [p["alerts"] for p in pages]
             [page] = pages
             assert page["status"] == "firing"
@@ -103,9 +94,9 @@ def test_each_alertmanager_url_gets_its_own_notifier() -> None:
     assert urls == ["http://am1:9093", "http://am2:9093", "http://am3:9093"]
 
 
-def test_an_alertmanager_that_is_down_does_not_hold_up_the_other(hook: Receiver) -> None:
+def test_an_alertmanager_that_is_down_does_not_hold_up_the_other(receiver: Receiver) -> None:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    up = AlertmanagerNotifier(hook.url)
+    up = AlertmanagerNotifier(receiver.url)
     dispatcher = Dispatcher(
         [AlertmanagerNotifier(dead), up], backoff=Backoff(first=5.0, cap=5.0, attempts=3)
     )
@@ -114,9 +105,9 @@ def test_an_alertmanager_that_is_down_does_not_hold_up_the_other(hook: Receiver)
         alert = Alert("firing", {"alertname": "A"}, {}, time.time(), None, "http://x/")
         started = time.monotonic()
         dispatcher.submit([alert])
-        hook.wait(1, timeout=5)
+        receiver.wait(1, timeout=5)
         assert time.monotonic() - started < 2  # not behind the dead one's 5 s back-off
-        [(path, _, body)] = hook.requests
+        [(path, _, body)] = receiver.requests
         sent: list[dict[str, Any]] = json.loads(body)
         assert path == "/api/v2/alerts" and sent[0]["labels"] == {"alertname": "A"}
         assert dispatcher.counts().get(("A", "alertmanager", "success")) == 1

@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.alert_helpers import restamp
-from tests.alertmanager_proc import Alertmanager, run_alertmanager
+from tests.alertmanager_proc import Alertmanager
 from tests.daemon.harness import Daemon, append
-from tests.test_notifiers import Receiver
+from tests.http_receiver import Receiver
 
 DATA = Path(__file__).parent / "data" / "alerts"
 FAST = ["--listen", "127.0.0.1:0", "--checkpoint-interval", "0.3", "--poll-interval", "0.1"]
@@ -28,27 +27,13 @@ HOUR = 3600.0
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
-
-
-@pytest.fixture
-def am(tmp_path: Path, hook: Receiver) -> Iterator[Alertmanager]:
-    with run_alertmanager(tmp_path / "_am", webhook_url=hook.url + "/am") as running:
-        yield running
-
-
 def lines(name: str, at: float, step: float = 0.0) -> str:
     return restamp((DATA / name).read_text(), at, step)
 
 
-def notifications(hook: Receiver) -> list[dict[str, Any]]:
+def notifications(receiver: Receiver) -> list[dict[str, Any]]:
     """What Alertmanager sent its receiver: one entry per notification (a page)."""
-    return [json.loads(body) for path, _, body in hook.requests if path == "/am"]
+    return [json.loads(body) for path, _, body in receiver.requests if path == "/am"]
 
 
 def daemon(tmp_path: Path, site: Path, cfg: Path) -> Daemon:
@@ -69,7 +54,7 @@ def write_config(tmp_path: Path, log: Path, alerting: str, rules: str = "") -> P
 
 
 def test_backlog_after_downtime_does_not_page(
-    tmp_path: Path, plugin_site: Path, am: Alertmanager, hook: Receiver
+    tmp_path: Path, plugin_site: Path, am: Alertmanager, receiver: Receiver
 ) -> None:
     log = tmp_path / "mail.log"
     log.touch()
@@ -90,15 +75,15 @@ def test_backlog_after_downtime_does_not_page(
         time.sleep(3)  # ... and many ticks later, nothing fires
         s = d.scrape()
         assert s.get("logscan_alerts_firing", alert="BlocklistRejections") == 0
-        assert am.alerts() == [] and notifications(hook) == []
+        assert am.alerts() == [] and notifications(receiver) == []
 
         burst_at = time.monotonic()  # a fresh burst, now: one page within a minute
         append(log, lines("postfix-blocklist-burst.log", time.time()))
-        hook.wait(1, timeout=60)
+        receiver.wait(1, timeout=60)
         took = time.monotonic() - burst_at
         print(f"\nfresh burst -> receiver notification: {took:.1f} s")
         assert took < 60
-        [page] = notifications(hook)
+        [page] = notifications(receiver)
         assert page["status"] == "firing"
         [alert] = page["alerts"]
         assert alert["labels"]["blocklist"] == "zen.spamhaus.org"
@@ -109,7 +94,7 @@ def test_backlog_after_downtime_does_not_page(
 
 
 def test_kill_9_while_firing_keeps_one_continuous_alert(
-    tmp_path: Path, plugin_site: Path, am: Alertmanager, hook: Receiver
+    tmp_path: Path, plugin_site: Path, am: Alertmanager, receiver: Receiver
 ) -> None:
     log = tmp_path / "mail.log"
     log.touch()
@@ -119,7 +104,7 @@ def test_kill_9_while_firing_keeps_one_continuous_alert(
     try:
         append(log, lines("postfix-blocklist-burst.log", time.time()))
         [before] = am.wait_for(lambda: am.alerts(), 60, "the alert")
-        hook.wait(1, timeout=30)
+        receiver.wait(1, timeout=30)
         checkpoint = tmp_path / "state" / "checkpoint.json"
         deadline = time.monotonic() + 10
         while not any(g["status"] == "firing" for g in _alert_groups(checkpoint)):
@@ -138,7 +123,7 @@ def test_kill_9_while_firing_keeps_one_continuous_alert(
             time.sleep(0.5)
         assert _rfc3339(alert["endsAt"]) > killed_at + 8  # the restarted daemon re-sent it
         assert d.scrape().get("logscan_alerts_firing", alert="BlocklistRejections") == 1
-        assert [n["status"] for n in notifications(hook)] == ["firing"]  # no resolve, no repeat
+        assert [n["status"] for n in notifications(receiver)] == ["firing"]  # no resolve, no repeat
         assert d.stop() == 0
     finally:
         d.close()
@@ -160,23 +145,23 @@ def _rfc3339(text: str) -> float:
 
 
 def test_source_that_never_produced_a_line_is_quiet(
-    tmp_path: Path, plugin_site: Path, hook: Receiver
+    tmp_path: Path, plugin_site: Path, receiver: Receiver
 ) -> None:
     log = tmp_path / "mail.log"
     log.touch()
     never = tmp_path / "never.log"  # configured, never written (not even created)
     rules = '[[alert]]\nname = "SourceQuiet"\nsignal = "source-quiet"\nquiet = "3s"\n'
-    cfg = write_config(tmp_path, log, f'[[alerting.webhook]]\nurl = "{hook.url}/hook"', rules)
+    cfg = write_config(tmp_path, log, f'[[alerting.webhook]]\nurl = "{receiver.url}/hook"', rules)
     cfg.write_text(cfg.read_text() + f'[[sources]]\nname = "never"\npath = "{never}"\n')
     d = daemon(tmp_path, plugin_site, cfg)
     started = time.monotonic()
     d.start()
     try:
         stop_writing = time.monotonic() + 15
-        while time.monotonic() < stop_writing and not _quiet_sources(hook):
+        while time.monotonic() < stop_writing and not _quiet_sources(receiver):
             append(log, lines("postfix-sent.log", time.time()).splitlines(keepends=True)[0])
             time.sleep(0.5)
-        fired = _quiet_sources(hook)
+        fired = _quiet_sources(receiver)
         assert fired == ["never"]  # the busy source is not quiet; the silent one is
         assert time.monotonic() - started >= 3  # counted from the daemon's start
         d.signal(signal.SIGTERM)
@@ -185,10 +170,10 @@ def test_source_that_never_produced_a_line_is_quiet(
         d.close()
 
 
-def _quiet_sources(hook: Receiver) -> list[str]:
+def _quiet_sources(receiver: Receiver) -> list[str]:
     return [
         a["labels"]["source"]
-        for path, _, body in hook.requests
+        for path, _, body in receiver.requests
         if path == "/hook"
         for a in json.loads(body)["alerts"]
         if a["status"] == "firing" and a["labels"]["alertname"] == "SourceQuiet"

@@ -28,7 +28,7 @@ from logscan.registry import Registry
 from logscan.rules import load_rule_files
 from tests.alert_helpers import restamp
 from tests.alertmanager_proc import Alertmanager, run_alertmanager
-from tests.test_notifiers import Receiver
+from tests.http_receiver import Receiver
 
 DATA = Path(__file__).parent / "data" / "alerts"
 pytestmark = pytest.mark.integration

@@ -6,13 +6,9 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from structlog.testing import capture_logs
 
 from logscan.alerts import Alert
@@ -24,6 +20,7 @@ from logscan.notifiers import (
     LogNotifier,
     WebhookNotifier,
 )
+from tests.http_receiver import Receiver
 
 FIRING = Alert(
     "firing",
@@ -36,51 +33,6 @@ FIRING = Alert(
 REPEAT = Alert(**{**FIRING.__dict__, "repeat": True})
 RESOLVED = Alert(**{**FIRING.__dict__, "status": "resolved", "ends_at": 1_800_000_600.0})
 FAST = Backoff(first=0.05, cap=0.2, attempts=4)
-
-
-class Receiver:
-    """A real HTTP server that records POSTs and fails the first ``fail`` of them with 503."""
-
-    def __init__(self, fail: int = 0) -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        self.fail = fail
-        self.got = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if receiver.fail > 0:
-                    receiver.fail -= 1
-                    self.send_response(503)
-                    self.end_headers()
-                    self.wfile.write(b"busy")
-                    return
-                receiver.requests.append((self.path, dict(self.headers), body))
-                self.send_response(200)
-                self.end_headers()
-                receiver.got.set()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait(self, n: int, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < n and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(self.requests) >= n, f"got {len(self.requests)} requests, wanted {n}"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
 
 
 def wait_for(cond: object, timeout: float = 10.0) -> None:
