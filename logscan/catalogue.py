@@ -1,7 +1,8 @@
 """The reply-code catalogue: what each basic and enhanced code means and what to do about it.
 
-Data lives in ``rules/catalogue.toml`` (tables ``[basic."550"]``, ``[enhanced."x.1.1"]`` and
-``[class."5"]``); this module only loads and looks up::
+Data lives in ``rules/catalogue.toml`` (tables ``[basic."550"]``, ``[enhanced."x.1.1"]``,
+``[class."5"]`` and ``[status."sent"]``, what a delivery outcome logged without a reply code
+means); this module only loads and looks up::
 
     >>> from logscan.rules import load_rule_files
     >>> cat = Catalogue.from_files(load_rule_files())
@@ -17,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.categories import CATEGORY_SET
+from logscan.event import STATUSES
 from logscan.rules import RuleError, RuleFile
 
 _BASIC_KEY = re.compile(r"^[1-5]\d\d$")
 _ENHANCED_KEY = re.compile(r"^x\.\d{1,3}\.(?:\d{1,3}|x)$")
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
+_STATUS_KEY = re.compile("^(?:" + "|".join(STATUSES) + ")$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,8 @@ class Catalogue:
     # What each category means in general: the fallback text when a signature decided the
     # category but says nothing itself (a blocklist hit explained as "policy" would mislead).
     categories: Mapping[str, Entry] = field(default_factory=dict)
+    # What a delivery outcome says by itself ("sent": delivered), when no code decides.
+    statuses: Mapping[str, Entry] = field(default_factory=dict)
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Catalogue:
@@ -77,12 +82,14 @@ class Catalogue:
         enhanced: dict[str, Entry] = {}
         classes: dict[str, Entry] = {}
         categories: dict[str, Entry] = {}
+        statuses: dict[str, Entry] = {}
         for rf in files:
             for table, target, key_re in (
                 ("basic", basic, _BASIC_KEY),
                 ("enhanced", enhanced, _ENHANCED_KEY),
                 ("class", classes, re.compile(r"^[1-5]$")),
                 ("category", categories, re.compile(r"^[a-z-]+$")),
+                ("status", statuses, _STATUS_KEY),
             ):
                 section = rf.data.get(table, {})
                 if not isinstance(section, dict):
@@ -96,7 +103,7 @@ class Catalogue:
         for name in categories:
             if name not in CATEGORY_SET:
                 raise RuleError(f"[category.{name}]: not a category of the contract")
-        return cls(basic, enhanced, classes, categories)
+        return cls(basic, enhanced, classes, categories, statuses)
 
     def basic_entry(self, code: str) -> Entry | None:
         return self.basic.get(code)
@@ -117,6 +124,9 @@ class Catalogue:
 
     def class_entry(self, digit: str) -> Entry | None:
         return self.classes.get(digit)
+
+    def status_entry(self, status: str) -> Entry | None:
+        return self.statuses.get(status)
 
     def category_entry(self, category: str) -> Entry | None:
         return self.categories.get(category)

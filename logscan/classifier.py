@@ -1,8 +1,9 @@
 """The classifier: a reply (code, enhanced code, text, remote host) becomes a :class:`Verdict`.
 
-Precedence (docs/design.md): a text signature, then the enhanced code, then the basic code. For
-success and intermediate replies the basic code and the SMTP stage decide first (a 250 to RCPT
-is progress, a 250 after DATA is a delivery)::
+Precedence (docs/design.md): a text signature, then the enhanced code, then the basic code, then
+what the delivery outcome says by itself (``[status."sent"]``: an Exim local delivery logs no
+reply but was delivered), then the class. For success and intermediate replies the basic code
+and the SMTP stage decide first (a 250 to RCPT is progress, a 250 after DATA is a delivery)::
 
     >>> clf = Classifier.load()
     >>> text = "550 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"
@@ -51,7 +52,7 @@ class Classifier:
 
     def classify_event(self, event: Event) -> ClassifiedEvent:
         verdict = self.classify(
-            event.code, event.enhanced, event.text, event.remote_host, event.stage
+            event.code, event.enhanced, event.text, event.remote_host, event.stage, event.status
         )
         return ClassifiedEvent(event, verdict)
 
@@ -62,9 +63,10 @@ class Classifier:
         text: str | None = None,
         remote_host: str | None = None,
         stage: str | None = None,
+        status: str | None = None,
     ) -> Verdict:
         memo = self._memo
-        key = (code, enhanced, text, remote_host, stage)
+        key = (code, enhanced, text, remote_host, stage, status)
         verdict = memo.get(key)
         if verdict is not None:
             return verdict
@@ -75,10 +77,10 @@ class Classifier:
         else:
             text_key = text
         provider = self.signatures.provider_of_host(remote_host)
-        general = ("\x00", code, enhanced, text_key, provider, stage)  # never an exact key
+        general = ("\x00", code, enhanced, text_key, provider, stage, status)  # never an exact key
         verdict = memo.get(general)
         if verdict is None:
-            verdict = self._decide(code, enhanced, text, remote_host, stage)
+            verdict = self._decide(code, enhanced, text, remote_host, stage, status)
         if len(memo) >= _CACHE_SIZE:
             # Forget the oldest quarter (dicts keep insertion order), not everything at once.
             for old in list(islice(memo, _CACHE_SIZE // 4)):
@@ -94,18 +96,20 @@ class Classifier:
         text: str | None,
         host: str | None,
         stage: str | None,
+        status: str | None = None,
     ) -> Verdict:
         class_ = class_of(code) or class_of(enhanced)
         if text:
             hit, provider = self.signatures.match(code, enhanced, text, host)
         else:
             hit, provider = None, self.signatures.provider_of_host(host)
-        by_codes = (code, enhanced, stage)
+        by_codes = (code, enhanced, stage, status)
         decided = self._code_memo.get(by_codes)
         if decided is None:
             if len(self._code_memo) >= _CACHE_SIZE:
                 self._code_memo.clear()
-            decided = self._code_memo[by_codes] = self._by_codes(code, enhanced, class_, stage)
+            decided = self._by_codes(code, enhanced, class_, stage, status)
+            self._code_memo[by_codes] = decided
         category, rule, meaning, action = decided
         blocklist = None
         if hit is not None:
@@ -118,9 +122,15 @@ class Classifier:
         return Verdict(class_, category, provider, blocklist, meaning, action, rule)
 
     def _by_codes(
-        self, code: str | None, enhanced: str | None, class_: str | None, stage: str | None
+        self,
+        code: str | None,
+        enhanced: str | None,
+        class_: str | None,
+        stage: str | None,
+        status: str | None,
     ) -> tuple[str, str, str, str]:
-        """(category, rule, meaning, action) from the codes alone: enhanced, basic, class."""
+        """(category, rule, meaning, action) from the codes alone: enhanced, basic, the
+        outcome's status, class."""
         enh = self.catalogue.enhanced_entry(enhanced) if enhanced else None
         basic = self.catalogue.basic_entry(code) if code else None
         codes: list[tuple[str, Entry]] = []
@@ -129,6 +139,8 @@ class Classifier:
         if basic is not None:
             pos = len(codes) if class_ in ("transient", "permanent") else 0
             codes.insert(pos, (f"basic:{code}", basic))
+        if status is not None and (by_status := self.catalogue.status_entry(status)):
+            codes.append((f"status:{status}", by_status))
         digit = (code or enhanced or "")[:1]
         if class_ is not None and (entry := self.catalogue.class_entry(digit)):
             codes.append((f"class:{class_}", entry))

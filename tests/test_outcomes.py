@@ -1,0 +1,202 @@
+"""Outcomes MTAs log in their own words, without an SMTP reply (issue 12).
+
+Exim's router and transport errors and Sendmail's mailer exit statuses are decided by the
+signatures of ``rules/outcomes.toml``; a delivery logged without a reply (an Exim local
+delivery: ``=> user <addr> R=virtual_user T=dovecot_lda``) by ``[status."sent"]`` in
+``rules/catalogue.toml``. The lines are real (tests/data/SOURCES.md) unless a test says it
+builds one from the MTA's documented format.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from logscan.classifier import Classifier
+from logscan.event import Event, Verdict
+from parsers.exim import EximParser
+from parsers.sendmail import SendmailParser
+from tests.mta_corpus import ParsedLine, find_line, parse_corpus
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier.load()
+
+
+@pytest.fixture(scope="module")
+def exim() -> list[ParsedLine]:
+    return parse_corpus(EximParser, "exim")
+
+
+def only_event(line: ParsedLine) -> Event:
+    assert line.events is not None and len(line.events) == 1, line.text
+    return line.events[0]
+
+
+def verdict(clf: Classifier, ev: Event) -> Verdict:
+    return clf.classify_event(ev).verdict
+
+
+@pytest.mark.parametrize(
+    ("file_name", "needle"),
+    [
+        ("pastes-exim-local-deliveries.log", "R=virtual_user T=dovecot_lda"),
+        ("pastes-exim-local-deliveries.log", "R=detrackify_router T=detrackify"),
+        ("gpb-testtask-exim-mainlog-2012.log", "=> :blackhole:"),
+        ("mailinglist-post-exim-2006.log", "=> paul@gmail.com R=dnslookup"),
+    ],
+)
+def test_exim_delivery_without_a_reply_is_delivered(
+    clf: Classifier, exim: list[ParsedLine], file_name: str, needle: str
+) -> None:
+    ev = only_event(find_line(exim, file_name, needle))
+    assert (ev.status, ev.code) == ("sent", None)
+    v = verdict(clf, ev)
+    assert (v.category, v.rule, v.class_) == ("delivered", "status:sent", None)
+
+
+EXIM_TESTSUITE = "exim-testsuite-mainlog-failures.log"
+
+
+@pytest.mark.parametrize(
+    ("file_name", "needle", "status", "category"),
+    [
+        (EXIM_TESTSUITE, "lowest numbered MX record points to local host", "bounced", "routing"),
+        (EXIM_TESTSUITE, "never@myhost.test.ex R=never T=t3", "deferred", "policy-rejected"),
+        (
+            EXIM_TESTSUITE,
+            "== userx@myhost.test.ex R=all T=piperet defer (0): Child process",
+            "deferred",
+            "server-error",
+        ),
+        (
+            "mailinglist-post-exim-2006.log",
+            "Child process of group_expansion transport returned 1",
+            "bounced",
+            "server-error",
+        ),
+        (
+            EXIM_TESTSUITE,
+            "failed to lock mailbox TESTSUITE/test-mail/userx (lock file)",
+            "deferred",
+            "server-error",
+        ),
+        (
+            EXIM_TESTSUITE,
+            "missing MX, or all MXs point to missing A records",
+            "deferred",
+            "bad-domain",
+        ),
+        (
+            EXIM_TESTSUITE,
+            "host lookup for test.again.dns did not complete",
+            "deferred",
+            "dns-failure",
+        ),
+        (EXIM_TESTSUITE, "defer (-54): retry time not reached for any host", "deferred", "network"),
+        (EXIM_TESTSUITE, "message has lines too long for transport", "bounced", "protocol"),
+        (EXIM_TESTSUITE, "utf8 support required but not offered", "bounced", "protocol"),
+    ],
+)
+def test_exim_router_and_transport_errors_have_their_category(
+    clf: Classifier,
+    exim: list[ParsedLine],
+    file_name: str,
+    needle: str,
+    status: str | None,
+    category: str,
+) -> None:
+    lines = [p for p in exim if p.path.name == file_name and needle in p.text and p.events]
+    assert lines, needle
+    for line in lines:
+        for ev in line.events or []:
+            assert status is None or ev.status == status, line.text
+            assert ev.code is None, line.text
+            v = verdict(clf, ev)
+            assert v.category == category, (line.text, v)
+            assert v.rule.startswith("signature:"), v.rule
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Debian exim4-config "local delivery only": router nonlocal, :fail: with this text;
+        # the line is built from Exim's documented "**" format.
+        (
+            "2024-03-12 10:00:01 1rk0Aa-0004Xy-2C ** user@example.org R=nonlocal: "
+            "Mailing to remote domains not supported",
+            "routing",
+        ),
+        # configure.default's RCPT ACL; Exim sends its default 550 and logs no code.
+        (
+            "2024-03-12 10:00:02 H=client.example.net [192.0.2.7] F=<a@example.net> "
+            "rejected RCPT <a|b@example.com>: Restricted characters in address",
+            "bad-address",
+        ),
+    ],
+)
+def test_exim_texts_from_its_configuration(clf: Classifier, text: str, category: str) -> None:
+    [ev] = EximParser("mainlog", year=2024).feed(text, 1) or []
+    assert verdict(clf, ev).category == category
+
+
+def test_exim_inferred_code_does_not_override_the_text(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    """A refusal whose code Exim did not log is judged by its text wherever a signature knows
+    the text: SMTP synchronization errors are protocol violations, not service-unavailable."""
+    inferred = [
+        ev for p in exim for ev in p.events or [] if ev.code_inferred and ev.text is not None
+    ]
+    sync = [ev for ev in inferred if "synchronization error" in (ev.text or "")]
+    assert len(sync) >= 10
+    for ev in sync:
+        assert (ev.code, verdict(clf, ev).category) == ("554", "protocol")
+    for ev in inferred:
+        by_text = clf.classify(None, None, ev.text)
+        if by_text.rule.startswith("signature:"):
+            assert verdict(clf, ev).category == by_text.category, ev.text
+
+
+def test_sendmail_local_mailer_tempfail_is_a_server_error(clf: Classifier) -> None:
+    lines = parse_corpus(SendmailParser, "sendmail")
+    tempfail = [
+        ev for p in lines for ev in p.events or [] if "exited with EX_TEMPFAIL" in (ev.text or "")
+    ]
+    assert len(tempfail) >= 10
+    for ev in tempfail:
+        assert ev.status == "deferred"
+        v = verdict(clf, ev)
+        assert (v.category, v.rule) == (
+            "server-error",
+            "signature:sendmail-mailer-exit-server-error",
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("local mailer (/usr/lib/sm.bin/mail.local) exited with EX_NOUSER", "mailbox-unknown"),
+        ("local mailer (/usr/bin/procmail) exited with EX_CANTCREAT", "server-error"),
+        ("local mailer (/usr/bin/procmail) exited with EX_UNAVAILABLE", "service-unavailable"),
+        ("local mailer (/usr/bin/procmail) exited with EX_DATAERR", "protocol"),
+    ],
+)
+def test_sendmail_exit_statuses(clf: Classifier, text: str, category: str) -> None:
+    line = (
+        "Feb 27 21:40:02 mx sm-mta[8181]: p1S0e2Wo008180: to=<u@example.com>, delay=00:00:00, "
+        f"xdelay=00:00:00, mailer=local, pri=30593, dsn=4.0.0, stat=Deferred: {text}"
+    )
+    [ev] = SendmailParser("maillog", year=2024).feed(line, 1) or []
+    assert verdict(clf, ev).category == category
+
+
+def test_codes_still_decide_a_delivery_status_cannot(clf: Classifier) -> None:
+    """The status decides only what the codes leave open: a bounce's 550 5.1.1 stays
+    mailbox-unknown, a sent event with no code is delivered, a deferral with no code and no
+    known text stays unknown (and is listed as a gap by ``logscan scan``)."""
+    assert clf.classify("550", "5.1.1", "550 5.1.1 no", status="bounced").category == (
+        "mailbox-unknown"
+    )
+    assert clf.classify(None, None, None, status="sent").category == "delivered"
+    assert clf.classify(None, None, "not just now", status="deferred").category == "unknown"
