@@ -200,3 +200,21 @@ def test_codes_still_decide_a_delivery_status_cannot(clf: Classifier) -> None:
     )
     assert clf.classify(None, None, None, status="sent").category == "delivered"
     assert clf.classify(None, None, "not just now", status="deferred").category == "unknown"
+
+
+def test_domain_not_found_is_a_bad_domain_in_every_postfix_log(clf: Classifier) -> None:
+    """Postfix's reject_unknown_{sender,recipient}_domain answer (450 4.1.8 / 4.1.2 "Domain not
+    found" by default) says the domain does not exist: bad-domain, not a DNS failure."""
+    from parsers.postfix import PostfixParser
+
+    lines = parse_corpus(PostfixParser, "postfix")
+    found = [
+        ev
+        for p in lines
+        if not p.path.name.startswith("genlog")
+        for ev in p.events or []
+        if "address rejected: Domain not found" in (ev.text or "")
+    ]
+    assert len(found) >= 5
+    for ev in found:
+        assert verdict(clf, ev).category == "bad-domain", ev.text

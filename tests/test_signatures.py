@@ -399,7 +399,22 @@ def test_when_provider_needs_that_provider(clf: Classifier) -> None:
             "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.9]",
             "sender-auth-failed",
         ),
-        ("450 4.1.8 <f@sample.net>: Sender address rejected: Domain not found", "dns-failure"),
+        # "Domain not found" is an answer (the domain does not exist), whatever the code: Postfix
+        # defers it with 450 by default (unknown_address_reject_code); resolver trouble is
+        # dns-failure.
+        ("450 4.1.8 <f@sample.net>: Sender address rejected: Domain not found", "bad-domain"),
+        ("450 4.1.2 <to@example.com>: Recipient address rejected: Domain not found", "bad-domain"),
+        ("451 4.1.8 Domain of sender address x@example.net does not resolve", "dns-failure"),
+        (
+            "Host or domain name not found. Name service error for name=example.com type=MX: "
+            "Host not found, try again",
+            "dns-failure",
+        ),
+        (
+            "Host or domain name not found. Name service error for name=unknown.com type=A: "
+            "Host not found",
+            "bad-domain",
+        ),
         (
             "553 5.1.8 <x@example.com>... Domain of sender address x@nx.example does not exist",
             "bad-domain",
