@@ -30,7 +30,7 @@ from typing import ClassVar
 from logscan.event import Event
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text, parse_reply
-from logscan.syslog import iso_ts, split
+from logscan.syslog import split
 from parsers.message_state import Envelope, MessageState
 
 # "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
@@ -239,7 +239,7 @@ class EximParser(Parser):
                 return None  # cheap test before the syslog regex: another program's line
             s = split(text)
             if s is not None and s.program in _PROGRAMS:
-                ts, body = iso_ts(s.ts, self.year), s.message
+                ts, body = self.iso_time(s.ts), s.message
             else:
                 r = _RELAY.match(text)
                 if r is None:
