@@ -70,6 +70,7 @@ def test_a_providers_own_wording_names_the_provider(reply: str, provider: str) -
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["provider"] == provider
 
+
 def test_stdin_gives_one_answer_per_line_and_flags_bad_lines() -> None:
     lines = b"550 5.1.1 no such user\n\xff\xfe garbage\n\n5.7.1\n"
     out = explain("--json", "-", stdin=lines)

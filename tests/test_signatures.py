@@ -95,8 +95,10 @@ def test_every_example_hits_its_signature(clf: Classifier) -> None:
             elif verdict.category != sig.category:
                 failures.append(f"{sig.id}: verdict {verdict.category}: {text!r}")
         # The provider is named by the text: by this signature or an earlier one naming the same.
-        if sig.provider is not None and sig.when_provider is None and (
-            hit.provider is None or hit.provider.provider != sig.provider
+        if (
+            sig.provider is not None
+            and sig.when_provider is None
+            and (hit.provider is None or hit.provider.provider != sig.provider)
         ):
             got = hit.provider.id if hit.provider else None
             failures.append(f"{sig.id}: provider decided by {got}: {text!r}")
