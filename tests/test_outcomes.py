@@ -218,3 +218,21 @@ def test_domain_not_found_is_a_bad_domain_in_every_postfix_log(clf: Classifier) 
     assert len(found) >= 5
     for ev in found:
         assert verdict(clf, ev).category == "bad-domain", ev.text
+
+
+@pytest.mark.parametrize(
+    ("needle", "category"),
+    [
+        ("status=deferred (mail transport unavailable)", "server-error"),
+        ("status=bounced (Command died with signal 11", "server-error"),
+        ("status=expired, returned to sender", "network"),
+    ],
+)
+def test_postfix_agents_own_texts(clf: Classifier, needle: str, category: str) -> None:
+    from parsers.postfix import PostfixParser
+
+    lines = [p for p in parse_corpus(PostfixParser, "postfix") if needle in p.text]
+    assert lines, needle
+    for line in lines:
+        for ev in line.events or []:
+            assert verdict(clf, ev).category == category, line.text
