@@ -42,8 +42,13 @@ class Entry:
     note: str = ""
     transient_category: str | None = None  # when the 4.x.x form means something else
     by_stage: Mapping[str, str] = field(default_factory=dict)
+    # When the code was not in the log but is the MTA's documented default for a refusal
+    # (Event.code_inferred: Exim's 550 for any ACL deny), it says only that a rule refused.
+    inferred_category: str | None = None
 
-    def category_for(self, class_: str | None, stage: str | None) -> str:
+    def category_for(self, class_: str | None, stage: str | None, inferred: bool = False) -> str:
+        if inferred and self.inferred_category:
+            return self.inferred_category
         if stage is not None and stage in self.by_stage:
             return self.by_stage[stage]
         if class_ == "transient" and self.transient_category:
@@ -62,6 +67,7 @@ _ENTRY_KEYS = {
     "note",
     "transient_category",
     "by_stage",
+    "inferred_category",
 }
 
 
@@ -141,7 +147,12 @@ def _entry(rf: RuleFile, where: str, key: str, raw: Any) -> Entry:
     for required in ("category", "meaning", "action"):
         if not isinstance(raw.get(required), str) or not raw[required].strip():
             raise RuleError(f"{rf.path}: [{where}]: '{required}' must be a non-empty string")
-    cats = [raw["category"], raw.get("transient_category"), *dict(raw.get("by_stage", {})).values()]
+    cats = [
+        raw["category"],
+        raw.get("transient_category"),
+        raw.get("inferred_category"),
+        *dict(raw.get("by_stage", {})).values(),
+    ]
     for cat in cats:
         if cat is not None and cat not in CATEGORY_SET:
             raise RuleError(f"{rf.path}: [{where}]: unknown category {cat!r}")
@@ -157,4 +168,5 @@ def _entry(rf: RuleFile, where: str, key: str, raw: Any) -> Entry:
         note=raw.get("note", "").strip(),
         transient_category=raw.get("transient_category"),
         by_stage=dict(raw.get("by_stage", {})),
+        inferred_category=raw.get("inferred_category"),
     )

@@ -236,3 +236,25 @@ def test_postfix_agents_own_texts(clf: Classifier, needle: str, category: str) -
     for line in lines:
         for ev in line.events or []:
             assert verdict(clf, ev).category == category, line.text
+
+
+def test_exim_default_550_means_a_rule_refused(clf: Classifier, exim: list[ParsedLine]) -> None:
+    """Exim sends 550 for any ACL deny without logging it: that default says a local rule
+    refused; only the text can say the mailbox is unknown ("No Such User Here")."""
+    inferred = [ev for p in exim for ev in p.events or [] if ev.code_inferred and ev.code == "550"]
+    assert len(inferred) >= 50
+    for ev in inferred:
+        v = verdict(clf, ev)
+        if v.category == "mailbox-unknown":
+            assert v.rule.startswith("signature:"), (ev.text, v.rule)
+        elif not v.rule.startswith("signature:"):
+            assert (v.category, v.rule) == ("policy-rejected", "inferred:550"), ev.text
+    no_user = [
+        ev
+        for p in exim
+        if p.path.name == "crowdsec-hub-exim-tests.log" and "No Such User Here" in p.text
+        for ev in p.events or []
+    ]
+    assert no_user and all(verdict(clf, ev).category == "mailbox-unknown" for ev in no_user)
+    # The same code, logged by the remote server itself, keeps its RFC meaning at RCPT.
+    assert clf.classify("550", None, "550 nope", stage="rcpt").category == "mailbox-unknown"
