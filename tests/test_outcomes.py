@@ -258,3 +258,23 @@ def test_exim_default_550_means_a_rule_refused(clf: Classifier, exim: list[Parse
     assert no_user and all(verdict(clf, ev).category == "mailbox-unknown" for ev in no_user)
     # The same code, logged by the remote server itself, keeps its RFC meaning at RCPT.
     assert clf.classify("550", None, "550 nope", stage="rcpt").category == "mailbox-unknown"
+
+
+@pytest.mark.parametrize(
+    ("needle", "category"),
+    [
+        ("AUTH failure (DIGEST-MD5): user not found", "auth-failed"),
+        ("AUTH failure (CRAM-MD5): user not found", "auth-failed"),
+        ("due to pre-greeting traffic", "protocol"),
+        ("EXPN root [rejected]", "policy-rejected"),
+        ("VRFY root [rejected]", "policy-rejected"),
+    ],
+)
+def test_sendmail_refusals_by_what_they_mean(clf: Classifier, needle: str, category: str) -> None:
+    """An unknown SASL login is a failed AUTH, not an unknown mailbox; talking before the
+    greeting is a protocol violation; EXPN/VRFY refused by privacy options is a policy."""
+    lines = [p for p in parse_corpus(SendmailParser, "sendmail") if needle in p.text]
+    assert lines, needle
+    for line in lines:
+        for ev in line.events or []:
+            assert verdict(clf, ev).category == category, line.text
