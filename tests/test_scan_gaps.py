@@ -66,12 +66,13 @@ def test_the_counter_is_bounded() -> None:
 
 
 def test_scan_lists_the_most_frequent_unclassified_texts() -> None:
-    log = str(DATA / "postfix" / "kumina-postfix_exporter-tests.log")
+    # The Exim test suite's ":defer: not just now" redirections: an administrator's free text.
+    log = str(DATA / "exim" / "exim-testsuite-mainlog-failures.log")
     done = run(["scan", "--format", "json", log])
     data = summary(done)
     rows = {r["text"]: r["count"] for r in data["top_unclassified_texts"]}
-    assert rows.get("returned to sender") == 2
-    assert data["unclassified_events"] == sum(rows.values())
+    assert rows.get("not just now") == 7
+    assert data["unclassified_events"] >= sum(rows.values())
     table = run(["scan", log]).stdout
     assert "Unclassified texts: " in table
-    assert "returned to sender" in table.split("Unclassified texts: ", 1)[1]
+    assert "not just now" in table.split("Unclassified texts: ", 1)[1]
