@@ -421,6 +421,11 @@ def test_when_provider_needs_that_provider(clf: Classifier) -> None:
             "bad-domain",
         ),
         (
+            "Host or domain name not found. Name service error for name=example.org type=MX: "
+            "Malformed or unexpected name server reply",
+            "dns-failure",
+        ),
+        (
             "553 5.1.8 <x@example.com>... Domain of sender address x@nx.example does not exist",
             "bad-domain",
         ),
