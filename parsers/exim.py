@@ -633,7 +633,12 @@ def _failure_text(body: str) -> str | None:
         j = body.find(marker)
         if j >= 0:
             return body[j + 1 :].strip()
-    return None
+    # mua_wrapper's failures have no colon: "** a@x.y routing yielded a local delivery",
+    # "** mua_wrapper is set but recipients cannot all be delivered in one transaction".
+    first, _, rest = body.partition(" ")
+    if "=" in rest.split(" ", 1)[0] or rest.startswith("<"):
+        return None  # only fields (R=, T=) or an original address follow
+    return (rest if "@" in first else body).strip() or None
 
 
 def _looks_like_exim(line: str) -> bool:

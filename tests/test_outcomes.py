@@ -278,3 +278,14 @@ def test_sendmail_refusals_by_what_they_mean(clf: Classifier, needle: str, categ
     for line in lines:
         for ev in line.events or []:
             assert verdict(clf, ev).category == category, line.text
+
+
+def test_exim_mua_wrapper_failures_keep_their_text(clf: Classifier, exim: list[ParsedLine]) -> None:
+    """mua_wrapper's "**" lines have no colon before their reason; the text is still read."""
+    lines = [p for p in exim if p.path.name == EXIM_TESTSUITE and "mua_wrapper" in p.text]
+    lines += [p for p in exim if p.path.name == EXIM_TESTSUITE and "routing yielded" in p.text]
+    assert len(lines) >= 5
+    for line in lines:
+        ev = only_event(line)
+        assert ev.text and ("mua_wrapper" in ev.text or "routing yielded" in ev.text)
+        assert verdict(clf, ev).category == "routing"
