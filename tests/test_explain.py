@@ -107,3 +107,31 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(
     assert out.returncode == 2
     assert message in out.stderr
     assert b"Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("reply", "category"),
+    [
+        # Exchange and Exchange Online wordings (Microsoft Learn NDR pages).
+        ("451 4.7.0 Temporary server error. Please try again later. PRX5", "server-error"),
+        (
+            "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client "
+            "to support TLS 1.2.",
+            "tls-required",
+        ),
+        (
+            "554 5.2.0 STOREDRV.Deliver.Exception:QuotaExceededException."
+            "MapiExceptionShutoffQuotaExceeded",
+            "mailbox-full",
+        ),
+        (
+            "550 5.7.750 Service unavailable. Client blocked from sending from unregistered "
+            "domains.",
+            "policy-rejected",
+        ),
+    ],
+)
+def test_exchange_wordings(reply: str, category: str) -> None:
+    out = explain("--json", reply)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["category"] == category
