@@ -1,7 +1,8 @@
 """The reply-code catalogue: what each basic and enhanced code means and what to do about it.
 
-Data lives in ``rules/catalogue.toml`` (tables ``[basic."550"]``, ``[enhanced."x.1.1"]`` and
-``[class."5"]``); this module only loads and looks up::
+Data lives in ``rules/catalogue.toml`` (tables ``[basic."550"]``, ``[enhanced."x.1.1"]``,
+``[class."5"]`` and ``[status."sent"]``, what a delivery outcome logged without a reply code
+means); this module only loads and looks up::
 
     >>> from logscan.rules import load_rule_files
     >>> cat = Catalogue.from_files(load_rule_files())
@@ -17,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.categories import CATEGORY_SET
+from logscan.event import STATUSES
 from logscan.rules import RuleError, RuleFile
 
 _BASIC_KEY = re.compile(r"^[1-5]\d\d$")
 _ENHANCED_KEY = re.compile(r"^x\.\d{1,3}\.(?:\d{1,3}|x)$")
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
+_STATUS_KEY = re.compile("^(?:" + "|".join(STATUSES) + ")$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +42,13 @@ class Entry:
     note: str = ""
     transient_category: str | None = None  # when the 4.x.x form means something else
     by_stage: Mapping[str, str] = field(default_factory=dict)
+    # When the code was not in the log but is the MTA's documented default for a refusal
+    # (Event.code_inferred: Exim's 550 for any ACL deny), it says only that a rule refused.
+    inferred_category: str | None = None
 
-    def category_for(self, class_: str | None, stage: str | None) -> str:
+    def category_for(self, class_: str | None, stage: str | None, inferred: bool = False) -> str:
+        if inferred and self.inferred_category:
+            return self.inferred_category
         if stage is not None and stage in self.by_stage:
             return self.by_stage[stage]
         if class_ == "transient" and self.transient_category:
@@ -59,6 +67,7 @@ _ENTRY_KEYS = {
     "note",
     "transient_category",
     "by_stage",
+    "inferred_category",
 }
 
 
@@ -70,6 +79,8 @@ class Catalogue:
     # What each category means in general: the fallback text when a signature decided the
     # category but says nothing itself (a blocklist hit explained as "policy" would mislead).
     categories: Mapping[str, Entry] = field(default_factory=dict)
+    # What a delivery outcome says by itself ("sent": delivered), when no code decides.
+    statuses: Mapping[str, Entry] = field(default_factory=dict)
 
     @classmethod
     def from_files(cls, files: Sequence[RuleFile]) -> Catalogue:
@@ -77,12 +88,14 @@ class Catalogue:
         enhanced: dict[str, Entry] = {}
         classes: dict[str, Entry] = {}
         categories: dict[str, Entry] = {}
+        statuses: dict[str, Entry] = {}
         for rf in files:
             for table, target, key_re in (
                 ("basic", basic, _BASIC_KEY),
                 ("enhanced", enhanced, _ENHANCED_KEY),
                 ("class", classes, re.compile(r"^[1-5]$")),
                 ("category", categories, re.compile(r"^[a-z-]+$")),
+                ("status", statuses, _STATUS_KEY),
             ):
                 section = rf.data.get(table, {})
                 if not isinstance(section, dict):
@@ -96,7 +109,7 @@ class Catalogue:
         for name in categories:
             if name not in CATEGORY_SET:
                 raise RuleError(f"[category.{name}]: not a category of the contract")
-        return cls(basic, enhanced, classes, categories)
+        return cls(basic, enhanced, classes, categories, statuses)
 
     def basic_entry(self, code: str) -> Entry | None:
         return self.basic.get(code)
@@ -118,6 +131,9 @@ class Catalogue:
     def class_entry(self, digit: str) -> Entry | None:
         return self.classes.get(digit)
 
+    def status_entry(self, status: str) -> Entry | None:
+        return self.statuses.get(status)
+
     def category_entry(self, category: str) -> Entry | None:
         return self.categories.get(category)
 
@@ -131,7 +147,12 @@ def _entry(rf: RuleFile, where: str, key: str, raw: Any) -> Entry:
     for required in ("category", "meaning", "action"):
         if not isinstance(raw.get(required), str) or not raw[required].strip():
             raise RuleError(f"{rf.path}: [{where}]: '{required}' must be a non-empty string")
-    cats = [raw["category"], raw.get("transient_category"), *dict(raw.get("by_stage", {})).values()]
+    cats = [
+        raw["category"],
+        raw.get("transient_category"),
+        raw.get("inferred_category"),
+        *dict(raw.get("by_stage", {})).values(),
+    ]
     for cat in cats:
         if cat is not None and cat not in CATEGORY_SET:
             raise RuleError(f"{rf.path}: [{where}]: unknown category {cat!r}")
@@ -147,4 +168,5 @@ def _entry(rf: RuleFile, where: str, key: str, raw: Any) -> Entry:
         note=raw.get("note", "").strip(),
         transient_category=raw.get("transient_category"),
         by_stage=dict(raw.get("by_stage", {})),
+        inferred_category=raw.get("inferred_category"),
     )

@@ -1,8 +1,12 @@
 """The classifier: a reply (code, enhanced code, text, remote host) becomes a :class:`Verdict`.
 
-Precedence (docs/design.md): a text signature, then the enhanced code, then the basic code. For
-success and intermediate replies the basic code and the SMTP stage decide first (a 250 to RCPT
-is progress, a 250 after DATA is a delivery)::
+Precedence (docs/design.md): a text signature, then the enhanced code, then the basic code, then
+what the delivery outcome says by itself (``[status."sent"]``: an Exim local delivery logs no
+reply but was delivered), then the class. A basic code the MTA did not log but is known to send
+(``code_inferred``) decides by its entry's ``inferred_category`` where it has one (rule
+``inferred:<code>``): Exim's 550 for any ACL deny says a rule refused, not that a mailbox is
+unknown. For success and intermediate replies the basic code and the SMTP stage decide first (a
+250 to RCPT is progress, a 250 after DATA is a delivery)::
 
     >>> clf = Classifier.load()
     >>> text = "550 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"
@@ -37,9 +41,9 @@ class Classifier:
     catalogue: Catalogue
     signatures: Signatures
     # Replies repeat a lot in real logs; a bounded memo keeps the hot path at dict-lookup cost.
-    _memo: dict[tuple[str | None, ...], Verdict] = field(default_factory=dict, compare=False)
+    _memo: dict[tuple[str | bool | None, ...], Verdict] = field(default_factory=dict, compare=False)
     # What the codes alone decide, by (code, enhanced, stage): a small set in any real log.
-    _code_memo: dict[tuple[str | None, ...], tuple[str, str, str, str]] = field(
+    _code_memo: dict[tuple[str | bool | None, ...], tuple[str, str, str, str]] = field(
         default_factory=dict, compare=False
     )
 
@@ -51,7 +55,13 @@ class Classifier:
 
     def classify_event(self, event: Event) -> ClassifiedEvent:
         verdict = self.classify(
-            event.code, event.enhanced, event.text, event.remote_host, event.stage
+            event.code,
+            event.enhanced,
+            event.text,
+            event.remote_host,
+            event.stage,
+            event.status,
+            event.code_inferred,
         )
         return ClassifiedEvent(event, verdict)
 
@@ -62,9 +72,11 @@ class Classifier:
         text: str | None = None,
         remote_host: str | None = None,
         stage: str | None = None,
+        status: str | None = None,
+        inferred: bool = False,
     ) -> Verdict:
         memo = self._memo
-        key = (code, enhanced, text, remote_host, stage)
+        key = (code, enhanced, text, remote_host, stage, status, inferred)
         verdict = memo.get(key)
         if verdict is not None:
             return verdict
@@ -75,10 +87,11 @@ class Classifier:
         else:
             text_key = text
         provider = self.signatures.provider_of_host(remote_host)
-        general = ("\x00", code, enhanced, text_key, provider, stage)  # never an exact key
+        # never an exact key (those have 7 items)
+        general = ("\x00", code, enhanced, text_key, provider, stage, status, inferred)
         verdict = memo.get(general)
         if verdict is None:
-            verdict = self._decide(code, enhanced, text, remote_host, stage)
+            verdict = self._decide(code, enhanced, text, remote_host, stage, status, inferred)
         if len(memo) >= _CACHE_SIZE:
             # Forget the oldest quarter (dicts keep insertion order), not everything at once.
             for old in list(islice(memo, _CACHE_SIZE // 4)):
@@ -94,18 +107,21 @@ class Classifier:
         text: str | None,
         host: str | None,
         stage: str | None,
+        status: str | None = None,
+        inferred: bool = False,
     ) -> Verdict:
         class_ = class_of(code) or class_of(enhanced)
         if text:
             hit, provider = self.signatures.match(code, enhanced, text, host)
         else:
             hit, provider = None, self.signatures.provider_of_host(host)
-        by_codes = (code, enhanced, stage)
+        by_codes = (code, enhanced, stage, status, inferred)
         decided = self._code_memo.get(by_codes)
         if decided is None:
             if len(self._code_memo) >= _CACHE_SIZE:
                 self._code_memo.clear()
-            decided = self._code_memo[by_codes] = self._by_codes(code, enhanced, class_, stage)
+            decided = self._by_codes(code, enhanced, class_, stage, status, inferred)
+            self._code_memo[by_codes] = decided
         category, rule, meaning, action = decided
         blocklist = None
         if hit is not None:
@@ -118,9 +134,16 @@ class Classifier:
         return Verdict(class_, category, provider, blocklist, meaning, action, rule)
 
     def _by_codes(
-        self, code: str | None, enhanced: str | None, class_: str | None, stage: str | None
+        self,
+        code: str | None,
+        enhanced: str | None,
+        class_: str | None,
+        stage: str | None,
+        status: str | None,
+        inferred: bool = False,
     ) -> tuple[str, str, str, str]:
-        """(category, rule, meaning, action) from the codes alone: enhanced, basic, class."""
+        """(category, rule, meaning, action) from the codes alone: enhanced, basic, the
+        outcome's status, class."""
         enh = self.catalogue.enhanced_entry(enhanced) if enhanced else None
         basic = self.catalogue.basic_entry(code) if code else None
         codes: list[tuple[str, Entry]] = []
@@ -128,13 +151,16 @@ class Classifier:
             codes.append((f"enhanced:{enhanced}", enh))
         if basic is not None:
             pos = len(codes) if class_ in ("transient", "permanent") else 0
-            codes.insert(pos, (f"basic:{code}", basic))
+            name = f"inferred:{code}" if inferred and basic.inferred_category else f"basic:{code}"
+            codes.insert(pos, (name, basic))
+        if status is not None and (by_status := self.catalogue.status_entry(status)):
+            codes.append((f"status:{status}", by_status))
         digit = (code or enhanced or "")[:1]
         if class_ is not None and (entry := self.catalogue.class_entry(digit)):
             codes.append((f"class:{class_}", entry))
         category, rule, meaning, action = "unknown", "none", "", ""
         for name, entry in codes:
-            cat = entry.category_for(class_, stage)
+            cat = entry.category_for(class_, stage, inferred)
             if cat != "unknown":
                 category, rule = cat, name
                 break

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.event import Event
+from logscan.syslog import bsd_month, iso_ts
 from logscan.timestamp import TimestampCheck
 
 
@@ -53,6 +54,26 @@ class Parser(ABC):
         self.year: int = year if year is not None else datetime.datetime.now(datetime.UTC).year
         # Pass every ``ts`` built from text through it: impossible ones become None, counted.
         self.timestamps = TimestampCheck()
+        self._last_month = 0  # month of the last BSD timestamp completed (0: none yet)
+
+    def year_of(self, month: int) -> int:
+        """The year of a BSD timestamp in ``month`` (1-12), read in log order.
+
+        ``self.year`` until the log runs from December into January, then one more: only that
+        step, so a log slightly out of order (or a test file of unrelated lines) stays put.
+        Every parser that reads BSD timestamps completes them here (or through
+        :meth:`iso_time`), so they all cross New Year alike.
+        """
+        if month == 1 and self._last_month == 12:
+            self.year += 1
+        self._last_month = month
+        return self.year
+
+    def iso_time(self, ts: str | None) -> str | None:
+        """ISO 8601 form of a syslog timestamp (:func:`logscan.syslog.split`'s ``ts``); a BSD
+        one gets its year from :meth:`year_of`."""
+        month = bsd_month(ts)
+        return iso_ts(ts, self.year if month is None else self.year_of(month))
 
     @classmethod
     @abstractmethod

@@ -30,6 +30,7 @@ from logscan.batch import STDIN, Block, SourceError, display_name, order_files, 
 from logscan.classifier import Classifier
 from logscan.config import ConfigError, operator_rules_dirs
 from logscan.event import ClassifiedEvent, Event
+from logscan.gaps import Gaps
 from logscan.parser import Parser
 from logscan.pipeline import MAX_LINE_CHARS, LineCounts, Pipeline, Sink
 from logscan.registry import Registry
@@ -117,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         # Log text may hold anything; printing it must not fail on a narrow terminal encoding.
         out.reconfigure(errors="backslashreplace")
     report = Report()
-    sinks: list[Sink] = [report]
+    gaps = Gaps()
+    sinks: list[Sink] = [report, gaps]
     if args.format == "events":
         sinks.append(EventWriter(out))
     scanner = FileScanner(registry, forced, classifier, sinks, report, args.show_unrecognized)
@@ -130,10 +132,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"logscan scan: {result.error}", file=sys.stderr)
 
     if args.format == "json":
-        json.dump(report.summary(), out, indent=1)
+        json.dump({**report.summary(), **gaps.summary()}, out, indent=1)
         out.write("\n")
     elif args.format == "table":
         out.write(render(report.summary(), args.show_unrecognized))
+        out.write(gaps.table())
     out.flush()
     return exit_status(results)
 

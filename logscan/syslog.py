@@ -59,6 +59,11 @@ def split(line: str) -> SyslogLine | None:
     return SyslogLine(m.group("ts"), host, prog, m.group("pid"), m.group("msg"))
 
 
+def bsd_month(ts: str | None) -> int | None:
+    """The month (1-12) of a BSD timestamp (``Jan  5 12:34:56``); None for any other shape."""
+    return _MONTHS.get(ts[:3]) if ts else None
+
+
 def iso_ts(ts: str | None, year: int) -> str | None:
     """ISO 8601 form of a syslog timestamp; BSD ones get ``year`` (they carry none)."""
     if ts is None:

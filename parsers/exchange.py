@@ -20,6 +20,7 @@ The readers live in :mod:`parsers.exchange_tracking`, :mod:`parsers.exchange_pro
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Sequence
@@ -31,7 +32,10 @@ from parsers.exchange_protocol import ProtocolLog
 from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.exchange_tracking import TrackingLog
 
-_CSV_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?,")
+_CSV_LINE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\"?,")
+# The header row of an Exchange Online message trace (historical search) CSV export:
+# "date_time_utc","client_ip",...,"event_id",... (underscores where the on-premises log has "-").
+_CSV_HEADER = re.compile(r"\"?date_time(?:_utc)?\"?,.*\bevent_id\b")
 # date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method (IIS's default).
 _W3C_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [0-9A-Fa-f.:]+ \S+ \S+ \S+ \S+ \d+ \S")
 # A protocol line: timestamp, connector, session id, sequence number, 2 endpoints, event.
@@ -65,6 +69,8 @@ class ExchangeParser(Parser):
         header = " ".join(ln for ln in lines if ln.startswith("#"))
         if "Microsoft Exchange Server" in header or any(t in header for t in _HEADER_TYPES):
             return 1.0
+        if lines and _CSV_HEADER.match(lines[0]):
+            return 1.0
         named = _kind_from_name(path) is not None
         body = [ln for ln in lines if not ln.startswith("#")]
         if not body:
@@ -84,6 +90,10 @@ class ExchangeParser(Parser):
             text = text[:-1]  # Exchange writes CRLF; a source may hand the CR over
         if text.startswith("#"):
             self._header(text)
+            return []
+        if _CSV_HEADER.match(text):
+            # Exchange Online's message trace export: a CSV header row instead of "#Fields:".
+            self._fields(",".join(next(csv.reader((text,)), [])))
             return []
         reader = self._reader
         if reader is None:
@@ -110,7 +120,7 @@ class ExchangeParser(Parser):
     def _fields(self, value: str) -> None:
         if "," in value:
             fields = [f.strip() for f in value.split(",")]
-            if "event-id" in fields:
+            if "event-id" in fields or "event_id" in fields:
                 self._kind = "tracking"
                 self._reader = TrackingLog(self.path, fields, self.timestamps)
             elif self._kind not in ("send", "receive"):

@@ -1,9 +1,11 @@
 """Exchange message tracking logs (``MSGTRK*.LOG``): one event per recipient and outcome.
 
-The ``#Fields:`` header names the columns (Exchange 2010 writes 26 of them, 2013 and later 30,
-with ``network-message-id`` in the middle); lines are CSV. ``recipient-address`` and
-``recipient-status`` are ``;``-separated lists in the same order, and a status is the reply
-(``550 5.1.1 RESOLVER.ADR.RecipNotFound; not found``), possibly wrapped as
+The ``#Fields:`` header names the columns (Exchange 2010 writes 26 of them, 2013, 2016 and 2019
+30, with ``network-message-id`` in the middle); lines are CSV. Exchange Online's message trace
+export (historical search, "message trace details") has the same columns under a plain CSV
+header row, with ``_`` for ``-`` (``date_time_utc``, ``event_id``) and every value quoted.
+``recipient-address`` and ``recipient-status`` are ``;``-separated lists in the same order, and
+a status is the reply (``550 5.1.1 RESOLVER.ADR.RecipNotFound; not found``), possibly wrapped as
 ``[{LED=<reply>};{FQDN=<host>};{IP=<ip>}]`` by Exchange 2013 and later::
 
     >>> log = TrackingLog("MSGTRK20240101-1.LOG")
@@ -19,7 +21,9 @@ Status per ``event-id`` (the only ones that carry a reply or decide an outcome):
 | event-id | direction | status | stage | when it is an event |
 |---|---|---|---|---|
 | SEND | outbound | sent | end-of-data | always (a delivery outcome, even without a code) |
+| SENDEXTERNAL | outbound | sent | end-of-data | always (Exchange Online: sent to an outside host) |
 | DELIVER | outbound | sent | end-of-data | always (delivered to a local mailbox) |
+| DUPLICATEDELIVER | outbound | sent | end-of-data | always (a duplicate delivered, 2013+) |
 | FAIL | outbound | bounced | unknown | always |
 | DEFER | outbound | deferred | unknown | always |
 | RECEIVE | inbound | null | end-of-data | only when ``recipient-status`` holds a reply code |
@@ -123,17 +127,19 @@ class Outcome:
 OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
     {
         "SEND": Outcome("outbound", "sent", "end-of-data", False, "server"),
+        "SENDEXTERNAL": Outcome("outbound", "sent", "end-of-data", False, "server"),
         "DELIVER": Outcome("outbound", "sent", "end-of-data", False, None),
+        "DUPLICATEDELIVER": Outcome("outbound", "sent", "end-of-data", False, None),
         "FAIL": Outcome("outbound", "bounced", "unknown", False, "server"),
         "DEFER": Outcome("outbound", "deferred", "unknown", False, "server"),
         "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
     }
 )
 # A line must name one of the event-ids above to be worth the CSV parse.
-_HINT = re.compile(",(?:" + "|".join(OUTCOMES) + "),")
+_HINT = re.compile(',"?(?:' + "|".join(OUTCOMES) + ')"?,')
 # A RECEIVE line is an event only if it holds a reply code somewhere.
 _ANY_CODE = re.compile(r"[,;\"=]\s*[2-5]\d\d[ -]")
-_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+_DATE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d")
 _BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")
 _WANTED = (
     "date-time",
@@ -159,7 +165,7 @@ class Columns:
 
     @classmethod
     def of(cls, fields: Sequence[str]) -> Columns:
-        index = {name.strip().lower(): i for i, name in enumerate(fields)}
+        index = {_field_name(name): i for i, name in enumerate(fields)}
         return cls(tuple(index.get(name, -1) for name in _WANTED))
 
     def read(self, row: list[str]) -> dict[str, str]:
@@ -168,6 +174,13 @@ class Columns:
             name: row[i].strip() if 0 <= i < n else ""
             for name, i in zip(_WANTED, self.at, strict=True)
         }
+
+
+def _field_name(name: str) -> str:
+    """The on-premises name of a column: Exchange Online's export writes ``event_id`` for
+    ``event-id`` and ``date_time_utc`` for ``date-time``."""
+    key = name.strip().strip('"').lower().replace("_", "-")
+    return "date-time" if key == "date-time-utc" else key
 
 
 _COLUMNS_2010 = Columns.of(FIELDS_2010)
@@ -196,7 +209,7 @@ class TrackingLog:
         if not _DATE.match(text):
             return None
         hint = _HINT.search(text)
-        if hint is None or (hint.group() == ",RECEIVE," and _ANY_CODE.search(text) is None):
+        if hint is None or ("RECEIVE" in hint.group() and _ANY_CODE.search(text) is None):
             return []
         try:
             row = next(csv.reader((text,)))

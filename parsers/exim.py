@@ -30,7 +30,7 @@ from typing import ClassVar
 from logscan.event import Event
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text, parse_reply
-from logscan.syslog import iso_ts, split
+from logscan.syslog import split
 from parsers.message_state import Envelope, MessageState
 
 # "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
@@ -242,7 +242,7 @@ class EximParser(Parser):
                 return None  # cheap test before the syslog regex: another program's line
             s = split(text)
             if s is not None and s.program in _PROGRAMS:
-                ts, body = iso_ts(s.ts, self.year), s.message
+                ts, body = self.iso_time(s.ts), s.message
             else:
                 r = _RELAY.match(text)
                 if r is None:
@@ -636,7 +636,12 @@ def _failure_text(body: str) -> str | None:
         j = body.find(marker)
         if j >= 0:
             return body[j + 1 :].strip()
-    return None
+    # mua_wrapper's failures have no colon: "** a@x.y routing yielded a local delivery",
+    # "** mua_wrapper is set but recipients cannot all be delivered in one transaction".
+    first, _, rest = body.partition(" ")
+    if "=" in rest.split(" ", 1)[0] or rest.startswith("<"):
+        return None  # only fields (R=, T=) or an original address follow
+    return (rest if "@" in first else body).strip() or None
 
 
 def _looks_like_exim(line: str) -> bool:

@@ -1,7 +1,10 @@
 """MDaemon SMTP session logs: ``MDaemon-SMTP-in``, ``MDaemon-SMTP-out`` and the ``-all`` log.
 
 Every line is ``Day YYYY-MM-DD HH:MM:SS[.mmm]: message`` (session transcripts quoted in MDaemon's
-delivery status notifications add one leading space). ``-->`` is what MDaemon sent, ``<--`` what
+delivery status notifications add one leading space); "log sessions in real time" adds a
+``[session:child]`` ID string, and MDaemon 18 and later a thread number and the session id
+(``Thu 2019-02-07 11:10:18.554: 03: [183789] --> 220 ...``), by which lines are grouped into
+sessions. ``-->`` is what MDaemon sent, ``<--`` what
 the other side sent, so a reply line under ``<--`` is a remote server's reply to us
 (``outbound``) and one under ``-->`` our reply to a connecting client (``inbound``). A session
 starts with ``Session N; child M`` and says its role on the next lines ("Attempting SMTP
@@ -44,9 +47,11 @@ from parsers.smtp_dialogue import (
     reply_start,
 )
 
-# Day, date, time (MDaemon 13+ adds milliseconds), optional "[session:child]" ID string.
+# Day, date, time (MDaemon 13+ adds milliseconds), MDaemon 18+'s thread number ("03: "), an
+# optional "[session:child]" (real-time logging) or "[session]" (18+) ID string.
 _LINE = re.compile(
-    r"\s*[^\W\d_]{2,4} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?): (?:\[(\d+:\d+)\] )?(.*)",
+    r"\s*[^\W\d_]{2,4} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?): "
+    r"(?:(\d{1,4}): )?(?:\[(\d+(?::\d+)?)\] )?(.*)",
     re.DOTALL,
 )
 _SESSION = re.compile(r"Session (\d+); child (\d+)")
@@ -126,8 +131,9 @@ class MDaemonParser(Parser):
     def detect(cls, head: Sequence[str], path: str | None) -> float:
         name = os.path.basename(path or "").lower()
         by_name = name.startswith("mdaemon-") and name.endswith((".log", ".txt"))
-        dated = [ln for ln in head if ln.strip() and _LINE.match(ln)]
-        arrows = sum(1 for ln in dated if ": <-- " in ln or ": --> " in ln)
+        matches = [m for ln in head if ln.strip() and (m := _LINE.match(ln))]
+        dated = [m.group(0) for m in matches]
+        arrows = sum(1 for m in matches if m.group(5).startswith(("<-- ", "--> ")))
         markers = sum(
             1
             for ln in dated
@@ -148,8 +154,9 @@ class MDaemonParser(Parser):
         m = _LINE.match(text)
         if m is None:
             return None
-        key = m.group(3) or ""
-        msg = m.group(4).rstrip("\r\n")
+        # The session id, else the thread that runs the session, else one session per file.
+        key = m.group(4) or (f"thread {m.group(3)}" if m.group(3) else "")
+        msg = m.group(5).rstrip("\r\n")
         if msg.startswith(("<-- ", "--> ")) or msg in ("<--", "-->"):
             return self._arrow(key, msg[:3], msg[4:], lineno, self._ts(m))
         if msg.startswith("*  "):

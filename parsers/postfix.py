@@ -73,7 +73,7 @@ from typing import ClassVar
 from logscan.event import Event
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text
-from logscan.syslog import iso_ts, split
+from logscan.syslog import split
 
 # What a program's lines can hold, by the daemon (the last part of a program name such as
 # ``postfix/submission/smtpd``: the part before it is the operator's ``syslog_name``).
@@ -195,8 +195,6 @@ _REPLY_MARKERS = (" said: ", " refused to talk to me: ", " refused to start TLS:
 _SUSPENDED = "delivery temporarily suspended: "
 _HEX_UPPER = frozenset("0123456789ABCDEF")
 _TIME_CHARS = frozenset("0123456789:")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH_NUMBER = {m: i for i, m in enumerate(_MONTHS, 1)}
 
 # QID: to=<rcpt> (or to=rcpt), [orig_to=<..>, ]relay=HOST[IP]:PORT, delay=.., ...,
 #      [dsn=D, ]status=S (detail)
@@ -416,7 +414,6 @@ class PostfixParser(Parser):
         self.queue = QueueState(max_queue_ids, max_queue_age, max_queue_bytes)
         self._last_day = ""
         self._day_prefix: str | None = None
-        self._last_month = 0
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
@@ -704,21 +701,14 @@ class PostfixParser(Parser):
         if s is None or s.ts is None:
             return None
         try:
-            return iso_ts(s.ts, self.year)
+            return self.iso_time(s.ts)
         except ValueError:
             return None
 
     def _new_day(self, day: str, raw: str) -> None:
         self._last_day = day
-        month = _MONTH_NUMBER.get(day[:3])
-        if month is not None:
-            # A BSD timestamp has no year: a log running from December into January moves to
-            # the next year (only that step: test logs are not in order).
-            if month == 1 and self._last_month == 12:
-                self.year += 1
-            self._last_month = month
         try:
-            iso = iso_ts(raw, self.year)
+            iso = self.iso_time(raw)  # the year moves on from December into January
         except ValueError:
             iso = None
         self._day_prefix = iso[:11] if iso is not None and iso[10:11] == "T" else None

@@ -48,7 +48,7 @@ from typing import ClassVar
 from logscan.event import Event
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text, parse_reply
-from logscan.syslog import iso_ts, split
+from logscan.syslog import split
 from parsers.message_state import Envelope, MessageState
 
 # The program tag, wherever the line starts: with a syslog time and host, a "<mail.notice>"
@@ -212,10 +212,10 @@ class SendmailParser(Parser):
         if t is not None:
             raw = t.group(1)
             if raw != self._last_ts[0]:  # consecutive lines mostly share their second
-                self._last_ts = (raw, iso_ts(raw, self.year))
+                self._last_ts = (raw, self.iso_time(raw))
             return self._last_ts[1]
         s = split(text)
-        return iso_ts(s.ts, self.year) if s is not None else None
+        return self.iso_time(s.ts) if s is not None else None
 
     # -- messages -------------------------------------------------------------------------
 

@@ -371,3 +371,26 @@ def test_every_catalogued_basic_code_classifies_to_a_category(
         verdict = clf.classify(code, None, None)
         assert (verdict.category == "unknown") == (code in undecidable), code
         assert verdict.meaning == cat.basic[code].meaning
+
+
+def test_status_and_inferred_entries(tmp_path: Path) -> None:
+    """``[status."sent"]`` and ``inferred_category`` are data, checked like the rest."""
+    from logscan.rules import RuleError, RuleFile
+
+    cat = Catalogue.from_files(load_rule_files())
+    sent = cat.status_entry("sent")
+    assert sent is not None and sent.category == "delivered"
+    assert cat.status_entry("deferred") is None
+    basic = cat.basic_entry("550")
+    assert basic is not None and basic.category_for("permanent", "rcpt") == "mailbox-unknown"
+    assert basic.category_for("permanent", "rcpt", inferred=True) == "policy-rejected"
+    bad_status = {"status": {"queued": {"category": "info", "meaning": "m", "action": "a"}}}
+    with pytest.raises(RuleError, match="queued"):
+        Catalogue.from_files([RuleFile(tmp_path / "x.toml", bad_status, False)])
+    bad_inferred = {
+        "basic": {
+            "550": {"category": "unknown", "meaning": "m", "action": "a", "inferred_category": "x"}
+        }
+    }
+    with pytest.raises(RuleError, match="unknown category"):
+        Catalogue.from_files([RuleFile(tmp_path / "x.toml", bad_inferred, False)])

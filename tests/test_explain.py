@@ -40,6 +40,37 @@ def test_whole_reply_names_the_blocklist() -> None:
         assert key in answer
 
 
+@pytest.mark.parametrize(
+    ("reply", "provider"),
+    [
+        # Google's wordings (support.google.com/a/answer/3726730), no gsmtp suffix, no host.
+        ("550-5.7.1 Gmail has detected that this message is likely unsolicited mail.", "google"),
+        ("550 5.1.1 The email account that you tried to reach does not exist.", "google"),
+        (
+            "421-4.7.28 Our system has detected an unusual rate of unsolicited mail "
+            "originating from your IP address.",
+            "google",
+        ),
+        (
+            "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to "
+            "unexpected volume or user complaints",
+            "yahoo",
+        ),
+        (
+            "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact "
+            "your Internet service provider since part of their network is on our block list "
+            "(S3150).",
+            "microsoft",
+        ),
+        ("550 5.7.1 Access denied, banned sending IP [192.0.2.1]", "microsoft"),
+    ],
+)
+def test_a_providers_own_wording_names_the_provider(reply: str, provider: str) -> None:
+    out = explain("--json", reply)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["provider"] == provider
+
+
 def test_stdin_gives_one_answer_per_line_and_flags_bad_lines() -> None:
     lines = b"550 5.1.1 no such user\n\xff\xfe garbage\n\n5.7.1\n"
     out = explain("--json", "-", stdin=lines)
@@ -76,3 +107,31 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(
     assert out.returncode == 2
     assert message in out.stderr
     assert b"Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("reply", "category"),
+    [
+        # Exchange and Exchange Online wordings (Microsoft Learn NDR pages).
+        ("451 4.7.0 Temporary server error. Please try again later. PRX5", "server-error"),
+        (
+            "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client "
+            "to support TLS 1.2.",
+            "tls-required",
+        ),
+        (
+            "554 5.2.0 STOREDRV.Deliver.Exception:QuotaExceededException."
+            "MapiExceptionShutoffQuotaExceeded",
+            "mailbox-full",
+        ),
+        (
+            "550 5.7.750 Service unavailable. Client blocked from sending from unregistered "
+            "domains.",
+            "policy-rejected",
+        ),
+    ],
+)
+def test_exchange_wordings(reply: str, category: str) -> None:
+    out = explain("--json", reply)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["category"] == category

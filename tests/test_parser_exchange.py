@@ -437,3 +437,100 @@ def test_module_docstring_examples(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# -- Exchange Online message trace export (issue 12) -------------------------------------------
+
+# The columns of Exchange Online's "message trace details" (historical search) CSV export, as
+# Microsoft's CSS-Exchange Measure-EmailDelayInMTL.ps1 checks them: the on-premises tracking
+# fields with "_" for "-" and date_time_utc for date-time. The rows are built from that
+# layout (no real export is public); every value is quoted as the export writes it.
+EXO_COLUMNS = [
+    "date_time_utc",
+    "client_ip",
+    "client_hostname",
+    "server_ip",
+    "server_hostname",
+    "source_context",
+    "connector_id",
+    "source",
+    "event_id",
+    "internal_message_id",
+    "message_id",
+    "network_message_id",
+    "recipient_address",
+    "recipient_status",
+    "total_bytes",
+    "recipient_count",
+    "related_recipient_address",
+    "reference",
+    "message_subject",
+    "sender_address",
+    "return_path",
+    "message_info",
+    "directionality",
+    "tenant_id",
+    "original_client_ip",
+    "original_server_ip",
+    "custom_data",
+    "transport_traffic_type",
+    "log_id",
+    "schema_version",
+]
+
+
+def _exo_row(**values: str) -> str:
+    return ",".join(f'"{values.get(k, "")}"' for k in EXO_COLUMNS)
+
+
+def test_exchange_online_message_trace_csv() -> None:
+    from logscan.classifier import Classifier
+
+    lines = [
+        ",".join(f'"{k}"' for k in EXO_COLUMNS),
+        _exo_row(
+            date_time_utc="2023-03-01T10:00:01.1234567Z",
+            server_ip="192.0.2.10",
+            server_hostname="mx.example.net",
+            source="SMTP",
+            event_id="SENDEXTERNAL",
+            recipient_address="a@example.net",
+            recipient_status="250 2.6.0 <m@x> Queued mail for delivery",
+            sender_address="me@contoso.com",
+        ),
+        _exo_row(
+            date_time_utc="2023-03-01T10:00:02.1Z",
+            source="SMTP",
+            event_id="FAIL",
+            recipient_address="b@example.net",
+            recipient_status="550 5.1.1 RESOLVER.ADR.RecipNotFound; not found",
+        ),
+        _exo_row(
+            date_time_utc="2023-03-01T10:00:03.1Z",
+            source="STOREDRIVER",
+            event_id="DELIVER",
+            recipient_address="c@contoso.com",
+        ),
+        _exo_row(date_time_utc="2023-03-01T10:00:04.1Z", source="AGENT", event_id="AGENTINFO"),
+    ]
+    assert ExchangeParser.detect(lines, "MessageTrace_Details.csv") == 1.0
+    p = ExchangeParser("MessageTrace_Details.csv")
+    events = [ev for i, line in enumerate(lines, 1) for ev in p.feed(line, i) or []]
+    clf = Classifier.load()
+    got = [
+        (
+            e.line,
+            e.status,
+            e.code,
+            e.recipient,
+            e.remote_host,
+            clf.classify_event(e).verdict.category,
+        )
+        for e in events
+    ]
+    assert got == [
+        (2, "sent", "250", "a@example.net", "mx.example.net", "delivered"),
+        (3, "bounced", "550", "b@example.net", None, "mailbox-unknown"),
+        (4, "sent", None, "c@contoso.com", None, "delivered"),
+    ]
+    assert events[0].ts == "2023-03-01T10:00:01.1234567Z"

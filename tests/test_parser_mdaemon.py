@@ -314,3 +314,73 @@ def test_module_docstring_examples() -> None:
     result = doctest.testmod(parsers.mdaemon)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# -- MDaemon 18+ line format and multi-line replies (issue 12) ---------------------------------
+
+# MDaemon 18 and later: weekday, ISO date, milliseconds, a thread number, the session id. The
+# first reply line is the one quoted in the issue; the rest follow MDaemon's session layout.
+V18_SESSIONS = [
+    "Thu 2019-02-07 11:10:18.550: 03: [183789] Session 183789; child 3",
+    "Thu 2019-02-07 11:10:18.551: 03: [183789] Accepting SMTP connection from [192.0.2.5:51234]",
+    "Thu 2019-02-07 11:10:18.554: 03: [183789] --> 220 mail.example.com ESMTP MDaemon 18.5.2",
+    "Thu 2019-02-07 11:10:18.600: 07: [183790] Session 183790; child 7",
+    "Thu 2019-02-07 11:10:18.601: 07: [183790] Attempting SMTP connection to [mx.example.net]",
+    "Thu 2019-02-07 11:10:18.700: 07: [183790] <-- 220 mx.example.net ESMTP",
+    "Thu 2019-02-07 11:10:18.701: 03: [183789] <-- EHLO client.example.org",
+    "Thu 2019-02-07 11:10:18.702: 07: [183790] --> MAIL From:<a@example.com>",
+    "Thu 2019-02-07 11:10:18.703: 03: [183789] --> 250 mail.example.com Hello",
+    "Thu 2019-02-07 11:10:18.800: 07: [183790] <-- 451-The server has reached its limit "
+    "for processing requests from your host.",
+    "Thu 2019-02-07 11:10:18.801: 07: [183790] <-- 451 Please try again later.",
+]
+
+
+def test_mdaemon_18_format_gives_events_per_session() -> None:
+    p = MDaemonParser("MDaemon-SMTP-all.log", year=2019)
+    events = [ev for i, line in enumerate(V18_SESSIONS, 1) for ev in p.feed(line, i) or []]
+    got = [(e.line, e.direction, e.stage, e.code, e.ts) for e in events]
+    assert got == [
+        (3, "inbound", "connect", "220", "2019-02-07T11:10:18.554"),
+        (6, "outbound", "connect", "220", "2019-02-07T11:10:18.700"),
+        (9, "inbound", "helo", "250", "2019-02-07T11:10:18.703"),
+        (11, "outbound", "mail", "451", "2019-02-07T11:10:18.801"),
+    ]
+    assert events[-1].remote_host == "mx.example.net"
+    assert MDaemonParser.detect(V18_SESSIONS, "mail.log") >= 0.9
+
+
+def test_multiline_reply_is_classified_on_its_whole_text() -> None:
+    """The first line says why (a rate limit), the last only "try again later": the
+    category must come from the whole reply, in every parser that reads one line per reply
+    line."""
+    from logscan.classifier import Classifier
+
+    clf = Classifier.load()
+    p = MDaemonParser("MDaemon-SMTP-out.log", year=2019)
+    [*_, ev] = [ev for i, line in enumerate(V18_SESSIONS, 1) for ev in p.feed(line, i) or []]
+    assert ev.text is not None and ev.text.startswith("451-The server has reached its limit")
+    assert clf.classify_event(ev).verdict.category == "rate-limited"
+    assert clf.classify("451", None, "451 Please try again later.").category != "rate-limited"
+
+    exchange = ExchangeParser("SEND20190207-1.LOG", year=2019)
+    header = [
+        "#Software: Microsoft Exchange Server",
+        "#Version: 15.0.0.0",
+        "#Log-type: SMTP Send Protocol Log",
+        "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,"
+        "remote-endpoint,event,data,context",
+    ]
+    body = [
+        "2019-02-07T11:10:18.700Z,Out,08D68C,0,10.0.0.5:10437,192.0.2.9:25,<,220 mx ESMTP,",
+        "2019-02-07T11:10:18.702Z,Out,08D68C,1,10.0.0.5:10437,192.0.2.9:25,>,"
+        "MAIL FROM:<a@example.com>,",
+        "2019-02-07T11:10:18.800Z,Out,08D68C,2,10.0.0.5:10437,192.0.2.9:25,<,451-The server "
+        "has reached its limit for processing requests from your host.,",
+        "2019-02-07T11:10:18.801Z,Out,08D68C,3,10.0.0.5:10437,192.0.2.9:25,<,"
+        "451 Please try again later.,",
+    ]
+    evs = [ev for i, line in enumerate(header + body, 1) for ev in exchange.feed(line, i) or []]
+    last = evs[-1]
+    assert (last.code, last.stage) == ("451", "mail")
+    assert clf.classify_event(last).verdict.category == "rate-limited"

@@ -21,7 +21,7 @@ from logscan.reply import enhanced_in_text
 DATA = Path(__file__).parent / "data" / "sisimai"
 # Sisimai's "5.0.9NN" statuses encode its answer; they are not input.
 _PSEUDO_STATUS = re.compile(r"^[45]\.0\.9\d\d$")
-THRESHOLD = 0.85
+THRESHOLD = 0.95
 
 
 @dataclass(frozen=True)
