@@ -258,6 +258,7 @@ class Daemon:
         self._wake = threading.Event()
         self._stop = False
         self._reload = False
+        self._stop_signal: str | None = None  # the signal that asked us to stop, if one did
         self._seq = 0
         self._checkpoint_failing = False
         self._failing: set[str] = set()
@@ -296,6 +297,7 @@ class Daemon:
         host = self.cfg.listen.rpartition(":")[0]
         self.notifier.send("READY=1", f"STATUS=listening on {host}:{self.server.port}")
         self.loop()
+        log.info("stopping", signal=self._stop_signal)
         self.shutdown()
         return 0
 
@@ -361,10 +363,6 @@ class Daemon:
             for rt in self.sources.values():
                 rt.close()
         log.info("stopped", checkpoint=str(self.store.path))
-
-    def request_stop(self) -> None:
-        self._stop = True
-        self._wake.set()
 
     # -- state -----------------------------------------------------------------------------
 
@@ -522,13 +520,16 @@ class Daemon:
 
     # -- signals, reload -------------------------------------------------------------------
 
+    # A handler runs in the main thread between two bytecodes, possibly while that thread holds
+    # the log's or the wake event's lock (neither is re-entrant): it only sets flags, which the
+    # loop reads within one poll interval, and the loop does the logging.
+
     def _on_stop(self, signum: int, frame: FrameType | None) -> None:
-        log.info("stopping", signal=signal.Signals(signum).name)
-        self.request_stop()
+        self._stop_signal = signal.Signals(signum).name
+        self._stop = True
 
     def _on_hup(self, signum: int, frame: FrameType | None) -> None:
         self._reload = True
-        self._wake.set()
 
     def _do_reload(self) -> None:
         if self.reload_config is None:
