@@ -12,6 +12,7 @@ Three references, from the strongest down:
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -283,17 +284,36 @@ def scrape_real_exporter(tmp_path: Path, lines: list[str]) -> Counter[tuple[str,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    # The exporter follows the file from its end, like `tail -f`: write once it is listening.
-    # A last cleanup line marks the end: when it is counted, every line before it was.
+    # The exporter follows the file from its end, like `tail -f`, and its endpoint answers
+    # before its tailer has opened the file: write a warm-up cleanup line until it is counted
+    # (the tailer is then at the end), and only then the lines. A last cleanup line marks the
+    # end: when it is counted, every line before it was.
+    warm = "Jan  1 00:00:00 mx postfix/cleanup[1]: 0W: message-id=<warm@logscan.test>"
     sentinel = "Jan  1 00:00:00 mx postfix/cleanup[1]: 0A: message-id=<end@logscan.test>"
     cleanups = sum(1 for x in lines if "postfix/cleanup[" in x and ": message-id=<" in x) + 1
     try:
         url = f"http://127.0.0.1:{port}/metrics"
-        text = poll(url, lambda t: "postfix_cleanup_messages_processed_total" in t)
-        with log.open("a") as f:
-            f.write("\n".join([*lines, sentinel]) + "\n")
-        done = f"postfix_cleanup_messages_processed_total {cleanups}"
-        text = poll(url, lambda t: done in t)
+        counted = 0
+        for _ in range(100):
+            with log.open("a") as f:
+                f.write(warm + "\n")
+            text = poll(url, lambda t: "postfix_cleanup_messages_processed_total" in t)
+            counted = int(float(only_value(text, "postfix_cleanup_messages_processed_total")))
+            if counted:
+                break
+            time.sleep(0.2)
+        assert counted, "the exporter never counted a line"
+        # One write per line: the exporter's tailer can split a line that a read cuts in two.
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+        try:
+            for line in [*lines, sentinel]:
+                os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+        done = f"postfix_cleanup_messages_processed_total {counted + cleanups}"
+        poll(url, lambda t: done in t)
+        # Its counters do not all move in the order of the lines: wait until they settle.
+        text = settled(url)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -301,7 +321,29 @@ def scrape_real_exporter(tmp_path: Path, lines: list[str]) -> Counter[tuple[str,
     for name, labels, value in samples(text):
         if name.startswith("postfix_") and value:
             counts[name, next(iter(labels.values()), "")] += int(value)
+    counts["postfix_cleanup_messages_processed_total", ""] -= counted  # the warm-up lines
     return counts
+
+
+def settled(url: str, timeout: float = 20.0) -> str:
+    """A scrape equal to the one before it (0.5 s apart, the histograms' sums included)."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            text = "\n".join(
+                line for line in resp.read().decode().splitlines() if line.startswith("postfix_")
+            )
+        if text == last:
+            return text
+        last = text
+        time.sleep(0.5)
+    raise AssertionError(f"{url}: the counters did not settle in {timeout}s")
+
+
+def only_value(text: str, name: str) -> float:
+    """The value of the unlabelled sample ``name`` in a scrape, 0 when it is not there."""
+    return next((value for n, _, value in samples(text) if n == name), 0.0)
 
 
 def poll(url: str, ready: object, timeout: float = 20.0) -> str:
