@@ -1,0 +1,152 @@
+"""Message correlation (logscan/messages.py): outcomes, bounds, checkpoint, and the scan's counts
+against a truth derived independently from the log's own lines."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from logscan.event import ClassifiedEvent, Event, MessageNote, Verdict
+from logscan.messages import Finished, MessageTracker
+from tests.logscan_cli import run, summary
+
+DATA = Path(__file__).parent / "data" / "postfix"
+
+
+def _event(qid: str, status: str, ts: str = "2024-01-01T00:00:10", **kw: object) -> ClassifiedEvent:
+    ev = Event("m", 1, "postfix", "outbound", status=status, queue_id=qid, ts=ts, **kw)  # type: ignore[arg-type]
+    return ClassifiedEvent(ev, Verdict(None, "none"))
+
+
+def test_outcomes_of_retry_storm_count_messages_not_attempts() -> None:
+    done: list[Finished] = []
+    t = MessageTracker(done.append)
+    t.note(MessageNote("received", "postfix", "A1", "2024-01-01T00:00:00"))
+    for _ in range(12):
+        t(_event("A1", "deferred"))
+    t(_event("A1", "sent", delay=9000.0))
+    t.note(MessageNote("removed", "postfix", "A1", "2024-01-01T02:30:00"))
+    t(_event("B2", "bounced"))
+    t.note(MessageNote("removed", "postfix", "B2"))
+    t(_event("C3", "deferred"))
+    t.finish_all()
+    assert [(f.queue_id, f.outcome, f.deferrals) for f in done] == [
+        ("A1", "delivered_after_deferral", 12),
+        ("B2", "bounced", 0),
+        ("C3", "in_flight", 1),
+    ]
+    assert done[0].delay == 9000.0
+
+
+def test_sendmail_message_done_when_all_recipients_have_an_outcome() -> None:
+    done: list[Finished] = []
+    t = MessageTracker(done.append)
+    t.note(MessageNote("received", "sendmail", "q1", recipients=2))
+    ev = Event("m", 1, "sendmail", "outbound", status="sent", queue_id="q1")
+    t(ClassifiedEvent(ev, Verdict(None, "none")))
+    assert not done
+    t(ClassifiedEvent(ev, Verdict(None, "none")))
+    assert [f.outcome for f in done] == ["delivered"] and len(t) == 0
+
+
+def test_flood_of_unique_queue_ids_stays_bounded_and_counts_evictions() -> None:
+    outcomes: Counter[str] = Counter()
+    t = MessageTracker(lambda f: outcomes.update([f.outcome]), max_messages=1000, max_bytes=1 << 20)
+    for i in range(50_000):
+        t.note(MessageNote("received", "postfix", f"Q{i:08X}", sender="x" * 5000, client="c" * 900))
+        assert len(t) <= 1000 and t.bytes <= 1 << 20
+    assert outcomes["evicted"] == t.evictions == 50_000 - len(t)
+    assert all(len(m.sender or "") <= 256 for m in t._messages.values())
+
+
+def test_checkpoint_round_trip_and_validation() -> None:
+    t = MessageTracker()
+    t.note(
+        MessageNote("received", "postfix", "A1", "2024-01-01T00:00:00", "a@b", 123, "h[1.2.3.4]")
+    )
+    t(_event("A1", "deferred"))
+    saved = t.save()
+    bad = {"version": 1, "messages": [*saved["messages"], ["postfix"], [1, 2], "x", None]}
+    done: list[Finished] = []
+    u = MessageTracker(done.append)
+    u.restore(bad)
+    assert len(u) == 1 and u.skipped == 4
+    u(_event("A1", "sent"))
+    u.note(MessageNote("removed", "postfix", "A1", "2024-01-01T00:10:00"))
+    assert done[0].outcome == "delivered_after_deferral" and done[0].size == 123
+    assert done[0].delay == 600.0
+    u.restore({"version": 99, "messages": saved["messages"]})  # another version: ignored
+    assert len(u) == 0
+
+
+def test_memory_per_message_in_flight_at_the_default_cap() -> None:
+    """100k messages in flight (the default cap), long senders: RSS stays under 150 MiB."""
+    code = """
+import resource
+from logscan.event import MessageNote
+from logscan.messages import MessageTracker
+t = MessageTracker()
+for i in range(100_000):
+    t.note(MessageNote("received", "postfix", f"4XztbQ4JD5z{i:06d}", "2024-11-29T00:00:03",
+                       f"{i}" + "s" * 200 + "@example.com", 20000, f"mail{i}.example.org[192.0.2.1]"))
+print(len(t), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    n, rss_kib = map(int, out.stdout.split())
+    assert n == 100_000
+    assert rss_kib < 150 * 1024, rss_kib
+
+
+_LINE = re.compile(r"postfix/(\w+)\[\d+\]: ([0-9A-Za-z]+): (.*)")
+
+
+def _fate(s: Counter[str], removed: bool) -> str:
+    if s["rejected"]:
+        return "rejected"
+    if s["expired"]:
+        return "expired"
+    if s["sent"] and s["bounced"]:
+        return "partially_bounced"
+    if s["bounced"]:
+        return "bounced"
+    if s["sent"]:
+        return "delivered_after_deferral" if s["deferred"] else "delivered"
+    return "no_outcome" if removed else "in_flight"
+
+
+def truth(path: Path) -> Counter[str]:
+    """Message outcomes derived from the log by a plain reading of its lines (not logscan)."""
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    out: Counter[str] = Counter()
+    for line in path.read_text().splitlines():
+        m = _LINE.search(line)
+        if m is None:
+            continue
+        daemon, qid, rest = m.groups()
+        if rest == "removed":
+            if qid in seen:
+                out[_fate(seen.pop(qid), removed=True)] += 1
+            continue
+        st = re.search(r"status=(sent|deferred|bounced|expired)", rest)
+        if st and daemon != "cleanup":
+            seen[qid][st.group(1)] += 1
+        elif daemon == "cleanup" and re.match(r"(milter-)?reject:", rest):
+            seen[qid]["rejected"] += 1
+        elif rest.startswith(("client=", "uid=", "from=<")):
+            seen[qid]["arrived"] += 1
+    out.update(_fate(s, removed=False) for s in seen.values())
+    return out
+
+
+@pytest.mark.parametrize("name", ["genlog-seed7-bsd.log", "genlog-seed8-rfc3339.log"])
+def test_scan_message_counts_equal_the_truth_of_the_log(name: str) -> None:
+    path = DATA / name
+    got = summary(run(["scan", "--format", "json", str(path)]))["traffic"]["messages"]["by_outcome"]
+    want = truth(path)
+    assert got == {o: want[o] for o in got}
+    assert got["delivered"] > 0 and got["evicted"] == 0
