@@ -93,7 +93,8 @@ from logscan.messages import MessageTracker
 t = MessageTracker()
 for i in range(100_000):
     t.note(MessageNote("received", "postfix", f"4XztbQ4JD5z{i:06d}", "2024-11-29T00:00:03",
-                       f"{i}" + "s" * 200 + "@example.com", 20000, f"mail{i}.example.org[192.0.2.1]"))
+                       f"{i}" + "s" * 200 + "@example.com", 20000,
+                       f"mail{i}.example.org[192.0.2.1]"))
 print(len(t), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
