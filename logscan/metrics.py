@@ -349,7 +349,15 @@ def _restored_labels(spec: MetricSpec, row: object) -> LabelValues | None:
 
 def series_budget(specs: Mapping[str, MetricSpec]) -> int:
     """The most series ``render`` shows for ``specs``, whatever the input (process_* aside)."""
-    return sum(1 if not spec.labels else spec.max_series for spec in specs.values())
+    return sum(_exposed(spec) for spec in specs.values())
+
+
+def _exposed(spec: MetricSpec) -> int:
+    if not spec.labels:
+        return 1
+    if spec.kind == "histogram":  # plus a _count line per bucket set (its +Inf is stored)
+        return spec.max_series + spec.max_series // (len(spec.buckets) + 2)
+    return spec.max_series
 
 
 class MetricsSink:
