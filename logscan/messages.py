@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from logscan.event import ClassifiedEvent, MessageNote
 
@@ -88,9 +88,8 @@ class Message:
     cost: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Finished:
-    """A message the tracker is done with, as reported to its listener."""
+class Finished(NamedTuple):
+    """A message the tracker is done with, as reported to its listeners (immutable)."""
 
     mta: str
     queue_id: str
@@ -140,13 +139,15 @@ class MessageTracker:
         m = self._messages.get(key) or self._start(key, n.ts)
         if n.kind == "received":
             m.arrived = n.ts
-            m.client = _cut(n.client) or m.client
+            if n.client is not None:
+                m.client = _cut(n.client)
             m.recipients = n.recipients
-        if n.sender is not None:
-            m.sender = _cut(n.sender)
         if n.size is not None:
             m.size = n.size
-        self._recost(m)
+        if n.sender is not None:
+            m.sender = _cut(n.sender)
+        if n.sender is not None or n.client is not None:
+            self._recost(m)
 
     def __call__(self, item: ClassifiedEvent) -> None:
         """An event: a delivery outcome (or a rejection after data) counts for its message."""
@@ -184,9 +185,12 @@ class MessageTracker:
 
     def _start(self, key: tuple[str, str], ts: str | None) -> Message:
         m = Message(key[0], key[1][:MAX_TEXT], first_seen=ts, last_seen=ts)
-        self._messages[key] = m
-        self._recost(m)
-        self._bound()
+        m.cost = _OVERHEAD + 2 * len(m.queue_id)
+        self.bytes += m.cost
+        messages = self._messages
+        messages[key] = m
+        if len(messages) > self.max_messages or self.bytes > self.max_bytes:
+            self._bound()
         return m
 
     def _recost(self, m: Message) -> None:

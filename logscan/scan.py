@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     sinks: list[Sink] = [report, messages, traffic]
     if args.format == "events":
         sinks.append(EventWriter(out))
-    notes = _notes(messages, traffic)
+    notes: Callable[[MessageNote], None] = messages.note
     if window.since is not None or window.until is not None:
         sinks = [window.wrap(sink, _event_ts) for sink in sinks]
         notes = window.wrap(notes, _note_ts)
@@ -174,14 +174,6 @@ def run(args: argparse.Namespace) -> int:
         out.write("\n" + render_traffic(summary["traffic"]))
     out.flush()
     return exit_status(results)
-
-
-def _notes(messages: MessageTracker, traffic: Traffic) -> Callable[[MessageNote], None]:
-    def notes(n: MessageNote) -> None:
-        messages.note(n)
-        traffic.note(n)
-
-    return notes
 
 
 def _event_ts(item: ClassifiedEvent) -> str | None:

@@ -1,7 +1,7 @@
 """Mail traffic for the ``logscan scan`` report: what pflogsumm shows, for every MTA.
 
-A sink of events and of message notes (see :class:`logscan.event.MessageNote`) and a listener of
-finished messages (:class:`logscan.messages.MessageTracker`). It sums:
+A sink of events and a listener of finished messages (:class:`logscan.messages.MessageTracker`,
+which tells each message's arrival, sender and size). It sums:
 
 * the time span of the log, messages received and their bytes (pflogsumm: smtpd ``client=`` and
   pickup lines; bytes from qmgr's ``size=``), deliveries (``status=sent``, forwards excluded, as
@@ -24,20 +24,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from logscan.event import ClassifiedEvent, MessageNote
+from logscan.event import ClassifiedEvent
 from logscan.messages import DELIVERED, OUTCOMES, Finished
 
 MAX_KEYS = 50_000
-MAX_PENDING = 200_000
 TOP = 25
 OTHER = "other"
 # Delivery delay buckets of the report (seconds), as the daemon's histogram.
 DELAY_BUCKETS = (1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 432000.0)
 
-_ADDRESS = re.compile(r"<[^>]*>|\S+@\S+")
-_IP = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d+)?|\[[0-9a-fA-F:]*:[0-9a-fA-F:]+\]")
-_LONG_TOKEN = re.compile(r"\b(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{12,}\b")
-_NUMBER = re.compile(r"\b\d+\b")
+# What varies per message in a reply text: addresses (in angle brackets, or bare: the costly
+# pattern runs only when an "@" is left) and numbers (IP addresses become "#.#.#.#").
+_ANGLE = re.compile(r"<[^>]*>")
+_BARE_ADDRESS = re.compile(r"[\w.+=-]+@[\w.-]+")
+_DIGITS = re.compile(r"[0-9]+")
+# Normalised texts by raw text: replies repeat (a greylisting or a blocklist text per client).
+_CACHE_MAX = 4096
+_cache: dict[str, str] = {}
 
 
 def normalise(text: str) -> str:
@@ -46,18 +49,30 @@ def normalise(text: str) -> str:
     >>> normalise("550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown")
     '550 5.1.1 <addr>: Recipient address rejected: User unknown'
     >>> normalise("connect to mx.example.net[192.0.2.7]:25: Connection timed out")
-    'connect to mx.example.net<ip>: Connection timed out'
+    'connect to mx.example.net[#.#.#.#]:#: Connection timed out'
     """
-    text = _ADDRESS.sub("<addr>", text)
-    text = _IP.sub("<ip>", text)
-    text = _LONG_TOKEN.sub("<id>", text)
+    done = _cache.get(text)
+    if done is not None:
+        return done
+    raw = text
+    # The reply code and enhanced code stay: they are what the reason is.
     head, sep, rest = text.partition(" ")
-    if sep and len(head) == 3 and head.isdigit():  # keep the code; blank numbers after it
+    keep = ""
+    if sep and len(head) == 3 and head.isdigit():
+        keep, text = head + " ", rest
         head2, sep2, rest2 = rest.partition(" ")
-        if sep2 and head2.count(".") == 2:
-            return f"{head} {head2} {_NUMBER.sub('#', rest2)}"[:200]
-        return f"{head} {_NUMBER.sub('#', rest)}"[:200]
-    return _NUMBER.sub("#", text)[:200]
+        if sep2 and head2.count(".") == 2 and head2.replace(".", "").isdigit():
+            keep, text = f"{keep}{head2} ", rest2
+    text = text[:400]
+    if "<" in text:
+        text = _ANGLE.sub("<addr>", text)
+    if "@" in text:
+        text = _BARE_ADDRESS.sub("<addr>", text)
+    out = (keep + _DIGITS.sub("#", text))[:200]
+    if len(_cache) >= _CACHE_MAX:
+        _cache.clear()
+    _cache[raw] = out
+    return out
 
 
 def domain_of(address: str | None) -> str:
@@ -79,6 +94,20 @@ class Row:
     delay_sum: float = 0.0
     delay_max: float = 0.0
 
+    def add(self, status: str, size: int, delay: float | None) -> None:
+        """One delivery attempt; the maximal delay counts deferrals too, as pflogsumm's does."""
+        if status == "sent":
+            self.delivered += 1
+            self.bytes += size
+            self.delay_sum += delay or 0.0
+        elif status == "deferred":
+            self.deferred += 1
+        else:
+            self.bounced += 1
+            return
+        if delay is not None and delay > self.delay_max:
+            self.delay_max = delay
+
     def as_dict(self) -> dict[str, Any]:
         avg = self.delay_sum / self.delivered if self.delivered else 0.0
         return {
@@ -95,9 +124,18 @@ def _bounded_key(table: dict[str, Any], key: str) -> str:
     return key if key in table or len(table) < MAX_KEYS else OTHER
 
 
+def _count(table: dict[str, list[int]], key: str, size: int) -> None:
+    """One message of ``size`` bytes for ``key`` (past MAX_KEYS keys, for "other")."""
+    row = table.get(key)
+    if row is None:
+        row = table.setdefault(_bounded_key(table, key), [0, 0])
+    row[0] += 1
+    row[1] += size
+
+
 @dataclass
 class Traffic:
-    """The sums; call it with events, :meth:`note` with notes, :meth:`finished` with messages."""
+    """The sums; call it with events, :meth:`finished` with finished messages."""
 
     first_ts: str | None = None
     last_ts: str | None = None
@@ -107,8 +145,8 @@ class Traffic:
     senders: dict[str, list[int]] = field(default_factory=dict)  # address -> [count, bytes]
     sender_domains: dict[str, list[int]] = field(default_factory=dict)
     recipients: dict[str, list[int]] = field(default_factory=dict)
-    hourly: dict[int, Counter[str]] = field(default_factory=dict)
-    daily: dict[str, Counter[str]] = field(default_factory=dict)
+    # (ts[:13], what) -> count: "2024-11-29T07"; hours and days are summed from it at the end.
+    by_hour: Counter[tuple[str, str]] = field(default_factory=Counter)
     detail: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     deferrals_before_delivery: Counter[int] = field(default_factory=Counter)
@@ -116,108 +154,84 @@ class Traffic:
     delay_sum: float = 0.0
     delay_max: float = 0.0
     delay_count: int = 0
-    # Messages received whose size qmgr has not told yet (pflogsumm's %rcvdMsg): id -> client.
-    _pending: dict[tuple[str, str], str] = field(default_factory=dict)
 
     # -- input ------------------------------------------------------------------------------
 
     def _when(self, ts: str | None, what: str) -> None:
         if ts is None:
             return
-        if self.first_ts is None or ts < self.first_ts:
+        first = self.first_ts
+        if first is None or ts < first:
             self.first_ts = ts
-        if self.last_ts is None or ts > self.last_ts:
+        last = self.last_ts
+        if last is None or ts > last:
             self.last_ts = ts
-        hour = ts[11:13]
-        if hour.isdigit():
-            self.hourly.setdefault(int(hour), Counter())[what] += 1
-        day = ts[:10]
-        self.daily.setdefault(_bounded_key(self.daily, day), Counter())[what] += 1
-
-    def note(self, n: MessageNote) -> None:
-        key = (n.mta, n.queue_id)
-        if n.kind == "received":
-            self.totals["received"] += 1
-            self._when(n.ts, "received")
-            if n.size is None:  # Postfix: the size comes with qmgr's line
-                if len(self._pending) >= MAX_PENDING:
-                    del self._pending[next(iter(self._pending))]
-                self._pending[key] = n.client or ""
-            else:
-                self._sender(n.sender, n.client or "", n.size)
-        elif n.kind == "queued" and n.size is not None:
-            client = self._pending.pop(key, None)
-            if client is not None:
-                self._sender(n.sender, client, n.size)
-
-    def _sender(self, sender: str | None, client: str, size: int) -> None:
-        self.totals["bytes_received"] += size
-        address = sender if sender else "from=<>"
-        dom = domain_of(sender) if sender and "@" in sender else _client_name(client) or address
-        for table, key in ((self.senders, address), (self.sender_domains, dom)):
-            row = table.setdefault(_bounded_key(table, key), [0, 0])
-            row[0] += 1
-            row[1] += size
+        key = (ts[:13], what)
+        by_hour = self.by_hour
+        if key in by_hour or len(by_hour) < MAX_KEYS:
+            by_hour[key] += 1
 
     def __call__(self, item: ClassifiedEvent) -> None:
         ev, verdict = item
         status = ev.status
         if status is None:
             return
-        if status == "sent" and ev.text is not None and "forwarded as " in ev.text:
-            self.totals["forwarded"] += 1
-            return
-        self.totals[status] += 1
-        self._when(ev.ts, status)
-        if ev.direction == "outbound" and status in ("sent", "deferred", "bounced"):
-            self._delivery(item)
-        if status != "sent":
+        if status == "sent":
+            if ev.text is not None and "forwarded as " in ev.text:
+                self.totals["forwarded"] += 1
+                return
+        else:
             text = normalise(ev.text) if ev.text else "(no reply text)"
             key = (status, ev.direction, verdict.category, text)
-            if key in self.detail or len(self.detail) < MAX_KEYS:
-                self.detail[key] += 1
-            else:
-                self.detail[(status, ev.direction, verdict.category, OTHER)] += 1
-
-    def _delivery(self, item: ClassifiedEvent) -> None:
-        ev, verdict = item
-        status = ev.status
-        rows = [
-            self.by_domain.setdefault(_bounded_key(self.by_domain, domain_of(ev.recipient)), Row())
-        ]
-        if verdict.provider is not None:
-            rows.append(self.by_provider.setdefault(verdict.provider, Row()))
-        size = ev.size or 0
-        delay = ev.delay
-        for row in rows:
+            detail = self.detail
+            if key not in detail and len(detail) >= MAX_KEYS:
+                key = (status, ev.direction, verdict.category, OTHER)
+            detail[key] += 1
+        self.totals[status] += 1
+        self._when(ev.ts, status)
+        if ev.direction == "outbound" and status != "expired":
+            size = ev.size or 0
+            domain = domain_of(ev.recipient)
+            row = self.by_domain.get(domain)
+            if row is None:
+                row = self.by_domain[_bounded_key(self.by_domain, domain)] = Row()
+            row.add(status, size, ev.delay)
+            if verdict.provider is not None:
+                prov = self.by_provider.get(verdict.provider)
+                if prov is None:
+                    prov = self.by_provider[verdict.provider] = Row()
+                prov.add(status, size, ev.delay)
             if status == "sent":
-                row.delivered += 1
-                row.bytes += size
-                row.delay_sum += delay or 0.0
-            elif status == "deferred":
-                row.deferred += 1
-            else:
-                row.bounced += 1
-            if delay is not None and status != "bounced" and delay > row.delay_max:
-                row.delay_max = delay
-        if status == "sent":
-            self.totals["bytes_delivered"] += size
-            address = (ev.recipient or "").lower()
-            row2 = self.recipients.setdefault(_bounded_key(self.recipients, address), [0, 0])
-            row2[0] += 1
-            row2[1] += size
+                self.totals["bytes_delivered"] += size
+                _count(self.recipients, (ev.recipient or "").lower(), size)
 
     def finished(self, f: Finished) -> None:
-        self.outcomes[f.outcome] += 1
-        if f.deferrals:
+        """A message is done: its outcome, its delay, and (if its arrival was seen) the
+        received totals (pflogsumm's: counted at arrival, bytes from the queue manager)."""
+        _, _, outcome, deferrals, delay, sender, size, client, arrived, _ = f
+        self.outcomes[outcome] += 1
+        if arrived is not None:
+            self.totals["received"] += 1
+            self._when(arrived, "received")
+            if size is not None:
+                self.totals["bytes_received"] += size
+                address = sender if sender else "from=<>"
+                if sender and "@" in sender:
+                    dom = domain_of(sender)
+                else:
+                    dom = _client_name(client or "") or address
+                _count(self.senders, address, size)
+                _count(self.sender_domains, dom, size)
+        if deferrals:
             self.totals["messages_deferred"] += 1
-        if f.outcome in DELIVERED:
-            self.deferrals_before_delivery[min(f.deferrals, 10)] += 1
-            if f.delay is not None:
+        if outcome in DELIVERED:
+            self.deferrals_before_delivery[min(deferrals, 10)] += 1
+            if delay is not None:
                 self.delay_count += 1
-                self.delay_sum += f.delay
-                self.delay_max = max(self.delay_max, f.delay)
-                bound = next((b for b in DELAY_BUCKETS if f.delay <= b), float("inf"))
+                self.delay_sum += delay
+                if delay > self.delay_max:
+                    self.delay_max = delay
+                bound = next((b for b in DELAY_BUCKETS if delay <= b), float("inf"))
                 self.delays[bound] += 1
 
     # -- output -----------------------------------------------------------------------------
@@ -225,6 +239,12 @@ class Traffic:
     def summary(self) -> dict[str, Any]:
         """The JSON form (``scan --format json``, key ``traffic``; README "Scan JSON")."""
         t = self.totals
+        hourly: dict[int, Counter[str]] = {}
+        daily: dict[str, Counter[str]] = {}
+        for (hour, what), n in self.by_hour.items():
+            if hour[11:13].isdigit():
+                hourly.setdefault(int(hour[11:13]), Counter())[what] += n
+            daily.setdefault(hour[:10], Counter())[what] += n
         return {
             "span": {"first": self.first_ts, "last": self.last_ts},
             "totals": {
@@ -260,8 +280,8 @@ class Traffic:
             "by_sender_domain": _pairs(self.sender_domains),
             "top_senders": _pairs(self.senders, TOP),
             "top_recipients": _pairs(self.recipients, TOP),
-            "hourly": [{"hour": h, **_activity(self.hourly.get(h, Counter()))} for h in range(24)],
-            "daily": [{"day": d, **_activity(c)} for d, c in sorted(self.daily.items())],
+            "hourly": [{"hour": h, **_activity(hourly.get(h, Counter()))} for h in range(24)],
+            "daily": [{"day": d, **_activity(c)} for d, c in sorted(daily.items())],
             "detail": [
                 {"status": s, "direction": d, "category": c, "text": text, "count": n}
                 for (s, d, c, text), n in sorted(

@@ -507,8 +507,8 @@ class PostfixParser(Parser):
         if kind != DELIVERY:  # QUEUE or GENERIC
             if text.endswith(": removed"):
                 self.queue.remove(text[start:-9])
-                if self.notes is not None:
-                    self.notes(MessageNote("removed", "postfix", text[start:-9], self._ts(text)))
+                if self.notes is not None:  # no time: the last delivery's is the message's end
+                    self.notes(MessageNote("removed", "postfix", text[start:-9]))
                 return []
             i = text.find(": from=<", start)
             if i >= 0:
@@ -539,7 +539,8 @@ class PostfixParser(Parser):
         self.queue.put(qid, text[colon + 8 : gt], size, lineno)
         if self.notes is not None:
             sender = text[colon + 8 : gt][:MAX_SENDER_CHARS]
-            self.notes(MessageNote("queued", "postfix", qid, self._ts(text), sender, size))
+            # No time: the arrival line a moment before has it (and --since filters on it).
+            self.notes(MessageNote("queued", "postfix", qid, None, sender, size))
 
     # ------------------------------------------------------------------ message notes
     def _client(self, text: str, start: int) -> None:
@@ -547,7 +548,7 @@ class PostfixParser(Parser):
         "received")."""
         colon = text.find(": client=", start)
         qid = text[start:colon]
-        if not is_queue_id(qid):
+        if not 5 <= len(qid) <= 20 or not qid.isalnum():  # a queue id, short or long
             return
         end = text.find(",", colon + 9)
         client = text[colon + 9 : end] if end >= 0 else text[colon + 9 :]
