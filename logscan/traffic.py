@@ -20,6 +20,7 @@ does not grow with the log.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ TOP = 25
 OTHER = "other"
 # Delivery delay buckets of the report (seconds), as the daemon's histogram.
 DELAY_BUCKETS = (1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 432000.0)
+_INF = float("inf")
 
 # What varies per message in a reply text: addresses (in angle brackets, or bare: the costly
 # pattern runs only when an "@" is left) and numbers (IP addresses become "#.#.#.#").
@@ -231,8 +233,8 @@ class Traffic:
                 self.delay_sum += delay
                 if delay > self.delay_max:
                     self.delay_max = delay
-                bound = next((b for b in DELAY_BUCKETS if delay <= b), float("inf"))
-                self.delays[bound] += 1
+                i = bisect_left(DELAY_BUCKETS, delay)  # the first bound >= delay
+                self.delays[DELAY_BUCKETS[i] if i < len(DELAY_BUCKETS) else _INF] += 1
 
     # -- output -----------------------------------------------------------------------------
 
