@@ -36,6 +36,7 @@ from logscan.parser import Parser
 from logscan.pipeline import MAX_LINE_CHARS, LineCounts, Pipeline, Sink
 from logscan.registry import Registry
 from logscan.report import FileResult, Report
+from logscan.report_html import render_html
 from logscan.report_table import render
 from logscan.rules import RuleError
 from logscan.time_filter import TimeWindow, parse_when
@@ -75,9 +76,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("table", "json", "events"),
+        choices=("table", "json", "html", "events"),
         default="table",
-        help="table: a readable report (default); json: the report as JSON; "
+        help="table: a readable report (default); json: the report as JSON; html: the report "
+        "as one self-contained HTML page with charts (fit to be mailed); "
         "events: one JSON object per event, streamed",
     )
     parser.add_argument(
@@ -169,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(summary, out, indent=1)
         out.write("\n")
+    elif args.format == "html":
+        out.write(render_html(summary))
     elif args.format == "table":
         out.write(render(summary, args.show_unrecognized))
         out.write("\n" + render_traffic(summary["traffic"]))

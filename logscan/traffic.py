@@ -149,6 +149,8 @@ class Traffic:
     recipients: dict[str, list[int]] = field(default_factory=dict)
     # (ts[:13], what) -> count: "2024-11-29T07"; hours and days are summed from it at the end.
     by_hour: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # (ts[:13], category) of failed attempts and rejections: the categories over time.
+    categories_by_hour: Counter[tuple[str, str]] = field(default_factory=Counter)
     detail: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     deferrals_before_delivery: Counter[int] = field(default_factory=Counter)
@@ -189,6 +191,11 @@ class Traffic:
             if key not in detail and len(detail) >= MAX_KEYS:
                 key = (status, ev.direction, verdict.category, OTHER)
             detail[key] += 1
+            if ev.ts is not None:
+                by_hour = self.categories_by_hour
+                hk = (ev.ts[:13], verdict.category)
+                if hk in by_hour or len(by_hour) < MAX_KEYS:
+                    by_hour[hk] += 1
         self.totals[status] += 1
         self._when(ev.ts, status)
         if ev.direction == "outbound" and status != "expired":
@@ -243,7 +250,12 @@ class Traffic:
         t = self.totals
         hourly: dict[int, Counter[str]] = {}
         daily: dict[str, Counter[str]] = {}
+        timeline: dict[str, Counter[str]] = {}
+        categories: dict[str, Counter[str]] = {}
+        for (hour, category), n in self.categories_by_hour.items():
+            categories.setdefault(hour, Counter())[category] += n
         for (hour, what), n in self.by_hour.items():
+            timeline.setdefault(hour, Counter())[what] += n
             if hour[11:13].isdigit():
                 hourly.setdefault(int(hour[11:13]), Counter())[what] += n
             daily.setdefault(hour[:10], Counter())[what] += n
@@ -284,6 +296,11 @@ class Traffic:
             "top_recipients": _pairs(self.recipients, TOP),
             "hourly": [{"hour": h, **_activity(hourly.get(h, Counter()))} for h in range(24)],
             "daily": [{"day": d, **_activity(c)} for d, c in sorted(daily.items())],
+            "timeline": [{"hour": h, **_activity(c)} for h, c in sorted(timeline.items())],
+            "categories_timeline": [
+                {"hour": h, "categories": dict(sorted(c.items()))}
+                for h, c in sorted(categories.items())
+            ],
             "detail": [
                 {"status": s, "direction": d, "category": c, "text": text, "count": n}
                 for (s, d, c, text), n in sorted(
