@@ -192,9 +192,11 @@ def _stacked(stacks: list[tuple[str, list[tuple[str, int]]]], colours: dict[str,
     width, height, left, bottom = 1000, 220, 50, 40
     peak = max(sum(v for _, v in values) for _, values in stacks) or 1
     step = (width - left) / len(stacks)
-    bar = max(step * 0.8, 1.0)
-    out = [f'<svg role="img" width="{width}" height="{height + 24}" '
-           f'viewBox="0 0 {width} {height + 24}" xmlns="http://www.w3.org/2000/svg">']  # fmt: skip
+    bar = min(max(step * 0.8, 1.0), 40.0)
+    legend_rows = 1 + sum(20 + 7 * len(n) for n in colours) // (width - left)
+    full = height + 8 + 18 * legend_rows
+    out = [f'<svg role="img" width="{width}" height="{full}" '
+           f'viewBox="0 0 {width} {full}" xmlns="http://www.w3.org/2000/svg">']  # fmt: skip
     out.append(f'<text x="0" y="12">{peak:,}</text><text x="0" y="{height - bottom}">0</text>')
     label_every = max(1, len(stacks) // 12)
     for i, (label, values) in enumerate(stacks):
@@ -214,10 +216,12 @@ def _stacked(stacks: list[tuple[str, list[tuple[str, int]]]], colours: dict[str,
             out.append(
                 f'<text x="{x:.1f}" y="{height - bottom + 14}">{escape(label[5:] or label)}</text>'
             )
-    x = left
+    x, y_legend = left, height + 8
     for name, colour in colours.items():
-        out.append(f'<rect x="{x}" y="{height + 8}" width="10" height="10" fill="{colour}"/>')
-        out.append(f'<text x="{x + 14}" y="{height + 17}">{escape(name)}</text>')
+        if x + 20 + 7 * len(name) > width:  # next legend row
+            x, y_legend = left, y_legend + 18
+        out.append(f'<rect x="{x}" y="{y_legend}" width="10" height="10" fill="{colour}"/>')
+        out.append(f'<text x="{x + 14}" y="{y_legend + 9}">{escape(name)}</text>')
         x += 20 + 7 * len(name)
     out.append("</svg>")
     return "".join(out)
@@ -256,8 +260,10 @@ def _provider_rates(rows: list[dict[str, Any]]) -> str:
 
 
 def _blocklists(blocklists: dict[str, dict[str, int]]) -> str:
+    """Red: remote servers refused our mail (we are listed: "us"); blue: our RBL refused
+    clients ("them")."""
     items = [
-        (f"{name} ({'refused us' if d == 'outbound' else 'we refused'})", float(n),
+        (f"{name} ({'us' if d == 'outbound' else 'them'})", float(n),
          "#e15759" if d == "outbound" else "#4e79a7")
         for d in ("outbound", "inbound")
         for name, n in list(blocklists[d].items())[:10]
