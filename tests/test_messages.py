@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +152,57 @@ def test_scan_message_counts_equal_the_truth_of_the_log(name: str) -> None:
     want = truth(path)
     assert got == {o: want[o] for o in got}
     assert got["delivered"] > 0 and got["evicted"] == 0
+
+
+def exim_truth(path: Path) -> Counter[str]:
+    """Exim: ``<=`` arrival, ``=>``/``->`` delivered, ``**`` bounced, ``==`` deferred,
+    ``Completed`` done."""
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    out: Counter[str] = Counter()
+    for line in path.read_text().splitlines():
+        parts = line.split(" ", 4)
+        if len(parts) < 4 or not re.fullmatch(r"\w{6}-\w{6,11}-\w{2,4}", parts[2]):
+            continue
+        qid, mark = parts[2], parts[3]
+        if mark == "Completed":
+            out[_fate(seen.pop(qid, Counter()), removed=True)] += 1
+        elif mark in ("=>", "->"):
+            seen[qid]["sent"] += 1
+        elif mark == "**":
+            seen[qid]["bounced"] += 1
+        elif mark == "==":
+            seen[qid]["deferred"] += 1
+        elif mark == "<=":
+            seen[qid]["arrived"] += 1
+    out.update(_fate(s, removed=False) for s in seen.values())
+    return out
+
+
+def sendmail_truth(path: Path) -> Counter[str]:
+    """Sendmail: ``from=`` with ``nrcpts=N``; ``to=`` with ``stat=Sent`` (delivered), a 4.x.x
+    dsn (deferred) or a 5.x.x dsn (bounced); done when N recipients have a final outcome."""
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    out: Counter[str] = Counter()
+    for line in path.read_text().splitlines():
+        m = re.search(r"sm-mta\[\d+\]: (\w+): (from|to)=.*?(?:nrcpts=(\d+)|dsn=(\d))", line)
+        if m is None:
+            continue
+        qid, kind, nrcpts, dsn = m.groups()
+        s = seen[qid]
+        if kind == "from":
+            s["nrcpts"] = int(nrcpts)
+            continue
+        s[{"2": "sent", "4": "deferred", "5": "bounced"}[dsn]] += 1
+        if s["nrcpts"] and s["sent"] + s["bounced"] >= s["nrcpts"]:
+            out[_fate(seen.pop(qid), removed=True)] += 1
+    out.update(_fate(s, removed=False) for s in seen.values())
+    return out
+
+
+@pytest.mark.parametrize(("mta", "truth_of"), [("exim", exim_truth), ("sendmail", sendmail_truth)])
+def test_exim_and_sendmail_message_counts_equal_the_truth(mta: str, truth_of: Any) -> None:
+    path = Path(__file__).parent / "data" / mta / "genlog-seed2.log"
+    got = summary(run(["scan", "--format", "json", str(path)]))["traffic"]
+    want = truth_of(path)
+    assert got["messages"]["by_outcome"] == {o: want[o] for o in got["messages"]["by_outcome"]}
+    assert got["totals"]["received"] > 0 and got["totals"]["bytes_received"] > 0
