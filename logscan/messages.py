@@ -130,28 +130,30 @@ class MessageTracker:
 
     def note(self, n: MessageNote) -> None:
         """A milestone from a parser: arrival, queued envelope, removal."""
-        key = (n.mta, n.queue_id)
-        if n.kind == "removed":
-            m = self._messages.get(key)
+        kind, mta, qid, ts, sender, size, client, recipients = n  # one unpack: the hot path
+        key = (mta, qid)
+        m = self._messages.get(key)
+        if kind == "removed":
             if m is not None:
-                self._finish(key, _outcome(m, removed=True), n.ts or m.last_seen)
+                self._finish(key, _outcome(m, removed=True), ts or m.last_seen)
             return
-        m = self._messages.get(key) or self._start(key, n.ts)
-        if n.kind == "received":
-            m.arrived = n.ts
-            if n.client is not None:
-                m.client = _cut(n.client)
-            m.recipients = n.recipients
-        if n.size is not None:
-            m.size = n.size
-        if n.sender is not None:
-            m.sender = _cut(n.sender)
-        if n.sender is not None or n.client is not None:
+        if m is None:
+            m = self._start(key, ts)
+        if kind == "received":
+            m.arrived = ts
+            m.recipients = recipients
+            if client is not None:
+                m.client = _cut(client)
+        if size is not None:
+            m.size = size
+        if sender is not None:
+            m.sender = _cut(sender)
+        if sender is not None or client is not None:
             self._recost(m)
 
     def __call__(self, item: ClassifiedEvent) -> None:
         """An event: a delivery outcome (or a rejection after data) counts for its message."""
-        ev = item.event
+        ev = item[0]
         status = ev.status
         if status is None or ev.queue_id is None:
             return
