@@ -19,6 +19,7 @@ does not grow with the log.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -193,11 +194,13 @@ class Traffic:
             detail[key] += 1
             if ev.ts is not None:
                 by_hour = self.categories_by_hour
-                hk = (ev.ts[:13], verdict.category)
-                if hk in by_hour or len(by_hour) < MAX_KEYS:
-                    by_hour[hk] += 1
+                hour_key = (ev.ts[:13], verdict.category)
+                if hour_key in by_hour or len(by_hour) < MAX_KEYS:
+                    by_hour[hour_key] += 1
         self.totals[status] += 1
-        self._when(ev.ts, status)
+        ts = ev.ts
+        if ts is not None:
+            self._when(ts, status)
         if ev.direction == "outbound" and status != "expired":
             size = ev.size or 0
             domain = domain_of(ev.recipient)
@@ -303,9 +306,9 @@ class Traffic:
             ],
             "detail": [
                 {"status": s, "direction": d, "category": c, "text": text, "count": n}
-                for (s, d, c, text), n in sorted(
-                    self.detail.items(), key=lambda kv: (-kv[1], kv[0])
-                )[:200]
+                for (s, d, c, text), n in heapq.nsmallest(
+                    200, self.detail.items(), key=lambda kv: (-kv[1], kv[0])
+                )
             ],
         }
 
@@ -320,8 +323,12 @@ def _rows(table: dict[str, Row]) -> list[dict[str, Any]]:
 
 
 def _pairs(table: dict[str, list[int]], top: int | None = None) -> list[dict[str, Any]]:
-    ranked = sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    return [{"name": k, "count": v[0], "bytes": v[1]} for k, v in ranked[:top]]
+    def rank(kv: tuple[str, list[int]]) -> tuple[int, str]:
+        return -kv[1][0], kv[0]
+
+    items = table.items()
+    ranked = heapq.nsmallest(top, items, key=rank) if top else sorted(items, key=rank)
+    return [{"name": k, "count": v[0], "bytes": v[1]} for k, v in ranked]
 
 
 def _client_name(client: str) -> str | None:
