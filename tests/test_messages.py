@@ -206,3 +206,30 @@ def test_exim_and_sendmail_message_counts_equal_the_truth(mta: str, truth_of: An
     want = truth_of(path)
     assert got["messages"]["by_outcome"] == {o: want[o] for o in got["messages"]["by_outcome"]}
     assert got["totals"]["received"] > 0 and got["totals"]["bytes_received"] > 0
+
+
+def test_flood_through_the_daemons_pipeline_is_bounded_and_counted() -> None:
+    """Unique queue ids through the real Postfix parser, pipeline and message metrics (as
+    `logscan run` wires them): state within its cap, every dropped message counted."""
+    from logscan.classifier import Classifier
+    from logscan.message_metrics import MESSAGE_METRICS, MessageMetrics
+    from logscan.metrics import Metrics
+    from logscan.pipeline import Pipeline
+    from parsers.postfix import PostfixParser
+
+    metrics = Metrics()
+    for spec in MESSAGE_METRICS:
+        metrics.declare(spec)
+    tracker = MessageTracker(MessageMetrics(metrics), max_messages=5_000)
+    pipe = Pipeline(
+        "mail.log", PostfixParser("mail.log", 2024), Classifier.load(), [tracker],
+        notes=tracker.note,
+    )  # fmt: skip
+    n = 60_000
+    for i in range(n):
+        pipe.feed(
+            f"Nov 29 00:00:01 mx postfix/smtpd[1]: {i:010X}F: client=h{i}.example[192.0.2.1]", i
+        )
+        assert len(tracker) <= 5_000
+    assert tracker.evictions == n - 5_000
+    assert metrics.values["logscan_messages"] == {("postfix", "evicted"): float(n - 5_000)}
