@@ -35,6 +35,7 @@ OTHER = "other"
 # Delivery delay buckets of the report (seconds), as the daemon's histogram.
 DELAY_BUCKETS = (1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 432000.0)
 _INF = float("inf")
+_ATTEMPTS = frozenset({"sent", "deferred", "bounced"})  # what a per-domain row counts
 
 # What varies per message in a reply text: addresses (in angle brackets, or bare: the costly
 # pattern runs only when an "@" is left) and numbers (IP addresses become "#.#.#.#").
@@ -201,7 +202,7 @@ class Traffic:
         ts = ev.ts
         if ts is not None:
             self._when(ts, status)
-        if ev.direction == "outbound" and status != "expired":
+        if ev.direction == "outbound" and status in _ATTEMPTS:
             size = ev.size or 0
             domain = domain_of(ev.recipient)
             row = self.by_domain.get(domain)
