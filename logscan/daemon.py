@@ -31,6 +31,7 @@ import structlog
 from logscan.checkpoint import CheckpointError, CheckpointStore
 from logscan.classifier import Classifier
 from logscan.config import Config, SourceConfig, missing_source
+from logscan.event import MessageNote
 from logscan.exporter import MetricsServer, load_web_config
 from logscan.journald import JournalReader
 from logscan.metrics import Metrics, MetricsSink, render
@@ -70,6 +71,8 @@ class Hooks:
     sinks: Sequence[Sink] = ()
     ticks: Sequence[Tick] = ()
     sections: Mapping[str, Section] = field(default_factory=dict)
+    # Where parsers report message milestones (message correlation); None: they don't.
+    notes: Callable[[MessageNote], None] | None = None
 
 
 class LineHandler:
@@ -123,7 +126,13 @@ class LineHandler:
     def _make(self, name: str) -> None:
         cls: type[Parser] = self.d.registry.get(name)
         self.parser_name = name
-        self.pipeline = Pipeline(self.source, cls(path=self.path), self.d.classifier, self.d.sinks)
+        self.pipeline = Pipeline(
+            self.source,
+            cls(path=self.path),
+            self.d.classifier,
+            self.d.sinks,
+            notes=self.d.hooks.notes,
+        )
 
 
 class FileRuntime:

@@ -52,6 +52,35 @@ class Event:
     recipient: str | None = None
     queue_id: str | None = None
     size: int | None = None
+    # Beyond the contract: seconds from the message's arrival to this delivery attempt, where the
+    # log says (Postfix's ``delay=``). pflogsumm's per-domain delays are made of it.
+    delay: float | None = None
+
+
+NoteKind = Literal["received", "queued", "removed"]
+
+
+class MessageNote(NamedTuple):
+    """A milestone of a message that is not a reply: it arrived, it was queued, it left the queue.
+
+    Parsers report them through :attr:`logscan.parser.Parser.notes` (only when a sink wants
+    them), never as events: the reply counters, alerts and ``--format events`` see no change.
+    ``received``: a client handed it over (Postfix smtpd ``client=``, pickup; Exim ``<=``);
+    ``queued``: its envelope is known (Postfix qmgr ``from=<..>, size=N``); ``removed``: the MTA
+    is done with it (Postfix qmgr ``removed``, Exim ``Completed``). A NamedTuple, not a frozen
+    dataclass: built for a third of the log's lines, it must be cheap to build.
+    """
+
+    kind: NoteKind
+    mta: str
+    queue_id: str
+    ts: str | None = None
+    sender: str | None = None
+    size: int | None = None
+    client: str | None = None
+    # How many recipients the message has, where the arrival line says (Sendmail's nrcpts=):
+    # an MTA that logs no removal is done with the message when all of them have an outcome.
+    recipients: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 import logscan
@@ -35,7 +40,9 @@ from logscan.labels import NONE, OTHER, LabelSets
 DEFAULT_MAX_SERIES = 100
 OVERFLOW_METRIC = "logscan_series_overflow"
 
-Kind = Literal["counter", "gauge"]
+# A histogram is kept as counters by (labels..., le): le is each bucket's bound, "+Inf" and
+# "sum" (the sum of the observed values); it is rendered as a Prometheus histogram.
+Kind = Literal["counter", "gauge", "histogram"]
 LabelValues = tuple[str, ...]
 Snapshot = dict[str, dict[LabelValues, float]]
 
@@ -56,6 +63,7 @@ class MetricSpec:
     persist: bool = True
     former_labels: tuple[tuple[str, ...], ...] = ()
     max_series: int = DEFAULT_MAX_SERIES
+    buckets: tuple[float, ...] = ()
 
     @property
     def overflow(self) -> LabelValues:
@@ -258,6 +266,15 @@ class Metrics:
             value = series.get(labels, 0.0)
         series[labels] = value + by
 
+    def observe(self, name: str, labels: LabelValues, value: float) -> None:
+        """One observation of a histogram (``labels`` without ``le``)."""
+        inc = self.inc
+        for bound in self.specs[name].buckets:
+            if value <= bound:
+                inc(name, (*labels, _le(bound)))
+        inc(name, (*labels, "+Inf"))
+        inc(name, (*labels, "sum"), value)
+
     def set(self, name: str, labels: LabelValues, value: float) -> None:
         series = self.values[name]
         if labels in series or self._admit(name, labels, 1) == labels:
@@ -305,7 +322,7 @@ class Metrics:
                     continue
                 if labels is not None:
                     key = tuple(labels.fold(n, v) for n, v in zip(spec.labels, key, strict=True))
-                if spec.kind == "counter":
+                if spec.kind != "gauge":
                     self.inc(name, key, float(row[-1]))
                 else:
                     self.set(name, key, float(row[-1]))
@@ -332,7 +349,15 @@ def _restored_labels(spec: MetricSpec, row: object) -> LabelValues | None:
 
 def series_budget(specs: Mapping[str, MetricSpec]) -> int:
     """The most series ``render`` shows for ``specs``, whatever the input (process_* aside)."""
-    return sum(1 if not spec.labels else spec.max_series for spec in specs.values())
+    return sum(_exposed(spec) for spec in specs.values())
+
+
+def _exposed(spec: MetricSpec) -> int:
+    if not spec.labels:
+        return 1
+    if spec.kind == "histogram":  # plus a _count line per bucket set (its +Inf is stored)
+        return spec.max_series + spec.max_series // (len(spec.buckets) + 2)
+    return spec.max_series
 
 
 class MetricsSink:
@@ -377,6 +402,9 @@ class SnapshotCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         for name, series in self.snap.items():
             spec = self.specs[name]
+            if spec.kind == "histogram":
+                yield _histogram(spec, series)
+                continue
             family: CounterMetricFamily | GaugeMetricFamily
             if spec.kind == "counter":
                 family = CounterMetricFamily(name, spec.help, labels=spec.labels)
@@ -385,6 +413,26 @@ class SnapshotCollector(Collector):
             for labels, value in sorted(series.items()):
                 family.add_metric(list(labels), value)
             yield family
+
+
+def _le(bound: float) -> str:
+    return str(int(bound)) if bound == int(bound) else str(bound)
+
+
+def _histogram(spec: MetricSpec, series: Mapping[LabelValues, float]) -> Metric:
+    """A histogram family from its (labels..., le) counters; the overflow series is left out
+    (its ``le`` is "other")."""
+    family = HistogramMetricFamily(spec.name, spec.help, labels=spec.labels[:-1])
+    groups: dict[LabelValues, dict[str, float]] = {}
+    for labels, value in series.items():
+        groups.setdefault(labels[:-1], {})[labels[-1]] = value
+    bounds = [_le(b) for b in spec.buckets]
+    for labels, by_le in sorted(groups.items()):
+        if "+Inf" not in by_le:
+            continue
+        buckets = [(le, by_le.get(le, 0.0)) for le in bounds] + [("+Inf", by_le["+Inf"])]
+        family.add_metric(list(labels), buckets, sum_value=by_le.get("sum", 0.0))
+    return family
 
 
 def render(specs: Mapping[str, MetricSpec], snapshot: Snapshot) -> bytes:

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import datetime
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from logscan.event import Event
+from logscan.event import Event, MessageNote
 from logscan.syslog import bsd_month, iso_ts
 from logscan.timestamp import TimestampCheck
 
@@ -47,6 +47,10 @@ class Parser(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    # Where a parser that knows message milestones (arrival, queue, removal) reports them; set
+    # by the pipeline only when a sink wants them (message correlation), so it costs nothing
+    # otherwise. A parser that knows none ignores it.
+    notes: Callable[[MessageNote], None] | None = None
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from logscan.classifier import Classifier
-from logscan.event import ClassifiedEvent, Event
+from logscan.event import ClassifiedEvent, Event, MessageNote
 from logscan.parser import Parser
 from logscan.timestamp import TimestampCheck
 
@@ -52,6 +52,13 @@ class Pipeline:
     parser_errors: int = 0
     # Called with (lineno, text) for each unrecognized line (e.g. `scan --show-unrecognized`).
     on_unrecognized: Callable[[int, str], None] | None = None
+    # Message milestones (arrival, queue, removal) for message correlation: handed to the
+    # parser, which reports them there (see :class:`logscan.event.MessageNote`).
+    notes: Callable[[MessageNote], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.notes is not None:
+            self.parser.notes = self.notes
 
     @property
     def invalid_timestamps(self) -> int:

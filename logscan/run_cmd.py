@@ -28,6 +28,8 @@ from logscan.compat_postfix_exporter import PostfixExporterCompat
 from logscan.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
 from logscan.daemon import Daemon, Hooks, Section
 from logscan.exporter import WebConfigError, load_web_config
+from logscan.message_metrics import MESSAGE_METRICS, MessageMetrics
+from logscan.messages import MessageTracker
 from logscan.operational_log import LOG_FORMATS
 from logscan.registry import Registry
 from logscan.rules import RuleError
@@ -158,11 +160,19 @@ def run(args: argparse.Namespace) -> int:
         return new_cfg, new_classifier
 
     # The alert state travels in the checkpoint: a restart keeps firing alerts and windows.
-    sections = {"alerts": Section(alerting.save, alerting.restore)}
-    hooks = Hooks(sinks=[alerting.sink], ticks=[tick], sections=sections)
+    # So do the messages in flight (message correlation): a restart loses none of them.
+    messages = MessageTracker()
+    sections = {
+        "alerts": Section(alerting.save, alerting.restore),
+        "messages": Section(messages.save, messages.restore),
+    }
+    hooks = Hooks(
+        sinks=[alerting.sink, messages], ticks=[tick], sections=sections, notes=messages.note
+    )
     daemon = Daemon(cfg, Registry.load(), classifier, hooks=hooks, reload_config=reload)
-    for spec in ALERT_METRICS:
+    for spec in (*ALERT_METRICS, *MESSAGE_METRICS):
         daemon.metrics.declare(spec)  # before the checkpoint is restored
+    messages.listeners.append(MessageMetrics(daemon.metrics))
     alerting.health = lambda: health_from_metrics(
         daemon.metrics.values, [s.name for s in daemon.cfg.sources]
     )

@@ -20,23 +20,29 @@ import operator
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
 
+from logscan import progress
 from logscan.batch import STDIN, Block, SourceError, display_name, order_files, read_blocks
 from logscan.classifier import Classifier
 from logscan.config import ConfigError, operator_rules_dirs
-from logscan.event import ClassifiedEvent, Event
+from logscan.event import ClassifiedEvent, Event, MessageNote
 from logscan.gaps import Gaps
+from logscan.messages import MessageTracker
 from logscan.parser import Parser
 from logscan.pipeline import MAX_LINE_CHARS, LineCounts, Pipeline, Sink
 from logscan.registry import Registry
 from logscan.report import FileResult, Report
+from logscan.report_html import render_html
 from logscan.report_table import render
 from logscan.rules import RuleError
+from logscan.time_filter import TimeWindow, parse_when
+from logscan.traffic import Traffic
+from logscan.traffic_table import render_traffic
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -71,9 +77,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("table", "json", "events"),
+        choices=("table", "json", "html", "events"),
         default="table",
-        help="table: a readable report (default); json: the report as JSON; "
+        help="table: a readable report (default); json: the report as JSON; html: the report "
+        "as one self-contained HTML page with charts (fit to be mailed); "
         "events: one JSON object per event, streamed",
     )
     parser.add_argument(
@@ -92,6 +99,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-c", "--config", type=Path, help="config whose rules_dirs to use (default: as `run`)"
+    )
+    parser.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="report only what was logged at or after WHEN: an ISO date or time "
+        "(2024-03-01, 2024-03-01T10:00), today, yesterday, or -1h, -30m, -2d (as pflogsumm -d)",
+    )
+    parser.add_argument(
+        "--until", metavar="WHEN", help="report only what was logged before WHEN (as --since)"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress on stderr (shown on a terminal)"
     )
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="log file, plain or gzip; - for stdin"
@@ -113,16 +132,32 @@ def run(args: argparse.Namespace) -> int:
         except KeyError as exc:
             return _fail(str(exc.args[0]))
 
+    try:
+        window = TimeWindow(
+            parse_when(args.since) if args.since else None,
+            parse_when(args.until) if args.until else None,
+        )
+    except ValueError as exc:
+        return _fail(f"--since/--until: {exc}")
     out = sys.stdout
     if isinstance(out, io.TextIOWrapper):
         # Log text may hold anything; printing it must not fail on a narrow terminal encoding.
         out.reconfigure(errors="backslashreplace")
     report = Report()
     gaps = Gaps()
-    sinks: list[Sink] = [report, gaps]
+    traffic = Traffic()
+    messages = MessageTracker(traffic.finished)
+    sinks: list[Sink] = [report, gaps, messages, traffic]
     if args.format == "events":
         sinks.append(EventWriter(out))
-    scanner = FileScanner(registry, forced, classifier, sinks, report, args.show_unrecognized)
+    notes: Callable[[MessageNote], None] = messages.note
+    if window.since is not None or window.until is not None:
+        sinks = [window.wrap(sink, _event_ts) for sink in sinks]
+        notes = window.wrap(notes, _note_ts)
+    scanner = FileScanner(
+        registry, forced, classifier, sinks, report, args.show_unrecognized, notes,
+        sys.stderr if progress.wanted(sys.stderr, args.quiet) else None,
+    )  # fmt: skip
     results = []
     for path in unique_files(order_files(args.files)):
         result = scanner.scan(path)
@@ -131,14 +166,30 @@ def run(args: argparse.Namespace) -> int:
         if result.error:
             print(f"logscan scan: {result.error}", file=sys.stderr)
 
+    messages.finish_all()  # what is still queued when the logs end is "in_flight"
+    summary = report.summary()
+    summary["window"] = {"since": window.since, "until": window.until}
+    summary["traffic"] = traffic.summary()
+    summary.update(gaps.summary())
     if args.format == "json":
-        json.dump({**report.summary(), **gaps.summary()}, out, indent=1)
+        json.dump(summary, out, indent=1)
         out.write("\n")
+    elif args.format == "html":
+        out.write(render_html(summary))
     elif args.format == "table":
-        out.write(render(report.summary(), args.show_unrecognized))
+        out.write(render(summary, args.show_unrecognized))
         out.write(gaps.table())
+        out.write("\n" + render_traffic(summary["traffic"]))
     out.flush()
     return exit_status(results)
+
+
+def _event_ts(item: ClassifiedEvent) -> str | None:
+    return item.event.ts
+
+
+def _note_ts(note: MessageNote) -> str | None:
+    return note.ts
 
 
 def unique_files(paths: Sequence[str]) -> list[str]:
@@ -214,6 +265,8 @@ class FileScanner:
     sinks: Sequence[Sink]
     report: Report
     keep_unrecognized: bool
+    notes: Callable[[MessageNote], None] | None = None
+    progress_to: TextIO | None = None  # stderr on a terminal: progress is drawn there
 
     def scan(self, path: str) -> FileResult:
         name = display_name(path)
@@ -240,9 +293,13 @@ class FileScanner:
             self.classifier,
             self.sinks,
             on_unrecognized=self.report.unrecognized_line(name) if self.keep_unrecognized else None,
+            notes=self.notes,
         )
         if error is None:
-            error = _feed(pipe, chain(head, blocks))
+            rest: Iterator[Block] = chain(head, blocks)
+            if self.progress_to is not None:
+                rest = progress.tracked(rest, path, self.progress_to)
+            error = _feed(pipe, rest)
         else:
             _feed(pipe, iter(head))
         pipe.flush()

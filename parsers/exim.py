@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from logscan.event import Event
+from logscan.event import Event, MessageNote
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text, parse_reply
 from logscan.syslog import split
@@ -263,9 +263,18 @@ class EximParser(Parser):
         head = rest[:3]
         if head == "<= ":
             self._arrival(rest, qid)
+            if self.notes is not None:
+                env = self._messages.get(qid)
+                sender, size = (env.sender, env.size) if env is not None else (None, None)
+                client = _host(rest)
+                self.notes(
+                    MessageNote("received", "exim", qid, ts, sender, size, client[0] or client[1])
+                )
             return []
         if rest.startswith("Completed"):
             self._messages.forget(qid)
+            if self.notes is not None:
+                self.notes(MessageNote("removed", "exim", qid, ts))
             return []
         if head in _DELIVERED:
             return [self._delivered(rest, qid, ts, lineno)]

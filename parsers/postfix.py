@@ -70,7 +70,7 @@ import sys
 from collections.abc import Sequence
 from typing import ClassVar
 
-from logscan.event import Event
+from logscan.event import Event, MessageNote
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text
 from logscan.syslog import split
@@ -83,10 +83,11 @@ INBOUND = 2  # replies we gave: smtpd, postscreen, cleanup
 DELIVERY = 3  # delivery agents: status= lines and "host X said:" lines
 QUEUE = 4  # qmgr/postsuper: sender and size of queued mail, expiry, removal
 GENERIC = 5  # "postfix" with no daemon, or an unknown daemon: try every kind of line
+PICKUP = 6  # pickup: locally submitted mail arrives (a message note, never a reply)
 
 # fmt: off
 _QUIET_DAEMONS = (
-    "anvil", "bounce", "dnsblog", "flush", "master", "pickup", "postalias", "postcat",
+    "anvil", "bounce", "dnsblog", "flush", "master", "postalias", "postcat",
     "postconf", "postdrop", "postfix-script", "postkick", "postlock", "postlog", "postmap",
     "postmulti", "postqueue", "proxymap", "qmqpd", "scache", "sendmail", "showq", "spawn",
     "tlsmgr", "tlsproxy", "trivial-rewrite", "verify",
@@ -98,6 +99,7 @@ DAEMON_KIND = {
         ("smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard"), DELIVERY
     ),
     **dict.fromkeys(("qmgr", "oqmgr", "postsuper"), QUEUE),
+    "pickup": PICKUP,
     **dict.fromkeys(_QUIET_DAEMONS, QUIET),
 }
 
@@ -457,6 +459,8 @@ class PostfixParser(Parser):
                 # Two substring scans of the whole line beat locating the action word.
                 if "reject" in text or "proxy-" in text:
                     return self._inbound(text, start, lineno)
+                if self.notes is not None and ": client=" in text:
+                    self._client(text, start)
                 return []
             if kind == QUIET:
                 return []
@@ -488,12 +492,20 @@ class PostfixParser(Parser):
         if kind == INBOUND:
             if "reject" in text or "proxy-" in text:
                 return self._inbound(text, start, lineno)
+            if self.notes is not None and ": client=" in text:
+                self._client(text, start)
+            return []
+        if kind == PICKUP:
+            if self.notes is not None:
+                self._pickup(text, start)
             return []
         if ", status=" in text:
             return self._status(text, start, lineno)
         if kind != DELIVERY:  # QUEUE or GENERIC
             if text.endswith(": removed"):
                 self.queue.remove(text[start:-9])
+                if self.notes is not None:  # no time: the last delivery's is the message's end
+                    self.notes(MessageNote("removed", "postfix", text[start:-9]))
                 return []
             i = text.find(": from=<", start)
             if i >= 0:
@@ -522,6 +534,32 @@ class PostfixParser(Parser):
             if digits.isdigit() and digits.isascii() and len(digits) < 19:
                 size = int(digits)
         self.queue.put(qid, text[colon + 8 : gt], size, lineno)
+        if self.notes is not None:
+            sender = text[colon + 8 : gt][:MAX_SENDER_CHARS]
+            # No time: the arrival line a moment before has it (and --since filters on it).
+            self.notes(MessageNote("queued", "postfix", qid, None, sender, size))
+
+    # ------------------------------------------------------------------ message notes
+    def _client(self, text: str, start: int) -> None:
+        """smtpd ``QID: client=host[ip][, sasl_...]``: a message arrives (pflogsumm's
+        "received")."""
+        colon = text.find(": client=", start)
+        qid = text[start:colon]
+        if not 5 <= len(qid) <= 20 or not qid.isalnum():  # a queue id, short or long
+            return
+        end = text.find(",", colon + 9)
+        client = text[colon + 9 : end] if end >= 0 else text[colon + 9 :]
+        assert self.notes is not None
+        self.notes(MessageNote("received", "postfix", qid, self._ts(text), client=client[:300]))
+
+    def _pickup(self, text: str, start: int) -> None:
+        """pickup ``QID: uid=N from=<sender>``: a locally submitted message arrives."""
+        colon = text.find(": ", start)
+        qid = text[start:colon]
+        if colon < 0 or not is_queue_id(qid) or not text.startswith(("uid=", "sender="), colon + 2):
+            return
+        assert self.notes is not None
+        self.notes(MessageNote("received", "postfix", qid, self._ts(text), client="pickup"))
 
     # ------------------------------------------------------------------ outbound
     def _status(self, text: str, start: int, lineno: int) -> list[Event]:
@@ -577,6 +615,7 @@ class PostfixParser(Parser):
             Event(
                 self.path, lineno, "postfix", "outbound", stage, status, code, enhanced, reply,
                 self._ts(text), False, host, ip, sender, rcpt or bare_rcpt or None, qid, size,
+                _delay(text, start),
             )
         ]  # fmt: skip
 
@@ -715,6 +754,19 @@ class PostfixParser(Parser):
 
 
 # ---------------------------------------------------------------------- helpers
+def _delay(text: str, start: int) -> float | None:
+    """The ``delay=`` of a delivery line (seconds since the message arrived), None if absent."""
+    i = text.find(", delay=", start)
+    if i < 0:
+        return None
+    j = text.find(",", i + 8)
+    try:
+        value = float(text[i + 8 : j] if j >= 0 else text[i + 8 :])
+    except ValueError:
+        return None
+    return value if 0 <= value < 1e9 else None  # "nan", "inf", absurd values: none
+
+
 def _program(line: str) -> str | None:
     """The ``program`` of ``... program[pid]: message`` by ``str.find`` (as feed() does)."""
     colon = line.find(": ")

@@ -45,7 +45,7 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from logscan.event import Event
+from logscan.event import Event, MessageNote
 from logscan.parser import Parser
 from logscan.reply import enhanced_in_text, parse_reply
 from logscan.syslog import split
@@ -183,6 +183,8 @@ class SendmailParser(Parser):
             return self._delivery(msg, qid, ts, lineno)
         if msg.startswith("from="):
             self._arrival(msg, qid)
+            if self.notes is not None and qid is not None:
+                self._note_arrival(msg, qid, ts)
             return []
         if "reject=" in msg:
             ev = self._rejected(msg, qid, ts, lineno)
@@ -225,6 +227,20 @@ class SendmailParser(Parser):
         sender = msg[5 : msg.find(",")] if "," in msg else msg[5:]
         m = _SIZE.search(msg)
         self._messages.remember(qid, Envelope(sender.strip("<>"), int(m.group(1)) if m else None))
+
+    def _note_arrival(self, msg: str, qid: str, ts: str | None) -> None:
+        """The arrival as a message note, with nrcpts= (Sendmail logs no removal)."""
+        env = self._messages.get(qid)
+        n = _field(msg, "nrcpts")
+        relay = _field(msg, "relay")
+        assert self.notes is not None
+        self.notes(
+            MessageNote(
+                "received", "sendmail", qid, ts, env.sender if env else None,
+                env.size if env else None, relay[:300] if relay else None,
+                int(n) if n is not None and n.isdigit() and len(n) < 7 else None,
+            )
+        )  # fmt: skip
 
     def _delivery(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> list[Event]:
         i = msg.find(", stat=")

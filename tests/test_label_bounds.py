@@ -21,6 +21,8 @@ from logscan.classifier import Classifier
 from logscan.compat_postfix_exporter import PostfixExporterCompat
 from logscan.event import ClassifiedEvent, Event, Verdict
 from logscan.labels import LabelSets
+from logscan.message_metrics import MESSAGE_METRICS, MessageMetrics
+from logscan.messages import MessageTracker
 from logscan.metrics import OVERFLOW_METRIC, Metrics, MetricsSink, render, series_budget
 from logscan.pipeline import Pipeline
 from logscan.registry import Registry
@@ -40,7 +42,7 @@ PROCESS_SERIES = 6  # prometheus_client's process_* collector on Linux
 def daemon_metrics() -> tuple[Metrics, MetricsSink, PostfixExporterCompat]:
     """The metrics ``logscan run --compat postfix_exporter`` declares, with its two sinks."""
     metrics = Metrics()
-    for spec in ALERT_METRICS:
+    for spec in (*ALERT_METRICS, *MESSAGE_METRICS):
         metrics.declare(spec)
     return metrics, MetricsSink(metrics, CLASSIFIER), PostfixExporterCompat(metrics, LABELS)
 
@@ -113,7 +115,8 @@ def test_unknown_codes_providers_and_blocklists_fold_into_other() -> None:
 def flood(n: int) -> tuple[Metrics, str]:
     metrics, sink, compat = daemon_metrics()
     parser = Registry.load().get("postfix")(path="mail.log", year=2026)
-    pipe = Pipeline("mail.log", parser, CLASSIFIER, [sink, compat])
+    messages = MessageTracker(MessageMetrics(metrics))  # as `logscan run` wires it
+    pipe = Pipeline("mail.log", parser, CLASSIFIER, [sink, compat, messages], notes=messages.note)
     for lineno, line in enumerate(hostile_postfix_lines(n), 1):
         pipe.feed(line, lineno)
     pipe.flush()
@@ -154,7 +157,7 @@ def test_hostile_label_flood_stays_within_series_budget() -> None:
 
 def test_readme_states_the_budget_of_a_plain_daemon() -> None:
     metrics = Metrics()
-    for spec in ALERT_METRICS:
+    for spec in (*ALERT_METRICS, *MESSAGE_METRICS):
         metrics.declare(spec)
     assert series_budget(metrics.specs) == readme_budget("for `logscan run`")
 
