@@ -28,12 +28,12 @@ from typing import Any
 
 import structlog
 
-from logscan.checkpoint import CheckpointError, CheckpointStore
+from logscan.checkpoint import Checkpoint, CheckpointError, CheckpointStore
 from logscan.classifier import Classifier
 from logscan.config import Config, SourceConfig
 from logscan.exporter import MetricsServer, load_web_config
 from logscan.journald import JournalReader
-from logscan.metrics import Metrics, MetricsSink, render
+from logscan.metrics import Metrics, MetricsSink, Snapshot, render
 from logscan.parser import Parser
 from logscan.pipeline import Pipeline, Sink
 from logscan.registry import Registry
@@ -236,6 +236,7 @@ class Daemon:
         self._reload = False
         self._seq = 0
         self._checkpoint_failing = False
+        self._good_snapshot: Snapshot | None = None
         self._failing: set[str] = set()
         self.waker = Waker(self._wake.set)
         self._polled: dict[str, str] = {}
@@ -344,32 +345,41 @@ class Daemon:
 
     # -- state -----------------------------------------------------------------------------
 
-    def snapshot(self) -> tuple[int, dict[str, Any], dict[str, dict[tuple[str, ...], float]]]:
+    def snapshot(self) -> tuple[int, Checkpoint, Snapshot]:
         """Positions and counters copied together, under the lock: they cannot disagree."""
         with self.lock:
             for rt in self.sources.values():
                 rt.gauges(self.metrics)
             self._seq += 1
-            state = {
-                "written": time.time(),
-                "sources": {name: rt.state() for name, rt in self.sources.items()},
-                "counters": self.metrics.persisted(),
-            }
+            state = Checkpoint(
+                written=time.time(),
+                sources={name: rt.state() for name, rt in self.sources.items()},
+                counters=self.metrics.persisted(),
+            )
             return self._seq, state, self.metrics.snapshot()
 
-    def checkpoint(self) -> dict[str, dict[tuple[str, ...], float]]:
+    def checkpoint(self) -> Snapshot:
+        """Write a checkpoint; the values a scrape may serve (never more than a crash keeps)."""
         seq, state, snap = self.snapshot()
         try:
             self.store.write(state, seq)
         except OSError as exc:
             with self.lock:
                 self.metrics.inc("logscan_checkpoint_writes", ("error",))
+                writes = dict(self.metrics.values["logscan_checkpoint_writes"])
             if not self._checkpoint_failing:
-                log.error("checkpoint write failed", path=str(self.store.path), error=str(exc))
+                log.error(
+                    "checkpoint write failed; the previous checkpoint is kept",
+                    path=str(self.store.path),
+                    error=str(exc),
+                )
             self._checkpoint_failing = True
-            if not self.sources_started():
+            if not self.sources_started() or self._good_snapshot is None:
                 raise
-            return snap
+            # Serve what the kept checkpoint holds (a crash now would restore exactly that),
+            # and the failures themselves so that they show.
+            return {**self._good_snapshot, "logscan_checkpoint_writes": writes}
+        self._good_snapshot = snap
         with self.lock:
             self.metrics.inc("logscan_checkpoint_writes", ("ok",))
         if self._checkpoint_failing:
@@ -389,9 +399,8 @@ class Daemon:
         try:
             doc = self.store.read()
         except CheckpointError as exc:
-            bad = self.store.path.with_name(f"{self.store.path.name}.corrupt-{int(time.time())}")
             try:
-                os.rename(self.store.path, bad)
+                bad = self.store.set_aside()
             except OSError:
                 bad = self.store.path
             log.error(
@@ -406,10 +415,9 @@ class Daemon:
                 path=str(self.store.path),
             )
             return None
-        self.metrics.restore(doc["counters"])
-        log.info("checkpoint restored", path=str(self.store.path), written=doc.get("written"))
-        sources: dict[str, Any] = doc["sources"]
-        return sources
+        self.metrics.restore(doc.counters)
+        log.info("checkpoint restored", path=str(self.store.path), written=doc.written)
+        return dict(doc.sources)
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -455,6 +463,13 @@ class Daemon:
             m.inc("logscan_source_read_errors", (source, "rotated_file_lost"))
             log.error(
                 "rotated file not found: its unread lines are lost", source=source, detail=detail
+            )
+        elif kind == "offset_beyond_end":
+            log.warning(
+                "checkpoint offset beyond the end of the same file: resuming at its end",
+                source=source,
+                path=path,
+                detail=detail,
             )
         elif kind == "recovered":
             log.info("file readable again", source=source, path=path)

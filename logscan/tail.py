@@ -569,9 +569,12 @@ class Follower:
             for p, st in candidates:
                 key = (st.st_dev, st.st_ino)
                 same_inode = key == (ident.dev, ident.ino)
+                # A copy must hold our offset; our own file (same inode, same first bytes) may
+                # be shorter than the offset says only if the checkpoint is wrong: see below.
                 if (
                     key in exclude
-                    or st.st_size < max(offset, ident.fp_len)
+                    or st.st_size < ident.fp_len
+                    or (st.st_size < offset and not same_inode)
                     or not (same_inode or ident.fp_len >= FP_MIN)
                     or (best is not None and not same_inode)
                 ):
@@ -582,7 +585,13 @@ class Follower:
                     continue
                 if best is not None:
                     best.close()
-                best = _Reader(fd, p, offset)
+                start = offset
+                if st.st_size < offset:
+                    # The identity says it is the file we read; re-reading it from 0 would count
+                    # its lines twice. Resume at its end and say so.
+                    start = _last_line_end(fd, st.st_size)
+                    self.notify("offset_beyond_end", p, f"offset={offset} size={st.st_size}")
+                best = _Reader(fd, p, start)
                 if same_inode:
                     break
         except BaseException:
