@@ -31,6 +31,7 @@ import structlog
 from logscan.checkpoint import Checkpoint, CheckpointError, CheckpointStore
 from logscan.classifier import Classifier
 from logscan.config import Config, SourceConfig
+from logscan.early_signals import EarlySignals
 from logscan.exporter import MetricsServer, load_web_config
 from logscan.journald import JournalReader
 from logscan.metrics import Metrics, MetricsSink, Snapshot, render
@@ -218,6 +219,7 @@ class Daemon:
         hooks: Hooks = Hooks(),
         notifier: Notifier | None = None,
         reload_config: Callable[[], tuple[Config, Classifier]] | None = None,
+        early_signals: EarlySignals | None = None,
     ) -> None:
         self.cfg = cfg
         self.registry = registry
@@ -225,6 +227,7 @@ class Daemon:
         self.hooks = hooks
         self.notifier = notifier or Notifier.from_env()
         self.reload_config = reload_config
+        self.early_signals = early_signals
         self.metrics = Metrics()
         self.metrics_sink = MetricsSink(self.metrics, classifier)
         self.sinks: list[Sink] = [self.metrics_sink, *hooks.sinks]
@@ -268,6 +271,7 @@ class Daemon:
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_hup)
+        self._take_early_signals()
         self.start()
         assert self.server is not None
         host = self.cfg.listen.rpartition(":")[0]
@@ -501,6 +505,16 @@ class Daemon:
     def _on_stop(self, signum: int, frame: FrameType | None) -> None:
         log.info("stopping", signal=signal.Signals(signum).name)
         self.request_stop()
+
+    def _take_early_signals(self) -> None:
+        """Signals that arrived before our handlers were installed act now (after start)."""
+        early = self.early_signals.take() if self.early_signals is not None else frozenset()
+        for sig in sorted(early):
+            log.info("signal received during start-up: acting on it once started", signal=sig.name)
+        if signal.SIGTERM in early or signal.SIGINT in early:
+            self.request_stop()
+        if signal.SIGHUP in early:
+            self._reload = True
 
     def _on_hup(self, signum: int, frame: FrameType | None) -> None:
         self._reload = True

@@ -145,7 +145,14 @@ def run(args: argparse.Namespace) -> int:
         return new_cfg, new_classifier
 
     hooks = Hooks(sinks=[alerting.sink], ticks=[tick])
-    daemon = Daemon(cfg, Registry.load(), classifier, hooks=hooks, reload_config=reload)
+    daemon = Daemon(
+        cfg,
+        Registry.load(),
+        classifier,
+        hooks=hooks,
+        reload_config=reload,
+        early_signals=getattr(args, "early_signals", None),
+    )
     for spec in ALERT_METRICS:
         daemon.metrics.declare(spec)  # before the checkpoint is restored
     alerting.health = lambda: health_from_metrics(
