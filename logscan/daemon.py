@@ -448,6 +448,25 @@ class Daemon:
             rt = FileRuntime(self, src, saved)
         self.sources[src.name] = rt
 
+    def _replace_source(self, before: SourceConfig, after: SourceConfig) -> None:
+        """New settings for a source: same files (or journal) -> carry on from its position."""
+        rt = self.sources.pop(after.name)
+        state = rt.state()
+        rt.close()
+        if not _same_origin(before, after):
+            self._add_source(after, None)
+            log.warning(
+                "source now reads other files: they start per its 'start' setting",
+                source=after.name,
+                start=after.start,
+            )
+            return
+        if before.parser != after.parser:
+            state.pop("parsers", None)  # a detected parser belongs to the old setting
+            state.pop("parser", None)
+        self._add_source(after, state)
+        log.info("source settings changed: it keeps its position", source=after.name)
+
     def file_notice(self, source: str, kind: str, path: str, detail: str) -> None:
         """What a file follower reports: count it and log it (these are rare events)."""
         m = self.metrics
@@ -549,9 +568,11 @@ class Daemon:
         old = {s.name: s for s in self.cfg.sources}
         new = {s.name: s for s in cfg.sources}
         for name in list(self.sources):
-            if name not in new or new[name] != old.get(name):
+            if name not in new:
                 self.sources.pop(name).close()
                 log.info("source removed", source=name)
+            elif new[name] != old.get(name):
+                self._replace_source(old[name], new[name])
         for name, src in new.items():
             if name not in self.sources:
                 self._add_source(src, None)
@@ -570,3 +591,13 @@ class Daemon:
             alerting=cfg.alerting,
             origin=cfg.origin,
         )
+
+
+def _same_origin(a: SourceConfig, b: SourceConfig) -> bool:
+    """The same files (path or glob) or the same journal entries: positions carry over."""
+    if a.journald != b.journald:
+        return False
+    if not a.journald:
+        return a.path == b.path
+    keys = ("units", "identifiers", "journal_directory", "journal_file")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)

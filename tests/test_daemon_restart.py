@@ -227,3 +227,33 @@ def test_sigterm_during_startup_stops_cleanly(tmp_path: Path, daemon: StartDaemo
     assert d.proc is not None
     assert d.proc.wait(20) == 0, d.log()
     assert (tmp_path / "state" / "checkpoint.json").exists()
+
+
+def test_reload_with_changed_settings_keeps_position(tmp_path: Path, daemon: StartDaemon) -> None:
+    """New settings for the same path: its unread backlog is still read, nothing twice."""
+    log, other = tmp_path / "mail.log", tmp_path / "other.log"
+    log.touch()
+    other.write_text(lines(7))
+    src = f'[[sources]]\nname = "a"\npath = "{log}"\nparser = "testmta"\n'
+    d = daemon(config=config(tmp_path / "state", src))
+    append(log, lines(3))
+    d.wait_for(lambda s: total(s) >= 3, "3 lines")
+    cfg = tmp_path / "logscan.toml"
+    cfg.write_text(config(tmp_path / "state", src + 'watch = "poll"\n'))
+    append(log, lines(50_000))  # a backlog: the reload comes before most of it is read
+    d.signal(signal.SIGHUP)
+    d.wait_message("RELOADING=1")
+    d.wait_message("READY=1")
+    s = d.wait_for(lambda s: total(s) >= 50_003, "50003 lines", timeout=60)
+    assert total(s) == 50_003
+    assert "source settings changed: it keeps its position" in d.log()
+
+    # Another path under the same name: other files, which start per 'start' (the end).
+    cfg.write_text(config(tmp_path / "state", src.replace(str(log), str(other))))
+    d.signal(signal.SIGHUP)
+    d.wait_message("RELOADING=1")
+    d.wait_message("READY=1")
+    append(other, lines(2))
+    s = d.wait_for(lambda s: total(s) >= 50_005, "50005 lines")
+    assert total(s) == 50_005
+    assert "source now reads other files" in d.log()
