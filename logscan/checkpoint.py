@@ -223,6 +223,9 @@ def _position(where: str, pos: Any) -> None:
     _check(isinstance(pos.get("path"), str), f"{where}.path", "a string")
     for key in ("dev", "ino", "offset", "lineno"):
         _check(_is_int(pos.get(key)), f"{where}.{key}", f"an integer in 0..{MAX_OFFSET}")
+    for key in ("size", "mtime_ns"):  # absent in checkpoints of older versions
+        ok = key not in pos or _is_int(pos[key])
+        _check(ok, f"{where}.{key}", f"an integer in 0..{MAX_OFFSET}")
     _check(_is_int(pos.get("fp_len"), 0, 1 << 20), f"{where}.fp_len", "a small integer")
     fp = pos.get("fp")
     _check(

@@ -34,6 +34,8 @@ from logscan.config import Config, SourceConfig
 from logscan.early_signals import EarlySignals
 from logscan.exporter import MetricsServer, load_web_config
 from logscan.journald import JournalReader
+from logscan.loss import LOSS_METRICS, Loss
+from logscan.loss import record as record_loss
 from logscan.metrics import Metrics, MetricsSink, Snapshot, render
 from logscan.parser import Parser
 from logscan.pipeline import Pipeline, Sink
@@ -124,9 +126,17 @@ class FileRuntime:
         def notify(kind: str, path: str, detail: str) -> None:
             d.file_notice(cfg.name, kind, path, detail)
 
+        def lose(loss: Loss) -> None:
+            record_loss(d.metrics, cfg.name, loss)
+
         files = (saved or {}).get("files") if saved is not None else None
         self.files = FileSource(
-            cfg.path, make_handler, notify, cfg.start, files if isinstance(files, dict) else None
+            cfg.path,
+            make_handler,
+            notify,
+            cfg.start,
+            files if isinstance(files, dict) else None,
+            lose,
         )
 
     def step(self) -> bool:
@@ -229,6 +239,8 @@ class Daemon:
         self.reload_config = reload_config
         self.early_signals = early_signals
         self.metrics = Metrics()
+        for spec in LOSS_METRICS:
+            self.metrics.declare(spec)
         self.metrics_sink = MetricsSink(self.metrics, classifier)
         self.sinks: list[Sink] = [self.metrics_sink, *hooks.sinks]
         self.lock = threading.Lock()
@@ -482,11 +494,6 @@ class Daemon:
         elif kind == "read_error":
             m.inc("logscan_source_read_errors", (source, detail))
             log.warning("cannot read file; will retry", source=source, path=path, error=detail)
-        elif kind == "lost":
-            m.inc("logscan_source_read_errors", (source, "rotated_file_lost"))
-            log.error(
-                "rotated file not found: its unread lines are lost", source=source, detail=detail
-            )
         elif kind == "offset_beyond_end":
             log.warning(
                 "checkpoint offset beyond the end of the same file: resuming at its end",
