@@ -104,6 +104,8 @@ class _Reader:
         self.fp_len = 0
         self.fp = ""
         self.head = b""  # the first bytes (up to FP_MAX) as read
+        # Opened by us as the current file, nothing read yet (see _identity_for_checkpoint).
+        self.unread_since_open = False
         self.refresh_fp()
         # Rotation siblings there when this file was opened (or reset): older files, neither its
         # successors nor its copies; (dev, ino) -> size. Timestamps are too coarse to order
@@ -136,6 +138,7 @@ class _Reader:
         return self.fp_len >= FP_MIN and fingerprint(self.fd, self.fp_len) != self.fp
 
     def reset(self) -> None:
+        self.unread_since_open = False
         self.offset = self.lineno = self.dropped = self.fp_len = 0
         self.partial = self.head = b""
         self.fp = ""
@@ -162,12 +165,13 @@ class _Reader:
         os.close(self.fd)
 
     def position(self) -> dict[str, Any]:
+        fp_len, fp = self._identity_for_checkpoint()
         return {
             "path": self.path,
             "dev": self.dev,
             "ino": self.ino,
-            "fp_len": self.fp_len,
-            "fp": self.fp,
+            "fp_len": fp_len,
+            "fp": fp,
             "offset": self.offset,
             "lineno": self.lineno,
             "siblings": [[dev, ino, size] for (dev, ino), size in self.known.items()],
@@ -176,6 +180,18 @@ class _Reader:
             "size": self.size,
             "mtime_ns": os.fstat(self.fd).st_mtime_ns,
         }
+
+    def _identity_for_checkpoint(self) -> tuple[int, str]:
+        """For a file just opened and not read yet, the fingerprint of its first bytes on disk:
+        saved unread, it must still be recognisable after a restart (by its copy, if
+        copytruncate moved its lines away meanwhile). Only then: for any other reader, bytes
+        not read may already be another file's (truncated and written again)."""
+        if not self.unread_since_open or self.read_pos or self.size == 0:
+            return self.fp_len, self.fp
+        if os.fstat(self.fd).st_size != self.size:
+            return self.fp_len, self.fp  # changed since we looked: no telling how
+        peek = os.pread(self.fd, FP_MAX, 0)
+        return len(peek), hashlib.sha1(peek, usedforsecurity=False).hexdigest()
 
     def _consume(self, chunk: bytes, handler: LineHandler) -> None:
         if self.dropped:  # inside an overlong line: skip to its newline
@@ -319,6 +335,7 @@ class Follower:
             return False
         self._unopened.pop(_key(fd), None)
         r = _Reader(fd, self.path)
+        r.unread_since_open = True
         if self._initial_start == "end":
             r.offset = _last_line_end(fd, r.size)
         self._initial_start = "beginning"
@@ -399,9 +416,13 @@ class Follower:
             self._append_current()
             return True
         if st is None and os.fstat(r.fd).st_nlink == 0:
-            # Deleted and not (yet) re-created: finish it; the next file starts at 0.
+            # Deleted and not (yet) re-created: finish it; the next file starts at 0. In the
+            # middle of a rotation (``rotate K`` deleted it, the path is not re-created yet), the
+            # file that came after it is under a rotation name now: read it too.
+            self._queue_successors(r)
             self._retire(self.readers.popleft())
             self._initial_start = "beginning"
+            return bool(self.readers)
         return False
 
     def _truncated(self, r: _Reader) -> None:
@@ -512,6 +533,7 @@ class Follower:
             self._remember_unopened()
         else:
             r = _Reader(fd, self.path)
+            r.unread_since_open = True
             self.readers.append(r)
             self._snapshot_siblings(r)
             self.notify("open", self.path, "offset=0")
