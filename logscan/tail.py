@@ -104,8 +104,6 @@ class _Reader:
         self.fp_len = 0
         self.fp = ""
         self.head = b""  # the first bytes (up to FP_MAX) as read
-        # Opened by us as the current file, nothing read yet (see _identity_for_checkpoint).
-        self.unread_since_open = False
         self.refresh_fp()
         # Rotation siblings there when this file was opened (or reset): older files, neither its
         # successors nor its copies; (dev, ino) -> size. Timestamps are too coarse to order
@@ -138,7 +136,6 @@ class _Reader:
         return self.fp_len >= FP_MIN and fingerprint(self.fd, self.fp_len) != self.fp
 
     def reset(self) -> None:
-        self.unread_since_open = False
         self.offset = self.lineno = self.dropped = self.fp_len = 0
         self.partial = self.head = b""
         self.fp = ""
@@ -165,13 +162,12 @@ class _Reader:
         os.close(self.fd)
 
     def position(self) -> dict[str, Any]:
-        fp_len, fp = self._identity_for_checkpoint()
         return {
             "path": self.path,
             "dev": self.dev,
             "ino": self.ino,
-            "fp_len": fp_len,
-            "fp": fp,
+            "fp_len": self.fp_len,
+            "fp": self.fp,
             "offset": self.offset,
             "lineno": self.lineno,
             "siblings": [[dev, ino, size] for (dev, ino), size in self.known.items()],
@@ -180,18 +176,6 @@ class _Reader:
             "size": self.size,
             "mtime_ns": os.fstat(self.fd).st_mtime_ns,
         }
-
-    def _identity_for_checkpoint(self) -> tuple[int, str]:
-        """For a file just opened and not read yet, the fingerprint of its first bytes on disk:
-        saved unread, it must still be recognisable after a restart (by its copy, if
-        copytruncate moved its lines away meanwhile). Only then: for any other reader, bytes
-        not read may already be another file's (truncated and written again)."""
-        if not self.unread_since_open or self.read_pos or self.size == 0:
-            return self.fp_len, self.fp
-        if os.fstat(self.fd).st_size != self.size:
-            return self.fp_len, self.fp  # changed since we looked: no telling how
-        peek = os.pread(self.fd, FP_MAX, 0)
-        return len(peek), hashlib.sha1(peek, usedforsecurity=False).hexdigest()
 
     def _consume(self, chunk: bytes, handler: LineHandler) -> None:
         if self.dropped:  # inside an overlong line: skip to its newline
@@ -335,7 +319,6 @@ class Follower:
             return False
         self._unopened.pop(_key(fd), None)
         r = _Reader(fd, self.path)
-        r.unread_since_open = True
         if self._initial_start == "end":
             r.offset = _last_line_end(fd, r.size)
         self._initial_start = "beginning"
@@ -533,7 +516,6 @@ class Follower:
             self._remember_unopened()
         else:
             r = _Reader(fd, self.path)
-            r.unread_since_open = True
             self.readers.append(r)
             self._snapshot_siblings(r)
             self.notify("open", self.path, "offset=0")
@@ -631,9 +613,14 @@ class Follower:
             for p, st in siblings:
                 key = (st.st_dev, st.st_ino)
                 late = until is not None and st.st_mtime_ns > until
-                # A known (older) file, unless its inode was freed and reused by a file
-                # written after ``mtime`` (logrotate deletes the oldest file, then creates one).
-                older = key in old_known and not (reused_after and st.st_mtime_ns > mtime)
+                # A known file, unless its inode was freed and reused by another file: written
+                # after ``mtime`` and smaller (a rotated file, or a copy being made, only grows).
+                # logrotate deletes the oldest file, then creates one: the file system may hand
+                # out the same inode number.
+                reused = (
+                    reused_after and st.st_mtime_ns > mtime and st.st_size < old_known.get(key, 0)
+                )
+                older = key in old_known and not reused
                 if key in seen or older or st.st_mtime_ns < mtime or late:
                     continue
                 fd = self._open_as(p, st)
