@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 import logscan
+from logscan.early_signals import EarlySignals
 
 # sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -55,12 +56,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     chosen = next((w for w in words if not w.startswith("-")), None)
+    # Before the daemon's slow imports: a SIGHUP now must not kill it (see early_signals).
+    early = EarlySignals.install() if chosen == "run" else None
     parser = build_parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(words)
     if sys.stderr is None:
         # Started with 2>&- : messages have nowhere to go, and print(file=None) would put them
         # on stdout, among the results.
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+    args.early_signals = early
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -28,13 +28,16 @@ from typing import Any
 
 import structlog
 
-from logscan.checkpoint import CheckpointError, CheckpointStore
+from logscan.checkpoint import Checkpoint, CheckpointError, CheckpointStore
 from logscan.classifier import Classifier
 from logscan.config import Config, SourceConfig, missing_source
+from logscan.early_signals import EarlySignals
 from logscan.event import MessageNote
 from logscan.exporter import MetricsServer, load_web_config
 from logscan.journald import JournalReader
-from logscan.metrics import Metrics, MetricsSink, render
+from logscan.loss import LOSS_METRICS, Loss
+from logscan.loss import record as record_loss
+from logscan.metrics import Metrics, MetricsSink, Snapshot, render
 from logscan.parser import Parser
 from logscan.pipeline import Pipeline, Sink
 from logscan.registry import Registry
@@ -154,9 +157,17 @@ class FileRuntime:
         def notify(kind: str, path: str, detail: str) -> None:
             d.file_notice(cfg.name, kind, path, detail)
 
+        def lose(loss: Loss) -> None:
+            record_loss(d.metrics, cfg.name, loss)
+
         files = (saved or {}).get("files") if saved is not None else None
         self.files = FileSource(
-            cfg.path, make_handler, notify, cfg.start, files if isinstance(files, dict) else None
+            cfg.path,
+            make_handler,
+            notify,
+            cfg.start,
+            files if isinstance(files, dict) else None,
+            lose,
         )
 
     def step(self) -> bool:
@@ -251,6 +262,7 @@ class Daemon:
         hooks: Hooks = Hooks(),
         notifier: Notifier | None = None,
         reload_config: Callable[[], tuple[Config, Classifier]] | None = None,
+        early_signals: EarlySignals | None = None,
     ) -> None:
         self.cfg = cfg
         self.registry = registry
@@ -258,7 +270,10 @@ class Daemon:
         self.hooks = hooks
         self.notifier = notifier or Notifier.from_env()
         self.reload_config = reload_config
+        self.early_signals = early_signals
         self.metrics = Metrics()
+        for spec in LOSS_METRICS:
+            self.metrics.declare(spec)
         self.metrics_sink = MetricsSink(self.metrics, classifier)
         self.sinks: list[Sink] = [self.metrics_sink, *hooks.sinks]
         self.lock = threading.Lock()
@@ -270,6 +285,7 @@ class Daemon:
         self._stop_signal: str | None = None  # the signal that asked us to stop, if one did
         self._seq = 0
         self._checkpoint_failing = False
+        self._good_snapshot: Snapshot | None = None
         self._failing: set[str] = set()
         self.waker = Waker(self._wake.set)
         self._polled: dict[str, str] = {}
@@ -301,6 +317,7 @@ class Daemon:
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_hup)
+        self._take_early_signals()
         self.start()
         assert self.server is not None
         host = self.cfg.listen.rpartition(":")[0]
@@ -375,33 +392,42 @@ class Daemon:
 
     # -- state -----------------------------------------------------------------------------
 
-    def snapshot(self) -> tuple[int, dict[str, Any], dict[str, dict[tuple[str, ...], float]]]:
+    def snapshot(self) -> tuple[int, Checkpoint, Snapshot]:
         """Positions and counters copied together, under the lock: they cannot disagree."""
         with self.lock:
             for rt in self.sources.values():
                 rt.gauges(self.metrics)
             self._seq += 1
-            state = {
-                "written": time.time(),
-                "sources": {name: rt.state() for name, rt in self.sources.items()},
-                "counters": self.metrics.persisted(),
-                **{name: sec.save() for name, sec in self.hooks.sections.items()},
-            }
+            state = Checkpoint(
+                written=time.time(),
+                sources={name: rt.state() for name, rt in self.sources.items()},
+                counters=self.metrics.persisted(),
+                sections={name: sec.save() for name, sec in self.hooks.sections.items()},
+            )
             return self._seq, state, self.metrics.snapshot()
 
-    def checkpoint(self) -> dict[str, dict[tuple[str, ...], float]]:
+    def checkpoint(self) -> Snapshot:
+        """Write a checkpoint; the values a scrape may serve (never more than a crash keeps)."""
         seq, state, snap = self.snapshot()
         try:
             self.store.write(state, seq)
         except OSError as exc:
             with self.lock:
                 self.metrics.inc("logscan_checkpoint_writes", ("error",))
+                writes = dict(self.metrics.values["logscan_checkpoint_writes"])
             if not self._checkpoint_failing:
-                log.error("checkpoint write failed", path=str(self.store.path), error=str(exc))
+                log.error(
+                    "checkpoint write failed; the previous checkpoint is kept",
+                    path=str(self.store.path),
+                    error=str(exc),
+                )
             self._checkpoint_failing = True
-            if not self.sources_started():
+            if not self.sources_started() or self._good_snapshot is None:
                 raise
-            return snap
+            # Serve what the kept checkpoint holds (a crash now would restore exactly that),
+            # and the failures themselves so that they show.
+            return {**self._good_snapshot, "logscan_checkpoint_writes": writes}
+        self._good_snapshot = snap
         with self.lock:
             self.metrics.inc("logscan_checkpoint_writes", ("ok",))
         if self._checkpoint_failing:
@@ -421,9 +447,8 @@ class Daemon:
         try:
             doc = self.store.read()
         except CheckpointError as exc:
-            bad = self.store.path.with_name(f"{self.store.path.name}.corrupt-{int(time.time())}")
             try:
-                os.rename(self.store.path, bad)
+                bad = self.store.set_aside()
             except OSError:
                 bad = self.store.path
             log.error(
@@ -438,12 +463,11 @@ class Daemon:
                 path=str(self.store.path),
             )
             return None
-        self.metrics.restore(doc["counters"], self.metrics_sink.labels)  # folded as sinks fold
+        self.metrics.restore(doc.counters, self.metrics_sink.labels)  # folded as sinks fold
         for name, sec in self.hooks.sections.items():
-            sec.restore(doc.get(name))
-        log.info("checkpoint restored", path=str(self.store.path), written=doc.get("written"))
-        sources: dict[str, Any] = doc["sources"]
-        return sources
+            sec.restore(doc.sections.get(name))
+        log.info("checkpoint restored", path=str(self.store.path), written=doc.written)
+        return dict(doc.sources)
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -473,6 +497,25 @@ class Daemon:
             rt = FileRuntime(self, src, saved)
         self.sources[src.name] = rt
 
+    def _replace_source(self, before: SourceConfig, after: SourceConfig) -> None:
+        """New settings for a source: same files (or journal) -> carry on from its position."""
+        rt = self.sources.pop(after.name)
+        state = rt.state()
+        rt.close()
+        if not _same_origin(before, after):
+            self._add_source(after, None)
+            log.warning(
+                "source now reads other files: they start per its 'start' setting",
+                source=after.name,
+                start=after.start,
+            )
+            return
+        if before.parser != after.parser:
+            state.pop("parsers", None)  # a detected parser belongs to the old setting
+            state.pop("parser", None)
+        self._add_source(after, state)
+        log.info("source settings changed: it keeps its position", source=after.name)
+
     def file_notice(self, source: str, kind: str, path: str, detail: str) -> None:
         """What a file follower reports: count it and log it (these are rare events)."""
         m = self.metrics
@@ -488,10 +531,12 @@ class Daemon:
         elif kind == "read_error":
             m.inc("logscan_source_read_errors", (source, detail))
             log.warning("cannot read file; will retry", source=source, path=path, error=detail)
-        elif kind == "lost":
-            m.inc("logscan_source_read_errors", (source, "rotated_file_lost"))
-            log.error(
-                "rotated file not found: its unread lines are lost", source=source, detail=detail
+        elif kind == "offset_beyond_end":
+            log.warning(
+                "checkpoint offset beyond the end of the same file: resuming at its end",
+                source=source,
+                path=path,
+                detail=detail,
             )
         elif kind == "recovered":
             log.info("file readable again", source=source, path=path)
@@ -537,6 +582,17 @@ class Daemon:
         self._stop_signal = signal.Signals(signum).name
         self._stop = True
 
+    def _take_early_signals(self) -> None:
+        """Signals that arrived before our handlers were installed act now (after start)."""
+        early = self.early_signals.take() if self.early_signals is not None else frozenset()
+        for sig in sorted(early):
+            log.info("signal received during start-up: acting on it once started", signal=sig.name)
+        stop = next((sig for sig in (signal.SIGTERM, signal.SIGINT) if sig in early), None)
+        if stop is not None:
+            self._stop_signal, self._stop = stop.name, True
+        if signal.SIGHUP in early:
+            self._reload = True
+
     def _on_hup(self, signum: int, frame: FrameType | None) -> None:
         self._reload = True
 
@@ -571,9 +627,11 @@ class Daemon:
         old = {s.name: s for s in self.cfg.sources}
         new = {s.name: s for s in cfg.sources}
         for name in list(self.sources):
-            if name not in new or new[name] != old.get(name):
+            if name not in new:
                 self.sources.pop(name).close()
                 log.info("source removed", source=name)
+            elif new[name] != old.get(name):
+                self._replace_source(old[name], new[name])
         for name, src in new.items():
             if name not in self.sources:
                 self._add_source(src, None)
@@ -593,3 +651,13 @@ class Daemon:
             alerting=cfg.alerting,
             origin=cfg.origin,
         )
+
+
+def _same_origin(a: SourceConfig, b: SourceConfig) -> bool:
+    """The same files (path or glob) or the same journal entries: positions carry over."""
+    if a.journald != b.journald:
+        return False
+    if not a.journald:
+        return a.path == b.path
+    keys = ("units", "identifiers", "journal_directory", "journal_file")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)

@@ -169,7 +169,14 @@ def run(args: argparse.Namespace) -> int:
     hooks = Hooks(
         sinks=[alerting.sink, messages], ticks=[tick], sections=sections, notes=messages.note
     )
-    daemon = Daemon(cfg, Registry.load(), classifier, hooks=hooks, reload_config=reload)
+    daemon = Daemon(
+        cfg,
+        Registry.load(),
+        classifier,
+        hooks=hooks,
+        reload_config=reload,
+        early_signals=getattr(args, "early_signals", None),
+    )
     for spec in (*ALERT_METRICS, *MESSAGE_METRICS):
         daemon.metrics.declare(spec)  # before the checkpoint is restored
     messages.listeners.append(MessageMetrics(daemon.metrics))

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from logscan.loss import Loss
 from logscan.pipeline import MAX_LINE_CHARS
 
 # Bytes read per step: bounds the time the daemon holds its lock and the memory a backlog takes.
@@ -53,9 +54,14 @@ SCAN_TRIES = 50  # a rotation takes milliseconds; a scan that never settles is r
 _T = TypeVar("_T")
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z")
 
-# handler(lines, lineno of the first line); notify(kind, path, detail)
+# handler(lines, lineno of the first line); notify(kind, path, detail); lose(what was lost)
 LineHandler = Callable[[list[str], int], None]
 Notify = Callable[[str, str, str], None]
+Lose = Callable[[Loss], None]
+
+
+def _ignore_loss(loss: Loss) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,10 @@ class _Reader:
             "offset": self.offset,
             "lineno": self.lineno,
             "siblings": [[dev, ino, size] for (dev, ino), size in self.known.items()],
+            # What a restart needs if the file is gone by then: how much was unread, and when
+            # it was last written (its successors, if any, were written later).
+            "size": self.size,
+            "mtime_ns": os.fstat(self.fd).st_mtime_ns,
         }
 
     def _consume(self, chunk: bytes, handler: LineHandler) -> None:
@@ -215,11 +225,16 @@ class Follower:
         notify: Notify,
         start: str = "end",
         saved: list[dict[str, Any]] | None = None,
+        lose: Lose = _ignore_loss,
     ) -> None:
         self.path = path
         self.handler = handler
         self.notify = notify
+        self.lose = lose
         self.readers: deque[_Reader] = deque()
+        # Files the path named that could not be opened (permission denied, EMFILE), with the
+        # size last seen: read once they can be, wherever rotation put them, or counted lost.
+        self._unopened: dict[tuple[int, int], tuple[str, int]] = {}
         # Where the first file we open starts when no checkpoint says; later files start at 0.
         self._initial_start = start
         self._denied = False
@@ -232,6 +247,8 @@ class Follower:
 
     def step(self, budget: int = STEP_BYTES) -> bool:
         """Read one bounded batch; True when there is more to read right away."""
+        if self._unopened:
+            self._retry_unopened()
         if not self.readers and not self._open_current():
             return False
         r = self.readers[0]
@@ -307,7 +324,10 @@ class Follower:
         if fd is None:
             if not exists:
                 self._initial_start = "beginning"  # it will be a new file when it appears
+            elif self._initial_start == "beginning":
+                self._remember_unopened()
             return False
+        self._unopened.pop(_key(fd), None)
         r = _Reader(fd, self.path)
         if self._initial_start == "end":
             r.offset = _last_line_end(fd, r.size)
@@ -316,6 +336,57 @@ class Follower:
         self._snapshot_siblings(r)
         self.notify("open", self.path, f"offset={r.offset}")
         return True
+
+    # -- files that could not be opened ------------------------------------------------------
+
+    def _remember_unopened(self) -> None:
+        """The path names a file we cannot open: remember which, to read it (or count it) later."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return
+        key = (st.st_dev, st.st_ino)
+        if stat.S_ISREG(st.st_mode) and key not in self.known_inodes():
+            self._unopened[key] = (self.path, st.st_size)
+
+    def _retry_unopened(self) -> None:
+        """Open what has become readable, in the order the files came; count what is gone."""
+        try:
+            where = self._consistently(self._locate_unopened, None)
+        except OSError:
+            return  # the directory cannot be listed now (EMFILE too): nothing is known gone
+        if where is None:
+            return
+        for key, (name, size) in list(self._unopened.items()):
+            found = where.get(key)
+            if found is None:
+                del self._unopened[key]
+                self.lose(Loss(name, "unreadable_file_gone", size))
+                continue
+            path, st = found
+            fd = self._open(path, quiet=True)
+            if fd is None or _key(fd) != key:
+                if fd is not None:
+                    os.close(fd)
+                self._unopened[key] = (path, st.st_size)
+                continue
+            del self._unopened[key]
+            r = _Reader(fd, path)
+            self._snapshot_siblings(r)
+            if path == self.path or not self.readers:
+                self.readers.append(r)  # the current file, or the oldest one left to read
+            else:
+                # Older than the file the path names now (the last reader): read it first.
+                self.readers.insert(len(self.readers) - 1, r)
+            self.notify("open", path, "offset=0 (readable at last)")
+
+    def _locate_unopened(self) -> dict[tuple[int, int], tuple[str, os.stat_result]]:
+        os.listdir(os.path.dirname(self.path) or ".")  # raise if it cannot be listed at all
+        where = {(st.st_dev, st.st_ino): (p, st) for p, st in self._sibling_stats()}
+        with contextlib.suppress(OSError):
+            st = os.stat(self.path)
+            where[(st.st_dev, st.st_ino)] = (self.path, st)
+        return where
 
     # -- rotation, truncation --------------------------------------------------------------
 
@@ -338,9 +409,13 @@ class Follower:
             self._append_current()
             return True
         if st is None and os.fstat(r.fd).st_nlink == 0:
-            # Deleted and not (yet) re-created: finish it; the next file starts at 0.
+            # Deleted and not (yet) re-created: finish it; the next file starts at 0. In the
+            # middle of a rotation (``rotate K`` deleted it, the path is not re-created yet), the
+            # file that came after it is under a rotation name now: read it too.
+            self._queue_successors(r)
             self._retire(self.readers.popleft())
             self._initial_start = "beginning"
+            return bool(self.readers)
         return False
 
     def _truncated(self, r: _Reader) -> None:
@@ -432,7 +507,8 @@ class Follower:
                 exclude={(r.dev, r.ino), _key(found[0][2])},
                 until=limit,
                 current_fd=None,
-                old=r,
+                old_fd=r.fd,
+                old_known=r.known,
             )
         except BaseException:
             for _, _, fd in found:
@@ -446,7 +522,9 @@ class Follower:
 
     def _append_current(self) -> None:
         fd = self._open(self.path)
-        if fd is not None:
+        if fd is None:
+            self._remember_unopened()
+        else:
             r = _Reader(fd, self.path)
             self.readers.append(r)
             self._snapshot_siblings(r)
@@ -520,7 +598,8 @@ class Follower:
         """Rotated files that came after ``r`` (its successors), oldest first, opened at 0."""
         mtime = os.fstat(r.fd).st_mtime_ns
         return self._consistently(
-            lambda: self._newer_than_once(mtime, exclude, None, current_fd, r), []
+            lambda: self._newer_than_once(mtime, exclude, None, current_fd, r.fd, r.known, True),
+            [],
         )
 
     def _newer_than_once(
@@ -529,22 +608,34 @@ class Follower:
         exclude: set[tuple[int, int]],
         until: int | None,
         current_fd: int | None,
-        old: _Reader,
+        old_fd: int | None,
+        old_known: dict[tuple[int, int], int],
+        reused_after: bool = False,
     ) -> list[_Reader]:
-        """Siblings that appeared after ``old`` was opened, modified at or after ``mtime`` (and
-        not after ``until``). A copy the current file or ``old`` still contains is not one:
-        its lines are read from that file (or from the copy once its truncation shows)."""
+        """Siblings that appeared after the old file was opened (not in ``old_known``), modified
+        at or after ``mtime`` (and not after ``until``). A copy the current file or the old one
+        (``old_fd``, if still open) contains is not one: its lines are read from that file (or
+        from the copy once its truncation shows)."""
         found: list[tuple[int, int, _Reader]] = []
-        seen = set(exclude) | self.known_inodes() | set(old.known)
+        seen = set(exclude) | self.known_inodes()
         siblings = self._sibling_stats()
         try:
             for p, st in siblings:
+                key = (st.st_dev, st.st_ino)
                 late = until is not None and st.st_mtime_ns > until
-                if (st.st_dev, st.st_ino) in seen or st.st_mtime_ns < mtime or late:
+                # A known file, unless its inode was freed and reused by another file: written
+                # after ``mtime`` and smaller (a rotated file, or a copy being made, only grows).
+                # logrotate deletes the oldest file, then creates one: the file system may hand
+                # out the same inode number.
+                reused = (
+                    reused_after and st.st_mtime_ns > mtime and st.st_size < old_known.get(key, 0)
+                )
+                older = key in old_known and not reused
+                if key in seen or older or st.st_mtime_ns < mtime or late:
                     continue
                 fd = self._open_as(p, st)
                 if (current_fd is not None and _contains(current_fd, fd, st.st_size)) or (
-                    st.st_size and _contains(old.fd, fd, st.st_size)
+                    old_fd is not None and st.st_size and _contains(old_fd, fd, st.st_size)
                 ):
                     os.close(fd)
                     continue
@@ -579,9 +670,12 @@ class Follower:
             for p, st in candidates:
                 key = (st.st_dev, st.st_ino)
                 same_inode = key == (ident.dev, ident.ino)
+                # A copy must hold our offset; our own file (same inode, same first bytes) may
+                # be shorter than the offset says only if the checkpoint is wrong: see below.
                 if (
                     key in exclude
-                    or st.st_size < max(offset, ident.fp_len)
+                    or st.st_size < ident.fp_len
+                    or (st.st_size < offset and not same_inode)
                     or not (same_inode or ident.fp_len >= FP_MIN)
                     or (best is not None and not same_inode)
                 ):
@@ -592,7 +686,13 @@ class Follower:
                     continue
                 if best is not None:
                     best.close()
-                best = _Reader(fd, p, offset)
+                start = offset
+                if st.st_size < offset:
+                    # The identity says it is the file we read; re-reading it from 0 would count
+                    # its lines twice. Resume at its end and say so.
+                    start = _last_line_end(fd, st.st_size)
+                    self.notify("offset_beyond_end", p, f"offset={offset} size={st.st_size}")
+                best = _Reader(fd, p, start)
                 if same_inode:
                     break
         except BaseException:
@@ -610,22 +710,51 @@ class Follower:
     def _resume(self, saved: list[dict[str, Any]]) -> None:
         """Re-open the files a checkpoint lists, at their offsets, wherever rotation put them."""
         self._initial_start = "beginning"
+        gone: dict[str, Any] | None = None
         for pos in saved:
             try:
                 ident = Identity(int(pos["dev"]), int(pos["ino"]), int(pos["fp_len"]), pos["fp"])
                 offset, lineno = int(pos["offset"]), int(pos["lineno"])
-            except (KeyError, TypeError, ValueError):
-                self.notify("lost", self.path, "malformed checkpoint entry")
+            except (KeyError, TypeError, ValueError, OverflowError):
+                self.notify("read_error", self.path, "malformed_checkpoint_entry")
                 continue
             r = self._find(ident, offset, exclude=self.known_inodes())
             if r is None:
-                self.notify("lost", self.path, f"{pos.get('path')} not found at offset {offset}")
+                size = pos.get("size")
+                unread = max(size - offset, 0) if isinstance(size, int) else 0
+                self.lose(Loss(str(pos.get("path")), "rotated_file_gone", unread))
+                gone = pos
                 continue
+            gone = None
             r.lineno = lineno
             r.fp_len, r.fp = ident.fp_len, ident.fp
             r.refresh_fp()
             r.known = _known(pos.get("siblings"))
             self.readers.append(r)
+        if gone is not None:
+            self._queue_successors_of_gone(gone)
+
+    def _queue_successors_of_gone(self, pos: dict[str, Any]) -> None:
+        """The newest file the checkpoint lists is gone: still read the rotated files that came
+        after it (else only the current file would be read, from 0, and they would be lost)."""
+        mtime = pos.get("mtime_ns")
+        if not isinstance(mtime, int):
+            return  # a checkpoint from before mtimes were saved
+        known = _known(pos.get("siblings"))
+        cur_fd = self._open(self.path, quiet=True)
+        try:
+            exclude = {_key(cur_fd)} if cur_fd is not None else set()
+            none: list[_Reader] = []
+            found = self._consistently(
+                lambda: self._newer_than_once(mtime, exclude, None, cur_fd, None, known, True),
+                none,
+            )
+        finally:
+            if cur_fd is not None:
+                os.close(cur_fd)
+        for rr in found:
+            self.notify("open", rr.path, "offset=0 (came after a file that is gone)")
+            self.readers.append(rr)
 
 
 class _DirChanged(Exception):
@@ -685,8 +814,10 @@ class FileSource:
         notify: Notify,
         start: str,
         saved: dict[str, list[dict[str, Any]]] | None,
+        lose: Lose = _ignore_loss,
     ) -> None:
         self.pattern = pattern
+        self.lose = lose
         self.is_glob = glob.has_magic(pattern)
         self.make_handler = make_handler
         self.notify = notify
@@ -748,7 +879,7 @@ class FileSource:
 
     def _add(self, path: str, saved: list[dict[str, Any]] | None) -> None:
         self.followers[path] = Follower(
-            path, self.make_handler(path), self.notify, self._start, saved
+            path, self.make_handler(path), self.notify, self._start, saved, self.lose
         )
 
 

@@ -71,6 +71,8 @@ def shift(log: Path) -> None:
         os.rename(p, log.with_name(f"{log.name}.{n + 1}"))
 
 
+# One rotation method per file, as logrotate does and as the README guarantees; the in-process
+# model (tests/test_rotation_model.py) mixes both, with its stated exceptions.
 @pytest.mark.parametrize("method", ["rename", "copytruncate"])
 def test_kill9_with_rotations_counts_exactly(
     tmp_path: Path, daemon: StartDaemon, method: str
@@ -90,7 +92,8 @@ def test_kill9_with_rotations_counts_exactly(
                 )
             written += n
             action = rng.random()
-            if action < 0.3 and method == "rename":
+            rename = method == "rename" or (method == "mixed" and rng.random() < 0.5)
+            if action < 0.3 and rename:
                 shift(log)
                 os.rename(log, log.with_name(log.name + ".1"))
                 log.touch()
@@ -125,3 +128,68 @@ def test_kill9_with_rotations_counts_exactly(
     assert s.get("logscan_replies_total", code="250") == written, detail
     assert not mono.violations, f"{detail}: {mono.violations[:5]}"
     assert kills >= 1 and mono.scrapes >= 3
+
+
+def rotate_keeping(log: Path, keep: int, rng: random.Random) -> int:
+    """logrotate with ``rotate keep``, rename or copytruncate drawn per rotation; files deleted."""
+    deleted = 0
+    rotated = sorted((int(p.name.rsplit(".", 1)[1]), p) for p in log.parent.glob(log.name + ".*"))
+    for n, p in reversed(rotated):
+        if n >= keep:
+            p.unlink()
+            deleted += 1
+        else:
+            os.rename(p, log.with_name(f"{log.name}.{n + 1}"))
+    if rng.random() < 0.5:
+        os.rename(log, log.with_name(log.name + ".1"))
+        log.touch()
+    else:
+        shutil.copyfile(log, log.with_name(log.name + ".1"))
+        os.truncate(log, 0)
+    return deleted
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill9_with_files_deleted_while_down_never_counts_twice_and_reports_losses(
+    tmp_path: Path, daemon: StartDaemon, seed: int
+) -> None:
+    """The model's real-process counterpart: ``rotate 2``, mixed methods, kill -9, and many
+    rotations while down. Lines may be lost (logrotate deleted them unread), never counted twice;
+    the bytes reported lost never exceed the bytes missing; counters never go down."""
+    rng = random.Random(seed)
+    log = tmp_path / "mail.log"
+    log.touch()
+    d = daemon("--source", str(log), "--parser", "testmta", "--checkpoint-interval", "0.5")
+    written_lines = longest = deleted = 0
+
+    def burst(tag: str) -> None:
+        nonlocal written_lines, longest
+        n = rng.randint(100, 1500)
+        batch = [f"{seed} {tag} {i} testmta: code=250 status=sent\n" for i in range(n)]
+        with log.open("a") as fh:
+            fh.write("".join(batch))
+        written_lines += n
+        longest = max(longest, *(len(line) for line in batch))
+
+    with Monotonic(d) as mono:
+        for b in range(12):
+            burst(str(b))
+            d.wait_for(lambda s: s.get("logscan_lines_total") > 0, "some lines")
+            time.sleep(rng.uniform(0, 0.3))
+            d.kill9()
+            for r in range(rng.randint(0, 4)):  # down: the writer and logrotate carry on
+                burst(f"down{b}.{r}")
+                deleted += rotate_keeping(log, 2, rng)
+                time.sleep(0.01)
+            d.start()
+        time.sleep(1.0)
+        s = d.wait_for(lambda s: s.get("logscan_source_lag_bytes") == 0, "caught up", timeout=60)
+        mono.check(s)
+    counted = s.get("logscan_lines_total")
+    lost_bytes = s.get("logscan_source_lost_bytes_total")
+    at_most_missing = (written_lines - counted) * longest  # bytes
+    detail = f"seed={seed} written={written_lines} counted={counted} deleted={deleted}"
+    assert counted <= written_lines, detail
+    assert s.get("logscan_replies_total", code="250") == counted, detail
+    assert lost_bytes <= at_most_missing, f"{detail} lost_bytes={lost_bytes}"
+    assert not mono.violations, f"{detail}: {mono.violations[:5]}"

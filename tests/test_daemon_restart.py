@@ -184,3 +184,110 @@ def test_notify_socket_receives_ready(tmp_path: Path) -> None:
         assert n.watchdog_interval == 1.0
         assert n.send("READY=1", "STATUS=ok")
         assert sock.recv(100) == b"READY=1\nSTATUS=ok"
+
+
+def test_sighup_during_startup_is_one_reload_after_start(
+    tmp_path: Path, daemon: StartDaemon
+) -> None:
+    """SIGHUPs while Python imports, the config loads and the checkpoint is restored: not fatal
+    (Python's default for SIGHUP is to terminate), coalesced into one reload once started."""
+    log = tmp_path / "mail.log"
+    log.touch()
+    d = daemon("--source", str(log), "--parser", "testmta", wait_ready=False)
+    time.sleep(0.15)  # the interpreter itself starts: before our code runs, no handler can be
+    sent, ready = 0, False
+    d.notify.settimeout(0.02)
+    while not ready and sent < 200:
+        assert d.proc is not None and d.proc.poll() is None, f"daemon died:\n{d.log()}"
+        d.signal(signal.SIGHUP)
+        sent += 1
+        try:
+            d.wait_message("READY=1", timeout=0.03)
+            ready = True
+        except AssertionError:
+            pass
+    d.notify.settimeout(0.2)
+    assert ready
+    assert sent >= 3
+    d.wait_message("RELOADING=1")
+    d.wait_message("READY=1")
+    append(log, lines(2))
+    s = d.wait_for(lambda s: total(s) >= 2, "2 lines")
+    assert s.get("logscan_config_reloads_total", result="ok") >= 1
+    assert "signal received during start-up" in d.log()
+    assert d.stop() == 0
+
+
+def test_sigterm_during_startup_stops_cleanly(tmp_path: Path, daemon: StartDaemon) -> None:
+    log = tmp_path / "mail.log"
+    log.touch()
+    d = daemon("--source", str(log), "--parser", "testmta", wait_ready=False)
+    time.sleep(0.3)
+    d.signal(signal.SIGTERM)
+    assert d.proc is not None
+    assert d.proc.wait(20) == 0, d.log()
+    assert (tmp_path / "state" / "checkpoint.json").exists()
+
+
+def test_reload_with_changed_settings_keeps_position(tmp_path: Path, daemon: StartDaemon) -> None:
+    """New settings for the same path: its unread backlog is still read, nothing twice."""
+    log, other = tmp_path / "mail.log", tmp_path / "other.log"
+    log.touch()
+    other.write_text(lines(7))
+    src = f'[[sources]]\nname = "a"\npath = "{log}"\nparser = "testmta"\n'
+    d = daemon(config=config(tmp_path / "state", src))
+    append(log, lines(3))
+    d.wait_for(lambda s: total(s) >= 3, "3 lines")
+    cfg = tmp_path / "logscan.toml"
+    cfg.write_text(config(tmp_path / "state", src + 'watch = "poll"\n'))
+    append(log, lines(50_000))  # a backlog: the reload comes before most of it is read
+    d.signal(signal.SIGHUP)
+    d.wait_message("RELOADING=1")
+    d.wait_message("READY=1")
+    s = d.wait_for(lambda s: total(s) >= 50_003, "50003 lines", timeout=60)
+    assert total(s) == 50_003
+    assert "source settings changed: it keeps its position" in d.log()
+
+    # Another path under the same name: other files, which start per 'start' (the end).
+    cfg.write_text(config(tmp_path / "state", src.replace(str(log), str(other))))
+    d.signal(signal.SIGHUP)
+    d.wait_message("RELOADING=1")
+    d.wait_message("READY=1")
+    append(other, lines(2))
+    s = d.wait_for(lambda s: total(s) >= 50_005, "50005 lines")
+    assert total(s) == 50_005
+    assert "source now reads other files" in d.log()
+
+
+def test_rotated_files_deleted_while_down_are_counted_as_lost(
+    tmp_path: Path, daemon: StartDaemon
+) -> None:
+    """logrotate (rotate 2) runs five times while the daemon is down: the file it was reading
+    is gone (counted lost, named in the log); the rotated files still there are all read."""
+    log = tmp_path / "mail.log"
+    log.touch()
+    d = daemon("--source", str(log), "--parser", "testmta")
+    append(log, lines(5))
+    d.wait_for(lambda s: total(s) >= 5, "5 lines")
+    d.kill9()
+    append(log, lines(4))  # unread: lost with the file
+    for rotation in range(5):
+        old2 = tmp_path / "mail.log.2"
+        old2.unlink(missing_ok=True)  # rotate 2: the oldest goes
+        if (tmp_path / "mail.log.1").exists():
+            os.rename(tmp_path / "mail.log.1", old2)
+        os.rename(log, tmp_path / "mail.log.1")
+        time.sleep(0.01)  # distinct modification times, as between real rotations
+        append(log, lines(10 + rotation))
+    kept = 12 + 13 + 14  # mail.log.2, mail.log.1 and mail.log hold the last three batches
+    d.start()
+    s = d.wait_for(lambda s: total(s) >= 5 + kept, f"{5 + kept} lines")
+    assert total(s) == 5 + kept  # every line still on disk, once
+    assert s.get("logscan_source_lost_files_total", reason="rotated_file_gone") == 1
+    assert s.get("logscan_source_lost_bytes_total", reason="rotated_file_gone") >= 0
+    assert "file gone before it was read to its end" in d.log()
+    assert str(log) in d.log()
+    d.kill9()  # the loss is checkpointed with the counters: not counted again, not forgotten
+    d.start()
+    s = d.scrape()
+    assert s.get("logscan_source_lost_files_total", reason="rotated_file_gone") == 1
