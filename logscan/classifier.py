@@ -13,7 +13,6 @@ is progress, a 250 after DATA is a delivery)::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -26,10 +25,6 @@ from logscan.rules import load_rule_files
 from logscan.signatures import Signatures
 
 _CACHE_SIZE = 16384
-# What varies from one reply to the next without changing what it means: an address in angle
-# brackets, an IPv4 literal in square brackets. Replies equal but for these share a memo entry
-# (tests/test_classifier.py checks on every reply text in the fixtures that this changes nothing).
-_VARIABLE = re.compile(r"<[^<>@\s]*@[^<>\s]*>|\[\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\]")
 
 
 @dataclass(frozen=True)
@@ -37,9 +32,17 @@ class Classifier:
     catalogue: Catalogue
     signatures: Signatures
     # Replies repeat a lot in real logs; a bounded memo keeps the hot path at dict-lookup cost.
+    # Keyed on the exact text: masking addresses or IPs is not exact (the "orange-markers"
+    # signature names a provider from "orange.fr", in an address too).
     _memo: dict[tuple[str | None, ...], Verdict] = field(default_factory=dict, compare=False)
     # What the codes alone decide, by (code, enhanced, stage): a small set in any real log.
     _code_memo: dict[tuple[str | None, ...], tuple[str, str, str, str]] = field(
+        default_factory=dict, compare=False
+    )
+    # Verdicts of texts no signature can match, by (code, enhanced, stage, host's provider):
+    # such a text decides nothing, so unique texts ("250 2.0.0 Ok: queued as 4QbXc3XyzLz1wS")
+    # share one entry. See Signatures.may_match for why this is exact.
+    _textless_memo: dict[tuple[str | None, ...], Verdict] = field(
         default_factory=dict, compare=False
     )
 
@@ -68,23 +71,31 @@ class Classifier:
         verdict = memo.get(key)
         if verdict is not None:
             return verdict
-        # The decision depends on the remote host only through the provider it names, and not
-        # at all on addresses and IP literals: replies equal but for those share an entry.
-        if text is not None and ("<" in text or "[" in text):
-            text_key: str | None = _VARIABLE.sub("\x00", text)
-        else:
-            text_key = text
-        provider = self.signatures.provider_of_host(remote_host)
-        general = ("\x00", code, enhanced, text_key, provider, stage)  # never an exact key
-        verdict = memo.get(general)
-        if verdict is None:
-            verdict = self._decide(code, enhanced, text, remote_host, stage)
+        if not text or not self.signatures.may_match(class_of(code) or class_of(enhanced), text):
+            return self._textless(code, enhanced, remote_host, stage)
+        verdict = self._decide(code, enhanced, text, remote_host, stage)
         if len(memo) >= _CACHE_SIZE:
             # Forget the oldest quarter (dicts keep insertion order), not everything at once.
             for old in list(islice(memo, _CACHE_SIZE // 4)):
                 del memo[old]
         memo[key] = verdict
-        memo[general] = verdict
+        return verdict
+
+    def _textless(
+        self, code: str | None, enhanced: str | None, host: str | None, stage: str | None
+    ) -> Verdict:
+        """The verdict of a reply whose text no signature matches (or that has none).
+
+        Not stored in the exact memo: such texts are mostly unique, and would evict the
+        entries of the texts that are expensive to decide.
+        """
+        provider = self.signatures.provider_of_host(host)
+        key = (code, enhanced, stage, provider)
+        verdict = self._textless_memo.get(key)
+        if verdict is None:
+            if len(self._textless_memo) >= _CACHE_SIZE:
+                self._textless_memo.clear()
+            verdict = self._textless_memo[key] = self._decide(code, enhanced, None, host, stage)
         return verdict
 
     def _decide(
