@@ -428,7 +428,7 @@ def _tries(
     present: frozenset[str] | None,
 ) -> tuple[_Try, ...]:
     """Each signature whose conditions hold, with the parts to run, as ``Signature.found``."""
-    out = []
+    out: list[_Try] = []
     for sig in sigs:
         if not sig.conditions_hold(code, enhanced, class_):
             continue
