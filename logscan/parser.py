@@ -40,6 +40,9 @@ from typing import ClassVar
 from logscan.event import Event
 from logscan.timestamp import TimestampCheck
 
+# A line that was not simply ignored: (line number, text, its events or None if not understood).
+Outcome = tuple[int, str, list[Event] | None]
+
 
 class Parser(ABC):
     """Base class of every parser, built-in or plug-in."""
@@ -67,6 +70,28 @@ class Parser(ABC):
         multi-line reply), ``[]`` for a line understood that holds no reply, or ``None`` for a
         line this parser does not understand. Must never raise on any input.
         """
+
+    def feed_block(self, lines: Sequence[str], start: int) -> tuple[int, list[Outcome]]:
+        """:meth:`feed` over consecutive ``lines`` numbered from ``start``, for batch reading.
+
+        Returns how many lines were ignored (``feed`` gave ``[]``) and, in order, the others as
+        ``(lineno, text, events)``, ``events`` being None for a line not understood or on which
+        ``feed`` raised. A parser may override this with a loop that skips its ignorable lines
+        without a call per line; the answers must stay those of ``feed``.
+        """
+        feed = self.feed
+        ignored = 0
+        rest: list[Outcome] = []
+        for lineno, text in enumerate(lines, start):
+            try:
+                events = feed(text, lineno)
+            except Exception:  # a parser bug costs one line, not the run
+                events = None
+            if events is not None and not events:
+                ignored += 1
+            else:
+                rest.append((lineno, text, events))
+        return ignored, rest
 
     def flush(self) -> list[Event]:
         """Events still held in state at the end of the input (default: none)."""

@@ -71,7 +71,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.event import Event
-from logscan.parser import Parser
+from logscan.parser import Outcome, Parser
 from logscan.reply import enhanced_in_text
 from logscan.syslog import iso_ts, split
 
@@ -472,6 +472,35 @@ class PostfixParser(Parser):
         if kind == UNKNOWN:
             return None
         return self._dispatch(kind, text, len(text) - len(s.message), lineno)
+
+    def feed_block(self, lines: Sequence[str], start: int) -> tuple[int, list[Outcome]]:
+        """``Parser.feed_block`` with feed()'s two commonest answers inline: a line of a quiet
+        program, or of smtpd/postscreen/cleanup without "reject" or "proxy-", is ignored
+        without a call (about 60 % of a busy relay's lines); the rest go through feed()."""
+        kinds = self._kinds
+        feed = self.feed
+        ignored = 0
+        rest: list[Outcome] = []
+        lineno = start - 1
+        for text in lines:
+            lineno += 1
+            colon = text.find(": ")
+            if 0 < colon < 400:
+                kind = kinds.get(text[text.rfind(" ", 0, colon) + 1 : colon])
+                if kind == QUIET or (
+                    kind == INBOUND and "reject" not in text and "proxy-" not in text
+                ):
+                    ignored += 1
+                    continue
+            try:
+                events = feed(text, lineno)
+            except Exception:  # as Parser.feed_block: a parser bug costs one line
+                events = None
+            if events is not None and not events:
+                ignored += 1
+            else:
+                rest.append((lineno, text, events))
+        return ignored, rest
 
     def state_evictions(self) -> int:
         return self.queue.evictions
