@@ -71,9 +71,13 @@ class Classifier:
         verdict = memo.get(key)
         if verdict is not None:
             return verdict
-        if not text or not self.signatures.may_match(class_of(code) or class_of(enhanced), text):
+        if not text:
             return self._textless(code, enhanced, remote_host, stage)
-        verdict = self._decide(code, enhanced, text, remote_host, stage)
+        class_ = class_of(code) or class_of(enhanced)
+        present = self.signatures.needles_in(class_, text)
+        if not self.signatures.may_match(class_, present):
+            return self._textless(code, enhanced, remote_host, stage)
+        verdict = self._decide(code, enhanced, text, remote_host, stage, present)
         if len(memo) >= _CACHE_SIZE:
             # Forget the oldest quarter (dicts keep insertion order), not everything at once.
             for old in list(islice(memo, _CACHE_SIZE // 4)):
@@ -105,10 +109,12 @@ class Classifier:
         text: str | None,
         host: str | None,
         stage: str | None,
+        present: frozenset[str] | bool | None = True,
     ) -> Verdict:
+        """The verdict, from no memo (``present``: see ``Signatures.match``)."""
         class_ = class_of(code) or class_of(enhanced)
         if text:
-            hit, provider = self.signatures.match(code, enhanced, text, host)
+            hit, provider = self.signatures.match(code, enhanced, text, host, present)
         else:
             hit, provider = None, self.signatures.provider_of_host(host)
         by_codes = (code, enhanced, stage)

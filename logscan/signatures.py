@@ -245,7 +245,11 @@ class Signatures:
         init=False, repr=False, compare=False
     )
 
+    # host -> provider_of_host(host), bounded: a log names few hosts many times.
+    _host_providers: dict[str, str | None] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_host_providers", {})
         object.__setattr__(self, "_hosts", dict(self.host_suffixes))
         object.__setattr__(self, "_plans", {})
         object.__setattr__(self, "_ident_index", _Index.of(self.identifiers))
@@ -298,6 +302,14 @@ class Signatures:
     def provider_of_host(self, host: str | None) -> str | None:
         if not host:
             return None
+        provider = self._host_providers.get(host, False)
+        if provider is False:
+            if len(self._host_providers) >= _PLAN_CACHE:
+                self._host_providers.clear()
+            provider = self._host_providers[host] = self._provider_by_suffix(host)
+        return provider
+
+    def _provider_by_suffix(self, host: str) -> str | None:
         # Label by label from the full name down: the longest listed suffix wins, and the cost
         # is a few dict lookups whatever the number of providers.
         h = "." + host.lower().rstrip(".")
@@ -322,18 +334,23 @@ class Signatures:
         """Every fixed blocklist name (captured names come from texts and are not bounded)."""
         return frozenset(s.blocklist for s in self.ordered if s.blocklist)
 
-    def may_match(self, class_: str | None, text: str) -> bool:
-        """False only when no signature can match ``text`` of reply class ``class_``.
+    def needles_in(self, class_: str | None, text: str) -> frozenset[str] | None:
+        """The needles of ``class_``'s signatures that occur in ``text``; None outside ASCII,
+        where the needles are not trusted (str.lower() and re's case folding may disagree)."""
+        if not text.isascii():
+            return None
+        return self._scanner_by_class[class_ or "none"].present(text.lower())
+
+    def may_match(self, class_: str | None, present: frozenset[str] | None) -> bool:
+        """False only when no signature can match a text of ``class_`` with ``present`` needles.
 
         Exact, not a heuristic: every signature either has needles, one of which occurs in any
         text it matches, or is "always" a candidate. With no always-candidate for the class and
         no needle in the text, :meth:`match` finds no hit and names the provider by host alone.
-        Outside ASCII the needles are not trusted (see :meth:`match`): True.
         """
-        cls = class_ or "none"
-        if not text.isascii() or self._ident_index.always or self._decide_by_class[cls].always:
+        if present is None or present:
             return True
-        return self._scanner_by_class[cls].any_in(text.lower())
+        return bool(self._ident_index.always or self._decide_by_class[class_ or "none"].always)
 
     def match(
         self,
@@ -341,15 +358,16 @@ class Signatures:
         enhanced: str | None,
         text: str,
         host: str | None,
+        present: frozenset[str] | bool | None = True,
     ) -> tuple[Hit, str | None]:
-        """The deciding signatures for ``text``, and the provider (text first, then host)."""
+        """The deciding signatures for ``text``, and the provider (text first, then host).
+
+        ``present``: what :meth:`needles_in` says of this text, if the caller has it already.
+        """
         class_ = class_of(code) or class_of(enhanced)
-        # Needles are ASCII; outside ASCII, str.lower() and re's case folding may disagree.
-        present = (
-            self._scanner_by_class[class_ or "none"].present(text.lower())
-            if (text.isascii())
-            else None
-        )
+        if present is True:
+            present = self.needles_in(class_, text)
+        assert present is not True and present is not False
         plan = self._plan(code, enhanced, class_, present)
         provider_sig: Signature | None = None
         for sig, parts in plan.identify:
