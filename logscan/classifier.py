@@ -77,7 +77,7 @@ class Classifier:
         present = self.signatures.needles_in(class_, text)
         if not self.signatures.may_match(class_, present):
             return self._textless(code, enhanced, remote_host, stage)
-        verdict = self._decide(code, enhanced, text, remote_host, stage, present)
+        verdict = self._decide_scanned(code, enhanced, text, remote_host, stage, present)
         if len(memo) >= _CACHE_SIZE:
             # Forget the oldest quarter (dicts keep insertion order), not everything at once.
             for old in list(islice(memo, _CACHE_SIZE // 4)):
@@ -109,12 +109,24 @@ class Classifier:
         text: str | None,
         host: str | None,
         stage: str | None,
-        present: frozenset[str] | bool | None = True,
     ) -> Verdict:
-        """The verdict, from no memo (``present``: see ``Signatures.match``)."""
+        """The verdict, from no memo."""
+        present = self.signatures.needles_in(class_of(code) or class_of(enhanced), text or "")
+        return self._decide_scanned(code, enhanced, text, host, stage, present)
+
+    def _decide_scanned(
+        self,
+        code: str | None,
+        enhanced: str | None,
+        text: str | None,
+        host: str | None,
+        stage: str | None,
+        present: frozenset[str] | None,
+    ) -> Verdict:
+        """:meth:`_decide`, given the needles ``present`` in ``text`` (Signatures.needles_in)."""
         class_ = class_of(code) or class_of(enhanced)
         if text:
-            hit, provider = self.signatures.match(code, enhanced, text, host, present)
+            hit, provider = self.signatures.match_scanned(code, enhanced, text, host, present)
         else:
             hit, provider = None, self.signatures.provider_of_host(host)
         by_codes = (code, enhanced, stage)

@@ -302,12 +302,13 @@ class Signatures:
     def provider_of_host(self, host: str | None) -> str | None:
         if not host:
             return None
-        provider = self._host_providers.get(host, False)
-        if provider is False:
+        try:
+            return self._host_providers[host]
+        except KeyError:
             if len(self._host_providers) >= _PLAN_CACHE:
                 self._host_providers.clear()
             provider = self._host_providers[host] = self._provider_by_suffix(host)
-        return provider
+            return provider
 
     def _provider_by_suffix(self, host: str) -> str | None:
         # Label by label from the full name down: the longest listed suffix wins, and the cost
@@ -358,16 +359,21 @@ class Signatures:
         enhanced: str | None,
         text: str,
         host: str | None,
-        present: frozenset[str] | bool | None = True,
     ) -> tuple[Hit, str | None]:
-        """The deciding signatures for ``text``, and the provider (text first, then host).
-
-        ``present``: what :meth:`needles_in` says of this text, if the caller has it already.
-        """
+        """The deciding signatures for ``text``, and the provider (text first, then host)."""
         class_ = class_of(code) or class_of(enhanced)
-        if present is True:
-            present = self.needles_in(class_, text)
-        assert present is not True and present is not False
+        return self.match_scanned(code, enhanced, text, host, self.needles_in(class_, text))
+
+    def match_scanned(
+        self,
+        code: str | None,
+        enhanced: str | None,
+        text: str,
+        host: str | None,
+        present: frozenset[str] | None,
+    ) -> tuple[Hit, str | None]:
+        """:meth:`match`, given what :meth:`needles_in` says of ``text``."""
+        class_ = class_of(code) or class_of(enhanced)
         plan = self._plan(code, enhanced, class_, present)
         provider_sig: Signature | None = None
         for sig, parts in plan.identify:
