@@ -152,6 +152,22 @@ class Report:
     def add_file(self, result: FileResult) -> None:
         self.files.append(result)
 
+    def merge(self, part: Report) -> None:
+        """Add the events and lines of ``part``, a report of files read after this one's
+        (``scan -j``: one report per file, merged in file order). The summary is the one a
+        single report reading them all would give, as long as ``max_keys`` is not reached;
+        ``part``'s files are not added (see :meth:`add_file`)."""
+        counts = self._counts
+        for key, n in part._counts.items():
+            if key not in counts and len(counts) >= self.max_keys:
+                key = cast(Key, key)._replace(code=OTHER, enhanced=OTHER)
+            counts[key] = counts.get(key, 0) + n
+        for reason, example in part._examples.items():
+            self._examples.setdefault(reason, example)
+        room = max(0, self.max_unrecognized - len(self.unrecognized))
+        self.unrecognized.extend(part.unrecognized[:room])
+        self.unrecognized_dropped += len(part.unrecognized[room:]) + part.unrecognized_dropped
+
     def summary(self) -> dict[str, Any]:
         """The summary as plain data (what ``--format json`` prints)."""
         totals = LineCounts()

@@ -32,6 +32,7 @@ from logscan.batch import STDIN, Block, SourceError, display_name, order_files, 
 from logscan.classifier import Classifier
 from logscan.config import ConfigError, operator_rules_dirs
 from logscan.event import ClassifiedEvent, Event
+from logscan.parallel import default_jobs, scan_files
 from logscan.parser import Parser
 from logscan.pipeline import MAX_LINE_CHARS, LineCounts, Pipeline, Sink
 from logscan.registry import Registry
@@ -95,6 +96,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-c", "--config", type=Path, help="config whose rules_dirs to use (default: as `run`)"
     )
     parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="read up to N files at once, one process each (default: the number of cores; "
+        "the output is the same as with -j 1)",
+    )
+    parser.add_argument(
         "files", nargs="+", metavar="FILE", help="log file, plain or gzip; - for stdin"
     )
 
@@ -120,12 +130,13 @@ def run(args: argparse.Namespace) -> int:
         out.reconfigure(errors="backslashreplace")
     report = Report()
     sinks: list[Sink] = [report]
-    if args.format == "events":
-        sinks.append(EventWriter(out))
+    events_out = out if args.format == "events" else None
+    if events_out is not None:
+        sinks.append(EventWriter(events_out))
     scanner = FileScanner(registry, forced, classifier, sinks, report, args.show_unrecognized)
     results = []
-    for path in unique_files(order_files(args.files)):
-        result = scanner.scan(path)
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    for result in scan_files(scanner, unique_files(order_files(args.files)), jobs, events_out):
         report.add_file(result)
         results.append(result)
         if result.error:
