@@ -41,6 +41,7 @@ from typing import Any
 
 import re2
 
+from logscan import rule_cache
 from logscan.categories import CATEGORY_SET, class_of
 from logscan.rules import RuleError, RuleFile
 
@@ -75,8 +76,15 @@ class _Part:
     """One top-level alternative of a signature's pattern."""
 
     needles: tuple[str, ...]  # one must occur for the part to match; () = no filter
-    regex: re.Pattern[str]
+    source: str  # compiled (case-insensitive) on first use: most parts never run
     literal: bool  # the part is a plain ASCII string: its needle occurring is a match
+    _compiled: list[re.Pattern[str]] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if not self._compiled:
+            self._compiled.append(re.compile(self.source, re.IGNORECASE))
+        return self._compiled[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,9 +277,11 @@ class Signatures:
         by_id: dict[str, tuple[int, int, Signature]] = {}
         seq = 0
         hosts: dict[str, str] = {}
+        cached = rule_cache.load(_ANALYSIS_CACHE)
+        analyses: dict[str, Any] = {}
         for rf in files:
             for raw in _array(rf, "signature"):
-                sig = _signature(rf, raw)
+                sig = _signature(rf, raw, cached, analyses)
                 seq += 1
                 by_id[sig.id] = (0 if rf.builtin else 1, seq, sig)
             for raw in _array(rf, "provider"):
@@ -290,6 +300,8 @@ class Signatures:
                     )
                 for host in names:
                     hosts["." + host.lower().strip(".")] = name
+        if analyses.keys() != cached.keys():
+            rule_cache.save(_ANALYSIS_CACHE, analyses)  # only the patterns in use: stays small
         ranked = sorted(by_id.values(), key=lambda t: (-t[2].priority, -t[0], t[1]))
         suffixes = tuple(sorted(hosts.items(), key=lambda kv: -len(kv[0])))
         ordered = tuple(s for _, _, s in ranked)
@@ -460,7 +472,7 @@ def _tries(
             out.append((sig, (True,)))
             continue
         if present is None:
-            out.append((sig, (_Part((), sig.pattern, False),)))
+            out.append((sig, (_Part((), sig.pattern.pattern, False),)))
             continue
         parts: list[_Part | bool] = []
         for part in sig.parts:
@@ -524,7 +536,11 @@ def _array(rf: RuleFile, table: str) -> list[dict[str, Any]]:
     return items
 
 
-def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
+def _signature(
+    rf: RuleFile, raw: dict[str, Any], cached: dict[str, Any], analyses: dict[str, Any]
+) -> Signature:
+    """One ``[[signature]]``; ``cached`` holds known analyses of patterns (see _analyse),
+    ``analyses`` gets this one's."""
     sid = raw.get("id")
     if not isinstance(sid, str) or not sid:
         raise RuleError(f"{rf.path}: a [[signature]] has no 'id'")
@@ -540,7 +556,12 @@ def _signature(rf: RuleFile, raw: dict[str, Any]) -> Signature:
             pattern = re.compile(raw["pattern"], re.IGNORECASE)
         except re.error as exc:
             raise RuleError(f"{where}: bad pattern at column {exc.pos}: {exc.msg}") from exc
-        parts = _parts(raw["pattern"], pattern)
+        source = raw["pattern"]
+        analysis: list[Any] = cached.get(source) or []
+        if not _is_analysis(analysis):
+            analysis = _analyse(source, pattern)
+        analyses[source] = analysis
+        parts = tuple(_Part(tuple(needles), part, literal) for part, needles, literal in analysis)
         needles = _union([p.needles for p in parts])
     if pattern is None and not ({"codes", "enhanced", "when_provider"} & set(raw)):
         raise RuleError(f"{where}: needs a 'pattern' or a condition on codes/enhanced/provider")
@@ -595,27 +616,51 @@ def _ranges(where: str, values: Sequence[str]) -> tuple[tuple[str, int, int], ..
     return tuple(out)
 
 
-def _parts(source: str, whole: re.Pattern[str]) -> tuple[_Part, ...]:
-    """The top-level alternatives of ``source``, compiled alone, each with its needles.
+# rule_cache name of the pattern analyses: pattern -> [[part, needles, literal], ...]
+_ANALYSIS_CACHE = "signature-parts"
+
+
+def _analyse(source: str, whole: re.Pattern[str]) -> list[Any]:
+    """The top-level alternatives of ``source``, each with its needles and whether it is a
+    plain literal; JSON data, so that rule_cache can keep it (the slow part of start-up).
 
     Falls back to the whole pattern when it has no top-level ``|`` or a part does not compile
     alone (a back-reference to another alternative's group)."""
     pieces = _split_alternatives(source)
     if len(pieces) > 1:
         try:
-            return tuple(_part(p, re.compile(p, re.IGNORECASE)) for p in pieces)
+            compiled = [(p, re.compile(p, re.IGNORECASE)) for p in pieces]
         except re.error:
             pass
-    return (_part(source, whole),)
+        else:
+            return [_analyse_part(p, regex) for p, regex in compiled]
+    return [_analyse_part(source, whole)]
 
 
-def _part(source: str, regex: re.Pattern[str]) -> _Part:
+def _analyse_part(source: str, regex: re.Pattern[str]) -> tuple[str, list[str], bool]:
     needles = _needles(source)
     literal = False
     if len(needles) == 1 and not regex.groups and _sre_parse is not None:
         ops = list(_sre_parse.parse(source, re.IGNORECASE))
         literal = len(ops) == len(needles[0]) and all(str(op) == "LITERAL" for op, _ in ops)
-    return _Part(needles, regex, literal)
+    return source, list(needles), literal
+
+
+def _is_analysis(value: Any) -> bool:
+    """Whether a cached value has the shape _analyse gives (a cache file may be anything)."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(v, list)
+            and len(v) == 3
+            and isinstance(v[0], str)
+            and isinstance(v[1], list)
+            and all(isinstance(n, str) for n in v[1])
+            and isinstance(v[2], bool)
+            for v in value
+        )
+    )
 
 
 def _split_alternatives(source: str) -> list[str]:
