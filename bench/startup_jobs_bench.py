@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Start-up time and ``scan -j N`` scaling, each measured side by side in one invocation.
+
+    python3 bench/startup_jobs_bench.py --runs 5
+    python3 bench/startup_jobs_bench.py --only jobs --log bench/out/postfix-1000000-s1.log
+
+- startup: wall time of ``logscan explain 550`` and of ``logscan scan`` on an empty file, next to
+  ``python -c pass`` (the interpreter's own floor), alternating, medians of ``--runs``; then the
+  import time of ``explain`` from ``python -X importtime`` (the rules-cache is warm: the first
+  run after installing or changing rules writes it).
+- jobs: ``logscan scan --format json`` over the log cut into 4 files at line boundaries, with
+  ``-j 1`` and ``-j 2`` alternating; the JSON outputs must be identical; wall-time ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def logscan_exe() -> str:
+    here = str(Path(sys.executable).parent)
+    exe = shutil.which("logscan", path=os.pathsep.join([here, os.environ.get("PATH", "")]))
+    if exe is None:
+        sys.exit("logscan is not installed")
+    return exe
+
+
+def wall(cmd: list[str]) -> tuple[float, bytes]:
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0, done.stdout
+
+
+def median_walls(cmds: dict[str, list[str]], runs: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(runs):
+        for name, cmd in cmds.items():
+            times[name].append(wall(cmd)[0])
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def import_ms(args: list[str]) -> float:
+    """Cumulative import time (ms) of the top-level imports ``python -X importtime`` reports."""
+    cmd = [sys.executable, "-X", "importtime", "-m", "logscan", *args]
+    err = subprocess.run(cmd, capture_output=True, text=True).stderr
+    total = 0
+    for line in err.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|")
+            if not name.startswith("  ") and cumulative.strip().isdigit():
+                total += int(cumulative)
+    return total / 1000
+
+
+def startup(runs: int) -> None:
+    exe = logscan_exe()
+    with tempfile.NamedTemporaryFile(suffix=".log") as empty:
+        wall([exe, "explain", "550"])  # warm the rules cache and the page cache
+        cmds = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "logscan explain 550": [exe, "explain", "550"],
+            "logscan scan EMPTY": [exe, "scan", "--parser", "postfix", empty.name],
+        }
+        med = median_walls(cmds, runs)
+    print("| command | median wall (ms) |\n|---|---|")
+    for name, t in med.items():
+        print(f"| {name} | {t * 1000:.0f} |")
+    ms = import_ms(["explain", "550"])
+    print(f"\nimports of `logscan explain 550` (python -X importtime): {ms:.0f} ms")
+
+
+def jobs(log: Path, runs: int) -> None:
+    exe = logscan_exe()
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        quarter = (len(lines) + 3) // 4
+        parts = []
+        for i in range(4):
+            part = Path(tmp) / f"part{i}.log"
+            part.write_text("".join(lines[i * quarter : (i + 1) * quarter]), encoding="utf-8")
+            parts.append(str(part))
+        del lines
+        base = [exe, "scan", "--format", "json"]
+        outputs = {j: wall([*base, "-j", str(j), *parts])[1] for j in (1, 2)}
+        same = outputs[1] == outputs[2]
+        med = median_walls({f"-j {j}": [*base, "-j", str(j), *parts] for j in (1, 2)}, runs)
+    print(f"4 files, {log.name} cut at line boundaries; output identical: {same}")
+    print("| command | median wall (s) | speed-up over -j 1 |\n|---|---|---|")
+    for name, t in med.items():
+        print(f"| scan {name} | {t:.2f} | {med['-j 1'] / t:.2f}x |")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--log", type=Path, default=OUT / "postfix-1000000-s1.log")
+    ap.add_argument("--only", choices=("startup", "jobs"))
+    args = ap.parse_args()
+    if args.only in (None, "startup"):
+        startup(args.runs)
+    if args.only in (None, "jobs"):
+        if not args.log.exists():
+            print(f"jobs: skipped, {args.log} is missing (run bench/scan_bench.py first)")
+        else:
+            jobs(args.log, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
