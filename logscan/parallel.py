@@ -18,12 +18,10 @@ after another in this process.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, TextIO
 
 from logscan.batch import STDIN
@@ -31,6 +29,8 @@ from logscan.pipeline import Sink
 from logscan.report import FileResult, Report
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from logscan.scan import FileScanner
 
 # The scanner of the parent process, which forked workers inherit (set just before forking).
@@ -54,6 +54,10 @@ def scan_files(
         for path in paths:
             yield scanner.scan(path)
         return
+    # Imported here: they cost a start-up that a scan of one file need not pay.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _scanner
     _scanner = scanner
     if events_out is not None:
@@ -66,7 +70,7 @@ def scan_files(
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")  # multiprocessing's "fork" start method needs it
 
 
 def _collect(
