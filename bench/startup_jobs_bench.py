@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,18 +36,28 @@ def logscan_exe() -> str:
     return exe
 
 
-def wall(cmd: list[str]) -> tuple[float, bytes]:
+def wall(cmd: list[str]) -> tuple[float, bytes, float]:
+    """Wall seconds, stdout, and CPU seconds of ``cmd`` and all its children (workers too)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0, done.stdout
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, done.stdout, cpu
 
 
-def median_walls(cmds: dict[str, list[str]], runs: int) -> dict[str, float]:
-    times: dict[str, list[float]] = {k: [] for k in cmds}
+def median_walls(cmds: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of each command, the commands alternating run by run."""
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
     for _ in range(runs):
         for name, cmd in cmds.items():
-            times[name].append(wall(cmd)[0])
-    return {k: statistics.median(v) for k, v in times.items()}
+            elapsed, _, cpu = wall(cmd)
+            times[name].append((elapsed, cpu))
+    return {
+        k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for k, v in times.items()
+    }
 
 
 def import_ms(args: list[str]) -> float:
@@ -73,7 +84,7 @@ def startup(runs: int) -> None:
         }
         med = median_walls(cmds, runs)
     print("| command | median wall (ms) |\n|---|---|")
-    for name, t in med.items():
+    for name, (t, _) in med.items():
         print(f"| {name} | {t * 1000:.0f} |")
     ms = import_ms(["explain", "550"])
     print(f"\nimports of `logscan explain 550` (python -X importtime): {ms:.0f} ms")
@@ -95,9 +106,12 @@ def jobs(log: Path, runs: int) -> None:
         same = outputs[1] == outputs[2]
         med = median_walls({f"-j {j}": [*base, "-j", str(j), *parts] for j in (1, 2)}, runs)
     print(f"4 files, {log.name} cut at line boundaries; output identical: {same}")
-    print("| command | median wall (s) | speed-up over -j 1 |\n|---|---|---|")
-    for name, t in med.items():
-        print(f"| scan {name} | {t:.2f} | {med['-j 1'] / t:.2f}x |")
+    one = med["-j 1"][0]
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores: a busy machine has none free)")
+    print("| command | median wall (s) | speed-up over -j 1 | median CPU (s), workers included |")
+    print("|---|---|---|---|")
+    for name, (t, cpu) in med.items():
+        print(f"| scan {name} | {t:.2f} | {one / t:.2f}x | {cpu:.2f} |")
 
 
 def main() -> int:
