@@ -107,7 +107,7 @@ def jobs(log: Path, runs: int) -> None:
         med = median_walls({f"-j {j}": [*base, "-j", str(j), *parts] for j in (1, 2)}, runs)
     print(f"4 files, {log.name} cut at line boundaries; output identical: {same}")
     one = med["-j 1"][0]
-    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores: a busy machine has none free)")
+    print(f"load average (1 min) after the runs: {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
     print("| command | median wall (s) | speed-up over -j 1 | median CPU (s), workers included |")
     print("|---|---|---|---|")
     for name, (t, cpu) in med.items():
