@@ -35,13 +35,21 @@ from __future__ import annotations
 import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from logscan.event import Event
 from logscan.timestamp import TimestampCheck
 
 # A line that was not simply ignored: (line number, text, its events or None if not understood).
 Outcome = tuple[int, str, list[Event] | None]
+
+
+class BlockResult(NamedTuple):
+    """What :meth:`Parser.feed_block` found in a block of lines."""
+
+    ignored: int  # lines feed() answered [] for
+    errors: int  # lines on which feed() raised (they are in ``rest`` too, as not understood)
+    rest: list[Outcome]  # the other lines, in order
 
 
 class Parser(ABC):
@@ -71,27 +79,29 @@ class Parser(ABC):
         line this parser does not understand. Must never raise on any input.
         """
 
-    def feed_block(self, lines: Sequence[str], start: int) -> tuple[int, list[Outcome]]:
-        """:meth:`feed` over consecutive ``lines`` numbered from ``start``, for batch reading.
+    def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
+        """:meth:`feed` over consecutive ``lines`` numbered from ``start`` (batch reading, and
+        the daemon's reads).
 
-        Returns how many lines were ignored (``feed`` gave ``[]``) and, in order, the others as
-        ``(lineno, text, events)``, ``events`` being None for a line not understood or on which
-        ``feed`` raised. A parser may override this with a loop that skips its ignorable lines
-        without a call per line; the answers must stay those of ``feed``.
+        Counts the lines ``feed`` ignored (gave ``[]``) and those on which it raised, and lists
+        the others as ``(lineno, text, events)``, ``events`` being None for a line not understood
+        or on which ``feed`` raised. A parser may override this with a loop that skips its
+        ignorable lines without a call per line; the answers must stay those of ``feed``.
         """
         feed = self.feed
-        ignored = 0
+        ignored = errors = 0
         rest: list[Outcome] = []
         for lineno, text in enumerate(lines, start):
             try:
                 events = feed(text, lineno)
             except Exception:  # a parser bug costs one line, not the run
                 events = None
+                errors += 1
             if events is not None and not events:
                 ignored += 1
             else:
                 rest.append((lineno, text, events))
-        return ignored, rest
+        return BlockResult(ignored, errors, rest)
 
     def flush(self) -> list[Event]:
         """Events still held in state at the end of the input (default: none)."""

@@ -92,7 +92,8 @@ class Pipeline:
         """
         if lines and max(map(len, lines)) > MAX_LINE_CHARS:
             lines = [text[:MAX_LINE_CHARS] for text in lines]
-        ignored, rest = self.parser.feed_block(lines, start)
+        ignored, errors, rest = self.parser.feed_block(lines, start)
+        self.parser_errors += errors
         classify = self.classifier.classify_event
         sinks = self.sinks
         on_unrecognized = self.on_unrecognized

@@ -71,7 +71,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.event import Event
-from logscan.parser import Outcome, Parser
+from logscan.parser import BlockResult, Outcome, Parser
 from logscan.reply import enhanced_in_text
 from logscan.syslog import iso_ts, split
 
@@ -490,13 +490,13 @@ class PostfixParser(Parser):
             return None
         return self._dispatch(kind, text, len(text) - len(s.message), lineno)
 
-    def feed_block(self, lines: Sequence[str], start: int) -> tuple[int, list[Outcome]]:
+    def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
         """``Parser.feed_block`` with feed()'s two commonest answers inline: a line of a quiet
         program, or of smtpd/postscreen/cleanup without "reject" or "proxy-", is ignored
         without a call (about 60 % of a busy relay's lines); the rest go through feed()."""
         kinds = self._kinds
         feed = self.feed
-        ignored = 0
+        ignored = errors = 0
         rest: list[Outcome] = []
         lineno = start - 1
         for text in lines:
@@ -513,11 +513,12 @@ class PostfixParser(Parser):
                 events = feed(text, lineno)
             except Exception:  # as Parser.feed_block: a parser bug costs one line
                 events = None
+                errors += 1
             if events is not None and not events:
                 ignored += 1
             else:
                 rest.append((lineno, text, events))
-        return ignored, rest
+        return BlockResult(ignored, errors, rest)
 
     def state_evictions(self) -> int:
         return self.queue.evictions
