@@ -17,6 +17,7 @@ after another in this process.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -65,8 +66,15 @@ def scan_files(
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(min(jobs, len(paths)), mp_context=context) as pool:
         futures = [pool.submit(_scan_one, path, events_out is not None) for path in paths]
-        for future in futures:
-            yield _collect(future, scanner.report, events_out)
+        done = 0
+        try:
+            for future in futures:
+                yield _collect(future, scanner.report, events_out)
+                done += 1
+        finally:  # stopped early (stdout closed, a failure): start no more files, leave no files
+            pool.shutdown(cancel_futures=True)
+            for future in futures[done:]:
+                _discard(future)
 
 
 def _can_fork() -> bool:
@@ -86,6 +94,19 @@ def _collect(
         finally:
             os.unlink(events_file)
     return result
+
+
+def _discard(future: Future[tuple[FileResult, Report, str | None]]) -> None:
+    """Remove the events file of a result that will not be printed."""
+    if future.cancelled():
+        return
+    try:
+        events_file = future.result()[2]
+    except Exception:  # the worker failed: nothing to remove
+        return
+    if events_file is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(events_file)
 
 
 def _scan_one(path: str, with_events: bool) -> tuple[FileResult, Report, str | None]:
