@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
 from pathlib import Path
 
 from logscan.event import ClassifiedEvent, Event, Verdict
 from logscan.report import Report
-from tests.logscan_cli import run
+from tests.logscan_cli import logscan_exe, run
 
 DATA = Path(__file__).parent / "data"
 # Real logs of every MTA, with failures, unrecognized lines and a file that fails (missing).
@@ -60,3 +62,15 @@ def test_merge_keeps_the_first_examples_and_the_unrecognized_cap() -> None:
     whole, first, second = report_of(1, 2, 3, 4), report_of(1, 2), report_of(3, 4)
     first.merge(second)
     assert first.summary() == whole.summary()
+
+
+def test_closed_stdout_leaves_no_events_files(tmp_path: Path) -> None:
+    """``scan -j 2 --format events ... | head -1``: exit 0, and the workers' files are gone."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # where the workers' events files go
+    cmd = [logscan_exe(), "scan", "-j", "2", "--format", "events", *map(str, FILES)]  # 235 KB: more than a pipe holds
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith(b"{")
+    proc.stdout.close()
+    assert proc.wait(120) == 0
+    assert not list(tmp_path.glob("logscan-events-*"))
