@@ -67,7 +67,8 @@ def test_merge_keeps_the_first_examples_and_the_unrecognized_cap() -> None:
 def test_closed_stdout_leaves_no_events_files(tmp_path: Path) -> None:
     """``scan -j 2 --format events ... | head -1``: exit 0, and the workers' files are gone."""
     env = {**os.environ, "TMPDIR": str(tmp_path)}  # where the workers' events files go
-    cmd = [logscan_exe(), "scan", "-j", "2", "--format", "events", *map(str, FILES)]  # 235 KB: more than a pipe holds
+    # Their events are 235 KB: more than a pipe holds, so the writer meets the closed end.
+    cmd = [logscan_exe(), "scan", "-j", "2", "--format", "events", *map(str, FILES)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith(b"{")
