@@ -162,8 +162,11 @@ def main() -> int:
     progs.mkdir(exist_ok=True)
     shutil.copy(SHARED / "postfix_status.mtail", progs)
     summary_path = OUT / "logscan-summary.json"
+    scan = [logscan_exe(), "scan", "--parser", "postfix"]
     tools: dict[str, list[str]] = {
-        "logscan": [logscan_exe(), "scan", "--format", "json", str(log)],
+        "logscan": [*scan, "--format", "json", str(log)],
+        "logscan-table": [*scan, str(log)],
+        "logscan-events": [*scan, "--format", "events", str(log)],
         "pflogsumm": ["pflogsumm", str(log)],
         "mtail": [
             *("mtail", "--one_shot", "--one_shot_format", "prometheus"),
@@ -181,7 +184,7 @@ def main() -> int:
     runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in tools}
     for i in range(args.runs):
         for name, cmd in tools.items():
-            out = summary_path if name == "logscan" else None
+            out = summary_path if name == "logscan" else None  # the others print to /dev/null
             wall, cpu, rss = measure(cmd, out, envs.get(name))
             runs[name].append((wall, cpu, rss))
             print(
@@ -209,6 +212,11 @@ def main() -> int:
         result["variants"] = {k: v["PYTHONPATH"] for k, v in envs.items()}
         cpu = result["median_cpu_s"]
         result["cpu_speedup_vs"] = {k: cpu[k] / cpu["logscan"] for k in cpu if k != "logscan"}
+        result["share_of_peer"] = {
+            mode: {peer: med[mode] / med[peer] for peer in ("pflogsumm", "mtail") if peer in med}
+            for mode in med
+            if mode.startswith("logscan")
+        }
     if not args.no_big and "logscan" in tools:
         big, _ = generate(args.big_lines, args.seed, per_line=False)
         wall, cpu, rss = measure([logscan_exe(), "scan", "--format", "json", str(big)])
@@ -246,6 +254,11 @@ def markdown(r: dict[str, Any]) -> str:
             f"\nlogscan on {b['lines']:,} lines: {b['wall_s']:.1f} s wall, {b['cpu_s']:.1f} s CPU,"
             f" peak RSS {b['peak_rss_mib']:.1f} MiB"
         )
+    if r.get("share_of_peer"):
+        lines += ["", "| logscan mode | time / pflogsumm's | time / mtail's |", "|---|---|---|"]
+        for mode, shares in r["share_of_peer"].items():
+            cells = [f"{shares[p]:.2f}" if p in shares else "-" for p in ("pflogsumm", "mtail")]
+            lines.append(f"| {mode} | {' | '.join(cells)} |")
     if "truth_check" in r:
         lines.append(f"\ntruth check: {json.dumps(r['truth_check'])}")
     return "\n".join(lines)

@@ -17,11 +17,11 @@ unknown. For success and intermediate replies the basic code and the SMTP stage 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 from logscan.catalogue import Catalogue, Entry
 from logscan.categories import class_of
@@ -30,10 +30,16 @@ from logscan.rules import load_rule_files
 from logscan.signatures import Signatures
 
 _CACHE_SIZE = 16384
-# What varies from one reply to the next without changing what it means: an address in angle
-# brackets, an IPv4 literal in square brackets. Replies equal but for these share a memo entry
-# (tests/test_classifier.py checks on every reply text in the fixtures that this changes nothing).
-_VARIABLE = re.compile(r"<[^<>@\s]*@[^<>\s]*>|\[\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\]")
+
+
+class _Codes(NamedTuple):
+    """What decides a verdict besides the text and the host (a memo key as it is)."""
+
+    code: str | None
+    enhanced: str | None
+    stage: str | None
+    status: str | None
+    inferred: bool
 
 
 @dataclass(frozen=True)
@@ -41,9 +47,18 @@ class Classifier:
     catalogue: Catalogue
     signatures: Signatures
     # Replies repeat a lot in real logs; a bounded memo keeps the hot path at dict-lookup cost.
+    # Keyed on the exact text: masking addresses or IPs is not exact (the "orange-markers"
+    # signature names a provider from "orange.fr", in an address too).
     _memo: dict[tuple[str | bool | None, ...], Verdict] = field(default_factory=dict, compare=False)
     # What the codes alone decide, by (code, enhanced, stage): a small set in any real log.
     _code_memo: dict[tuple[str | bool | None, ...], tuple[str, str, str, str]] = field(
+        default_factory=dict, compare=False
+    )
+    # Verdicts of texts no signature can match, by (code, enhanced, stage, status, inferred,
+    # host's provider):
+    # such a text decides nothing, so unique texts ("250 2.0.0 Ok: queued as 4QbXc3XyzLz1wS")
+    # share one entry. See Signatures.may_match for why this is exact.
+    _textless_memo: dict[tuple[str | bool | None, ...], Verdict] = field(
         default_factory=dict, compare=False
     )
 
@@ -80,24 +95,34 @@ class Classifier:
         verdict = memo.get(key)
         if verdict is not None:
             return verdict
-        # The decision depends on the remote host only through the provider it names, and not
-        # at all on addresses and IP literals: replies equal but for those share an entry.
-        if text is not None and ("<" in text or "[" in text):
-            text_key: str | None = _VARIABLE.sub("\x00", text)
-        else:
-            text_key = text
-        provider = self.signatures.provider_of_host(remote_host)
-        # never an exact key (those have 7 items)
-        general = ("\x00", code, enhanced, text_key, provider, stage, status, inferred)
-        verdict = memo.get(general)
-        if verdict is None:
-            verdict = self._decide(code, enhanced, text, remote_host, stage, status, inferred)
+        codes = _Codes(code, enhanced, stage, status, inferred)
+        if not text:
+            return self._textless(codes, remote_host)
+        class_ = class_of(code) or class_of(enhanced)
+        present = self.signatures.needles_in(class_, text)
+        if not self.signatures.may_match(class_, present):
+            return self._textless(codes, remote_host)
+        verdict = self._decide_scanned(codes, text, remote_host, present)
         if len(memo) >= _CACHE_SIZE:
             # Forget the oldest quarter (dicts keep insertion order), not everything at once.
             for old in list(islice(memo, _CACHE_SIZE // 4)):
                 del memo[old]
         memo[key] = verdict
-        memo[general] = verdict
+        return verdict
+
+    def _textless(self, codes: _Codes, host: str | None) -> Verdict:
+        """The verdict of a reply whose text no signature matches (or that has none).
+
+        Not stored in the exact memo: such texts are mostly unique, and would evict the
+        entries of the texts that are expensive to decide.
+        """
+        provider = self.signatures.provider_of_host(host)
+        key = (*codes, provider)
+        verdict = self._textless_memo.get(key)
+        if verdict is None:
+            if len(self._textless_memo) >= _CACHE_SIZE:
+                self._textless_memo.clear()
+            verdict = self._textless_memo[key] = self._decide_scanned(codes, None, host, None)
         return verdict
 
     def _decide(
@@ -110,18 +135,26 @@ class Classifier:
         status: str | None = None,
         inferred: bool = False,
     ) -> Verdict:
+        """The verdict, from no memo."""
+        present = self.signatures.needles_in(class_of(code) or class_of(enhanced), text or "")
+        codes = _Codes(code, enhanced, stage, status, inferred)
+        return self._decide_scanned(codes, text, host, present)
+
+    def _decide_scanned(
+        self, codes: _Codes, text: str | None, host: str | None, present: frozenset[str] | None
+    ) -> Verdict:
+        """:meth:`_decide`, given the needles ``present`` in ``text`` (Signatures.needles_in)."""
+        code, enhanced = codes.code, codes.enhanced
         class_ = class_of(code) or class_of(enhanced)
         if text:
-            hit, provider = self.signatures.match(code, enhanced, text, host)
+            hit, provider = self.signatures.match_scanned(code, enhanced, text, host, present)
         else:
             hit, provider = None, self.signatures.provider_of_host(host)
-        by_codes = (code, enhanced, stage, status, inferred)
-        decided = self._code_memo.get(by_codes)
+        decided = self._code_memo.get(codes)
         if decided is None:
             if len(self._code_memo) >= _CACHE_SIZE:
                 self._code_memo.clear()
-            decided = self._by_codes(code, enhanced, class_, stage, status, inferred)
-            self._code_memo[by_codes] = decided
+            decided = self._code_memo[codes] = self._by_codes(codes, class_)
         category, rule, meaning, action = decided
         blocklist = None
         if hit is not None:
@@ -133,38 +166,31 @@ class Classifier:
             blocklist = hit.blocklist_name
         return Verdict(class_, category, provider, blocklist, meaning, action, rule)
 
-    def _by_codes(
-        self,
-        code: str | None,
-        enhanced: str | None,
-        class_: str | None,
-        stage: str | None,
-        status: str | None,
-        inferred: bool = False,
-    ) -> tuple[str, str, str, str]:
+    def _by_codes(self, codes: _Codes, class_: str | None) -> tuple[str, str, str, str]:
         """(category, rule, meaning, action) from the codes alone: enhanced, basic, the
         outcome's status, class."""
+        code, enhanced, stage, status, inferred = codes
         enh = self.catalogue.enhanced_entry(enhanced) if enhanced else None
         basic = self.catalogue.basic_entry(code) if code else None
-        codes: list[tuple[str, Entry]] = []
+        found: list[tuple[str, Entry]] = []
         if enh is not None:
-            codes.append((f"enhanced:{enhanced}", enh))
+            found.append((f"enhanced:{enhanced}", enh))
         if basic is not None:
-            pos = len(codes) if class_ in ("transient", "permanent") else 0
+            pos = len(found) if class_ in ("transient", "permanent") else 0
             name = f"inferred:{code}" if inferred and basic.inferred_category else f"basic:{code}"
-            codes.insert(pos, (name, basic))
+            found.insert(pos, (name, basic))
         if status is not None and (by_status := self.catalogue.status_entry(status)):
-            codes.append((f"status:{status}", by_status))
+            found.append((f"status:{status}", by_status))
         digit = (code or enhanced or "")[:1]
         if class_ is not None and (entry := self.catalogue.class_entry(digit)):
-            codes.append((f"class:{class_}", entry))
+            found.append((f"class:{class_}", entry))
         category, rule, meaning, action = "unknown", "none", "", ""
-        for name, entry in codes:
+        for name, entry in found:
             cat = entry.category_for(class_, stage, inferred)
             if cat != "unknown":
                 category, rule = cat, name
                 break
-        for _, entry in codes:
+        for _, entry in found:
             if entry.meaning:
                 meaning, action = entry.meaning, entry.action
                 break

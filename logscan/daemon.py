@@ -107,9 +107,7 @@ class LineHandler:
         ev, ig, un, errs = c.event, c.ignored, c.unrecognized, p.parser_errors
         evicted = p.state_evictions()
         bad_ts = p.invalid_timestamps
-        feed = p.feed
-        for i, line in enumerate(lines, first):
-            feed(line, i)
+        p.feed_lines(lines, first)  # the block path: most lines skip the parser call
         name = self.parser_name
         if c.event != ev:
             m.inc("logscan_lines", (self.source, name, "event"), c.event - ev)

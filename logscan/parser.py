@@ -35,11 +35,22 @@ from __future__ import annotations
 import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from logscan.event import Event, MessageNote
 from logscan.syslog import bsd_month, iso_ts
 from logscan.timestamp import TimestampCheck
+
+# A line that was not simply ignored: (line number, text, its events or None if not understood).
+Outcome = tuple[int, str, list[Event] | None]
+
+
+class BlockResult(NamedTuple):
+    """What :meth:`Parser.feed_block` found in a block of lines."""
+
+    ignored: int  # lines feed() answered [] for
+    errors: int  # lines on which feed() raised (they are in ``rest`` too, as not understood)
+    rest: list[Outcome]  # the other lines, in order
 
 
 class Parser(ABC):
@@ -92,6 +103,30 @@ class Parser(ABC):
         multi-line reply), ``[]`` for a line understood that holds no reply, or ``None`` for a
         line this parser does not understand. Must never raise on any input.
         """
+
+    def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
+        """:meth:`feed` over consecutive ``lines`` numbered from ``start`` (batch reading, and
+        the daemon's reads).
+
+        Counts the lines ``feed`` ignored (gave ``[]``) and those on which it raised, and lists
+        the others as ``(lineno, text, events)``, ``events`` being None for a line not understood
+        or on which ``feed`` raised. A parser may override this with a loop that skips its
+        ignorable lines without a call per line; the answers must stay those of ``feed``.
+        """
+        feed = self.feed
+        ignored = errors = 0
+        rest: list[Outcome] = []
+        for lineno, text in enumerate(lines, start):
+            try:
+                events = feed(text, lineno)
+            except Exception:  # a parser bug costs one line, not the run
+                events = None
+                errors += 1
+            if events is not None and not events:
+                ignored += 1
+            else:
+                rest.append((lineno, text, events))
+        return BlockResult(ignored, errors, rest)
 
     def flush(self) -> list[Event]:
         """Events still held in state at the end of the input (default: none)."""

@@ -93,36 +93,38 @@ class Pipeline:
     def feed_lines(self, lines: Sequence[str], start: int) -> None:
         """Process consecutive lines numbered from ``start``: :meth:`feed` for a whole block.
 
-        The batch fast path: one call per block instead of per line, with the lookups hoisted
-        out of the loop. Outcomes, truncation and error handling are those of :meth:`feed`.
+        The batch fast path: the parser takes the whole block (``Parser.feed_block``, which
+        skips ignorable lines without a call each) and hands back only the lines that matter.
+        Outcomes, truncation and error handling are those of :meth:`feed`. Not taken while
+        message notes are wanted (their order with the events must be the log's).
         """
-        parse = self.parser.feed
+        if self.notes is not None:
+            # Message notes reach the tracker as the parser reads, events only after the block:
+            # a message removed within the block would end before its deliveries were seen.
+            # Line by line keeps the log's order.
+            for lineno, text in enumerate(lines, start):
+                self.feed(text, lineno)
+            return
+        if lines and max(map(len, lines)) > MAX_LINE_CHARS:
+            lines = [text[:MAX_LINE_CHARS] for text in lines]
+        ignored, errors, rest = self.parser.feed_block(lines, start)
+        self.parser_errors += errors
         classify = self.classifier.classify_event
         sinks = self.sinks
         on_unrecognized = self.on_unrecognized
-        event = ignored = unrecognized = 0
-        lineno = start - 1
+        event = unrecognized = 0
         try:
-            for text in lines:
-                lineno += 1
-                if len(text) > MAX_LINE_CHARS:
-                    text = text[:MAX_LINE_CHARS]
-                try:
-                    events = parse(text, lineno)
-                except Exception:  # see feed(): a parser bug costs one line, not the run
-                    events = None
+            for lineno, text, events in rest:
                 if events:
                     event += 1
                     for ev in events:
                         classified = classify(ev)
                         for sink in sinks:
                             sink(classified)
-                elif events is None:
+                else:
                     unrecognized += 1
                     if on_unrecognized is not None:
                         on_unrecognized(lineno, text)
-                else:
-                    ignored += 1
         finally:  # even if a sink fails, the lines handled so far stay counted
             counts = self.counts
             counts.event += event

@@ -26,6 +26,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
+
 from logscan import progress
 from logscan.batch import STDIN, Block, SourceError, display_name, order_files, read_blocks
 from logscan.classifier import Classifier
@@ -247,12 +249,18 @@ def event_dict(item: ClassifiedEvent) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class EventWriter:
-    """Sink printing each event as one JSON line (``--format events``)."""
+    """Sink printing each event as one JSON line (``--format events``).
+
+    orjson encodes a line 10 times faster than ``json.dumps``, compactly (no blanks after ``:``
+    and ``,``). Output stays ASCII, as ``json.dumps`` makes it: a line with other characters
+    (rare) is encoded by ``json.dumps``, so that an ASCII-only stdout can still carry it."""
 
     out: TextIO
 
     def __call__(self, item: ClassifiedEvent) -> None:
-        self.out.write(json.dumps(event_dict(item)) + "\n")
+        d = event_dict(item)
+        line = orjson.dumps(d, option=orjson.OPT_APPEND_NEWLINE)
+        self.out.write(line.decode() if line.isascii() else json.dumps(d) + "\n")
 
 
 @dataclass(frozen=True)

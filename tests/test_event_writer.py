@@ -33,3 +33,13 @@ def test_writer_prints_one_json_object_per_line() -> None:
     lines = out.getvalue().splitlines()
     assert len(lines) == 2
     assert json.loads(lines[0]) == full_event().to_dict()
+
+
+def test_writer_output_stays_ascii() -> None:
+    """A non-ASCII reply is escaped as json.dumps does, so an ASCII-only stdout can carry it."""
+    out = io.StringIO()
+    event = Event("m.log", 1, "postfix", "outbound", text="550 Empfänger unbekannt 😀")
+    item = ClassifiedEvent(event, Verdict(None, "unknown"))
+    EventWriter(out)(item)
+    assert out.getvalue().isascii()
+    assert json.loads(out.getvalue()) == item.to_dict()

@@ -43,12 +43,13 @@ def run(batch: bool) -> tuple[dict[str, int], list[ClassifiedEvent], list[tuple[
     else:
         for n, text in enumerate(LINES, 10):
             pipe.feed(text, n)
-    return pipe.counts.as_dict(), seen, unrecognized
+    return pipe.counts.as_dict(), seen, unrecognized, pipe.parser_errors
 
 
 def test_feed_lines_equals_feed() -> None:
     assert run(batch=True) == run(batch=False)
-    counts, seen, unrecognized = run(batch=True)
+    counts, seen, unrecognized, errors = run(batch=True)
+    assert errors == 1  # the "boom" line
     assert counts == {"event": 2, "ignored": 1, "unrecognized": 3}
     assert [(c.event.line, c.event.code) for c in seen] == [(10, "550"), (14, "250")]
     assert unrecognized == [(12, 4), (13, 4), (15, MAX_LINE_CHARS)]
