@@ -9,6 +9,7 @@ reading it runs no code. Any problem (no home, read-only, corrupt file) just mea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -53,8 +54,12 @@ def save(name: str, data: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return
+    try:
         with open(fd, "w", encoding="utf-8") as f:
             json.dump(data, f)
         os.replace(tmp, path)
-    except OSError:
-        pass
+    except OSError:  # a full disk: no cache, and no half-written file left behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
