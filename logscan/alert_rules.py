@@ -187,6 +187,24 @@ def _duration(raw: Mapping[str, Any], key: str, default: object) -> float:
         raise ValueError(f"'{key}': {exc}") from None
 
 
+def show_value(kind: str, value: float) -> str:
+    """A rule's value or threshold as people read it: 12, 0.5/s, 35%, 15m; the same words in the
+    daemon's alerts and in the PromQL export's annotations.
+
+    >>> show_value("rate", 0.01), show_value("ratio", 0.25), show_value("count", 3.0)
+    ('0.01/s', '25%', '3')
+    """
+    if kind == "ratio":
+        return f"{value * 100:.0f}%"
+    if kind == "rate":
+        return f"{value:.3g}/s"
+    if kind == "quiet":
+        return format_duration(value)
+    if kind == "down":
+        return "down" if value else "up"
+    return f"{value:g}"
+
+
 def format_duration(seconds: float) -> str:
     """The short form of a duration, for summaries.
 

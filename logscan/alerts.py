@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from logscan.alert_rules import AlertRule, format_duration
+from logscan.alert_rules import AlertRule, format_duration, show_value
 from logscan.categories import CATEGORIES
 from logscan.event import ClassifiedEvent
 from logscan.expression import FIELDS
@@ -574,8 +574,8 @@ class AlertEngine:
         values: dict[str, object] = {
             "alertname": rule.name,
             "severity": rule.severity,
-            "value": _show(rule.kind, value),
-            "threshold": _show(rule.kind, rule.threshold),
+            "value": show_value(rule.kind, value),
+            "threshold": show_value(rule.kind, rule.threshold),
             "count": count,
             "total": total,
             "window": format_duration(rule.window),
@@ -695,16 +695,3 @@ def _empty(st: GroupState, now: float) -> bool:
     if st.signal in ("source-quiet", "reader-down"):
         return st.level == 0.0
     return st.counts.total_at(now) == 0 and st.counts.base_at(now) == 0
-
-
-def _show(kind: str, value: float) -> str:
-    """A value as people read it: 12, 0.52/s, 35%, 15m."""
-    if kind == "ratio":
-        return f"{value * 100:.0f}%"
-    if kind == "rate":
-        return f"{value:.2f}/s"
-    if kind == "quiet":
-        return format_duration(value)
-    if kind == "down":
-        return "down" if value else "up"
-    return f"{value:.0f}"

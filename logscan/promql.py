@@ -31,7 +31,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from logscan.alert_rules import AlertRule, format_duration, load_alert_rules, parse_duration
+from logscan.alert_rules import (
+    AlertRule,
+    format_duration,
+    load_alert_rules,
+    parse_duration,
+    show_value,
+)
 from logscan.expression import Comparison, conjunction
 from logscan.rules import RuleError, RuleFile
 from logscan.runbooks import runbook_url
@@ -339,7 +345,7 @@ def _template_values(rule: AlertRule, group: str | None) -> dict[str, str]:
         "alertname": rule.name,
         "severity": rule.severity,
         "window": format_duration(rule.window),
-        "threshold": _shown(rule.kind, rule.threshold),
+        "threshold": show_value(rule.kind, rule.threshold),
         "value": _shown_value(rule.kind),
     }
     if rule.kind == "count":
@@ -351,16 +357,6 @@ def _template_values(rule: AlertRule, group: str | None) -> dict[str, str]:
             if c.op == "==" and isinstance(c.value, str) and c.field not in values:
                 values[c.field] = c.value  # a field the filter fixes has that value
     return {k: v for k, v in values.items() if k not in _EVENT_ONLY}
-
-
-def _shown(kind: str, value: float) -> str:
-    if kind == "ratio":
-        return f"{value * 100:.0f}%"
-    if kind == "rate":
-        return f"{value:g}/s"
-    if kind == "quiet":
-        return format_duration(value)
-    return _num(value)
 
 
 def _shown_value(kind: str) -> str:

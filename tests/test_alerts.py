@@ -226,7 +226,7 @@ summary = "{value}"
     assert e.tick(T0 + 4) == []  # 0.4/s
     e.observe(event("rate-limited", code="421"), T0 + 4)
     [alert] = e.tick(T0 + 5)
-    assert alert.annotations["summary"] == "0.50/s"
+    assert alert.annotations["summary"] == "0.5/s"
 
 
 RATIO = """
