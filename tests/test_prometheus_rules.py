@@ -45,17 +45,8 @@ def test_promtool_test_rules_fails_on_a_wrong_threshold(tmp_path: Path) -> None:
     # The unit tests are sharp: a blocklist threshold of 30 instead of 3 must fail them.
     text = RULES.read_text()
     assert "blocklist=" not in text.split("          >= 3\n", 1)[1].split("- alert:", 1)[0]
-    (tmp_path / "alerts.yml").write_text(text.replace("          >= 3\n", "          >= 30\n", 1))
-    shutil.copy(RULES.parent / "alerts_test.yml", tmp_path)
-    done = subprocess.run(
-        [promtool(), "test", "rules", "alerts_test.yml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode != 0
-    assert "alertname: BlocklistRejections" in done.stdout + done.stderr
+    failed = failing_unit_tests(tmp_path, text.replace("          >= 3\n", "          >= 30\n", 1))
+    assert "alertname: BlocklistRejections" in failed
 
 
 def test_promtool_test_rules_fails_when_a_rule_ignores_direction(tmp_path: Path) -> None:
@@ -66,17 +57,7 @@ def test_promtool_test_rules_fails_when_a_rule_ignores_direction(tmp_path: Path)
         'logscan_deliveries_total{direction="outbound"}', "logscan_deliveries_total"
     )
     assert wrong != text
-    (tmp_path / "alerts.yml").write_text(wrong)
-    shutil.copy(RULES.parent / "alerts_test.yml", tmp_path)
-    done = subprocess.run(
-        [promtool(), "test", "rules", "alerts_test.yml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode != 0
-    assert "alertname: DeferralRatioHigh" in done.stdout + done.stderr
+    assert "alertname: DeferralRatioHigh" in failing_unit_tests(tmp_path, wrong)
 
 
 def test_same_alert_names_as_the_engine_defaults() -> None:
@@ -115,3 +96,18 @@ def test_alertmanager_example_does_not_page_through_the_monitored_mta() -> None:
     for name in routed:
         assert "email_configs" not in receivers[name], f"{name} pages through mail"
         assert receivers[name].get("webhook_configs"), name
+
+
+def failing_unit_tests(tmp_path: Path, rules: str) -> str:
+    """promtool's output for the shipped unit tests run against ``rules``, which must fail them."""
+    (tmp_path / "alerts.yml").write_text(rules)
+    shutil.copy(RULES.parent / "alerts_test.yml", tmp_path)
+    done = subprocess.run(
+        [promtool(), "test", "rules", "alerts_test.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0, "the unit tests passed against broken rules"
+    return done.stdout + done.stderr
