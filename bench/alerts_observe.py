@@ -24,10 +24,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from logscan.alert_rules import load_alert_rules
-from logscan.alerts import AlertEngine
-from logscan.event import ClassifiedEvent, Event, Verdict
-from logscan.rules import load_rule_files
+from logscan.classify.rule_files import load_rule_files
+from logscan.core.event import ClassifiedEvent, Event, Verdict
+from logscan.sinks.alerting.engine import AlertEngine
+from logscan.sinks.alerting.rules import load_alert_rules
 
 # (weight, category, class, code, enhanced, status, direction, provider, blocklist)
 MIX = [

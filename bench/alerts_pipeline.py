@@ -17,10 +17,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from logscan.alerting import Alerting, AlertingConfig
-from logscan.classifier import Classifier
+from logscan.classify.classifier import Classifier
+from logscan.parsing.registry import Registry
 from logscan.pipeline import Pipeline, Sink
-from logscan.registry import Registry
+from logscan.sinks.alerting.assembly import Alerting, AlertingConfig
 
 
 def run(lines: list[str], sinks: Sequence[Sink]) -> tuple[float, int]:

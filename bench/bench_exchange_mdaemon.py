@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen_exchange_mdaemon
 
-from logscan.parser import Parser
+from logscan.parsing.api import Parser
 from parsers.exchange import ExchangeParser
 from parsers.mdaemon import MDaemonParser
 

@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from logscan.classifier import Classifier
-from logscan.reply import enhanced_in_text, parse_reply
-from logscan.signatures import Signatures, _Part
+from logscan.classify.classifier import Classifier
+from logscan.classify.signatures import Signatures, _Part
+from logscan.parsing.reply import enhanced_in_text, parse_reply
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "sisimai" / "replies.tsv"
 

@@ -57,7 +57,7 @@ class Daemon:
             f'state_dir = "{work / "state"}"\nrules_dirs = []\n'
             f'[metrics]\nlisten = "127.0.0.1:{self.port}"\n{srcs}'
         )
-        cmd = [sys.executable, "-m", "logscan.cli", "run", "-c", str(cfg)]
+        cmd = [sys.executable, "-m", "logscan", "run", "-c", str(cfg)]
         if shutil.which("taskset"):
             cmd = ["taskset", "-c", core, *cmd]
         self.proc = subprocess.Popen(

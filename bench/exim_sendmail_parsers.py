@@ -24,7 +24,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from logscan.parser import Parser
+from logscan.parsing.api import Parser
 from parsers.exim import EximParser
 from parsers.sendmail import SendmailParser
 

@@ -17,13 +17,13 @@ import statistics
 import time
 from collections.abc import Callable
 
-from logscan.classifier import Classifier
-from logscan.event import MessageNote
-from logscan.messages import MessageTracker
-from logscan.registry import Registry
-from logscan.report import Report
-from logscan.scan import FileScanner
-from logscan.traffic import Traffic
+from logscan.classify.classifier import Classifier
+from logscan.cli.scan import FileScanner
+from logscan.core.event import MessageNote
+from logscan.parsing.registry import Registry
+from logscan.sinks.messages import MessageTracker
+from logscan.sinks.report.summary import Report
+from logscan.sinks.report.traffic import Traffic
 
 
 def once(path: str, mode: str) -> float:

@@ -29,12 +29,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from logscan.batch import Block, read_blocks
-from logscan.classifier import Classifier
-from logscan.parser import Parser
+from logscan.classify.classifier import Classifier
+from logscan.parsing.api import Parser
+from logscan.parsing.registry import Registry
 from logscan.pipeline import Pipeline
-from logscan.registry import Registry
-from logscan.report import Report
+from logscan.sinks.report.summary import Report
+from logscan.sources.batch import Block, read_blocks
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"

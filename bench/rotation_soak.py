@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Soak run of the crash/rotation model (tests/rotation_model.py) over many seeds (not a test).
+"""Soak run of the crash/rotation model (tests/helpers/rotation_model.py) over many seeds (not a
+test).
 
     .venv/bin/python bench/rotation_soak.py --seeds 5000 --first 1000
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.rotation_model import run
+from tests.helpers.rotation_model import run
 
 
 def main() -> int:

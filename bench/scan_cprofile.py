@@ -5,7 +5,7 @@
     python3 bench/scan_cprofile.py mainlog --parser exim --min-share 1
 
 Writes ``bench/out/scan.prof`` (open it with ``python -m pstats`` or snakeviz), then prints the
-call tree from ``logscan.cli.main`` down: each function with its share of the total time
+call tree from ``logscan.cli.main.main`` down: each function with its share of the total time
 (cumulative, so a parent includes its children), children sorted largest first, branches under
 ``--min-share`` percent left out; then the functions by own time. cProfile's overhead inflates
 small functions, so read the shares, not the seconds (bench/scan_profile.py times stages
@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from logscan.cli import main as logscan_main
+from logscan.cli.main import main as logscan_main
 
 OUT = Path(__file__).resolve().parent / "out"
 Func = tuple[str, int, str]

@@ -23,14 +23,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from logscan.batch import Block, read_blocks
-from logscan.classifier import Classifier
-from logscan.event import ClassifiedEvent, Event
-from logscan.parser import Parser
+from logscan.classify.classifier import Classifier
+from logscan.cli.scan import event_dict
+from logscan.core.event import ClassifiedEvent, Event
+from logscan.parsing.api import Parser
+from logscan.parsing.registry import Registry
 from logscan.pipeline import Pipeline
-from logscan.registry import Registry
-from logscan.report import Report
-from logscan.scan import event_dict
+from logscan.sinks.report.summary import Report
+from logscan.sources.batch import Block, read_blocks
 
 
 class NullParser(Parser):

@@ -2,6 +2,6 @@
 
 import sys
 
-from logscan.cli import main
+from logscan.cli.main import main
 
 sys.exit(main())

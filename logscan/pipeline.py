@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from logscan.classifier import Classifier
-from logscan.event import ClassifiedEvent, Event, MessageNote
-from logscan.parser import Parser
-from logscan.timestamp import TimestampCheck
+from logscan.classify.classifier import Classifier
+from logscan.core.event import ClassifiedEvent, Event, MessageNote
+from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.api import Parser
 
 # A sink consumes classified events (metrics, alert engine, report). It never parses.
 Sink = Callable[[ClassifiedEvent], None]
@@ -53,7 +53,7 @@ class Pipeline:
     # Called with (lineno, text) for each unrecognized line (e.g. `scan --show-unrecognized`).
     on_unrecognized: Callable[[int, str], None] | None = None
     # Message milestones (arrival, queue, removal) for message correlation: handed to the
-    # parser, which reports them there (see :class:`logscan.event.MessageNote`).
+    # parser, which reports them there (see :class:`logscan.core.event.MessageNote`).
     notes: Callable[[MessageNote], None] | None = None
 
     def __post_init__(self) -> None:
@@ -62,7 +62,8 @@ class Pipeline:
 
     @property
     def invalid_timestamps(self) -> int:
-        """Impossible timestamps the parser set to null so far (see :mod:`logscan.timestamp`)."""
+        """Impossible timestamps the parser set to null so far (see
+        :mod:`logscan.core.timestamp`)."""
         # getattr: a plug-in whose __init__ skips the base class's has no check.
         check = getattr(self.parser, "timestamps", None)
         return check.invalid if isinstance(check, TimestampCheck) else 0

@@ -26,8 +26,8 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
-from logscan.event import Event
-from logscan.parser import Parser
+from logscan.core.event import Event
+from logscan.parsing.api import Parser
 from parsers.exchange_protocol import ProtocolLog
 from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.exchange_tracking import TrackingLog

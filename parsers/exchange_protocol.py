@@ -17,7 +17,7 @@ never saw is read by what the lines say: a reply under ``>`` is ours, under ``<`
     ('inbound', 'auth', '535', '5.7.3', '192.0.2.9')
 
 Replies take their stage from the previous command of the same ``session-id`` (state bounded by
-:data:`parsers.smtp_dialogue.MAX_SESSIONS`); a multi-line reply (``250-...`` lines, then
+:data:`logscan.parsing.smtp_dialogue.MAX_SESSIONS`); a multi-line reply (``250-...`` lines, then
 ``250 ...``) is one event on its final line.
 """
 
@@ -27,10 +27,10 @@ import csv
 import re
 from dataclasses import dataclass, field
 
-from logscan.event import Event
-from logscan.reply import enhanced_in_text
-from logscan.timestamp import TimestampCheck
-from parsers.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_start
+from logscan.core.event import Event
+from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.reply import enhanced_in_text
+from logscan.parsing.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_start
 
 _DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 _RECORD_ID = re.compile(r"RecordId (\d+)")

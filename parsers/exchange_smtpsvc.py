@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from logscan.event import Event
-from logscan.timestamp import TimestampCheck
-from parsers.smtp_dialogue import COMMAND_STAGES, outcome
+from logscan.core.event import Event
+from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.smtp_dialogue import COMMAND_STAGES, outcome
 
 DEFAULT_FIELDS = (
     "date",

@@ -48,10 +48,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from logscan.event import Event
-from logscan.reply import enhanced_in_text
-from logscan.timestamp import TimestampCheck
-from parsers.smtp_dialogue import reply_start
+from logscan.core.event import Event
+from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.reply import enhanced_in_text
+from logscan.parsing.smtp_dialogue import reply_start
 
 FIELDS_2010 = (
     "date-time",

@@ -27,11 +27,11 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from logscan.event import Event, MessageNote
-from logscan.parser import Parser
-from logscan.reply import enhanced_in_text, parse_reply
-from logscan.syslog import split
-from parsers.message_state import Envelope, MessageState
+from logscan.core.event import Event, MessageNote
+from logscan.parsing.api import Parser
+from logscan.parsing.message_state import Envelope, MessageState
+from logscan.parsing.reply import enhanced_in_text, parse_reply
+from logscan.parsing.syslog import split
 
 # "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
 # (log_timezone).

@@ -33,10 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from logscan.event import Event
-from logscan.parser import Parser
-from logscan.reply import enhanced_in_text
-from parsers.smtp_dialogue import (
+from logscan.core.event import Event
+from logscan.parsing.api import Parser
+from logscan.parsing.reply import enhanced_in_text
+from logscan.parsing.smtp_dialogue import (
     MAX_ADDRESS_CHARS,
     MAX_REPLY_CHARS,
     MAX_SESSION_BYTES,

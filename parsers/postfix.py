@@ -70,10 +70,10 @@ import sys
 from collections.abc import Sequence
 from typing import ClassVar
 
-from logscan.event import Event, MessageNote
-from logscan.parser import BlockResult, Outcome, Parser
-from logscan.reply import enhanced_in_text
-from logscan.syslog import split
+from logscan.core.event import Event, MessageNote
+from logscan.parsing.api import BlockResult, Outcome, Parser
+from logscan.parsing.reply import enhanced_in_text
+from logscan.parsing.syslog import split
 
 # What a program's lines can hold, by the daemon (the last part of a program name such as
 # ``postfix/submission/smtpd``: the part before it is the operator's ``syslog_name``).

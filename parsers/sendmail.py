@@ -45,11 +45,11 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from logscan.event import Event, MessageNote
-from logscan.parser import Parser
-from logscan.reply import enhanced_in_text, parse_reply
-from logscan.syslog import split
-from parsers.message_state import Envelope, MessageState
+from logscan.core.event import Event, MessageNote
+from logscan.parsing.api import Parser
+from logscan.parsing.message_state import Envelope, MessageState
+from logscan.parsing.reply import enhanced_in_text, parse_reply
+from logscan.parsing.syslog import split
 
 # The program tag, wherever the line starts: with a syslog time and host, a "<mail.notice>"
 # tag, a leading space, or at the program itself.

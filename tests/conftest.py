@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.alertmanager_proc import Alertmanager, run_alertmanager
-from tests.daemon.harness import Daemon
-from tests.daemon.plugin import install
-from tests.http_receiver import Receiver
+from tests.helpers.alertmanager_proc import Alertmanager, run_alertmanager
+from tests.helpers.daemon import Daemon
+from tests.helpers.http_receiver import Receiver
+from tests.helpers.plugin import install
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,12 @@
 """The end-to-end chain's parts, each a real process on loopback started and stopped by the test
 (the fixture that strings them together is ``chain`` in tests/e2e/conftest.py).
 
-- Prometheus is tests/prometheus_proc.py's (shared with the daemon's scrape tests);
-- :func:`run_logscan`: ``logscan run`` through the daemon tests' harness (tests/daemon/harness.py:
+- Prometheus is tests/helpers/prometheus_proc.py's (shared with the daemon's scrape tests);
+- :func:`run_logscan`: ``logscan run`` through the daemon tests' harness (tests/helpers/daemon.py:
   real subprocess, real sd_notify socket, real endpoint);
 - :func:`run_postfix_exporter`: Debian's prometheus-postfix-exporter, the reference for
   ``--compat postfix_exporter``;
-- the Alertmanager is the alerting tests' (tests/alertmanager_proc.py);
+- the Alertmanager is the alerting tests' (tests/helpers/alertmanager_proc.py);
 - :func:`listening_addresses`: what a process listens on, from /proc, to prove that nothing
   listens beyond loopback.
 """
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon.harness import Daemon
 from tests.e2e.sink import free_port
-from tests.prometheus_proc import http_get, wait_until
+from tests.helpers.daemon import Daemon
+from tests.helpers.prometheus_proc import http_get, wait_until
 
 POSTFIX_EXPORTER = shutil.which("prometheus-postfix-exporter")
 

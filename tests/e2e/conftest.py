@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.alertmanager_proc import Alertmanager, run_alertmanager
-from tests.daemon.harness import Daemon
 from tests.e2e import exim, postfix, sendmail
 from tests.e2e.chain import Exporter, run_logscan, run_postfix_exporter
 from tests.e2e.sink import DEFAULT_SCRIPT, ScriptedSink
-from tests.prometheus_proc import Prometheus, run_prometheus, wait_until
+from tests.helpers.alertmanager_proc import Alertmanager, run_alertmanager
+from tests.helpers.daemon import Daemon
+from tests.helpers.prometheus_proc import Prometheus, run_prometheus, wait_until
 
 
 class Chain:

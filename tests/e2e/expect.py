@@ -10,9 +10,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tests.alertmanager_proc import Alertmanager
-from tests.daemon.harness import Scrape
 from tests.e2e.sink import ScriptedSink
+from tests.helpers.alertmanager_proc import Alertmanager
+from tests.helpers.daemon import Scrape
 
 # A real Gmail wording (rules/signatures.toml, google-gsmtp): the reply names its provider.
 GMAIL = "550 5.1.1 The email account that you tried to reach does not exist. a1si123 - gsmtp"

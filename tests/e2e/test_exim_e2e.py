@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.alertmanager_proc import Alertmanager
-from tests.daemon.harness import Daemon, Scrape
 from tests.e2e.chain import is_loopback, listening_addresses
 from tests.e2e.conftest import Chain
 from tests.e2e.exim import EXIM_USER, EximInstance
@@ -34,7 +32,9 @@ from tests.e2e.expect import (
     sink_said,
 )
 from tests.e2e.sink import ScriptedSink
-from tests.prometheus_proc import Prometheus
+from tests.helpers.alertmanager_proc import Alertmanager
+from tests.helpers.daemon import Daemon, Scrape
+from tests.helpers.prometheus_proc import Prometheus
 
 pytestmark = pytest.mark.integration
 

@@ -27,9 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from logscan.compat_postfix_exporter import exposed_names
-from tests.alertmanager_proc import Alertmanager
-from tests.daemon.harness import Daemon, Scrape
+from logscan.sinks.postfix_exporter import exposed_names
 from tests.e2e.chain import Exporter, is_loopback, listening_addresses
 from tests.e2e.conftest import Chain
 from tests.e2e.expect import (
@@ -45,8 +43,10 @@ from tests.e2e.expect import (
 )
 from tests.e2e.postfix import PostfixInstance
 from tests.e2e.sink import ScriptedSink
-from tests.prometheus_proc import Prometheus, http_get
-from tests.test_compat_postfix_exporter import oracle, samples
+from tests.helpers.alertmanager_proc import Alertmanager
+from tests.helpers.daemon import Daemon, Scrape
+from tests.helpers.prometheus_proc import Prometheus, http_get
+from tests.unit.sinks.test_compat_postfix_exporter import oracle, samples
 
 pytestmark = pytest.mark.integration
 

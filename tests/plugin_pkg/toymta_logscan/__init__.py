@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from logscan.event import Event
-from logscan.parser import Parser
-from logscan.reply import parse_reply
+from logscan.core.event import Event
+from logscan.parsing.api import Parser
+from logscan.parsing.reply import parse_reply
 
 _LINE = re.compile(r"(?P<ts>\S+) toymta\[\d+\]: id=(?P<id>\w+) (?P<rest>.*)")
 _FIELD = re.compile(r'(\w+)=(?:"([^"]*)"|<([^>]*)>|(\S+))')

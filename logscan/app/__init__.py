@@ -1,0 +1,2 @@
+"""The daemon: its config, the loop that runs sources into pipelines and sinks, the endpoint,
+systemd."""

@@ -1,0 +1,2 @@
+"""The classifier: a reply becomes a verdict (class, category, provider, blocklist), from the rule
+files."""

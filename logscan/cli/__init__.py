@@ -1,0 +1,1 @@
+"""The ``logscan`` command line: one module per command (contract in docs/design.md)."""

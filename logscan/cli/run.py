@@ -1,0 +1,194 @@
+"""``logscan run``: the daemon (see :mod:`logscan.app.daemon`).
+
+Without ``-c`` it reads ``/etc/logscan/logscan.toml`` if that exists, else the embedded default;
+flags override the config (``--source`` replaces its sources)::
+
+    logscan run --source /var/log/mail.log --listen 127.0.0.1:9842 --state-dir /var/lib/logscan
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import structlog
+
+from logscan.app import operational_log
+from logscan.app.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
+from logscan.app.daemon import Daemon, Hooks, Section
+from logscan.app.endpoint.metrics_endpoint import WebConfigError, load_web_config
+from logscan.app.operational_log import LOG_FORMATS
+from logscan.classify.classifier import Classifier
+from logscan.classify.rule_files import RuleError
+from logscan.parsing.registry import Registry
+from logscan.sinks.alerting.assembly import (
+    ALERT_METRICS,
+    Alerting,
+    AlertingConfig,
+    AlertingConfigError,
+    health_from_metrics,
+)
+from logscan.sinks.message_metrics import MESSAGE_METRICS, MessageMetrics
+from logscan.sinks.messages import MessageTracker
+from logscan.sinks.postfix_exporter import PostfixExporterCompat
+from logscan.sources.checkpoint import CheckpointError
+
+EXIT_FAILURE = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--config", type=Path, help="config file (TOML)")
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a file or glob to follow (repeatable; replaces the config's sources)",
+    )
+    parser.add_argument("--parser", help="parser for every source (default: auto-detect)")
+    parser.add_argument("--listen", metavar="HOST:PORT", help="metrics endpoint (127.0.0.1:9842)")
+    parser.add_argument(
+        "--state-dir", metavar="DIR", help="checkpoint directory (/var/lib/logscan)"
+    )
+    parser.add_argument(
+        "--web-config", metavar="FILE", help="TLS and basic auth (exporter-toolkit format)"
+    )
+    parser.add_argument(
+        "--checkpoint-interval", type=float, metavar="SECONDS", help="checkpoint period (5)"
+    )
+    parser.add_argument(
+        "--poll-interval", type=float, metavar="SECONDS", help="polling period (0.5)"
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument(
+        "--log-format",
+        default="auto",
+        choices=LOG_FORMATS,
+        help="the daemon's own log: console on a TTY, else JSON (auto)",
+    )
+    parser.add_argument(
+        "--alertmanager",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="send alerts to this Alertmanager (repeatable; adds to [alerting] alertmanager)",
+    )
+    parser.add_argument(
+        "--compat",
+        action="append",
+        default=[],
+        choices=COMPAT_EXPORTERS,
+        help="also serve this exporter's metric names (repeatable; config: metrics.compat)",
+    )
+
+
+def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
+    """The config (file or default, then flags) and its rules; ConfigError/RuleError if bad."""
+    cfg = load_config(args.config)
+    cfg = with_overrides(
+        cfg,
+        sources=[os.path.abspath(s) for s in args.source],
+        parser=args.parser,
+        listen=args.listen,
+        state_dir=args.state_dir,
+        checkpoint_interval=args.checkpoint_interval,
+        poll_interval=args.poll_interval,
+        web_config=args.web_config,
+        compat=args.compat,
+    )
+    registry = Registry.load()
+    for i, src in enumerate(cfg.sources):
+        if src.parser != "auto" and src.parser not in registry.names():
+            raise ConfigError(
+                f"{cfg.origin}: sources[{i}].parser: no parser named {src.parser!r} "
+                f"(known: {', '.join(registry.names()) or 'none'})"
+            )
+    classifier = Classifier.load([Path(d) for d in cfg.rules_dirs])
+    return cfg, classifier
+
+
+def state_dir_problem(state_dir: Path) -> str | None:
+    """What keeps the daemon from keeping checkpoints in ``state_dir``, with what to do."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        writable = os.access(state_dir, os.W_OK | os.X_OK)
+        reason = "permission denied"
+    except OSError as exc:
+        writable, reason = False, exc.strerror or str(exc)
+    if writable:
+        return None
+    return (
+        f"cannot write the state directory {state_dir} ({reason}): it holds the checkpoint "
+        "(positions and counters). Pass --state-dir DIR (or state_dir in the config) with a "
+        "directory this user may write, or run the systemd unit (deploy/systemd/logscan.service), "
+        "which provides /var/lib/logscan."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    operational_log.configure(args.log_level, args.log_format)
+    log = structlog.get_logger("logscan.run")
+    try:
+        cfg, classifier = build_config(args)
+        load_web_config(cfg.web_config)
+        alerting_cfg = AlertingConfig.from_table(cfg.alerting, cfg.origin)
+        alerting_cfg = alerting_cfg.with_alertmanagers(args.alertmanager)
+        alerting = Alerting.build(alerting_cfg, cfg.rules_dirs, listen=cfg.listen)
+    except (ConfigError, RuleError, WebConfigError, AlertingConfigError) as exc:
+        log.error("cannot start: bad configuration", error=str(exc))
+        return EXIT_FAILURE
+    problem = state_dir_problem(Path(cfg.state_dir))
+    if problem is not None:
+        log.error("cannot start: state directory not writable", error=problem)
+        return EXIT_FAILURE
+    exported: dict[tuple[str, str, str], int] = {}
+
+    def tick(now: float) -> None:
+        # Runs in the daemon's loop, under its state lock, like the sinks.
+        alerting.tick(now)
+        alerting.export(daemon.metrics, exported)
+
+    def reload() -> tuple[Config, Classifier]:
+        new_cfg, new_classifier = build_config(args)
+        new_alerting = AlertingConfig.from_table(new_cfg.alerting, new_cfg.origin)
+        alerting.reload(new_cfg.rules_dirs)  # a bad rule file keeps the running rules
+        if new_alerting.with_alertmanagers(args.alertmanager) != alerting_cfg:
+            log.warning("alerting settings (notifiers, labels) take effect at restart only")
+        return new_cfg, new_classifier
+
+    # The alert state travels in the checkpoint: a restart keeps firing alerts and windows.
+    # So do the messages in flight (message correlation): a restart loses none of them.
+    messages = MessageTracker()
+    sections = {
+        "alerts": Section(alerting.save, alerting.restore),
+        "messages": Section(messages.save, messages.restore),
+    }
+    hooks = Hooks(
+        sinks=[alerting.sink, messages], ticks=[tick], sections=sections, notes=messages.note
+    )
+    daemon = Daemon(
+        cfg,
+        Registry.load(),
+        classifier,
+        hooks=hooks,
+        reload_config=reload,
+        early_signals=getattr(args, "early_signals", None),
+    )
+    for spec in (*ALERT_METRICS, *MESSAGE_METRICS):
+        daemon.metrics.declare(spec)  # before the checkpoint is restored
+    messages.listeners.append(MessageMetrics(daemon.metrics))
+    alerting.health = lambda: health_from_metrics(
+        daemon.metrics.values, [s.name for s in daemon.cfg.sources]
+    )
+    if "postfix_exporter" in cfg.compat:
+        daemon.sinks.append(PostfixExporterCompat(daemon.metrics, daemon.metrics_sink.labels))
+    try:
+        return daemon.run()
+    except (OSError, CheckpointError) as exc:
+        log.error("cannot start", error=f"{getattr(exc, 'filename', '') or ''} {exc}".strip())
+        return EXIT_FAILURE
+    finally:
+        alerting.close(timeout=5.0)  # deliver what is queued (resolves, last changes)

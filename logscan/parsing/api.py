@@ -1,0 +1,144 @@
+"""The parser plug-in API.
+
+A parser turns the lines of one log (one instance per file or stream, so per-file state such as
+Exchange's ``#Fields`` header or a Postfix queue id lives on the instance) into events. It never
+classifies. Register a parser in your package's ``pyproject.toml``::
+
+    [project.entry-points."logscan.parsers"]
+    mymta = "mymta_logscan:MyMtaParser"
+
+and implement::
+
+    class MyMtaParser(Parser):
+        name = "mymta"
+        description = "MyMTA delivery log"
+
+        @classmethod
+        def detect(cls, head: Sequence[str], path: str | None) -> float:
+            return 1.0 if any("mymta[" in line for line in head) else 0.0
+
+        def feed(self, text: str, lineno: int) -> list[Event] | None:
+            if "mymta[" not in text:
+                return None          # not understood: counted as "unrecognized"
+            if " reply=" not in text:
+                return []            # understood, holds no reply: "ignored"
+            ts = self.timestamps(text.split(" ", 1)[0])  # None (counted) if impossible
+            return [Event(path=self.path, line=lineno, mta=self.name, ts=ts, ...)]
+
+A parser that remembers things between lines (a queue id's sender, an open session) bounds
+that memory by count and by bytes, truncates the text it keeps, and reports what it had to
+drop through :meth:`Parser.state_evictions`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import ClassVar, NamedTuple
+
+from logscan.core.event import Event, MessageNote
+from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.syslog import bsd_month, iso_ts
+
+# A line that was not simply ignored: (line number, text, its events or None if not understood).
+Outcome = tuple[int, str, list[Event] | None]
+
+
+class BlockResult(NamedTuple):
+    """What :meth:`Parser.feed_block` found in a block of lines."""
+
+    ignored: int  # lines feed() answered [] for
+    errors: int  # lines on which feed() raised (they are in ``rest`` too, as not understood)
+    rest: list[Outcome]  # the other lines, in order
+
+
+class Parser(ABC):
+    """Base class of every parser, built-in or plug-in."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    # Where a parser that knows message milestones (arrival, queue, removal) reports them; set
+    # by the pipeline only when a sink wants them (message correlation), so it costs nothing
+    # otherwise. A parser that knows none ignores it.
+    notes: Callable[[MessageNote], None] | None = None
+
+    def __init__(self, path: str = "-", year: int | None = None) -> None:
+        # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
+        self.path = path
+        self.year: int = year if year is not None else datetime.datetime.now(datetime.UTC).year
+        # Pass every ``ts`` built from text through it: impossible ones become None, counted.
+        self.timestamps = TimestampCheck()
+        self._last_month = 0  # month of the last BSD timestamp completed (0: none yet)
+
+    def year_of(self, month: int) -> int:
+        """The year of a BSD timestamp in ``month`` (1-12), read in log order.
+
+        ``self.year`` until the log runs from December into January, then one more: only that
+        step, so a log slightly out of order (or a test file of unrelated lines) stays put.
+        Every parser that reads BSD timestamps completes them here (or through
+        :meth:`iso_time`), so they all cross New Year alike.
+        """
+        if month == 1 and self._last_month == 12:
+            self.year += 1
+        self._last_month = month
+        return self.year
+
+    def iso_time(self, ts: str | None) -> str | None:
+        """ISO 8601 form of a syslog timestamp (:func:`logscan.parsing.syslog.split`'s ``ts``); a
+        BSD
+        one gets its year from :meth:`year_of`."""
+        month = bsd_month(ts)
+        return iso_ts(ts, self.year if month is None else self.year_of(month))
+
+    @classmethod
+    @abstractmethod
+    def detect(cls, head: Sequence[str], path: str | None) -> float:
+        """How sure we are (0.0 to 1.0) that a log whose first lines are ``head`` is ours."""
+
+    @abstractmethod
+    def feed(self, text: str, lineno: int) -> list[Event] | None:
+        """Parse one line (without its newline).
+
+        Return the events it completes (possibly several, possibly for earlier lines of a
+        multi-line reply), ``[]`` for a line understood that holds no reply, or ``None`` for a
+        line this parser does not understand. Must never raise on any input.
+        """
+
+    def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
+        """:meth:`feed` over consecutive ``lines`` numbered from ``start`` (batch reading, and
+        the daemon's reads).
+
+        Counts the lines ``feed`` ignored (gave ``[]``) and those on which it raised, and lists
+        the others as ``(lineno, text, events)``, ``events`` being None for a line not understood
+        or on which ``feed`` raised. A parser may override this with a loop that skips its
+        ignorable lines without a call per line; the answers must stay those of ``feed``.
+        """
+        feed = self.feed
+        ignored = errors = 0
+        rest: list[Outcome] = []
+        for lineno, text in enumerate(lines, start):
+            try:
+                events = feed(text, lineno)
+            except Exception:  # a parser bug costs one line, not the run
+                events = None
+                errors += 1
+            if events is not None and not events:
+                ignored += 1
+            else:
+                rest.append((lineno, text, events))
+        return BlockResult(ignored, errors, rest)
+
+    def flush(self) -> list[Event]:
+        """Events still held in state at the end of the input (default: none)."""
+        return []
+
+    def state_evictions(self) -> int:
+        """How many state entries (queued messages, open sessions) this parser has dropped so
+        far to stay within its bounds, before the log said they were done (default: none).
+
+        A parser that keeps state across lines must bound it by count and by bytes, since a
+        remote host chooses what its lines hold; the daemon exports this count as
+        ``logscan_parser_state_evictions_total``, so a flood that costs context shows.
+        """
+        return 0

@@ -1,0 +1,1 @@
+"""Sinks consume classified events: metrics, the scan report, message correlation, alerting."""

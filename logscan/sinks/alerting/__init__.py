@@ -1,0 +1,2 @@
+"""Alerting: rules as data, their filter language, the engine (log-time windows), notifiers,
+exports."""

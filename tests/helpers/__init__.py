@@ -1,0 +1,1 @@
+"""Helpers the tests share: real processes (daemon, Prometheus, Alertmanager), corpora, models."""

@@ -1,0 +1,69 @@
+"""Shared checks for the parser tests that run on the real log lines in ``tests/data/<mta>/``.
+
+``parse_corpus`` feeds every file of an MTA's directory through a fresh parser, in order
+(parsers keep per-file state), and keeps each line with its events; ``reply_codes`` finds the
+SMTP reply codes a line holds in reply position; ``assert_valid_event`` checks an event
+against the docs/design.md contract.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from logscan.core.event import STAGES, STATUSES, Event
+from logscan.parsing.api import Parser
+from tests.helpers.paths import DATA
+
+# A reply code where logs put one: at the start of the line or of a quoted reply, after ": ",
+# '"', "<", "] ", "reject=" or Sendmail's "... "; followed by a space, the end, a quote, or a
+# multi-line dash before an enhanced code or a word ("550-5.7.1", "550-Multiline").
+_REPLY_CODE = re.compile(
+    r"(?:^|: |\"|<|\] |reject=|\.\.\. )([2-5]\d\d)(?= |$|\"|>|-(?:[245]\.|[A-Za-z]))"
+)
+_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    path: Path
+    lineno: int
+    text: str
+    events: list[Event] | None
+
+
+def parse_corpus(parser_cls: type[Parser], mta: str) -> list[ParsedLine]:
+    out: list[ParsedLine] = []
+    for path in sorted((DATA / mta).glob("*.log")):
+        parser = parser_cls(str(path), year=2024)
+        with path.open(encoding="utf-8", errors="surrogateescape") as f:
+            for lineno, raw in enumerate(f, 1):
+                text = raw.rstrip("\n")
+                out.append(ParsedLine(path, lineno, text, parser.feed(text, lineno)))
+    return out
+
+
+def reply_codes(text: str) -> set[str]:
+    return set(_REPLY_CODE.findall(text))
+
+
+def find_line(lines: list[ParsedLine], file_name: str, needle: str) -> ParsedLine:
+    """The one line of ``file_name`` that contains ``needle``."""
+    found = [p for p in lines if p.path.name == file_name and needle in p.text]
+    assert len(found) == 1, f"{needle!r} found {len(found)} times in {file_name}"
+    return found[0]
+
+
+def assert_valid_event(ev: Event, mta: str, lineno: int) -> None:
+    assert ev.mta == mta
+    assert ev.line == lineno
+    assert ev.direction in ("inbound", "outbound")
+    assert ev.stage in STAGES
+    assert ev.status is None or ev.status in STATUSES
+    assert ev.code is None or re.fullmatch(r"[1-5]\d\d", ev.code), ev.code
+    assert ev.enhanced is None or _ENHANCED.match(ev.enhanced), ev.enhanced
+    assert not (ev.code_inferred and ev.code is None)
+    assert ev.size is None or ev.size >= 0
+    for value in (ev.text, ev.remote_host, ev.remote_ip, ev.sender, ev.recipient, ev.queue_id):
+        assert value is None or isinstance(value, str)

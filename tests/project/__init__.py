@@ -1,0 +1,1 @@
+"""The project as shipped: README commands, locks, deploy kit (systemd, Prometheus, Grafana)."""
