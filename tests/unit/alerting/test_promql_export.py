@@ -13,7 +13,8 @@ import yaml
 from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import load_rule_files
 from logscan.cli.main import main
-from logscan.sinks.alerting.engine import AlertEngine, EngineOptions
+from logscan.sinks.alerting.alert import EngineOptions
+from logscan.sinks.alerting.engine import AlertEngine
 from logscan.sinks.alerting.promql import ExportError, export_rules, render_file, translate
 from logscan.sinks.alerting.rules import load_alert_rules
 from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE, build_runbooks
