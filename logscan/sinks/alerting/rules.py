@@ -69,7 +69,8 @@ TEMPLATE_FIELDS = frozenset(
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# A ``{field}`` of a summary or description (also read by the exports).
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 _KEYS = frozenset(
     {
@@ -110,7 +111,7 @@ class Template:
 
     @classmethod
     def parse(cls, text: str) -> Template:
-        names = tuple(_PLACEHOLDER.findall(text))
+        names = tuple(PLACEHOLDER.findall(text))
         for name in names:
             if name not in TEMPLATE_FIELDS:
                 known = ", ".join(sorted(TEMPLATE_FIELDS))
@@ -122,7 +123,7 @@ class Template:
             v = values.get(m.group(1))
             return "none" if v is None else str(v)
 
-        return _PLACEHOLDER.sub(one, self.text).strip()
+        return PLACEHOLDER.sub(one, self.text).strip()
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,19 @@ def test_direction_on_every_selector_of_a_directed_rule() -> None:
             assert f'direction="{directions[0]}"' in selector, (rule.name, selector)
 
 
+def test_unrecognized_count_rule_reads_the_unrecognized_lines() -> None:
+    """A count of unrecognized lines was exported as the reader-down expression."""
+    [rule] = rules_from(
+        '[[alert]]\nname = "Drift"\nsignal = "unrecognized"\nwindow = "10m"\ncount = 50\n'
+    )
+    expr = translate(rule, DEFAULT_RUNBOOK_BASE).expr
+    assert "journal_reader_up" not in expr
+    assert expr == (
+        "sum by (instance, source) "
+        '(increase(logscan_lines_total{outcome="unrecognized"}[10m]))\n>= 50'
+    )
+
+
 def test_filters_that_are_no_plain_conjunction_are_refused() -> None:
     [rule] = rules_from(
         '[[alert]]\nname = "Either"\nfilter = \'code == "421" or code == "451"\'\ncount = 3\n'
