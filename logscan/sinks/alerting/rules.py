@@ -37,7 +37,13 @@ from typing import Any
 
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.sinks.alerting.filter_language import FIELDS, ExpressionError, Filter
-from logscan.sinks.alerting.signals import COUNTED_KINDS, LEVEL_KIND, Kind, Signal
+from logscan.sinks.alerting.signals import (
+    COUNTED_KINDS,
+    LEVEL_KIND,
+    THRESHOLD_KEYS,
+    Kind,
+    Signal,
+)
 
 SEVERITIES = ("page", "critical", "warning", "info")
 # The longest window, "for" or "quiet" (31 days): longer ones hold events for as long and never
@@ -79,10 +85,7 @@ _KEYS = frozenset(
         "filter",
         "of",
         "window",
-        "count",
-        "rate",
-        "ratio",
-        "quiet",
+        *THRESHOLD_KEYS,
         "min_volume",
         "resolve_below",
         "for",
@@ -336,7 +339,7 @@ def _signal(raw: dict[str, Any]) -> Signal:
 
 def _threshold(signal: Signal, raw: dict[str, Any]) -> tuple[Kind, float]:
     """The rule's kind (the threshold key it gives) and threshold."""
-    given = [k for k in Kind if k in raw]
+    given = [k for k in THRESHOLD_KEYS if k in raw]
     level = LEVEL_KIND.get(signal)
     if level is not None:
         return level, _level_threshold(signal, level, given, raw)

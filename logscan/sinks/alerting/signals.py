@@ -47,6 +47,8 @@ class Kind(StrEnum):
         return self in LEVEL_KIND.values()
 
 
+# The kinds a rule file names as a threshold key (a reader is down or up: no threshold).
+THRESHOLD_KEYS: tuple[Kind, ...] = (Kind.COUNT, Kind.RATE, Kind.RATIO, Kind.QUIET)
 # The signals measured as a level at each tick, each with the one kind it is compared as.
 LEVEL_KIND: Mapping[Signal, Kind] = MappingProxyType(
     {Signal.QUIET: Kind.QUIET, Signal.DOWN: Kind.DOWN}
