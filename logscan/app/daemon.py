@@ -31,7 +31,7 @@ import structlog
 from logscan.app.config import Config, SourceConfig, missing_source
 from logscan.app.early_signals import EarlySignals
 from logscan.app.endpoint.metrics_endpoint import MetricsServer, load_web_config
-from logscan.app.sdnotify import Notifier
+from logscan.app.sdnotify import SystemdNotify
 from logscan.classify.classifier import Classifier
 from logscan.core.event import MessageNote
 from logscan.parsing.api import Parser
@@ -258,7 +258,7 @@ class Daemon:
         registry: Registry,
         classifier: Classifier,
         hooks: Hooks = Hooks(),
-        notifier: Notifier | None = None,
+        notifier: SystemdNotify | None = None,
         reload_config: Callable[[], tuple[Config, Classifier]] | None = None,
         early_signals: EarlySignals | None = None,
     ) -> None:
@@ -266,7 +266,7 @@ class Daemon:
         self.registry = registry
         self.classifier = classifier
         self.hooks = hooks
-        self.notifier = notifier or Notifier.from_env()
+        self.notifier = notifier or SystemdNotify.from_env()
         self.reload_config = reload_config
         self.early_signals = early_signals
         self.metrics = Metrics()

@@ -2,7 +2,7 @@
 
 A datagram to the unix socket named by ``$NOTIFY_SOCKET`` (``@`` = abstract namespace)::
 
-    >>> n = Notifier.from_env({})          # not under systemd: every call is a no-op
+    >>> n = SystemdNotify.from_env({})          # not under systemd: every call is a no-op
     >>> n.send("READY=1"), n.watchdog_interval
     (False, None)
 """
@@ -14,14 +14,14 @@ import socket
 from collections.abc import Mapping
 
 
-class Notifier:
+class SystemdNotify:
     def __init__(self, address: str | None, watchdog_usec: int | None) -> None:
         self.address = address
         # systemd advises pinging at half the watchdog timeout.
         self.watchdog_interval = watchdog_usec / 2e6 if watchdog_usec else None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Notifier:
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> SystemdNotify:
         address = env.get("NOTIFY_SOCKET") or None
         usec: int | None = None
         raw = env.get("WATCHDOG_USEC", "")

@@ -1,4 +1,5 @@
-"""Shared builders for the alerting tests: rules from TOML text, synthetic classified events."""
+"""Shared builders for the alerting tests: rules from TOML text, synthetic classified events, an
+engine over a small rule with a fixed clock (Unix seconds passed in)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,41 @@ from typing import Any
 
 from logscan.classify.rule_files import RuleFile
 from logscan.core.event import ClassifiedEvent, Event, Verdict
+from logscan.sinks.alerting.alert import EngineOptions
+from logscan.sinks.alerting.engine import AlertEngine
 from logscan.sinks.alerting.rules import AlertRule, load_alert_rules
+
+T0 = 1_800_000_000.0
+
+OPTS = EngineOptions(
+    resend_interval=60, generator_url="http://mx1:9842/", labels={"instance": "mx1"}
+)
+
+
+BLOCKLIST = """
+[[alert]]
+name = "Blocklisted"
+filter = 'category == "blocklisted" and direction == "outbound"'
+window = "60s"
+count = 3
+group_by = "blocklist"
+severity = "page"
+summary = "{count} rejections naming {blocklist} in {window}"
+description = "{meaning} {action} Sample: {sample}"
+"""
+
+
+RATIO = """
+[[alert]]
+name = "Deferrals"
+filter = 'status == "deferred"'
+of = 'direction == "outbound" and status != null'
+window = "10m"
+ratio = 0.3
+resolve_below = 0.2
+min_volume = 20
+summary = "{value} ({count} of {total})"
+"""
 
 
 def rules_from(text: str, path: str = "test-rules.toml") -> list[AlertRule]:
@@ -73,3 +108,7 @@ def restamp(text: str, start: float, step: float = 0.0) -> str:
         stamp = time.strftime("%b %e %H:%M:%S", time.localtime(start + i * step))
         out.append(stamp + line[15:])
     return "".join(out)
+
+
+def engine(text: str = BLOCKLIST, **kw: object) -> AlertEngine:
+    return AlertEngine(rules_from(text), options=kw.pop("options", OPTS), **kw)  # type: ignore[arg-type]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from logscan.sinks.alerting.alert import Alert
 from logscan.sinks.alerting.assembly import AlertingConfig, build_notifiers
-from logscan.sinks.alerting.engine import Alert
 from logscan.sinks.alerting.notifiers import AlertmanagerNotifier, Backoff, Dispatcher
 from tests.helpers.alert_helpers import restamp
 from tests.helpers.alertmanager_proc import free_port, run_cluster

@@ -23,7 +23,8 @@ from logscan.classify.rule_files import load_rule_files
 from logscan.parsing.api import Parser
 from logscan.parsing.registry import Registry
 from logscan.pipeline import Pipeline
-from logscan.sinks.alerting.engine import AlertEngine, EngineOptions
+from logscan.sinks.alerting.alert import EngineOptions
+from logscan.sinks.alerting.engine import AlertEngine
 from logscan.sinks.alerting.notifiers import AlertmanagerNotifier, Backoff, Dispatcher
 from logscan.sinks.alerting.rules import load_alert_rules
 from tests.helpers.alert_helpers import restamp

@@ -175,12 +175,12 @@ def test_scrape_writes_the_checkpoint_it_serves(tmp_path: Path, daemon: StartDae
 
 def test_notify_socket_receives_ready(tmp_path: Path) -> None:
     """The sd_notify client against a real unix datagram socket."""
-    from logscan.app.sdnotify import Notifier
+    from logscan.app.sdnotify import SystemdNotify
 
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(path))
-        n = Notifier.from_env({"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "2000000"})
+        n = SystemdNotify.from_env({"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "2000000"})
         assert n.watchdog_interval == 1.0
         assert n.send("READY=1", "STATUS=ok")
         assert sock.recv(100) == b"READY=1\nSTATUS=ok"

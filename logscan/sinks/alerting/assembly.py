@@ -44,14 +44,10 @@ import structlog
 
 from logscan.classify.rule_files import load_rule_files
 from logscan.core.event import ClassifiedEvent
-from logscan.sinks.alerting.engine import (
-    Alert,
-    AlertEngine,
-    AlertState,
-    Delivery,
-    EngineOptions,
-    SourceHealth,
-)
+from logscan.sinks.alerting.alert import Alert, EngineOptions
+from logscan.sinks.alerting.engine import AlertEngine, Delivery
+from logscan.sinks.alerting.groups import AlertState
+from logscan.sinks.alerting.health import SourceHealth
 from logscan.sinks.alerting.log_time import DEFAULT_SKEW
 from logscan.sinks.alerting.notifiers import (
     AlertmanagerNotifier,

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import structlog
 
 import logscan
-from logscan.sinks.alerting.engine import Alert
+from logscan.sinks.alerting.alert import Alert
 
 RESULTS = ("success", "failed", "dropped")
 

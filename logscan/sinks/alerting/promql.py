@@ -27,25 +27,23 @@ above it and its ``approximation`` annotation say what differs (:attr:`PromRule.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.sinks.alerting.filter_language import Comparison, conjunction
+from logscan.sinks.alerting.prometheus_text import prometheus_text
 from logscan.sinks.alerting.rules import (
     AlertRule,
     format_duration,
     load_alert_rules,
     parse_duration,
-    show_value,
 )
 from logscan.sinks.alerting.runbooks import runbook_url
+from logscan.sinks.alerting.signals import Kind, Signal
 
 Function = Literal["increase", "rate"]
-# Event fields that exist only on the most recent event: a Prometheus rule cannot show them.
-_EVENT_ONLY = frozenset({"sample", "sample_source", "meaning", "action", "total"})
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -161,13 +159,13 @@ def export_rules(files: Sequence[RuleFile], runbook_base: str) -> list[PromRule]
 def translate(rule: AlertRule, runbook_base: str) -> PromRule:
     """One engine rule as a Prometheus rule; raise :class:`ExportError` if it cannot be."""
     try:
-        expr, notes, by = _events(rule) if rule.signal == "events" else _health(rule)
+        expr, notes, by = _events(rule) if rule.signal is Signal.EVENTS else _health(rule)
     except ExportError as exc:
         raise ExportError(f"alert {rule.name!r}: {exc}") from None
     labels = (("severity", rule.severity), *sorted(rule.labels.items()))
     annotations = [
-        ("summary", _text(rule, rule.summary.text, by) or rule.name),
-        ("description", _text(rule, rule.description.text, by)),
+        ("summary", prometheus_text(rule, rule.summary.text, by) or rule.name),
+        ("description", prometheus_text(rule, rule.description.text, by)),
         ("runbook_url", runbook_url(runbook_base, rule.name)),
     ]
     approximation = "; ".join(notes) or None
@@ -182,7 +180,7 @@ def _events(rule: AlertRule) -> tuple[str, list[str], str | None]:
     if base is not None:
         comps = comps + base  # the engine counts matching events among the base's
     notes: list[str] = []
-    fn: Function = "rate" if rule.kind == "rate" else "increase"
+    fn: Function = "rate" if rule.kind is Kind.RATE else "increase"
     value = _value(rule, comps, fn, notes)
     by = ("instance", rule.group_by) if rule.group_by else ("instance",)
     if base is None:
@@ -298,75 +296,49 @@ def _hysteresis(rule: AlertRule, value: str, by: tuple[str, ...]) -> str:
 
 
 def _health(rule: AlertRule) -> tuple[str, list[str], str | None]:
-    by = ("instance", "source")
-    lines = "logscan_lines_total"
+    """A health rule over the daemon's per-source gauges and line counters (always by source)."""
+    expr, notes = _HEALTH[rule.kind](rule)
+    return expr, notes, "source"
+
+
+def _unrecognized_count(rule: AlertRule) -> tuple[str, list[str]]:
+    return _hysteresis(rule, _lines(rule, '{outcome="unrecognized"}'), _BY_SOURCE), []
+
+
+def _unrecognized_ratio(rule: AlertRule) -> tuple[str, list[str]]:
+    matching = _lines(rule, '{outcome="unrecognized"}')
+    total = _lines(rule, "")
+    ratio = f"(\n  {matching}\n/\n  {total}\n)"
+    expr = f"(\n{_hysteresis(rule, ratio, _BY_SOURCE)}\n)\nand\n{total} >= {_num(rule.min_volume)}"
+    return expr, []
+
+
+def _lines(rule: AlertRule, matchers: str) -> str:
+    """Lines of each source within the rule's window (``matchers``: on their outcome)."""
     window = format_duration(rule.window)
-    if rule.kind == "ratio":  # unrecognized lines over all lines of a source
-        matching = (
-            f'sum by (instance, source) (increase({lines}{{outcome="unrecognized"}}[{window}]))'
-        )
-        total = f"sum by (instance, source) (increase({lines}[{window}]))"
-        ratio = f"(\n  {matching}\n/\n  {total}\n)"
-        expr = f"(\n{_hysteresis(rule, ratio, by)}\n)\nand\n{total} >= {_num(rule.min_volume)}"
-        return expr, [], "source"
-    if rule.kind == "quiet":
-        last = "max by (instance, source) (logscan_source_last_line_timestamp_seconds)"
-        note = (
-            "a source that has written no line since logscan first started has no timestamp "
-            "and is not alerted on (the daemon counts its quiet time from its own start)"
-        )
-        return f"time() - {last}\n>= {_num(rule.threshold)}", [note], "source"
-    return "max by (instance, source) (logscan_journal_reader_up) == 0", [], "source"
+    return f"sum by (instance, source) (increase(logscan_lines_total{matchers}[{window}]))"
 
 
-# --- summaries and descriptions ---------------------------------------------------------------
+def _quiet(rule: AlertRule) -> tuple[str, list[str]]:
+    last = "max by (instance, source) (logscan_source_last_line_timestamp_seconds)"
+    note = (
+        "a source that has written no line since logscan first started has no timestamp "
+        "and is not alerted on (the daemon counts its quiet time from its own start)"
+    )
+    return f"time() - {last}\n>= {_num(rule.threshold)}", [note]
 
 
-def _text(rule: AlertRule, template: str, group: str | None) -> str:
-    """A template in Prometheus' template language.
-
-    The placeholders that hold a fact of the most recent event (its sample, meaning, code...)
-    have no value in Prometheus: a parenthesis holding one goes, and so does a sentence that still
-    holds one, so what is left reads as a sentence.
-    """
-    values = _template_values(rule, group)
-
-    def known(text: str) -> bool:
-        return all(name in values for name in _PLACEHOLDER.findall(text))
-
-    text = re.sub(r"\s*\([^()]*\)", lambda m: m.group(0) if known(m.group(0)) else "", template)
-    sentences = re.split(r"(?<=[.!?])\s+", text.replace("\n", " "))
-    text = " ".join(s for s in sentences if known(s))
-    return " ".join(_PLACEHOLDER.sub(lambda m: values[m.group(1)], text).split())
+def _down(rule: AlertRule) -> tuple[str, list[str]]:
+    return "max by (instance, source) (logscan_journal_reader_up) == 0", []
 
 
-def _template_values(rule: AlertRule, group: str | None) -> dict[str, str]:
-    values = {
-        "alertname": rule.name,
-        "severity": rule.severity,
-        "window": format_duration(rule.window),
-        "threshold": show_value(rule.kind, rule.threshold),
-        "value": _shown_value(rule.kind),
-    }
-    if rule.kind == "count":
-        values["count"] = "{{ $value | humanize }}"
-    if group is not None:
-        values[group] = values["group"] = f"{{{{ $labels.{group} }}}}"
-    for text in (rule.filter.text, rule.of.text if rule.of else ""):
-        for c in conjunction(text) or () if text else ():
-            if c.op == "==" and isinstance(c.value, str) and c.field not in values:
-                values[c.field] = c.value  # a field the filter fixes has that value
-    return {k: v for k, v in values.items() if k not in _EVENT_ONLY}
-
-
-def _shown_value(kind: str) -> str:
-    if kind == "ratio":
-        return "{{ $value | humanizePercentage }}"
-    if kind == "quiet":
-        return "{{ $value | humanizeDuration }}"
-    if kind == "rate":
-        return '{{ printf "%.3f" $value }}/s'
-    return "{{ $value | humanize }}"
+_BY_SOURCE = ("instance", "source")
+_HEALTH: Mapping[Kind, Callable[[AlertRule], tuple[str, list[str]]]] = {
+    Kind.COUNT: _unrecognized_count,
+    Kind.RATIO: _unrecognized_ratio,
+    Kind.QUIET: _quiet,
+    Kind.DOWN: _down,
+}
 
 
 def _num(value: float) -> str:

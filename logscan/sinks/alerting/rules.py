@@ -12,11 +12,11 @@ A rule watches one *signal* and compares a value with a threshold::
     summary = "{count} rejections naming {blocklist} in {window}"
     description = "{meaning} {action} Sample: {sample}"
 
-Signals: ``events`` (the default: classified events that match ``filter``), ``unrecognized``
-(unrecognized lines over all lines of a source, a parser-drift signal), ``source-quiet`` (no line
-from a source for ``quiet``) and ``reader-down`` (a journal reader that is not running). The
-last three read the health the daemon hands to ``AlertEngine.tick`` (see
-``logscan.sinks.alerting.engine``).
+Signals (:class:`~logscan.sinks.alerting.signals.Signal`): ``events`` (the default: classified
+events that match ``filter``), ``unrecognized`` (unrecognized lines over all lines of a source, a
+parser-drift signal), ``source-quiet`` (no line from a source for ``quiet``) and ``reader-down``
+(a journal reader that is not running). The last three read the health the daemon hands to
+``AlertEngine.tick`` (see ``logscan.sinks.alerting.health``).
 
 Files load in order (built-in ``rules/`` first, then operators' directories); a later rule with
 the same ``name`` replaces an earlier one, and ``enabled = false`` switches a rule off::
@@ -31,14 +31,20 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.sinks.alerting.filter_language import FIELDS, ExpressionError, Filter
+from logscan.sinks.alerting.signals import (
+    COUNTED_KINDS,
+    LEVEL_KIND,
+    THRESHOLD_KEYS,
+    Kind,
+    Signal,
+)
 
-SIGNALS = ("events", "unrecognized", "source-quiet", "reader-down")
 SEVERITIES = ("page", "critical", "warning", "info")
 # The longest window, "for" or "quiet" (31 days): longer ones hold events for as long and never
 # let a rule fire within any useful time.
@@ -69,7 +75,8 @@ TEMPLATE_FIELDS = frozenset(
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# A ``{field}`` of a summary or description (also read by the exports).
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 _KEYS = frozenset(
     {
@@ -78,10 +85,7 @@ _KEYS = frozenset(
         "filter",
         "of",
         "window",
-        "count",
-        "rate",
-        "ratio",
-        "quiet",
+        *THRESHOLD_KEYS,
         "min_volume",
         "resolve_below",
         "for",
@@ -110,7 +114,7 @@ class Template:
 
     @classmethod
     def parse(cls, text: str) -> Template:
-        names = tuple(_PLACEHOLDER.findall(text))
+        names = tuple(PLACEHOLDER.findall(text))
         for name in names:
             if name not in TEMPLATE_FIELDS:
                 known = ", ".join(sorted(TEMPLATE_FIELDS))
@@ -122,17 +126,17 @@ class Template:
             v = values.get(m.group(1))
             return "none" if v is None else str(v)
 
-        return _PLACEHOLDER.sub(one, self.text).strip()
+        return PLACEHOLDER.sub(one, self.text).strip()
 
 
 @dataclass(frozen=True)
 class AlertRule:
-    """One checked rule. Durations are in seconds; ``kind`` is count, rate, ratio, quiet or down."""
+    """One checked rule. Durations are in seconds."""
 
     name: str
     origin: str  # the file the rule came from
-    signal: str
-    kind: str
+    signal: Signal
+    kind: Kind
     threshold: float
     window: float
     filter: Filter
@@ -188,22 +192,14 @@ def _duration(raw: Mapping[str, Any], key: str, default: object) -> float:
         raise ValueError(f"'{key}': {exc}") from None
 
 
-def show_value(kind: str, value: float) -> str:
+def show_value(kind: Kind, value: float) -> str:
     """A rule's value or threshold as people read it: 12, 0.5/s, 35%, 15m; the same words in the
     daemon's alerts and in the PromQL export's annotations.
 
-    >>> show_value("rate", 0.01), show_value("ratio", 0.25), show_value("count", 3.0)
+    >>> show_value(Kind.RATE, 0.01), show_value(Kind.RATIO, 0.25), show_value(Kind.COUNT, 3.0)
     ('0.01/s', '25%', '3')
     """
-    if kind == "ratio":
-        return f"{value * 100:.0f}%"
-    if kind == "rate":
-        return f"{value:.3g}/s"
-    if kind == "quiet":
-        return format_duration(value)
-    if kind == "down":
-        return "down" if value else "up"
-    return f"{value:g}"
+    return _SHOWN[kind](value)
 
 
 def format_duration(seconds: float) -> str:
@@ -217,6 +213,15 @@ def format_duration(seconds: float) -> str:
     m, sec = divmod(rest, 60)
     out = (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{sec}s" if sec else "")
     return out or "0s"
+
+
+_SHOWN: Mapping[Kind, Callable[[float], str]] = {
+    Kind.COUNT: lambda v: f"{v:g}",
+    Kind.RATE: lambda v: f"{v:.3g}/s",
+    Kind.RATIO: lambda v: f"{v * 100:.0f}%",
+    Kind.QUIET: format_duration,
+    Kind.DOWN: lambda v: "down" if v else "up",
+}
 
 
 def load_alert_rules(files: Sequence[RuleFile]) -> list[AlertRule]:
@@ -254,11 +259,9 @@ def _rule(rf: RuleFile, name: str, raw: dict[str, Any]) -> AlertRule:
 
 
 def _filter(raw: dict[str, Any], key: str) -> Filter | None:
-    text = raw.get(key)
+    text = _optional_str(raw, key, what="a string expression")
     if text is None:
         return None
-    if not isinstance(text, str):
-        raise ValueError(f"'{key}' must be a string expression")
     try:
         return Filter.parse(text)
     except ExpressionError as exc:
@@ -271,24 +274,22 @@ def _build(rf: RuleFile, name: str, raw: dict[str, Any]) -> AlertRule:
     unknown = set(raw) - _KEYS
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))}")
-    signal = raw.get("signal", "events")
-    if signal not in SIGNALS:
-        raise ValueError(f"'signal' must be one of {', '.join(SIGNALS)}, got {signal!r}")
+    signal = _signal(raw)
     flt = _filter(raw, "filter")
     of = _filter(raw, "of")
-    if signal != "events" and (flt is not None or of is not None):
-        raise ValueError(f"signal {signal!r} takes no 'filter' or 'of'")
+    if signal is not Signal.EVENTS and (flt is not None or of is not None):
+        raise ValueError(f"signal {signal.value!r} takes no 'filter' or 'of'")
     kind, threshold = _threshold(signal, raw)
-    if kind == "ratio" and signal == "events" and of is None:
+    if kind is Kind.RATIO and signal is Signal.EVENTS and of is None:
         raise ValueError("a 'ratio' needs 'of', the filter of the events it is a ratio of")
-    if kind != "ratio" and of is not None:
+    if kind is not Kind.RATIO and of is not None:
         raise ValueError("'of' is only for a 'ratio'")
     window = _duration(raw, "window", "5m")
-    if window <= 0 and kind in ("count", "rate", "ratio"):
+    if window <= 0 and not kind.is_level:
         raise ValueError("'window' must be positive")
     group_by = raw.get("group_by")
-    allowed = GROUP_FIELDS if signal == "events" else frozenset({"source"})
-    if group_by is None and signal != "events":
+    allowed = GROUP_FIELDS if signal is Signal.EVENTS else frozenset({"source"})
+    if group_by is None and signal is not Signal.EVENTS:
         group_by = "source"  # health signals are per source
     if group_by is not None and group_by not in allowed:
         choices = ", ".join(sorted(allowed))
@@ -328,24 +329,40 @@ def _build(rf: RuleFile, name: str, raw: dict[str, Any]) -> AlertRule:
     )
 
 
-def _threshold(signal: str, raw: dict[str, Any]) -> tuple[str, float]:
-    given = [k for k in ("count", "rate", "ratio", "quiet") if k in raw]
-    if signal == "reader-down":
-        if given:
-            raise ValueError("signal 'reader-down' takes no threshold")
-        return "down", 1.0
-    if signal == "source-quiet":
-        if given != ["quiet"]:
-            raise ValueError("signal 'source-quiet' needs 'quiet' (a duration) and no other")
-        return "quiet", _duration(raw, "quiet", None)
-    allowed = ("count", "rate", "ratio") if signal == "events" else ("count", "ratio")
+def _signal(raw: dict[str, Any]) -> Signal:
+    word = raw.get("signal", Signal.EVENTS.value)
+    try:
+        return Signal(word)
+    except ValueError:
+        raise ValueError(f"'signal' must be one of {', '.join(Signal)}, got {word!r}") from None
+
+
+def _threshold(signal: Signal, raw: dict[str, Any]) -> tuple[Kind, float]:
+    """The rule's kind (the threshold key it gives) and threshold."""
+    given = [k for k in THRESHOLD_KEYS if k in raw]
+    level = LEVEL_KIND.get(signal)
+    if level is not None:
+        return level, _level_threshold(signal, level, given, raw)
+    allowed = COUNTED_KINDS[signal]
     if len(given) != 1 or given[0] not in allowed:
         raise ValueError(f"give exactly one threshold of {', '.join(allowed)}")
     kind = given[0]
     value = _number(raw[kind], kind)
-    if value <= 0 or (kind == "ratio" and value > 1):
-        raise ValueError(f"'{kind}' must be positive{' and at most 1' if kind == 'ratio' else ''}")
+    if value <= 0 or (kind is Kind.RATIO and value > 1):
+        at_most = " and at most 1" if kind is Kind.RATIO else ""
+        raise ValueError(f"'{kind}' must be positive{at_most}")
     return kind, value
+
+
+def _level_threshold(signal: Signal, level: Kind, given: list[Kind], raw: dict[str, Any]) -> float:
+    """A reader is down or up: no threshold. Quiet takes one, a duration under its own key."""
+    if level is Kind.DOWN:
+        if given:
+            raise ValueError(f"signal {signal.value!r} takes no threshold")
+        return 1.0
+    if given != [level]:
+        raise ValueError(f"signal {signal.value!r} needs {level.value!r} (a duration) and no other")
+    return _duration(raw, level, None)
 
 
 def _number(raw: object, key: str) -> float:
@@ -355,18 +372,16 @@ def _number(raw: object, key: str) -> float:
     return float(raw)
 
 
-def _optional_str(raw: dict[str, Any], key: str) -> str | None:
+def _optional_str(raw: dict[str, Any], key: str, what: str = "a string") -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
-        raise ValueError(f"'{key}' must be a string")
+        raise ValueError(f"'{key}' must be {what}")
     return value
 
 
 def _template(raw: dict[str, Any], key: str, default: str) -> Template:
-    text = raw.get(key, default)
-    if not isinstance(text, str):
-        raise ValueError(f"'{key}' must be a string")
+    text = _optional_str(raw, key)
     try:
-        return Template.parse(text)
+        return Template.parse(default if text is None else text)
     except ValueError as exc:
         raise ValueError(f"{key}: {exc}") from None

@@ -24,16 +24,21 @@ page is missing or out of date.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.sinks.alerting.filter_language import Comparison, conjunction
-from logscan.sinks.alerting.rules import AlertRule, format_duration, load_alert_rules
+from logscan.sinks.alerting.rules import (
+    PLACEHOLDER,
+    AlertRule,
+    format_duration,
+    load_alert_rules,
+)
+from logscan.sinks.alerting.signals import Kind, Signal
 
 DEFAULT_RUNBOOK_BASE = "file:///usr/share/doc/logscan/runbooks"
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 # Event fields as `logscan scan --format events` names them (jq paths).
 _JQ_FIELD = {"class": '.["class"]'}
 
@@ -94,14 +99,14 @@ def build_runbooks(
 
 def _rule_page(rule: AlertRule, know: Knowledge, approximation: str | None) -> str:
     comps = _comparisons(rule)
-    if rule.signal != "events" and rule.name not in know.steps:
+    if rule.signal is not Signal.EVENTS and rule.name not in know.steps:
         raise RuleError(f"alert {rule.name!r}: rules/runbooks.toml needs [runbook.{rule.name}]")
     out = _head(rule.name, rule.severity, "rules/alerts.toml")
     out += ["## What it means", "", _static(rule.description.text), "", _condition(rule), ""]
     out += _meanings(comps, know)
     out += [_in_prometheus(approximation), ""]
     out += ["## How to confirm", ""]
-    if rule.signal == "events":
+    if rule.signal is Signal.EVENTS:
         out += _confirm_events(rule, comps)
     out += [f"- {s}" for s in know.steps.get(rule.name, {}).get("confirm", [])]
     out += ["", "## What to do", ""]
@@ -148,35 +153,65 @@ def _static(template: str) -> str:
     text = re.sub(r"\s*\([^()]*\{[^()]*\)", "", template)
     sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
     kept = [s for s in sentences if not re.search(r"\{(meaning|action|sample|code|enhanced)", s)]
-    return _PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", " ".join(kept))
+    return PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", " ".join(kept))
 
 
 def _condition(rule: AlertRule) -> str:
-    window = format_duration(rule.window)
-    per = f", per {rule.group_by}" if rule.group_by else ""
-    what = f"events matching `{rule.filter.text}`" if rule.filter.text else "lines"
-    if rule.kind == "count":
-        cond = f"there are at least {rule.threshold:g} {what} within {window}{per}"
-    elif rule.kind == "rate":
-        n = rule.threshold * rule.window
-        cond = f"{what} arrive at {rule.threshold:g}/s or more ({n:g} in {window}){per}"
-    elif rule.kind == "ratio":
-        base = f"events matching `{rule.of.text}`" if rule.of else "all lines"
-        share = "unrecognized lines" if rule.signal == "unrecognized" else what
-        cond = (
-            f"{share} make up {rule.threshold:.0%} or more of {base} within {window}{per} "
-            f"(once there are at least {rule.min_volume} of them)"
-        )
-    elif rule.kind == "quiet":
-        cond = f"a source writes no line for {format_duration(rule.threshold)}"
-    else:
-        cond = "a journal reader is not running"
+    cond = _CONDITIONS[rule.kind](rule)
     if rule.for_:
         cond += f", for {format_duration(rule.for_)}"
-    if rule.resolve_below is not None and rule.kind in ("count", "rate", "ratio"):
-        below = f"{rule.resolve_below:.0%}" if rule.kind == "ratio" else f"{rule.resolve_below:g}"
+    if rule.resolve_below is not None and not rule.kind.is_level:
+        below = (
+            f"{rule.resolve_below:.0%}" if rule.kind is Kind.RATIO else f"{rule.resolve_below:g}"
+        )
         cond += f"; it resolves below {below}"
     return f"Fires when {cond}."
+
+
+def _what(rule: AlertRule) -> str:
+    return f"events matching `{rule.filter.text}`" if rule.filter.text else "lines"
+
+
+def _per(rule: AlertRule) -> str:
+    return f", per {rule.group_by}" if rule.group_by else ""
+
+
+def _count_condition(rule: AlertRule) -> str:
+    window = format_duration(rule.window)
+    return f"there are at least {rule.threshold:g} {_what(rule)} within {window}{_per(rule)}"
+
+
+def _rate_condition(rule: AlertRule) -> str:
+    n = rule.threshold * rule.window
+    window = format_duration(rule.window)
+    return f"{_what(rule)} arrive at {rule.threshold:g}/s or more ({n:g} in {window}){_per(rule)}"
+
+
+def _ratio_condition(rule: AlertRule) -> str:
+    base = f"events matching `{rule.of.text}`" if rule.of else "all lines"
+    share = "unrecognized lines" if rule.signal is Signal.UNRECOGNIZED else _what(rule)
+    window = format_duration(rule.window)
+    return (
+        f"{share} make up {rule.threshold:.0%} or more of {base} within {window}{_per(rule)} "
+        f"(once there are at least {rule.min_volume} of them)"
+    )
+
+
+def _quiet_condition(rule: AlertRule) -> str:
+    return f"a source writes no line for {format_duration(rule.threshold)}"
+
+
+def _down_condition(rule: AlertRule) -> str:
+    return "a journal reader is not running"
+
+
+_CONDITIONS: Mapping[Kind, Callable[[AlertRule], str]] = {
+    Kind.COUNT: _count_condition,
+    Kind.RATE: _rate_condition,
+    Kind.RATIO: _ratio_condition,
+    Kind.QUIET: _quiet_condition,
+    Kind.DOWN: _down_condition,
+}
 
 
 def _in_prometheus(approximation: str | None) -> str:
@@ -192,20 +227,24 @@ def _in_prometheus(approximation: str | None) -> str:
 
 
 def _meanings(comps: tuple[Comparison, ...], know: Knowledge) -> list[str]:
-    out = []
-    for kind, key in _named(comps):
-        entry = (know.categories if kind == "category" else know.codes).get(key, {})
-        if entry.get("meaning"):
-            out.append(f"- **{kind} {key}**: {entry['meaning']}")
+    out = [f"- **{field} {key}**: {text}" for field, key, text in _told(comps, know, "meaning")]
     return [*out, ""] if out else []
 
 
 def _actions(comps: tuple[Comparison, ...], know: Knowledge) -> list[str]:
+    return [f"- {text}" for _, _, text in _told(comps, know, "action")]
+
+
+def _told(
+    comps: tuple[Comparison, ...], know: Knowledge, what: Literal["meaning", "action"]
+) -> list[tuple[str, str, str]]:
+    """(field, value, text) of what the catalogue tells of each category and code a filter
+    fixes, where it tells ``what``."""
     out = []
-    for kind, key in _named(comps):
-        entry = (know.categories if kind == "category" else know.codes).get(key, {})
-        if entry.get("action"):
-            out.append(f"- {entry['action']}")
+    for field, key in _named(comps):
+        entry = (know.categories if field == "category" else know.codes).get(key, {})
+        if entry.get(what):
+            out.append((field, key, entry[what]))
     return out
 
 

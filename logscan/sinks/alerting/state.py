@@ -7,7 +7,7 @@ passed meanwhile resolves. The section is plain JSON, written with the counters 
 (``Hooks.sections`` of the daemon), and checked field by field when read back: anything wrong
 raises :class:`AlertStateError` and the caller starts with an empty state::
 
-    >>> from logscan.sinks.alerting.engine import AlertState
+    >>> from logscan.sinks.alerting.groups import AlertState
     >>> doc = dump_state(AlertState())
     >>> doc
     {'version': 1, 'groups': [], 'orphans': [], 'first_seen': {}}
@@ -28,13 +28,15 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from logscan.core.event import ClassifiedEvent, Event, Verdict
-from logscan.sinks.alerting.engine import AlertState, GroupState, Ring
+from logscan.sinks.alerting.groups import AlertState, GroupState, Status
+from logscan.sinks.alerting.signals import Signal
+from logscan.sinks.alerting.window import Ring
 
 VERSION = 1
-STATUSES = ("inactive", "pending", "firing")
+STATUSES: tuple[Status, ...] = get_args(Status)
 _EVENT_FIELDS = {f.name for f in dataclasses.fields(Event)}
 _VERDICT_FIELDS = {f.name for f in dataclasses.fields(Verdict)}
 _TIMES = ("pending_since", "started_at", "last_sent", "hold_until", "level")
@@ -95,7 +97,7 @@ def _dump_group(st: GroupState, rule: str | None, key: str | None) -> dict[str, 
     return {
         "rule": rule,
         "key": key,
-        "signal": st.signal,
+        "signal": st.signal.value,
         "group_by": st.group_by,
         "window": st.window,
         "status": st.status,
@@ -123,7 +125,7 @@ def _load_group(raw: Any, where: str) -> GroupState:
     if window <= 0:
         raise AlertStateError(f"{where}'window': not positive")
     st = GroupState(
-        signal=_str(raw, "signal", where),
+        signal=_signal(raw, where),
         group_by=_opt_str(raw, "group_by", where),
         window=window,
         counts=_load_ring(raw.get("ring"), window, where),
@@ -183,6 +185,16 @@ def _str(raw: Mapping[str, Any], name: str, where: str) -> str:
     if not isinstance(value, str):
         raise AlertStateError(f"{where}{name!r}: not a string: {value!r}")
     return value
+
+
+def _signal(raw: Mapping[str, Any], where: str) -> Signal:
+    word = _str(raw, "signal", where)
+    try:
+        return Signal(word)
+    except ValueError:
+        raise AlertStateError(
+            f"{where}'signal': not one of {', '.join(Signal)}: {word!r}"
+        ) from None
 
 
 def _opt_str(raw: Mapping[str, Any], name: str, where: str) -> str | None:

@@ -10,10 +10,10 @@ import pytest
 import structlog
 
 from logscan.sinks.alerting.assembly import Alerting, AlertingConfig
-from logscan.sinks.alerting.engine import AlertEngine, SourceHealth
+from logscan.sinks.alerting.engine import AlertEngine
+from logscan.sinks.alerting.health import SourceHealth
 from logscan.sinks.alerting.state import AlertStateError, dump_state, load_state
-from tests.helpers.alert_helpers import event, iso, rules_from
-from tests.unit.alerting.test_alerts import BLOCKLIST, OPTS, T0
+from tests.helpers.alert_helpers import BLOCKLIST, OPTS, T0, event, iso, rules_from
 
 
 def engine() -> AlertEngine:
@@ -111,6 +111,7 @@ def _broken(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
         (("groups", 0, "labels"), {"a": 1}),
         (("groups", 0, "sample"), {"event": {"nope": 1}, "verdict": {}}),
         (("groups", 0, "rule"), None),
+        (("groups", 0, "signal"), "quiet"),  # the rule files' word is "source-quiet"
         (("first_seen",), {"mail": "now"}),
     ],
 )

@@ -11,7 +11,7 @@ import pytest
 
 from logscan.classify.rule_files import RuleError
 from logscan.sinks.alerting.assembly import Alerting, AlertingConfig, AlertingConfigError
-from logscan.sinks.alerting.engine import SourceHealth
+from logscan.sinks.alerting.health import SourceHealth
 from logscan.sinks.alerting.notifiers import AlertmanagerNotifier, LogNotifier, WebhookNotifier
 from tests.helpers.alert_helpers import event
 from tests.helpers.http_receiver import Receiver
@@ -223,8 +223,9 @@ def test_runbook_base_default_and_configured() -> None:
 
 def test_every_alert_the_daemon_sends_carries_its_runbook_url() -> None:
     from logscan.classify.rule_files import load_rule_files
+    from logscan.sinks.alerting.alert import Alert, EngineOptions
     from logscan.sinks.alerting.assembly import RunbookLinks
-    from logscan.sinks.alerting.engine import Alert, AlertEngine, EngineOptions
+    from logscan.sinks.alerting.engine import AlertEngine
     from logscan.sinks.alerting.rules import load_alert_rules
 
     sent: list[Alert] = []

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from logscan.sinks.alerting.engine import AlertEngine, EngineOptions
-from tests.helpers.alert_helpers import event, iso, rules_from
-from tests.unit.alerting.test_alerts import BLOCKLIST, OPTS, T0
+from logscan.sinks.alerting.alert import EngineOptions
+from logscan.sinks.alerting.engine import AlertEngine
+from tests.helpers.alert_helpers import BLOCKLIST, OPTS, T0, event, iso, rules_from
 
 HOUR = 3600.0
 

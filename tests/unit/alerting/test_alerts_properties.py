@@ -8,8 +8,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logscan.sinks.alerting.engine import Ring
 from logscan.sinks.alerting.filter_language import ExpressionError, Filter
+from logscan.sinks.alerting.window import Ring
 from tests.helpers.alert_helpers import event
 
 T0 = 1_800_000_000.0

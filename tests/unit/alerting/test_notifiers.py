@@ -11,7 +11,7 @@ from datetime import datetime
 
 from structlog.testing import capture_logs
 
-from logscan.sinks.alerting.engine import Alert
+from logscan.sinks.alerting.alert import Alert
 from logscan.sinks.alerting.notifiers import (
     SIGNATURE_HEADER,
     AlertmanagerNotifier,

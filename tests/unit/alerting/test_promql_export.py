@@ -13,7 +13,8 @@ import yaml
 from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import load_rule_files
 from logscan.cli.main import main
-from logscan.sinks.alerting.engine import AlertEngine, EngineOptions
+from logscan.sinks.alerting.alert import EngineOptions
+from logscan.sinks.alerting.engine import AlertEngine
 from logscan.sinks.alerting.promql import ExportError, export_rules, render_file, translate
 from logscan.sinks.alerting.rules import load_alert_rules
 from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE, build_runbooks
@@ -162,6 +163,19 @@ def test_direction_on_every_selector_of_a_directed_rule() -> None:
         assert selectors, rule.name
         for selector in selectors:
             assert f'direction="{directions[0]}"' in selector, (rule.name, selector)
+
+
+def test_unrecognized_count_rule_reads_the_unrecognized_lines() -> None:
+    """A count of unrecognized lines was exported as the reader-down expression."""
+    [rule] = rules_from(
+        '[[alert]]\nname = "Drift"\nsignal = "unrecognized"\nwindow = "10m"\ncount = 50\n'
+    )
+    expr = translate(rule, DEFAULT_RUNBOOK_BASE).expr
+    assert "journal_reader_up" not in expr
+    assert expr == (
+        "sum by (instance, source) "
+        '(increase(logscan_lines_total{outcome="unrecognized"}[10m]))\n>= 50'
+    )
 
 
 def test_filters_that_are_no_plain_conjunction_are_refused() -> None:
