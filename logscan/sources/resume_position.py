@@ -1,15 +1,15 @@
-"""Where a restart resumes one file: a checkpoint's entry for it, typed.
+"""Where a restart resumes one file: a checkpoint's entry for it, typed and versioned.
 
 A followed path checkpoints a list of these, oldest file first: every file still to read (a
 rotated file being finished, copies, the current file). On disk each is a JSON object::
 
     >>> p = ResumePosition("/var/log/mail.log", Identity(2049, 12, 5, "ab" * 20), 5, 1, {}, 5, 7)
-    >>> p.to_json()["offset"], ResumePosition.from_json(p.to_json()) == p
-    (5, True)
+    >>> p.to_json()["version"], ResumePosition.from_json(p.to_json()) == p
+    (2, True)
 
-Entries written by older releases lack ``siblings`` (read as none), and ``size`` and
-``mtime_ns`` (read as unknown: no loss size, no successors of a file gone).
-:meth:`ResumePosition.from_json`
+Versions: entries without a ``version`` are version 1, written before entries had one; some
+lack ``siblings`` (read as none), and ``size`` and ``mtime_ns`` (read as unknown: no loss size,
+no successors of a file gone). Version 2 holds every field. :meth:`ResumePosition.from_json`
 checks every value (types, ranges, the hash's form) and raises :class:`MalformedPosition`
 naming the field, so the checkpoint can say what is wrong.
 """
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from logscan.sources.file_identity import FileKey, Identity
 
+POSITION_VERSION: Literal[2] = 2
 MAX_OFFSET = 2**63 - 1  # what the kernel's off_t holds
 MAX_FP_LEN = 1 << 20  # far above FP_MAX: any length an older release may have hashed
 _HEX = frozenset("0123456789abcdef")
@@ -47,7 +48,7 @@ class ResumePosition:
     ``siblings``: the rotated files there when it was opened, by (device, inode), with their
     sizes (older files, never its successors or copies). ``size`` and ``mtime_ns``: what a
     restart needs if the file is gone by then (how much was unread; its successors, if any,
-    were written later); None only in entries of older releases that lack them.
+    were written later); None only in version 1 entries that lack them.
     """
 
     path: str  # the name it was opened under
@@ -57,11 +58,17 @@ class ResumePosition:
     siblings: Mapping[FileKey, int]
     size: int | None
     mtime_ns: int | None
+    version: Literal[1, 2] = POSITION_VERSION
+
+    def __post_init__(self) -> None:
+        if self.version != 1 and (self.size is None or self.mtime_ns is None):
+            raise ValueError(f"a version {self.version} position has a size and an mtime")
 
     def to_json(self) -> JsonObject:
-        """The entry on disk (without what an older release's entry lacked)."""
+        """The entry on disk: version 2 with every field; a version 1 one as it was read."""
         ident = self.identity
-        doc: JsonObject = dict(
+        doc: JsonObject = {"version": self.version} if self.version != 1 else {}
+        doc.update(
             path=self.path,
             dev=ident.dev,
             ino=ident.ino,
@@ -79,19 +86,27 @@ class ResumePosition:
 
     @classmethod
     def from_json(cls, raw: Any) -> ResumePosition:
-        """An entry of any release, every value checked; MalformedPosition if not one."""
+        """An entry of either version, every value checked; MalformedPosition if not one."""
         if not isinstance(raw, dict):
             raise MalformedPosition("", "an object")
+        version = raw.get("version", 1)
+        if type(version) is not int or version not in (1, POSITION_VERSION):
+            raise MalformedPosition("version", f"1 or {POSITION_VERSION}")
+        known_version: Literal[1, 2] = 1 if version == 1 else POSITION_VERSION
         if not isinstance(raw.get("path"), str):
             raise MalformedPosition("path", "a string")
         dev, ino, offset, lineno = (_integer(raw, k) for k in ("dev", "ino", "offset", "lineno"))
-        # Absent in older releases' entries (then unknown; present, they must be right).
-        size, mtime_ns = (_integer(raw, k) if k in raw else None for k in ("size", "mtime_ns"))
+        # Absent only in version 1 (absent, they read as unknown; present, they must be right).
+        size, mtime_ns = (
+            _integer(raw, k) if k in raw or version != 1 else None for k in ("size", "mtime_ns")
+        )
         if not _is_int(raw.get("fp_len"), MAX_FP_LEN):
             raise MalformedPosition("fp_len", "a small integer")
         fp = raw.get("fp")
         if not (isinstance(fp, str) and len(fp) in (0, 40) and set(fp) <= _HEX):
             raise MalformedPosition("fp", "a SHA-1 in hex (or empty)")
+        if version != 1 and "siblings" not in raw:
+            raise MalformedPosition("siblings", "a list")
         return cls(
             raw["path"],
             Identity(dev, ino, raw["fp_len"], fp),
@@ -100,6 +115,7 @@ class ResumePosition:
             _siblings(raw.get("siblings", [])),
             size,
             mtime_ns,
+            known_version,
         )
 
 

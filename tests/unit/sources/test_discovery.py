@@ -57,6 +57,7 @@ def test_a_checkpoint_of_any_version_resumes_exactly(tmp_path: Path, keys: set[s
     _drain(fs)
     files = json.loads(json.dumps(fs.positions()))  # through JSON, as the checkpoint holds it
     fs.close()
+    assert [e["version"] for e in files[str(log)]] == [2]
     saved = files if keys is None else _as_written_before_versions(files, keys)
     with log.open("a") as fh:
         fh.write("ne\nnew 1\n")
@@ -73,7 +74,7 @@ def test_a_malformed_entry_is_reported_and_the_file_read_as_new(tmp_path: Path) 
     log = tmp_path / "mail.log"
     log.write_text("a\nb\n")
     lines = _Lines()
-    fs = lines.source(log, {str(log): [{"path": str(log), "dev": "1"}]})
+    fs = lines.source(log, {str(log): [{"path": str(log), "version": 3}]})
     _drain(fs)
     assert ("read_error", str(log), "malformed_checkpoint_entry") in lines.notices
     assert lines.got[str(log)] == ["a", "b"]  # with a checkpoint, an unknown file is new
