@@ -1,8 +1,8 @@
 """A configured file source: the files one ``path`` names, a glob naming more over time.
 
 :class:`FileSource` keeps a :class:`~logscan.sources.follower.Follower` per live file the
-pattern matches (rotated and compressed names are never live files: their lines are read by the
-follower of the file they came from), picks up files that appear, and forgets those gone. It is
+pattern matches (a rotated or compressed name is never a live file: the follower of the file it
+came from reads it, if uncompressed), picks up files that appear, and forgets those gone. It is
 the boundary with the checkpoint: positions come in and go out as JSON (see
 :mod:`logscan.sources.resume_position`), keyed by path.
 """

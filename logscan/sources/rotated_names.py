@@ -1,8 +1,8 @@
 """The names logrotate gives a log's old files, and the rotated files beside a path.
 
 ``mail.log.1`` and ``mail.log-20240101`` (``dateext``, with ``-YYYYMMDDHH`` for hourly
-rotation) are read; compressed ones (``mail.log.2.gz``) are not: by the time logrotate
-compresses a file, its lines have been read under its first rotated name.
+rotation) are read; compressed ones (``mail.log.2.gz``) are not, so rotated files must still be
+uncompressed when the follower gets to them (logrotate's ``delaycompress``).
 
     >>> bool(rotation_pattern("/var/log/mail.log").fullmatch("mail.log-2024010112"))
     True
