@@ -39,10 +39,10 @@ from logscan.parsing.registry import Registry
 from logscan.pipeline import Pipeline, Sink
 from logscan.sinks.metrics import Metrics, MetricsSink, Snapshot, render
 from logscan.sources.checkpoint import Checkpoint, CheckpointError, CheckpointStore
+from logscan.sources.discovery import FileSource
 from logscan.sources.journald import JournalReader
 from logscan.sources.loss import LOSS_METRICS, Loss
 from logscan.sources.loss import record as record_loss
-from logscan.sources.tail import FileSource
 from logscan.sources.watch import Waker
 
 log = structlog.get_logger("logscan.app.daemon")

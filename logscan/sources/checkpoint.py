@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from logscan.sources.resume_position import MAX_OFFSET, MalformedPosition, ResumePosition
+
 VERSION = 1
 FILENAME = "checkpoint.json"
 # Far above any real checkpoint; a bigger file is not ours (and would take memory to parse).
 MAX_BYTES = 256 * 1024 * 1024
-MAX_OFFSET = 2**63 - 1  # what the kernel's off_t holds
-FP_HEX = frozenset("0123456789abcdef")
 
 JsonObject = dict[str, Any]
 RESERVED = frozenset({"version", "written", "sources", "counters"})
@@ -196,8 +196,8 @@ def _check(ok: bool, where: str, expected: str) -> None:
         raise CheckpointError(f"corrupt: {where} must be {expected}")
 
 
-def _is_int(v: Any, low: int = 0, high: int = MAX_OFFSET) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_OFFSET
 
 
 def _is_number(v: Any) -> bool:
@@ -228,26 +228,12 @@ def _file_source(where: str, state: JsonObject) -> None:
 
 
 def _position(where: str, pos: Any) -> None:
-    """One file still to read: which file (device, inode, first bytes' hash) and how far."""
-    _check(isinstance(pos, dict), where, "an object")
-    _check(isinstance(pos.get("path"), str), f"{where}.path", "a string")
-    for key in ("dev", "ino", "offset", "lineno"):
-        _check(_is_int(pos.get(key)), f"{where}.{key}", f"an integer in 0..{MAX_OFFSET}")
-    for key in ("size", "mtime_ns"):  # absent in checkpoints of older versions
-        ok = key not in pos or _is_int(pos[key])
-        _check(ok, f"{where}.{key}", f"an integer in 0..{MAX_OFFSET}")
-    _check(_is_int(pos.get("fp_len"), 0, 1 << 20), f"{where}.fp_len", "a small integer")
-    fp = pos.get("fp")
-    _check(
-        isinstance(fp, str) and len(fp) in (0, 40) and set(fp) <= FP_HEX,
-        f"{where}.fp",
-        "a SHA-1 in hex (or empty)",
-    )
-    siblings = pos.get("siblings", [])
-    _check(isinstance(siblings, list), f"{where}.siblings", "a list")
-    for s in siblings:
-        ok = isinstance(s, list) and len(s) == 3 and all(_is_int(v) for v in s)
-        _check(ok, f"{where}.siblings", "a list of [dev, inode, size]")
+    """One file still to read: see :mod:`logscan.sources.resume_position`."""
+    try:
+        ResumePosition.from_json(pos)
+    except MalformedPosition as exc:
+        field = f"{where}.{exc.field}" if exc.field else where
+        raise CheckpointError(f"corrupt: {field} must be {exc.expected}") from None
 
 
 def _journal_source(where: str, state: JsonObject) -> None:

@@ -1,6 +1,7 @@
 """A randomized crash/rotation model of the daemon's file reading, cheap enough for many seeds.
 
-One seed drives the real :class:`~logscan.sources.tail.FileSource` in-process against real files:
+One seed drives the real :class:`~logscan.sources.discovery.FileSource` in-process against real
+files:
 
 * a writer appends bursts of unique lines;
 * logrotate rotates with a ``rotate K`` policy: ``.N`` shifts to ``.N+1`` first, then the file is
@@ -39,8 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from logscan.sources.discovery import FileSource
+from logscan.sources.file_identity import FP_MIN
 from logscan.sources.loss import Loss
-from logscan.sources.tail import FP_MIN, FileSource
 
 KEEP_ALL = 0  # a ``rotate`` count of 0 here: logrotate never deletes
 

@@ -1,0 +1,100 @@
+"""One path followed: where it starts, and files it cannot open (EMFILE) read once it can."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from logscan.sources.follower import Follower
+
+
+def test_start_at_end_begins_on_a_line_boundary(tmp_path: Path) -> None:
+    p = tmp_path / "a.log"
+    p.write_text("old\nhalf")
+    got: list[str] = []
+    f = Follower(str(p), lambda lines, first: got.extend(lines), lambda *a: None, "end")
+    with p.open("a") as fh:
+        fh.write(" done\nnew\n")
+    while f.step():
+        pass
+    assert got == ["half done", "new"]
+
+
+class _NoDescriptorsLeft:
+    """Real EMFILE: lower the soft descriptor limit and take every descriptor left."""
+
+    def __enter__(self) -> _NoDescriptorsLeft:
+        import resource
+
+        self.limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+        in_use = len(os.listdir("/proc/self/fd"))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + 64, self.limits[1]))
+        self.fds: list[int] = []
+        self.take_the_rest()
+        return self
+
+    def take_the_rest(self) -> None:
+        """Again after the code under test closed a descriptor of its own."""
+        try:
+            while True:
+                self.fds.append(os.open("/dev/null", os.O_RDONLY))
+        except OSError:
+            pass
+
+    def __exit__(self, *exc: object) -> None:
+        import resource
+
+        for fd in self.fds:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, self.limits)
+
+
+def _rotate_to(log: Path, prepared: Path, rotated: int) -> None:
+    """rename+create without a descriptor: the new file was prepared beforehand."""
+    for n in range(rotated, 0, -1):
+        os.rename(log.with_name(f"mail.log.{n}"), log.with_name(f"mail.log.{n + 1}"))
+    os.rename(log, log.with_name("mail.log.1"))
+    os.rename(prepared, log)
+
+
+def _emfile_scenario(tmp_path: Path, delete: bool) -> tuple[list[str], list[Any]]:
+    """The path names a file that cannot be opened (EMFILE), which is rotated away before it
+    can be; then descriptors are free again (or the file was deleted meanwhile)."""
+    log, third = tmp_path / "mail.log", tmp_path / "next"
+    log.write_text("b1\nb2\nb3\n")
+    third.write_text("c1\n")
+    got: list[str] = []
+    losses: list[Any] = []
+
+    def handler(lines: list[str], first: int) -> None:
+        got.extend(lines)
+
+    with _NoDescriptorsLeft() as no_fds:
+        f = Follower(str(log), handler, lambda *a: None, "beginning", lose=losses.append)
+        f.step()
+        _rotate_to(log, third, 0)
+        for _ in range(3):
+            f.step()
+            no_fds.take_the_rest()
+        if delete:
+            (tmp_path / "mail.log.1").unlink()
+    while f.step():
+        pass
+    f.step()
+    f.close()
+    return got, losses
+
+
+def test_unopenable_file_rotated_away_is_read_once_it_can_be(tmp_path: Path) -> None:
+    got, losses = _emfile_scenario(tmp_path, delete=False)
+    assert got == ["b1", "b2", "b3", "c1"]
+    assert not losses
+
+
+def test_unopenable_file_deleted_before_it_could_be_read_is_counted_as_lost(
+    tmp_path: Path,
+) -> None:
+    got, losses = _emfile_scenario(tmp_path, delete=True)
+    assert got == ["c1"]
+    assert [(loss.reason, loss.bytes) for loss in losses] == [("unreadable_file_gone", 9)]
