@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from logscan.classify.classifier import Classifier
-from logscan.classify.signatures import Signatures, _Part
+from logscan.classify.needles import Part
+from logscan.classify.signatures import Signatures
 from logscan.parsing.reply import enhanced_in_text, parse_reply
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "sisimai" / "replies.tsv"
@@ -44,14 +45,16 @@ def without_prefilter(sigs: Signatures) -> Signatures:
     """The same signatures with no needles: every regex is tried on every text."""
     plain = {
         s.id: dataclasses.replace(
-            s, needles=(), parts=(_Part((), s.pattern, False),) if s.pattern is not None else ()
+            s,
+            needles=(),
+            parts=(Part((), s.pattern.pattern, False),) if s.pattern is not None else (),
         )
         for s in sigs.ordered
     }
     ident = tuple(plain[s.id] for s in sigs.identifiers)
     decide = tuple(plain[s.id] for s in sigs.deciders)
     ordered = tuple(plain[s.id] for s in sigs.ordered)
-    return Signatures(ordered, sigs.host_suffixes, ident, decide)
+    return Signatures(ordered, sigs.hosts, ident, decide)
 
 
 def per_call_us(fn: Callable[[Reply], object], replies: list[Reply], runs: int) -> float:

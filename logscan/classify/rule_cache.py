@@ -19,7 +19,7 @@ from typing import Any
 
 import logscan
 
-# Bump when the cached analysis changes meaning (see signatures._analyse).
+# Bump when the cached analysis changes meaning (see needles.analyse).
 FORMAT = 1
 
 

@@ -31,6 +31,13 @@ class RuleFile:
     data: dict[str, Any]
     builtin: bool
 
+    def tables(self, name: str) -> list[dict[str, Any]]:
+        """The array of tables ``[[name]]`` (empty when the file has none)."""
+        items = self.data.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise RuleError(f"{self.path}: '{name}' must be an array of tables ([[{name}]])")
+        return items
+
 
 def builtin_rules_dir() -> Path:
     """The ``rules/`` shipped with logscan (inside the wheel, or beside a source checkout)."""

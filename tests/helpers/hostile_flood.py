@@ -32,7 +32,7 @@ def _spell(number: int, rng: random.Random) -> str:
 def hostile_postfix_lines(n: int, seed: int = 11) -> Iterator[str]:
     """``n`` Postfix ``smtp`` delivery lines, each one outbound event (bounced or deferred)."""
     rng = random.Random(seed)
-    suffixes = [s for s, _ in Classifier.load().signatures.host_suffixes]
+    suffixes = [s for s, _ in Classifier.load().signatures.hosts.suffixes]
     for i in range(n):
         status = rng.choice(("bounced", "deferred"))
         code = str(rng.randint(200, 599))

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from logscan.classify import rule_cache
+from logscan.classify.needles import ANALYSIS_CACHE
 from logscan.classify.rule_files import load_rule_files
-from logscan.classify.signatures import _ANALYSIS_CACHE, Signatures
+from logscan.classify.signatures import Signatures
 
 
 def test_signatures_are_the_same_from_the_cache(
@@ -18,7 +19,7 @@ def test_signatures_are_the_same_from_the_cache(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     files = load_rule_files()
     fresh = Signatures.from_files(files)  # computes, and writes the cache
-    path = rule_cache.cache_file(_ANALYSIS_CACHE)
+    path = rule_cache.cache_file(ANALYSIS_CACHE)
     assert path is not None and path.exists()
     cached = Signatures.from_files(files)
     assert cached.ordered == fresh.ordered
@@ -32,9 +33,9 @@ def test_a_corrupt_cache_is_ignored(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     files = load_rule_files()
     want = Signatures.from_files(files).ordered
-    path = rule_cache.cache_file(_ANALYSIS_CACHE)
+    path = rule_cache.cache_file(ANALYSIS_CACHE)
     assert path is not None
-    data = rule_cache.load(_ANALYSIS_CACHE)
+    data = rule_cache.load(ANALYSIS_CACHE)
     # The whole file replaced by junk, or every cached analysis by one of the wrong shape.
     path.write_text(content if content != "wrong shapes" else _junk(data))
     assert Signatures.from_files(files).ordered == want

@@ -12,8 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logscan.classify.classifier import Classifier
+from logscan.classify.needles import needles_of
 from logscan.classify.rule_files import RuleError, builtin_rules_dir
-from logscan.classify.signatures import Signature, Signatures, _needles
+from logscan.classify.signature import Signature
+from logscan.classify.signatures import Signatures
 from logscan.parsing.reply import parse_reply
 
 RULES = builtin_rules_dir()
@@ -138,7 +140,7 @@ def test_most_signatures_have_needles(clf: Classifier) -> None:
     ],
 )
 def test_needle_extraction(pattern: str, expected: tuple[str, ...]) -> None:
-    assert _needles(pattern) == expected
+    assert needles_of(pattern) == expected
 
 
 def test_non_ascii_text_still_matches(clf: Classifier) -> None:
@@ -482,7 +484,7 @@ def test_broken_rule_is_a_clear_error(tmp_path: Path, body: str, message: str) -
 
 def test_signatures_built_directly_are_indexed(clf: Classifier) -> None:
     sigs = clf.signatures
-    copy = Signatures(sigs.ordered, sigs.host_suffixes, sigs.identifiers, sigs.deciders)
+    copy = Signatures(sigs.ordered, sigs.hosts, sigs.identifiers, sigs.deciders)
     hit, provider = copy.match("554", "5.7.1", ZEN, None)
     assert hit.blocklist_name == "zen.spamhaus.org" and provider is None
 
