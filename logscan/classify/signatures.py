@@ -44,6 +44,7 @@ import re2
 from logscan.classify import rule_cache
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.core.categories import CATEGORY_SET, class_of
+from logscan.core.smtp import ENHANCED_CLASS, ENHANCED_NUMBER
 
 # The regex parser is private (re._parser); without it signatures simply run without needles.
 _sre_parse: Any = importlib.import_module("re._parser") if hasattr(re, "_parser") else None
@@ -67,7 +68,10 @@ _SIG_KEYS = {
 _CLASSES = {"success", "intermediate", "transient", "permanent", "none"}
 # A signature that sets a category judges a failure: by default it leaves 2xx/3xx replies alone.
 _DEFAULT_CATEGORY_CLASSES = frozenset({"transient", "permanent", "none"})
-_ENHANCED_RANGE = re.compile(r"^([245x])\.(\d{1,3})\.(\d{1,3})(?:-\1\.\2\.(\d{1,3}))?$")
+_ENHANCED_RANGE = re.compile(
+    rf"^({ENHANCED_CLASS}|x)\.({ENHANCED_NUMBER})\.({ENHANCED_NUMBER})"
+    rf"(?:-\1\.\2\.({ENHANCED_NUMBER}))?$"
+)
 _MIN_NEEDLE = 3
 
 

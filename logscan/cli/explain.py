@@ -26,13 +26,15 @@ from logscan.classify.catalogue import Catalogue, Entry
 from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import RuleError
 from logscan.core.event import Verdict
+from logscan.core.smtp import CODE_NOTATION, ENHANCED_CODE
 from logscan.parsing.reply import parse_reply
 
 EXIT_BAD_INPUT = 2
 MAX_INPUT_CHARS = 64 * 1024
 
-_BASIC = re.compile(r"^[1-5]\d\d$")
-_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
+# Codes as people write them, non-standard ones included: the catalogue says what it knows.
+_BASIC = re.compile(rf"^{CODE_NOTATION}$")
+_ENHANCED = re.compile(rf"^{ENHANCED_CODE}$")
 # Prefixes that wrap a reply in bounces and logs; they are not part of it.
 _WRAPPER = re.compile(r"^\s*(?:smtp;\s*|diagnostic-code:\s*smtp;\s*|said:\s*)", re.IGNORECASE)
 
