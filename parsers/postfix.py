@@ -119,8 +119,9 @@ MAIL_LOG_NEIGHBOURS = frozenset((
 # "program[pid]" cache bound: real logs have a few hundred, garbage could have many.
 _CACHE_MAX = 4096
 
-# "(in reply to X command)" and "while <doing X>" phrases -> stage. The first phrase found
-# wins, so "end of DATA" comes before "DATA".
+# "(in reply to X command)" and "while <doing X>" phrases -> stage: Postfix's own phrases, then
+# the command verbs ("RCPT TO", "EHLO handshake"). The first phrase found wins, so "end of DATA"
+# comes before "DATA".
 _REPLY_TO_STAGE: tuple[tuple[str, str], ...] = (
     ("end of DATA", "end-of-data"),
     ("end of BDAT", "end-of-data"),
@@ -128,18 +129,10 @@ _REPLY_TO_STAGE: tuple[tuple[str, str], ...] = (
 )
 _WHILE_TO_STAGE: tuple[tuple[str, str], ...] = (
     ("initial server greeting", "connect"),
-    ("HELO handshake", "helo"),
-    ("EHLO handshake", "helo"),
-    ("LHLO handshake", "helo"),
     ("TLS handshake", "starttls"),
-    ("STARTTLS", "starttls"),
-    ("MAIL FROM", "mail"),
-    ("RCPT TO", "rcpt"),
     ("end of data", "end-of-data"),
-    ("DATA command", "data"),
     ("message body", "data"),
-    ("BDAT", "data"),
-    ("AUTH", "auth"),
+    *COMMAND_STAGES.items(),
 )
 # A delivery detail without a reply -> stage. A failed MX lookup stops the delivery before any
 # connection, like a refused connection: both are "connect".

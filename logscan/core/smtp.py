@@ -90,7 +90,8 @@ def class_of(code: str | None) -> ReplyClass | None:
 # RFC 3463 3.1: ``status-code = class "." subject "." detail``, ``class = "2" / "4" / "5"``,
 # ``subject = 1*3digit``, ``detail = 1*3digit``. Leading zeros are allowed by the grammar
 # ("5.01.1" is 5.1.1); more than three digits are not (5.7.1000 is no code, 5.7.100 is not in it).
-ENHANCED_CLASS = "[245]"
+ENHANCED_CLASSES = "245"
+ENHANCED_CLASS = f"[{ENHANCED_CLASSES}]"
 ENHANCED_NUMBER = "[0-9]{1,3}"  # a subject or a detail
 ENHANCED_CODE = rf"{ENHANCED_CLASS}\.{ENHANCED_NUMBER}\.{ENHANCED_NUMBER}"
 

@@ -29,7 +29,7 @@ from logscan.classify.rule_files import RuleFile
 from logscan.classify.signatures import Signatures
 from logscan.core.categories import CATEGORIES, CLASSES
 from logscan.core.event import STAGES, STATUSES
-from logscan.core.smtp import ENHANCED_PARTS_RE
+from logscan.core.smtp import ENHANCED_CLASSES, ENHANCED_PARTS_RE
 
 NONE = "none"
 OTHER = "other"
@@ -69,7 +69,10 @@ class LabelSets:
         a subject fallback ``x.S.x``), and the providers and fixed blocklists of the signatures."""
         catalogue = classifier.catalogue
         enhanced = {
-            f"{c}.{key[2:]}" for key in catalogue.enhanced if not key.endswith(".x") for c in "245"
+            f"{c}.{key[2:]}"
+            for key in catalogue.enhanced
+            if not key.endswith(".x")
+            for c in ENHANCED_CLASSES
         }
         return cls(
             codes=frozenset(catalogue.basic),
