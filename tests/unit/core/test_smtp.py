@@ -222,6 +222,15 @@ def test_explain_takes_what_people_write_and_the_catalogue_knows(
         assert known and answer.code == code
 
 
+def test_explain_reads_a_pasted_line_that_starts_with_a_number_people_meet(
+    classifier: Classifier,
+) -> None:
+    # No server sends 101 (parse_reply reads no code), but a desktop client shows it.
+    assert parse_reply("101 Cannot open connection").code is None
+    answer = explain(classifier, ["101 Cannot open connection"])
+    assert (answer.code, answer.verdict.category) == ("101", "network")
+
+
 # --- enhanced codes -------------------------------------------------------------------------
 
 enhanced_parts = st.tuples(
