@@ -19,8 +19,9 @@ import re
 from collections.abc import Sequence
 
 from logscan.core.event import Event
+from logscan.core.smtp import is_reply_code, stage_of_command
 from logscan.core.timestamp import TimestampCheck
-from logscan.parsing.smtp_dialogue import COMMAND_STAGES, outcome
+from logscan.parsing.smtp_dialogue import outcome
 
 DEFAULT_FIELDS = (
     "date",
@@ -46,7 +47,6 @@ DEFAULT_FIELDS = (
     "cs(Referer)",
 )
 _DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
-_CODE = re.compile(r"[2-5]\d\d$")
 
 
 class SmtpSvcLog:
@@ -77,9 +77,9 @@ class SmtpSvcLog:
             return row[i] if i is not None and i < len(row) else ""
 
         code = col("sc-status")
-        if not _CODE.match(code):
+        if not is_reply_code(code):
             return []
-        stage = COMMAND_STAGES.get(col("cs-method").upper(), "unknown")
+        stage = stage_of_command(col("cs-method")) or "unknown"
         # Without a date column (IIS logs the date in its "#Date:" header), no timestamp.
         ts = self.timestamps(f"{col('date')}T{col('time')}") if "date" in self._index else None
         ip = col("c-ip")

@@ -49,6 +49,7 @@ from types import MappingProxyType
 from typing import Any
 
 from logscan.core.event import Event
+from logscan.core.smtp import REPLY_CODE
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import reply_start
@@ -138,7 +139,7 @@ OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
 # A line must name one of the event-ids above to be worth the CSV parse.
 _HINT = re.compile(',"?(?:' + "|".join(OUTCOMES) + ')"?,')
 # A RECEIVE line is an event only if it holds a reply code somewhere.
-_ANY_CODE = re.compile(r"[,;\"=]\s*[2-5]\d\d[ -]")
+_ANY_CODE = re.compile(rf"[,;\"=]\s*{REPLY_CODE}[ -]")
 _DATE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d")
 _BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")
 _WANTED = (

@@ -28,9 +28,10 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.core.event import Event, MessageNote
+from logscan.core.smtp import REPLY_CODE, stage_of_command
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
-from logscan.parsing.reply import enhanced_in_text, parse_reply
+from logscan.parsing.reply import enhanced_in_text, leading_code, parse_reply
 from logscan.parsing.syslog import split
 
 # "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
@@ -68,29 +69,15 @@ _RESPONSE_WAS = re.compile(
     r"(?P<reply>.*?)\)?$"
 )
 # The reply on an authenticator failure line, after "]: ", "]:port: ", "Ci=1: " or "] ".
-_AUTH_REPLY = re.compile(r"[\]:\d] ([2-5]\d\d(?:[ -].*)?)$")
-# Exim's response-code check (smtp_in.c regex_smtp_code): "550 " or "550 5.7.1 " at the start.
-_LEADING_CODE = re.compile(r"([2-5]\d\d)[ -]")
+_AUTH_REPLY = re.compile(rf"[\]:\d] ({REPLY_CODE}(?:[ -].*)?)$")
 
 _PROGRAMS = frozenset({"exim", "exim4", "exim3", "splogger"})
 _DELIVERED = ("=> ", "-> ", ">> ")
 _EXPIRED = ("retry timeout exceeded", "retry time not reached for any host after a long failure")
 
-# The command Exim names in "after <command>" -> the contract's stage.
-_STAGE_OF_COMMAND = (
-    ("rcpt", "rcpt"),
-    ("mail", "mail"),
-    ("end of data", "end-of-data"),
-    ("data", "data"),
-    ("bdat", "end-of-data"),
-    ("initial connection", "connect"),
-    ("ehlo", "helo"),
-    ("helo", "helo"),
-    ("lhlo", "helo"),
-    ("starttls", "starttls"),
-    ("auth", "auth"),
-    ("quit", "quit"),
-)
+# Exim's own names for what it was doing when a reply came, beyond SMTP commands: the end of the
+# message data, and the banner. Any other "after <command>" names the command it sent.
+_STAGE_OF_PHRASE = (("end of data", "end-of-data"), ("initial connection", "connect"))
 
 # What Exim refused ("rejected <what> ...") -> (stage, code Exim sends for a deny).
 # Exim's documented defaults (spec, chapter "Access control lists": a deny gives a 5xx,
@@ -525,7 +512,7 @@ class EximParser(Parser):
         code = None if deny_code is None else _ACL_DEFER_CODE if temporary else deny_code
         inferred = True
         enhanced = None
-        if reason is not None and _LEADING_CODE.match(reason):
+        if reason is not None and leading_code(reason) is not None:
             reply = parse_reply(reason)
             code, enhanced, inferred = reply.code, reply.enhanced, False
         elif reason is not None:
@@ -617,10 +604,10 @@ def _stage_of(command: str) -> str:
     cmd = command.lower()
     if cmd.startswith("pipelined "):
         cmd = cmd[10:]
-    for prefix, stage in _STAGE_OF_COMMAND:
+    for prefix, stage in _STAGE_OF_PHRASE:
         if cmd.startswith(prefix):
             return stage
-    return "unknown"
+    return stage_of_command(cmd) or "unknown"
 
 
 def _remote_reply(text: str) -> tuple[str, str] | None:

@@ -71,8 +71,9 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.core.event import Event, MessageNote
+from logscan.core.smtp import COMMAND_STAGES, ENHANCED_CODE, is_enhanced_code
 from logscan.parsing.api import BlockResult, Outcome, Parser
-from logscan.parsing.reply import enhanced_in_text
+from logscan.parsing.reply import enhanced_in_text, leading_code
 from logscan.parsing.syslog import split
 
 # What a program's lines can hold, by the daemon (the last part of a program name such as
@@ -118,36 +119,20 @@ MAIL_LOG_NEIGHBOURS = frozenset((
 # "program[pid]" cache bound: real logs have a few hundred, garbage could have many.
 _CACHE_MAX = 4096
 
-# "(in reply to X command)" and "while <doing X>" phrases -> stage. The first phrase found
-# wins, so "end of DATA" comes before "DATA".
+# "(in reply to X command)" and "while <doing X>" phrases -> stage: Postfix's own phrases, then
+# the command verbs ("RCPT TO", "EHLO handshake"). The first phrase found wins, so "end of DATA"
+# comes before "DATA".
 _REPLY_TO_STAGE: tuple[tuple[str, str], ...] = (
-    ("RCPT TO", "rcpt"),
-    ("MAIL FROM", "mail"),
     ("end of DATA", "end-of-data"),
     ("end of BDAT", "end-of-data"),
-    ("DATA", "data"),
-    ("BDAT", "data"),
-    ("EHLO", "helo"),
-    ("HELO", "helo"),
-    ("LHLO", "helo"),
-    ("STARTTLS", "starttls"),
-    ("AUTH", "auth"),
-    ("QUIT", "quit"),
+    *COMMAND_STAGES.items(),
 )
 _WHILE_TO_STAGE: tuple[tuple[str, str], ...] = (
     ("initial server greeting", "connect"),
-    ("HELO handshake", "helo"),
-    ("EHLO handshake", "helo"),
-    ("LHLO handshake", "helo"),
     ("TLS handshake", "starttls"),
-    ("STARTTLS", "starttls"),
-    ("MAIL FROM", "mail"),
-    ("RCPT TO", "rcpt"),
     ("end of data", "end-of-data"),
-    ("DATA command", "data"),
     ("message body", "data"),
-    ("BDAT", "data"),
-    ("AUTH", "auth"),
+    *COMMAND_STAGES.items(),
 )
 # A delivery detail without a reply -> stage. A failed MX lookup stops the delivery before any
 # connection, like a refused connection: both are "connect".
@@ -162,20 +147,9 @@ _DETAIL_TO_STAGE: tuple[tuple[str, str], ...] = (
     ("certificate", "starttls"),
     ("SASL", "auth"),
 )
-# smtpd/postscreen reject kinds ("reject: RCPT from ...") -> stage. VRFY and ETRN have none.
-_KIND_TO_STAGE = {
-    "CONNECT": "connect",
-    "HELO": "helo",
-    "EHLO": "helo",
-    "STARTTLS": "starttls",
-    "AUTH": "auth",
-    "MAIL": "mail",
-    "RCPT": "rcpt",
-    "DATA": "data",
-    "BDAT": "data",
-    "END-OF-MESSAGE": "end-of-data",
-    "QUIT": "quit",
-}
+# smtpd/postscreen reject kinds ("reject: RCPT from ...") -> stage: the command's verb, or the
+# connection and the end of the message. VRFY and ETRN have none.
+_KIND_TO_STAGE = {**COMMAND_STAGES, "CONNECT": "connect", "END-OF-MESSAGE": "end-of-data"}
 # status= values -> contract status. SOFTBOUNCE is a bounce that soft_bounce=yes deferred;
 # deliverable/undeliverable are address-verification probes, not deliveries: None.
 _STATUS = {
@@ -193,6 +167,8 @@ _INBOUND_STATUS = {
     "reject_warning": None,
     "proxy-accept": None,
 }
+# The enhanced code right after the reply code, ending at a space or the end of the text.
+_ENHANCED_AFTER_CODE = re.compile(rf"{ENHANCED_CODE}(?= |$)")
 _REPLY_MARKERS = (" said: ", " refused to talk to me: ", " refused to start TLS: ")
 _SUSPENDED = "delivery temporarily suspended: "
 _HEX_UPPER = frozenset("0123456789ABCDEF")
@@ -247,29 +223,12 @@ def program_kind(program: str) -> int:
     return QUIET if program in MAIL_LOG_NEIGHBOURS else UNKNOWN
 
 
-def reply_code(text: str) -> str | None:
-    """The 2xx-5xx code that starts a reply ("550 ...", "550-...", "550"), else None.
-
-    >>> reply_code("550-5.7.1 Our system"), reply_code("5.7.1 Spam"), reply_code("9999 x")
-    ('550', None, None)
-    """
-    if len(text) < 3 or text[0] not in "2345":
-        return None
-    if text[1] in "0123456789" and text[2] in "0123456789" and (len(text) == 3 or text[3] in " -"):
-        return text[:3]
-    return None
-
-
 def reply_enhanced(text: str) -> str | None:
-    """First enhanced code in a reply; the common "550 5.1.1 ..." shape without a regex."""
-    if len(text) > 9 and text[3] in " -" and text[4] in "245" and text[5] == ".":
-        end = text.find(" ", 4)
-        token = text[4:] if end < 0 else text[4:end]
-        parts = token.split(".")
-        if len(parts) == 3:
-            b, c = parts[1], parts[2]
-            if 0 < len(b) <= 3 and 0 < len(c) <= 3 and b.isdigit() and c.isdigit():
-                return token
+    """First enhanced code in a reply; the common "550 5.1.1 ..." shape tried first, where it is."""
+    if text[3:4] in (" ", "-"):
+        m = _ENHANCED_AFTER_CODE.match(text, 4)
+        if m is not None:
+            return m.group()
     return enhanced_in_text(text)
 
 
@@ -294,29 +253,16 @@ def split_client(client: str) -> tuple[str | None, str | None]:
     return host, ip
 
 
-def is_enhanced(code: str) -> bool:
-    """A well-formed enhanced status code (RFC 3463: class 2/4/5, then 1-3 digits twice).
-
-    >>> is_enhanced("5.7.1"), is_enhanced("4.7.650"), is_enhanced("05.0.0"), is_enhanced("5.0")
-    (True, True, False, False)
-    """
-    parts = code.split(".")
-    if len(parts) != 3 or parts[0] not in ("2", "4", "5"):
-        return False
-    b, c = parts[1], parts[2]
-    return 0 < len(b) <= 3 and 0 < len(c) <= 3 and (b + c).isdigit() and (b + c).isascii()
-
-
 _ENHANCED_SEEN: dict[str, bool] = {}
 
 
 def _enhanced_ok(code: str) -> bool:
-    """``is_enhanced``, memoised: a log has few distinct dsn= values (bounded all the same)."""
+    """``is_enhanced_code``, memoised: a log has few distinct dsn= values (bounded all the same)."""
     ok = _ENHANCED_SEEN.get(code)
     if ok is None:
         if len(_ENHANCED_SEEN) >= 4096:
             _ENHANCED_SEEN.clear()
-        ok = _ENHANCED_SEEN[code] = is_enhanced(code)
+        ok = _ENHANCED_SEEN[code] = is_enhanced_code(code)
     return ok
 
 
@@ -642,7 +588,7 @@ class PostfixParser(Parser):
                 detail = detail[: detail.rfind(")")]
         else:
             detail = ""
-        code = reply_code(detail)
+        code = leading_code(detail)
         if code is not None and " said: " not in detail and not detail.endswith(" command)"):
             # The common "250 2.0.0 Ok: queued as ..." of status=sent: the detail is the reply.
             reply: str | None = detail
@@ -651,7 +597,7 @@ class PostfixParser(Parser):
             reply, stage, rhost, rip = _reply_in_detail(detail)
             if host is None and ip is None:
                 host, ip = rhost, rip
-            code = reply_code(reply) if reply is not None else None
+            code = leading_code(reply) if reply is not None else None
         if reply is not None:
             enhanced = reply_enhanced(reply) or dsn
             if stage is None:
@@ -701,7 +647,7 @@ class PostfixParser(Parser):
         reply, stage, host, ip = _reply_in_detail(body)
         if reply is None:
             return []
-        code = reply_code(reply)
+        code = leading_code(reply)
         if code is None:
             return []
         sender = size = None
@@ -738,7 +684,7 @@ class PostfixParser(Parser):
         return [
             Event(
                 self.path, lineno, "postfix", "inbound", stage, _INBOUND_STATUS[action],
-                reply_code(reply), reply_enhanced(reply) if reply else None, reply or None,
+                leading_code(reply), reply_enhanced(reply) if reply else None, reply or None,
                 self._ts(text), False, host, ip, sender, recipient, qid,
                 None,
             )
@@ -755,7 +701,7 @@ class PostfixParser(Parser):
         return [
             Event(
                 self.path, lineno, "postfix", "inbound", "end-of-data", _INBOUND_STATUS[action],
-                reply_code(reply), reply_enhanced(reply) if reply else None, reply or None,
+                leading_code(reply), reply_enhanced(reply) if reply else None, reply or None,
                 self._ts(text), False, host, ip, _angle(tail, "from=<"),
                 _angle(tail, "to=<") or None, qid, None,
             )
@@ -884,7 +830,7 @@ def _reply_in_detail(detail: str) -> tuple[str | None, str | None, str | None, s
         detail = detail[len(_SUSPENDED) :]
     host = ip = None
     stage: str | None = None
-    if reply_code(detail) is not None and " said: " not in detail:
+    if leading_code(detail) is not None and " said: " not in detail:
         reply = detail  # "250 2.0.0 Ok: queued as ..." (the common status=sent detail)
     else:
         best, marker = -1, ""

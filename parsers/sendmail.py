@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.core.event import Event, MessageNote
+from logscan.core.smtp import ENHANCED_CODE, REPLY_CODE, is_enhanced_code
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
 from logscan.parsing.reply import enhanced_in_text, parse_reply
@@ -62,8 +63,7 @@ _FIELD = re.compile(r"(?:^|, )(to|mailer|relay|dsn|ruleset|arg1|reject)=")
 _RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) ?)?(?:\[(?P<ip>[^\]]+)\])?")
 _SIZE = re.compile(r", size=(\d+)")
 _ADDR_REPLY = re.compile(r"<?(?P<addr>[^\s<>]*)>?\.\.\. (?P<text>.*)$")
-_DSN = re.compile(r"[245]\.\d{1,3}\.\d{1,3}$")
-_CODE_WITH_ENHANCED = re.compile(r"(?<![\w.])([2-5]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?![\w.])")
+_CODE_WITH_ENHANCED = re.compile(rf"(?<![\w.])({REPLY_CODE})[ -]({ENHANCED_CODE})(?![\w.])")
 _AUTH_RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) )?\[(?P<ip>[^\]]+)\]")
 _CLIENT = re.compile(r"(?:(?P<name>[^\s\[]+) )?\[(?P<ip>[^\]]+)\]")
 
@@ -251,7 +251,7 @@ class SendmailParser(Parser):
         if stat.startswith("queued"):
             return []  # accepted into the queue, no delivery attempt yet
         dsn = _field(fields, "dsn")
-        if dsn is not None and _DSN.match(dsn) is None:
+        if dsn is not None and not is_enhanced_code(dsn):
             dsn = None  # not an enhanced status code: a damaged line
         status = _status(dsn, stat)
         text, reply_code, reply_enhanced = _stat_reply(stat)

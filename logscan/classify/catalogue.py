@@ -20,10 +20,13 @@ from typing import Any
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.core.categories import CATEGORY_SET
 from logscan.core.event import STATUSES
+from logscan.core.smtp import CLASSES, CODE_NOTATION, ENHANCED_NUMBER, ENHANCED_PARTS_RE
 
-_BASIC_KEY = re.compile(r"^[1-5]\d\d$")
-_ENHANCED_KEY = re.compile(r"^x\.\d{1,3}\.(?:\d{1,3}|x)$")
-_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
+# Keys are codes as people write them, non-standard ones included (smtp.CODE_NOTATION).
+_BASIC_KEY = re.compile(rf"^{CODE_NOTATION}$")
+_ENHANCED_KEY = re.compile(rf"^x\.{ENHANCED_NUMBER}\.(?:{ENHANCED_NUMBER}|x)$")
+_ENHANCED = re.compile(rf"^{ENHANCED_PARTS_RE.pattern}$")
+_CLASS_KEY = re.compile("^(?:" + "|".join(CLASSES) + ")$")
 _STATUS_KEY = re.compile("^(?:" + "|".join(STATUSES) + ")$")
 
 
@@ -93,7 +96,7 @@ class Catalogue:
             for table, target, key_re in (
                 ("basic", basic, _BASIC_KEY),
                 ("enhanced", enhanced, _ENHANCED_KEY),
-                ("class", classes, re.compile(r"^[1-5]$")),
+                ("class", classes, _CLASS_KEY),
                 ("category", categories, re.compile(r"^[a-z-]+$")),
                 ("status", statuses, _STATUS_KEY),
             ):

@@ -26,6 +26,7 @@ from typing import Any
 from logscan.classify.needles import Part, parts_of, union
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.core.categories import CATEGORY_SET
+from logscan.core.smtp import CLASSES, ENHANCED_CLASS, ENHANCED_NUMBER
 
 _SIG_KEYS = {
     "id",
@@ -44,10 +45,14 @@ _SIG_KEYS = {
     "source",
 }
 # The reply classes a signature may be limited to; "none" is a reply without a code.
-REPLY_CLASSES = frozenset({"success", "intermediate", "transient", "permanent", "none"})
+# The reply classes of core.smtp, and "none" for an event without a code.
+REPLY_CLASSES = frozenset({*CLASSES.values(), "none"})
 # A signature that sets a category judges a failure: by default it leaves 2xx/3xx replies alone.
 _DEFAULT_CATEGORY_CLASSES = frozenset({"transient", "permanent", "none"})
-_ENHANCED_RANGE = re.compile(r"^([245x])\.(\d{1,3})\.(\d{1,3})(?:-\1\.\2\.(\d{1,3}))?$")
+_ENHANCED_RANGE = re.compile(
+    rf"^({ENHANCED_CLASS}|x)\.({ENHANCED_NUMBER})\.({ENHANCED_NUMBER})"
+    rf"(?:-\1\.\2\.({ENHANCED_NUMBER}))?$"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,13 +26,18 @@ from logscan.classify.catalogue import Catalogue, Entry
 from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import RuleError
 from logscan.core.event import Verdict
+from logscan.core.smtp import CODE_NOTATION, ENHANCED_CODE
 from logscan.parsing.reply import parse_reply
 
 EXIT_BAD_INPUT = 2
 MAX_INPUT_CHARS = 64 * 1024
 
-_BASIC = re.compile(r"^[1-5]\d\d$")
-_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
+# Codes as people write them, non-standard ones included: the catalogue says what it knows.
+_BASIC = re.compile(rf"^{CODE_NOTATION}$")
+_ENHANCED = re.compile(rf"^{ENHANCED_CODE}$")
+# A pasted line may start with a number no server sends but people meet ("101 Cannot open
+# connection" from a desktop client): the catalogue may know it, so it is read as the code.
+_LEADING_NOTATION = re.compile(rf"({CODE_NOTATION})(?:[ -]|$)")
 # Prefixes that wrap a reply in bounces and logs; they are not part of it.
 _WRAPPER = re.compile(r"^\s*(?:smtp;\s*|diagnostic-code:\s*smtp;\s*|said:\s*)", re.IGNORECASE)
 
@@ -153,6 +158,8 @@ def _explain_text(classifier: Classifier, text: str) -> Answer:
     if not text:
         raise BadInput("empty input: give a reply code (550), an enhanced code (5.1.1) or a reply")
     reply = parse_reply(text)
+    if reply.code is None and (m := _LEADING_NOTATION.match(reply.text)):
+        reply = reply._replace(code=m.group(1))
     verdict = classifier.classify(reply.code, reply.enhanced, reply.text)
     if reply.code is None and reply.enhanced is None and verdict.rule == "none":
         shown = text if len(text) <= 60 else text[:57] + "..."

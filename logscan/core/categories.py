@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-CLASSES: dict[str, str] = {
-    "2": "success",
-    "3": "intermediate",
-    "4": "transient",
-    "5": "permanent",
-}
+# The reply classes are SMTP's (logscan.core.smtp); they are named here too, with the categories,
+# because together they are the contract's closed vocabularies of a verdict.
+from logscan.core.smtp import CLASSES, ReplyClass, class_of
+
+__all__ = ["CATEGORIES", "CATEGORY_SET", "CLASSES", "ReplyClass", "class_of"]
 
 CATEGORIES: tuple[str, ...] = (
     "delivered",
@@ -38,14 +37,3 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 CATEGORY_SET = frozenset(CATEGORIES)
-
-
-def class_of(code: str | None) -> str | None:
-    """The reply class from a basic or enhanced code's first digit, or None.
-
-    >>> class_of("451"), class_of("5.7.1"), class_of(None)
-    ('transient', 'permanent', None)
-    """
-    if not code:
-        return None
-    return CLASSES.get(code[0])

@@ -13,10 +13,10 @@ pair travels to the sinks as a :class:`ClassifiedEvent`::
 from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 Direction = Literal["outbound", "inbound"]
-STAGES = (
+Stage = Literal[
     "connect",
     "helo",
     "starttls",
@@ -27,7 +27,8 @@ STAGES = (
     "end-of-data",
     "quit",
     "unknown",
-)
+]
+STAGES: tuple[Stage, ...] = get_args(Stage)
 STATUSES = ("sent", "deferred", "bounced", "expired", "rejected")
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-# A basic code at the start of a reply: "550 ", "550-", "550" at end of text.
-_CODE = re.compile(r"^\s*([1-5]\d\d)(?:[ \-]|$)")
-# An enhanced code anywhere: RFC 3463 allows up to 3 digits for subject and detail.
-_ENHANCED = re.compile(r"(?<![\w.])#?([245])\.(\d{1,3})\.(\d{1,3})(?![\w.]*\d)")
+from logscan.core.smtp import ENHANCED_CLASS, ENHANCED_NUMBER, REPLY_CODES
+
+# An enhanced code anywhere in a text, or qmail's "#5.1.1": not the tail of a longer dotted
+# number or a word ("15.1.1", "v2.4.1") and not the head of one ("5.1.10000", "5.1.1.2").
+_ENHANCED = re.compile(
+    rf"(?<![\w.])#?({ENHANCED_CLASS})\.({ENHANCED_NUMBER})\.({ENHANCED_NUMBER})(?![\w.]*\d)"
+)
 
 
 class Reply(NamedTuple):
@@ -27,9 +30,22 @@ class Reply(NamedTuple):
 
 def parse_reply(text: str) -> Reply:
     """Split a reply as logged: leading code, first enhanced code in the text, the whole text."""
-    m = _CODE.match(text)
-    code = m.group(1) if m else None
-    return Reply(code, enhanced_in_text(text), text.strip())
+    stripped = text.strip()
+    return Reply(leading_code(stripped), enhanced_in_text(stripped), stripped)
+
+
+def leading_code(text: str) -> str | None:
+    """The reply code that starts ``text``: "550 ...", "550-..." or "550" alone, else None.
+
+    >>> leading_code("550-5.7.1 Our system"), leading_code("5.7.1 Spam"), leading_code("5500 x")
+    ('550', None, None)
+    >>> leading_code("101 LOGIN") is None
+    True
+    """
+    code = text[:3]
+    if code in REPLY_CODES and (len(text) == 3 or text[3] in " -"):
+        return code
+    return None
 
 
 def enhanced_in_text(text: str) -> str | None:

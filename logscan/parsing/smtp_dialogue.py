@@ -19,31 +19,15 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Generic, TypeVar
 
-# The stage a reply answers, from the verb of the command it answers (RFC 5321 verbs).
-COMMAND_STAGES: Mapping[str, str] = MappingProxyType(
-    {
-        "EHLO": "helo",
-        "HELO": "helo",
-        "LHLO": "helo",
-        "STARTTLS": "starttls",
-        "AUTH": "auth",
-        "MAIL": "mail",
-        "RCPT": "rcpt",
-        "DATA": "data",
-        "BDAT": "data",
-        "QUIT": "quit",
-    }
-)
+from logscan.core.smtp import stage_of_command
+from logscan.parsing.reply import leading_code
 
 T = TypeVar("T")
 
-# A reply line: three digits, then a space (final line), a dash (more lines follow) or nothing.
-_REPLY = re.compile(r"([1-5]\d\d)([ \-]|$)")
 _ADDRESS = re.compile(r"<([^<>]*)>")
 
 # Sessions above this count evict the least recently active: a log whose sessions never end
@@ -72,8 +56,8 @@ def reply_start(text: str) -> tuple[str, str] | None:
     >>> reply_start("250-PIPELINING"), reply_start("250 OK"), reply_start("EHLO x")
     (('250', '-'), ('250', ' '), None)
     """
-    m = _REPLY.match(text)
-    return (m.group(1), m.group(2) or " ") if m else None
+    code = leading_code(text)
+    return (code, text[3:4] or " ") if code is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +102,10 @@ class Dialogue:
 
     def command(self, text: str) -> None:
         """Note a command; it waits for the next reply not already claimed."""
-        verb = text.split(None, 1)[0].upper() if text.strip() else ""
-        stage = COMMAND_STAGES.get(verb)
+        stage: str | None = stage_of_command(text)
         if stage is None:
             # After a 334 challenge the client's next line is its answer, not a command.
             stage = "auth" if self.last_code == "334" else "unknown"
-        elif verb == "BDAT" and "LAST" in text.upper():
-            stage = "end-of-data"
         self.commanded = True
         rcpt = None
         if stage == "mail":

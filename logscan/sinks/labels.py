@@ -20,7 +20,6 @@ series::
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,11 +29,11 @@ from logscan.classify.rule_files import RuleFile
 from logscan.classify.signatures import Signatures
 from logscan.core.categories import CATEGORIES, CLASSES
 from logscan.core.event import STAGES, STATUSES
+from logscan.core.smtp import ENHANCED_CLASSES, ENHANCED_PARTS_RE
 
 NONE = "none"
 OTHER = "other"
 
-_ENHANCED = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})")
 _DIRECTIONS = frozenset({"inbound", "outbound"})
 
 
@@ -48,7 +47,7 @@ def canonical_enhanced(raw: str) -> str | None:
     >>> canonical_enhanced("5.01.001"), canonical_enhanced("5.1"), canonical_enhanced("9.1.1")
     ('5.1.1', None, None)
     """
-    m = _ENHANCED.fullmatch(raw)
+    m = ENHANCED_PARTS_RE.fullmatch(raw)
     if m is None:
         return None
     c, subject, detail = m.groups()
@@ -70,7 +69,10 @@ class LabelSets:
         a subject fallback ``x.S.x``), and the providers and fixed blocklists of the signatures."""
         catalogue = classifier.catalogue
         enhanced = {
-            f"{c}.{key[2:]}" for key in catalogue.enhanced if not key.endswith(".x") for c in "245"
+            f"{c}.{key[2:]}"
+            for key in catalogue.enhanced
+            if not key.endswith(".x")
+            for c in ENHANCED_CLASSES
         }
         return cls(
             codes=frozenset(catalogue.basic),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from logscan.core.event import STAGES, STATUSES, Event
+from logscan.core.smtp import is_enhanced_code, is_reply_code
 from logscan.parsing.api import Parser
 from tests.helpers.paths import DATA
 
@@ -22,7 +23,6 @@ from tests.helpers.paths import DATA
 _REPLY_CODE = re.compile(
     r"(?:^|: |\"|<|\] |reject=|\.\.\. )([2-5]\d\d)(?= |$|\"|>|-(?:[245]\.|[A-Za-z]))"
 )
-_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def assert_valid_event(ev: Event, mta: str, lineno: int) -> None:
     assert ev.direction in ("inbound", "outbound")
     assert ev.stage in STAGES
     assert ev.status is None or ev.status in STATUSES
-    assert ev.code is None or re.fullmatch(r"[1-5]\d\d", ev.code), ev.code
-    assert ev.enhanced is None or _ENHANCED.match(ev.enhanced), ev.enhanced
+    assert ev.code is None or is_reply_code(ev.code), ev.code
+    assert ev.enhanced is None or is_enhanced_code(ev.enhanced), ev.enhanced
     assert not (ev.code_inferred and ev.code is None)
     assert ev.size is None or ev.size >= 0
     for value in (ev.text, ev.remote_host, ev.remote_ip, ev.sender, ev.recipient, ev.queue_id):

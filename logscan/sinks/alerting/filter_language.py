@@ -39,6 +39,7 @@ import re2
 
 from logscan.core.categories import CATEGORIES, CLASSES
 from logscan.core.event import STAGES, STATUSES, ClassifiedEvent
+from logscan.core.smtp import ENHANCED_CODE, REPLY_CODE
 
 Predicate = Callable[[ClassifiedEvent], bool]
 
@@ -69,8 +70,8 @@ VOCABULARIES: dict[str, frozenset[str]] = {
 
 # Fields whose literals must have a shape (a typo such as code == "55" would never match).
 SHAPES: dict[str, tuple[re.Pattern[str], str]] = {
-    "code": (re.compile(r"^[1-5]\d\d$"), "a three-digit reply code"),
-    "enhanced": (re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$"), "an enhanced code such as 5.7.1"),
+    "code": (re.compile(rf"^{REPLY_CODE}$"), "a three-digit reply code (first digit 2-5)"),
+    "enhanced": (re.compile(rf"^{ENHANCED_CODE}$"), "an enhanced code such as 5.7.1"),
 }
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.core.event import ClassifiedEvent
+from logscan.core.smtp import ENHANCED_CODE, REPLY_CODE
 from logscan.sinks.report.table import clean
 
 MAX_TEXTS = 5000
@@ -28,7 +29,6 @@ OTHER_TEXTS = "(other texts)"
 NO_TEXT = "(no text)"
 _MAX_TEXT = 300
 
-_ENHANCED = r"[245]\.\d{1,3}\.\d{1,3}"
 # Order matters: addresses before hosts, hosts and IPs before numbers; codes are kept.
 _MASKS = (
     (re.compile(r"[^\s<>()\[\]\"',;:]*@[^\s<>()\[\]\"',;]+"), "@"),
@@ -37,9 +37,9 @@ _MASKS = (
     # Exim message ids, Postfix/Sendmail queue ids, hex or mixed tokens of 8+ characters.
     (re.compile(r"\b[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}\b"), "<id>"),
     (re.compile(r"\b(?=[0-9A-Za-z]*\d)(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{8,}\b"), "<id>"),
-    (re.compile(rf"(?<![\w.])(?!{_ENHANCED}(?![\w.]))\d+(?:\.\d+)*(?![\w.])"), "<n>"),
+    (re.compile(rf"(?<![\w.])(?!{ENHANCED_CODE}(?![\w.]))\d+(?:\.\d+)*(?![\w.])"), "<n>"),
 )
-_LEADING_CODE = re.compile(r"^\s*[2-5]\d\d(?=[ -]|$)")
+_LEADING_CODE = re.compile(rf"^\s*{REPLY_CODE}(?=[ -]|$)")
 
 
 def normalise(text: str) -> str:
