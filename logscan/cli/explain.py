@@ -18,13 +18,13 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from logscan.app.config import ConfigError, operator_rules_dirs
+from logscan.app.config import ConfigError
 from logscan.classify.catalogue import Catalogue, Entry
 from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import RuleError
+from logscan.cli.rules_options import add_rules_arguments, load_classifier
 from logscan.core.event import Verdict
 from logscan.core.smtp import CODE_NOTATION, ENHANCED_CODE
 from logscan.parsing.reply import parse_reply
@@ -86,22 +86,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reply codes (550, 5.1.1), one whole reply line, or - to read one per stdin line",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per answer")
-    parser.add_argument(
-        "--rules-dir",
-        action="append",
-        type=Path,
-        default=[],
-        help="extra rules directory, read after the built-in rules (repeatable; default: the "
-        "config's rules_dirs, as the daemon)",
-    )
-    parser.add_argument(
-        "-c", "--config", type=Path, help="config whose rules_dirs to use (default: as `run`)"
-    )
+    add_rules_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        classifier = Classifier.load(operator_rules_dirs(args.config, args.rules_dir))
+        classifier = load_classifier(args)
     except (RuleError, ConfigError) as exc:
         print(f"logscan explain: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

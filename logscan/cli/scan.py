@@ -23,15 +23,15 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
-from logscan.app.config import ConfigError, operator_rules_dirs
+from logscan.app.config import ConfigError
 from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import RuleError
 from logscan.cli import progress
+from logscan.cli.rules_options import add_rules_arguments, load_classifier
 from logscan.core.event import ClassifiedEvent, Event, MessageNote
 from logscan.parsing.api import Parser
 from logscan.parsing.registry import Registry
@@ -90,18 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="list the lines no parser understood (the first 200, with path:line)",
     )
-    parser.add_argument(
-        "--rules-dir",
-        metavar="DIR",
-        action="append",
-        type=Path,
-        default=[],
-        help="extra rules directory, read after the built-in rules (repeatable; default: the "
-        "config's rules_dirs, as the daemon)",
-    )
-    parser.add_argument(
-        "-c", "--config", type=Path, help="config whose rules_dirs to use (default: as `run`)"
-    )
+    add_rules_arguments(parser)
     parser.add_argument(
         "--since",
         metavar="WHEN",
@@ -123,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if args.files.count(STDIN) > 1:
         return _fail("stdin (-) can be given only once")
     try:
-        classifier = Classifier.load(operator_rules_dirs(args.config, args.rules_dir))
+        classifier = load_classifier(args)
     except (RuleError, ConfigError) as exc:
         return _fail(f"rules: {exc}")
     registry = Registry.load()

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from logscan.sinks.report.traffic_table import short_duration
+
 # Colours by series; readable on white and in grey print.
 _COLOURS = {
     "received": "#4e79a7",
@@ -125,8 +127,8 @@ def _totals(t: dict[str, Any]) -> str:
 
 def _domains(title: str, rows: list[dict[str, Any]]) -> str:
     body = [
-        (r["delivered"], r["bytes"], r["deferred"], r["bounced"], _dur(r["delay_avg"]),
-         _dur(r["delay_max"]), r["name"])
+        (r["delivered"], r["bytes"], r["deferred"], r["bounced"], short_duration(r["delay_avg"]),
+         short_duration(r["delay_max"]), r["name"])
         for r in rows[:_ROWS]
     ]  # fmt: skip
     head = ("delivered", "bytes", "deferred", "bounced", "avg delay", "max delay", "name")
@@ -148,14 +150,6 @@ def _activity(rows: list[dict[str, Any]], key: str) -> str:
 
 def _section(title: str, chart: str) -> str:
     return f"<div><h2>{escape(title)}</h2>{chart}</div>"
-
-
-def _dur(seconds: float) -> str:
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 60:
-        return f"{seconds / 60:.1f} m"
-    return f"{seconds:.1f} s"
 
 
 # -- charts (inline SVG) ------------------------------------------------------------------------
@@ -275,6 +269,6 @@ def _delay(delay: dict[str, Any]) -> str:
     items = [(f"<= {b} s" if b != "+Inf" else "longer", float(n), "#59a14f")
              for b, n in delay["buckets"].items()]  # fmt: skip
     return _bars(items) + (
-        f'<p class="muted">{delay["count"]:,} delivered messages, average {_dur(delay["avg"])}, '
-        f"max {_dur(delay['max'])}</p>"
+        f'<p class="muted">{delay["count"]:,} delivered messages, '
+        f"average {short_duration(delay['avg'])}, max {short_duration(delay['max'])}</p>"
     )

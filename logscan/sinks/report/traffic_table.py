@@ -61,7 +61,8 @@ def _domains(title: str, rows: list[dict[str, Any]]) -> list[str]:
     for r in rows[:TABLE_ROWS]:
         out.append(
             f"  {r['delivered']:>10,} {r['bytes']:>13,} {r['deferred']:>9,} {r['bounced']:>8,}"
-            f" {_dur(r['delay_avg']):>10} {_dur(r['delay_max']):>10}  {clean(r['name'])}"
+            f" {short_duration(r['delay_avg']):>10} {short_duration(r['delay_max']):>10}"
+            f"  {clean(r['name'])}"
         )
     return [*out, ""]
 
@@ -102,7 +103,8 @@ def _detail(rows: list[dict[str, Any]]) -> list[str]:
     return [*out, ""]
 
 
-def _dur(seconds: float) -> str:
+def short_duration(seconds: float) -> str:
+    """A delay as the reports show it: ``12.0 s``, ``3.5 m``, ``1.2 h`` (table and HTML alike)."""
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 60:
