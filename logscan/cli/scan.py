@@ -33,7 +33,7 @@ from logscan.cli import progress
 from logscan.core.event import ClassifiedEvent, MessageNote
 from logscan.parsing.api import Parser
 from logscan.parsing.registry import Registry
-from logscan.pipeline import MAX_LINE_CHARS, LineCounts, Pipeline, Sink
+from logscan.pipeline import MAX_LINE_CHARS, LineCounts, ParserFault, Pipeline, Sink
 from logscan.sinks.messages import MessageTracker
 from logscan.sinks.report.gaps import Gaps
 from logscan.sinks.report.html import render_html
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         notes = window.wrap(notes, _note_ts)
     scanner = FileScanner(
         registry, forced, classifier, sinks, report, args.show_unrecognized, notes,
-        sys.stderr if progress.wanted(sys.stderr, args.quiet) else None,
+        sys.stderr if progress.wanted(sys.stderr, args.quiet) else None, print_parser_fault,
     )  # fmt: skip
     results = []
     for path in unique_files(order_files(args.files)):
@@ -182,6 +182,15 @@ def run(args: argparse.Namespace) -> int:
         out.write("\n" + render_traffic(summary["traffic"]))
     out.flush()
     return exit_status(results)
+
+
+def print_parser_fault(fault: ParserFault) -> None:
+    """A parser bug: the line is counted as unrecognized, the scan goes on; say where."""
+    print(
+        f"logscan scan: {fault.source}: the {fault.parser} parser raised on {fault.lines()}; "
+        "counted as unrecognized (a parser bug: please report it with the line)",
+        file=sys.stderr,
+    )
 
 
 def _event_ts(item: ClassifiedEvent) -> str | None:
@@ -253,6 +262,7 @@ class FileScanner:
     keep_unrecognized: bool
     notes: Callable[[MessageNote], None] | None = None
     progress_to: TextIO | None = None  # stderr on a terminal: progress is drawn there
+    on_parser_error: Callable[[ParserFault], None] | None = None
 
     def scan(self, path: str) -> FileResult:
         name = display_name(path)
@@ -280,6 +290,7 @@ class FileScanner:
             self.sinks,
             on_unrecognized=self.report.unrecognized_line(name) if self.keep_unrecognized else None,
             notes=self.notes,
+            on_parser_error=self.on_parser_error,
         )
         if error is None:
             rest: Iterator[Block] = chain(head, blocks)
@@ -292,7 +303,9 @@ class FileScanner:
         problem = (
             str(error) if error else mostly_unrecognized(name, cls.name, pipe.counts, head_lines)
         )
-        return FileResult(name, cls.name, pipe.counts, problem, pipe.invalid_timestamps)
+        return FileResult(
+            name, cls.name, pipe.counts, problem, pipe.invalid_timestamps, pipe.parser_errors
+        )
 
     def _unrecognised(self, name: str, error: SourceError | None, head_lines: Sequence[str]) -> str:
         known = ", ".join(self.registry.names()) or "none installed"
