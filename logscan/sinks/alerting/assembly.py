@@ -42,7 +42,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from logscan.classify.rule_files import load_rule_files
+from logscan.classify.rule_files import RuleFile, load_rule_files
 from logscan.core.event import ClassifiedEvent
 from logscan.sinks.alerting.engine import (
     Alert,
@@ -61,7 +61,7 @@ from logscan.sinks.alerting.notifiers import (
     Notifier,
     WebhookNotifier,
 )
-from logscan.sinks.alerting.rules import load_alert_rules, parse_duration
+from logscan.sinks.alerting.rules import AlertRule, load_alert_rules, parse_duration
 from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE, runbook_url
 from logscan.sinks.alerting.state import AlertStateError, dump_state, load_state
 from logscan.sinks.labels import LabelSets
@@ -328,7 +328,20 @@ class Alerting:
         Raises ``RuleError`` for a bad rule file.
         """
         files = load_rule_files([Path(d) for d in rules_dirs])
-        rules = load_alert_rules(files)
+        return cls.assemble(cfg, files, load_alert_rules(files), listen, state, backoff)
+
+    @classmethod
+    def assemble(
+        cls,
+        cfg: AlertingConfig,
+        files: Sequence[RuleFile],
+        rules: Sequence[AlertRule],
+        listen: str = "127.0.0.1:9842",
+        state: AlertState | None = None,
+        backoff: Backoff | None = None,
+    ) -> Alerting:
+        """The engine on rules already loaded (``files`` name the label sets), the notifiers
+        started."""
         options = EngineOptions(
             resend_interval=cfg.resend_interval,
             generator_url=cfg.generator_url or f"http://{listen}/",
@@ -340,7 +353,9 @@ class Alerting:
         dispatcher.start()
         delivery = RunbookLinks(dispatcher, cfg.runbook_base)
         known = LabelSets.from_rule_files(files).by_field()
-        engine = AlertEngine(rules, state, options, delivery, now=time.time(), known_groups=known)
+        engine = AlertEngine(
+            list(rules), state, options, delivery, now=time.time(), known_groups=known
+        )
         return cls(engine, dispatcher)
 
     def sink(self, ce: ClassifiedEvent) -> None:
@@ -365,9 +380,12 @@ class Alerting:
     def reload(self, rules_dirs: Sequence[Path | str]) -> None:
         """Reload the rule files; raise ``RuleError`` (and keep the old rules) on a bad one."""
         files = load_rule_files([Path(d) for d in rules_dirs])
-        rules = load_alert_rules(files)
+        self.reload_rules(files, load_alert_rules(files))
+
+    def reload_rules(self, files: Sequence[RuleFile], rules: Sequence[AlertRule]) -> None:
+        """Go on with rules already loaded (a daemon reload parses the files once)."""
         known = LabelSets.from_rule_files(files).by_field()
-        self.engine.reload(rules, self.clock(), known_groups=known)
+        self.engine.reload(list(rules), self.clock(), known_groups=known)
 
     def export(self, metrics: MetricsStore, exported: dict[tuple[str, str, str], int]) -> None:
         """Write the alert metrics into the daemon's store: the firing gauge, and the counts of
