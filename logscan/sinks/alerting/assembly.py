@@ -17,17 +17,17 @@ Config (every key optional; ``logscan run --alertmanager URL`` adds a URL withou
     secret_file = "/etc/logscan/webhook.secret"    # or secret = "...": HMAC-SHA256 signature
     timeout = "5s"
 
-Wiring (``logscan.cli.run`` does this; the daemon's hooks take sinks and ticks)::
+The section is checked when the config is parsed (``Config.alerting`` is an
+:class:`AlertingConfig`). Wiring (``logscan.cli.run`` does this, on the rule files that
+:mod:`logscan.app.compose` parsed once; the daemon's hooks take sinks, ticks and metrics)::
 
-    alerting = Alerting.build(AlertingConfig.from_table(cfg.alerting, path), rules_dirs, listen)
-    for spec in ALERT_METRICS:
-        daemon.metrics.declare(spec)                 # before the checkpoint is restored
-    alerting.health = lambda: health_from_metrics(daemon.metrics.values, source_names)
-    def tick(now):                                   # Hooks(sinks=[alerting.sink], ticks=[tick])
+    alerting = Alerting.assemble(app.config.alerting, app.rule_files, app.alert_rules, listen)
+    alerting.health = lambda: health_from_metrics(metrics.values, source_names)
+    def tick(now):              # Hooks(sinks=[alerting.sink], ticks=[tick], metrics=ALERT_METRICS)
         alerting.tick(now)
-        alerting.export(daemon.metrics, exported)    # the two alert metrics
+        alerting.export(metrics, exported)           # the two alert metrics
     ...
-    alerting.reload(rules_dirs)      # on SIGHUP: state and firing alerts are kept
+    alerting.reload_rules(files, rules)  # on SIGHUP: state and firing alerts are kept
     alerting.close()                 # on shutdown: deliver what is queued (bounded time)
 """
 
