@@ -128,11 +128,21 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         log.error("cannot start: state directory not writable", error=problem)
         return EXIT_FAILURE
+    metrics = Metrics()
+    daemon: Daemon | None = None  # the health callback reads its sources once it runs
+
     alerting = Alerting.assemble(
-        app.config.alerting, app.rule_files, app.alert_rules, listen=app.config.listen
+        app.config.alerting,
+        app.rule_files,
+        app.alert_rules,
+        listen=app.config.listen,
+        health=lambda: health_from_metrics(
+            metrics.values, [s.name for s in daemon.cfg.sources] if daemon is not None else []
+        ),
     )
     try:
-        return _run_daemon(args, app, alerting)
+        daemon = _daemon(args, app, alerting, metrics)
+        return daemon.run()
     except (OSError, CheckpointError) as exc:
         log.error("cannot start", error=f"{getattr(exc, 'filename', '') or ''} {exc}".strip())
         return EXIT_FAILURE
@@ -140,8 +150,8 @@ def run(args: argparse.Namespace) -> int:
         alerting.close(timeout=5.0)  # deliver what is queued (resolves, last changes)
 
 
-def _run_daemon(args: argparse.Namespace, app: App, alerting: Alerting) -> int:
-    metrics = Metrics()
+def _daemon(args: argparse.Namespace, app: App, alerting: Alerting, metrics: Metrics) -> Daemon:
+    """The daemon with its hooks: alerting, message correlation, their checkpoint sections."""
     exported: dict[tuple[str, str, str], int] = {}
 
     def tick(now: float) -> None:
@@ -168,14 +178,10 @@ def _run_daemon(args: argparse.Namespace, app: App, alerting: Alerting) -> int:
         notes=messages.note,
         metrics=(*ALERT_METRICS, *MESSAGE_METRICS),
     )
-    daemon = Daemon(
+    return Daemon(
         app,
         hooks=hooks,
         reload=reload,
         early_signals=getattr(args, "early_signals", None),
         metrics=metrics,
     )
-    alerting.health = lambda: health_from_metrics(
-        metrics.values, [s.name for s in daemon.cfg.sources]
-    )
-    return daemon.run()

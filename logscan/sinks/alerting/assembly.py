@@ -21,8 +21,8 @@ The section is checked when the config is parsed (``Config.alerting`` is an
 :class:`AlertingConfig`). Wiring (``logscan.cli.run`` does this, on the rule files that
 :mod:`logscan.app.compose` parsed once; the daemon's hooks take sinks, ticks and metrics)::
 
-    alerting = Alerting.assemble(app.config.alerting, app.rule_files, app.alert_rules, listen)
-    alerting.health = lambda: health_from_metrics(metrics.values, source_names)
+    alerting = Alerting.assemble(app.config.alerting, app.rule_files, app.alert_rules, listen,
+                                 health=lambda: health_from_metrics(metrics.values, names))
     def tick(now):              # Hooks(sinks=[alerting.sink], ticks=[tick], metrics=ALERT_METRICS)
         alerting.tick(now)
         alerting.export(metrics, exported)           # the two alert metrics
@@ -339,9 +339,10 @@ class Alerting:
         listen: str = "127.0.0.1:9842",
         state: AlertState | None = None,
         backoff: Backoff | None = None,
+        health: Callable[[], Sequence[SourceHealth]] = tuple,
     ) -> Alerting:
         """The engine on rules already loaded (``files`` name the label sets), the notifiers
-        started."""
+        started; ``health`` tells of the sources at each tick."""
         options = EngineOptions(
             resend_interval=cfg.resend_interval,
             generator_url=cfg.generator_url or f"http://{listen}/",
@@ -356,7 +357,7 @@ class Alerting:
         engine = AlertEngine(
             list(rules), state, options, delivery, now=time.time(), known_groups=known
         )
-        return cls(engine, dispatcher)
+        return cls(engine, dispatcher, health=health)
 
     def sink(self, ce: ClassifiedEvent) -> None:
         """The pipeline sink: observe at the current time."""
