@@ -30,7 +30,7 @@ Sink = Callable[[ClassifiedEvent], None]
 MAX_LINE_CHARS = 64 * 1024
 
 LineOutcome = Literal["event", "ignored", "unrecognized"]
-LINE_OUTCOMES: tuple[LineOutcome, ...] = get_args(LineOutcome)
+OUTCOMES: tuple[LineOutcome, ...] = get_args(LineOutcome)
 
 
 @dataclass(frozen=True)
