@@ -42,7 +42,8 @@ from logscan.app.source_feed import Wiring
 from logscan.app.source_set import SourceSet
 from logscan.core.event import MessageNote
 from logscan.pipeline import Sink
-from logscan.sinks.metrics import Metrics, MetricSpec, MetricsSink, OpsMetrics, Snapshot, render
+from logscan.sinks.metric_handles import OpsMetrics
+from logscan.sinks.metrics import Metrics, MetricSpec, MetricsSink, Snapshot, render
 from logscan.sinks.postfix_exporter import PostfixExporterCompat
 from logscan.sources.checkpoint import Checkpoint, CheckpointError, CheckpointStore
 from logscan.sources.loss import LOSS_METRICS

@@ -14,7 +14,7 @@ import structlog
 
 from logscan.app.config import SourceConfig
 from logscan.app.source_feed import SourceFeed, Wiring
-from logscan.sinks.metrics import OpsMetrics
+from logscan.sinks.metric_handles import OpsMetrics
 from logscan.sources.loss import Loss
 from logscan.sources.loss import record as record_loss
 from logscan.sources.tail import FileSource

@@ -18,7 +18,7 @@ from logscan.classify.classifier import Classifier
 from logscan.core.event import MessageNote
 from logscan.parsing.registry import Registry
 from logscan.pipeline import ParserFault, Pipeline, Sink
-from logscan.sinks.metrics import OpsMetrics
+from logscan.sinks.metric_handles import OpsMetrics
 
 log = structlog.get_logger("logscan.app.daemon")
 

@@ -7,7 +7,8 @@ from dataclasses import fields
 from typing import get_args
 
 from logscan.app.file_runtime import NOTICES, Notice, file_notice
-from logscan.sinks.metrics import SPECS, Metrics, OpsMetrics
+from logscan.sinks.metric_handles import OpsMetrics
+from logscan.sinks.metrics import SPECS, Metrics
 
 
 def test_every_notice_kind_has_one_rule() -> None:
