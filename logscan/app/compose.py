@@ -24,8 +24,8 @@ from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import RuleError, RuleFile, load_rule_files
 from logscan.classify.signatures import Signatures
 from logscan.parsing.registry import Registry
-from logscan.sinks.alerting.assembly import AlertingConfigError
 from logscan.sinks.alerting.rules import AlertRule, load_alert_rules
+from logscan.sinks.alerting.settings import AlertingConfigError
 
 # What a bad config, rule file or web config raises (each names its file and key).
 LOAD_ERRORS = (ConfigError, RuleError, WebConfigError, AlertingConfigError)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from logscan.sinks.alerting.assembly import AlertingConfig, AlertingConfigError
+from logscan.sinks.alerting.settings import AlertingConfig, AlertingConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/logscan/logscan.toml")
 DEFAULT_LISTEN = "127.0.0.1:9842"
