@@ -13,7 +13,7 @@ on a shared machine), best of ``--runs``:
 - classify:  Classifier.classify_event over the parser's events (fresh memo), and the memo's
              hit rate
 - report:    the Report sink over the classified events
-- events:    ClassifiedEvent.to_dict() vs scan.event_dict() for --format events
+- events:    ClassifiedEvent.to_dict() (the --format events serializer)
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from logscan.classify.classifier import Classifier
-from logscan.cli.scan import event_dict
 from logscan.core.event import ClassifiedEvent, Event
 from logscan.parsing.api import Parser
 from logscan.parsing.registry import Registry
@@ -126,10 +125,8 @@ def main() -> None:
     hit = 1 - misses / max(len(events), 1)
     print(f"  classify (fresh memo)       {t_classify:7.2f}   memo hit rate {hit:.0%}")
     print(f"  report sink + summary       {best(n_runs, report):7.2f}")
-    t_asdict = best(n_runs, lambda: [e.to_dict() for e in classified])
-    t_flat = best(n_runs, lambda: [event_dict(e) for e in classified])
-    print(f"  events: to_dict             {t_asdict:7.2f}")
-    print(f"  events: event_dict          {t_flat:7.2f}")
+    t_flat = best(n_runs, lambda: [e.to_dict() for e in classified])
+    print(f"  events: to_dict             {t_flat:7.2f}")
 
 
 if __name__ == "__main__":

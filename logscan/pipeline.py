@@ -1,20 +1,21 @@
 """The pipeline of docs/design.md, for one source: lines -> parser -> classifier -> sinks.
 
-Sources (batch files, tailed files, the journal) hand each line to :meth:`Pipeline.feed`; the
-pipeline counts the line's outcome (``event``, ``ignored``, ``unrecognized``), classifies the events
-the parser returns and passes them to every sink::
+Sources (batch files, tailed files, the journal) hand blocks of lines to
+:meth:`Pipeline.feed_lines`; the pipeline counts each line's outcome (``event``, ``ignored``,
+``unrecognized``), classifies the events the parser returns and passes them to every sink::
 
     seen = []
     parser = Registry.load().get("postfix")(path="mail.log")
     pipe = Pipeline("mail.log", parser, Classifier.load(), [seen.append])
-    pipe.feed("Jan  1 00:00:00 mx postfix/smtp[1]: 3F2A1: to=<a@b.c>, ... status=sent ...", 1)
-    # -> "event"; seen[0] is the ClassifiedEvent
+    pipe.feed_lines(["Jan  1 00:00:00 mx postfix/smtp[1]: 3F2A1: to=<a@b.c>, ... sent ..."], 1)
+    # pipe.counts.event == 1; seen[0] is the ClassifiedEvent
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from logscan.classify.classifier import Classifier
 from logscan.core.event import ClassifiedEvent, Event, MessageNote
@@ -28,7 +29,26 @@ Sink = Callable[[ClassifiedEvent], None]
 # pathological 10 MB line must not cost 10 MB of regex work. The line is still counted once.
 MAX_LINE_CHARS = 64 * 1024
 
-OUTCOMES = ("event", "ignored", "unrecognized")
+LineOutcome = Literal["event", "ignored", "unrecognized"]
+OUTCOMES: tuple[LineOutcome, ...] = get_args(LineOutcome)
+
+
+@dataclass(frozen=True)
+class ParserFault:
+    """Lines on which the parser raised (a bug): ``count`` of the lines ``first`` to ``last`` of
+    ``source`` (one line when ``first == last``). They are counted as unrecognized too."""
+
+    source: str
+    parser: str
+    first: int
+    last: int
+    count: int
+
+    def lines(self) -> str:
+        """``"line 7"``, ``"3 of lines 10-2009"``: where to look."""
+        if self.first == self.last:
+            return f"line {self.first}"
+        return f"{self.count} of lines {self.first}-{self.last}"
 
 
 @dataclass
@@ -50,6 +70,8 @@ class Pipeline:
     counts: LineCounts = field(default_factory=LineCounts)
     # Lines on which the parser raised (they are counted as unrecognized too).
     parser_errors: int = 0
+    # Told of each block with such lines (the daemon logs them, scan prints them).
+    on_parser_error: Callable[[ParserFault], None] | None = None
     # Called with (lineno, text) for each unrecognized line (e.g. `scan --show-unrecognized`).
     on_unrecognized: Callable[[int, str], None] | None = None
     # Message milestones (arrival, queue, removal) for message correlation: handed to the
@@ -68,48 +90,38 @@ class Pipeline:
         check = getattr(self.parser, "timestamps", None)
         return check.invalid if isinstance(check, TimestampCheck) else 0
 
-    def feed(self, text: str, lineno: int) -> str:
-        """Process one line (without its line ending); return its outcome."""
-        if len(text) > MAX_LINE_CHARS:
-            text = text[:MAX_LINE_CHARS]
-        try:
-            events = self.parser.feed(text, lineno)
-        except Exception:
-            # A parser bug must not stop the daemon or lose the lines around it; the line is
-            # counted as unrecognized so the fault shows in the metrics.
-            self.parser_errors += 1
-            events = None
-        if events is None:
-            self.counts.unrecognized += 1
-            if self.on_unrecognized is not None:
-                self.on_unrecognized(lineno, text)
-            return "unrecognized"
-        if not events:
-            self.counts.ignored += 1
-            return "ignored"
-        self.counts.event += 1
-        self._emit(events)
-        return "event"
+    def feed(self, text: str, lineno: int) -> LineOutcome:
+        """Process one line (without its line ending); return its outcome (:meth:`feed_lines`
+        for a block of one)."""
+        c = self.counts
+        event, ignored = c.event, c.ignored
+        self.feed_lines((text,), lineno)
+        return (
+            "event" if c.event != event else "ignored" if c.ignored != ignored else "unrecognized"
+        )
 
     def feed_lines(self, lines: Sequence[str], start: int) -> None:
-        """Process consecutive lines numbered from ``start``: :meth:`feed` for a whole block.
+        """Process consecutive lines numbered from ``start``: the one way lines enter a pipeline
+        (the daemon's reads, ``logscan scan``'s blocks, :meth:`feed`).
 
-        The batch fast path: the parser takes the whole block (``Parser.feed_block``, which
-        skips ignorable lines without a call each) and hands back only the lines that matter.
-        Outcomes, truncation and error handling are those of :meth:`feed`. Not taken while
-        message notes are wanted (their order with the events must be the log's).
+        Lines longer than :data:`MAX_LINE_CHARS` are cut. A line on which the parser raises is
+        counted in :attr:`parser_errors` and as unrecognized, and reported to
+        ``on_parser_error``; the lines around it go on as usual. The parser takes the whole
+        block (``Parser.feed_block``, which skips ignorable lines without a call each) and hands
+        back only the lines that matter, except while message notes are wanted.
         """
+        if lines and max(map(len, lines)) > MAX_LINE_CHARS:
+            lines = [text[:MAX_LINE_CHARS] for text in lines]
         if self.notes is not None:
             # Message notes reach the tracker as the parser reads, events only after the block:
             # a message removed within the block would end before its deliveries were seen.
             # Line by line keeps the log's order.
-            for lineno, text in enumerate(lines, start):
-                self.feed(text, lineno)
+            self._line_by_line(lines, start)
             return
-        if lines and max(map(len, lines)) > MAX_LINE_CHARS:
-            lines = [text[:MAX_LINE_CHARS] for text in lines]
-        ignored, errors, rest = self.parser.feed_block(lines, start)
-        self.parser_errors += errors
+        ignored, errors, rest, failed = self.parser.feed_block(lines, start)
+        if errors:
+            first, last = (failed[0], failed[-1]) if failed else (start, start + len(lines) - 1)
+            self._faulted(first, last, errors)
         classify = self.classifier.classify_event
         sinks = self.sinks
         on_unrecognized = self.on_unrecognized
@@ -131,6 +143,31 @@ class Pipeline:
             counts.event += event
             counts.ignored += ignored
             counts.unrecognized += unrecognized
+
+    def _line_by_line(self, lines: Sequence[str], start: int) -> None:
+        feed = self.parser.feed
+        counts = self.counts
+        for lineno, text in enumerate(lines, start):
+            try:
+                events = feed(text, lineno)
+            except Exception:  # a parser bug costs one line, not the run
+                self._faulted(lineno, lineno, 1)
+                events = None
+            if events is None:
+                counts.unrecognized += 1
+                if self.on_unrecognized is not None:
+                    self.on_unrecognized(lineno, text)
+            elif events:
+                counts.event += 1
+                self._emit(events)
+            else:
+                counts.ignored += 1
+
+    def _faulted(self, first: int, last: int, count: int) -> None:
+        self.parser_errors += count
+        if self.on_parser_error is not None:
+            name = getattr(self.parser, "name", type(self.parser).__name__)
+            self.on_parser_error(ParserFault(self.source, name, first, last, count))
 
     def state_evictions(self) -> int:
         """The parser's state evictions so far (see ``Parser.state_evictions``); 0 when a

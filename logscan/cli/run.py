@@ -14,24 +14,15 @@ from pathlib import Path
 
 import structlog
 
-from logscan.app import operational_log
-from logscan.app.config import COMPAT_EXPORTERS, Config, ConfigError, load_config, with_overrides
+from logscan.app import compose, operational_log
+from logscan.app.compose import App
+from logscan.app.config import COMPAT_EXPORTERS, Config, load_config, with_overrides
 from logscan.app.daemon import Daemon, Hooks, Section
-from logscan.app.endpoint.metrics_endpoint import WebConfigError, load_web_config
 from logscan.app.operational_log import LOG_FORMATS
-from logscan.classify.classifier import Classifier
-from logscan.classify.rule_files import RuleError
-from logscan.parsing.registry import Registry
-from logscan.sinks.alerting.assembly import (
-    ALERT_METRICS,
-    Alerting,
-    AlertingConfig,
-    AlertingConfigError,
-    health_from_metrics,
-)
+from logscan.sinks.alerting.assembly import ALERT_METRICS, Alerting, health_from_metrics
 from logscan.sinks.message_metrics import MESSAGE_METRICS, MessageMetrics
 from logscan.sinks.messages import MessageTracker
-from logscan.sinks.postfix_exporter import PostfixExporterCompat
+from logscan.sinks.metrics import Metrics
 from logscan.sources.checkpoint import CheckpointError
 
 EXIT_FAILURE = 1
@@ -85,10 +76,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
-    """The config (file or default, then flags) and its rules; ConfigError/RuleError if bad."""
+def read_config(args: argparse.Namespace) -> Config:
+    """The config (file or default, then flags); ConfigError if bad."""
     cfg = load_config(args.config)
-    cfg = with_overrides(
+    return with_overrides(
         cfg,
         sources=[os.path.abspath(s) for s in args.source],
         parser=args.parser,
@@ -98,16 +89,13 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Classifier]:
         poll_interval=args.poll_interval,
         web_config=args.web_config,
         compat=args.compat,
+        alertmanagers=args.alertmanager,
     )
-    registry = Registry.load()
-    for i, src in enumerate(cfg.sources):
-        if src.parser != "auto" and src.parser not in registry.names():
-            raise ConfigError(
-                f"{cfg.origin}: sources[{i}].parser: no parser named {src.parser!r} "
-                f"(known: {', '.join(registry.names()) or 'none'})"
-            )
-    classifier = Classifier.load([Path(d) for d in cfg.rules_dirs])
-    return cfg, classifier
+
+
+def load_app(args: argparse.Namespace) -> App:
+    """The config and everything it names, checked once (see :mod:`logscan.app.compose`)."""
+    return compose.load(read_config(args))
 
 
 def state_dir_problem(state_dir: Path) -> str | None:
@@ -132,63 +120,68 @@ def run(args: argparse.Namespace) -> int:
     operational_log.configure(args.log_level, args.log_format)
     log = structlog.get_logger("logscan.run")
     try:
-        cfg, classifier = build_config(args)
-        load_web_config(cfg.web_config)
-        alerting_cfg = AlertingConfig.from_table(cfg.alerting, cfg.origin)
-        alerting_cfg = alerting_cfg.with_alertmanagers(args.alertmanager)
-        alerting = Alerting.build(alerting_cfg, cfg.rules_dirs, listen=cfg.listen)
-    except (ConfigError, RuleError, WebConfigError, AlertingConfigError) as exc:
+        app = load_app(args)
+    except compose.LOAD_ERRORS as exc:
         log.error("cannot start: bad configuration", error=str(exc))
         return EXIT_FAILURE
-    problem = state_dir_problem(Path(cfg.state_dir))
+    problem = state_dir_problem(Path(app.config.state_dir))
     if problem is not None:
         log.error("cannot start: state directory not writable", error=problem)
         return EXIT_FAILURE
-    exported: dict[tuple[str, str, str], int] = {}
+    metrics = Metrics()
+    daemon: Daemon | None = None  # the health callback reads its sources once it runs
 
-    def tick(now: float) -> None:
-        # Runs in the daemon's loop, under its state lock, like the sinks.
-        alerting.tick(now)
-        alerting.export(daemon.metrics, exported)
-
-    def reload() -> tuple[Config, Classifier]:
-        new_cfg, new_classifier = build_config(args)
-        new_alerting = AlertingConfig.from_table(new_cfg.alerting, new_cfg.origin)
-        alerting.reload(new_cfg.rules_dirs)  # a bad rule file keeps the running rules
-        if new_alerting.with_alertmanagers(args.alertmanager) != alerting_cfg:
-            log.warning("alerting settings (notifiers, labels) take effect at restart only")
-        return new_cfg, new_classifier
-
-    # The alert state travels in the checkpoint: a restart keeps firing alerts and windows.
-    # So do the messages in flight (message correlation): a restart loses none of them.
-    messages = MessageTracker()
-    sections = {
-        "alerts": Section(alerting.save, alerting.restore),
-        "messages": Section(messages.save, messages.restore),
-    }
-    hooks = Hooks(
-        sinks=[alerting.sink, messages], ticks=[tick], sections=sections, notes=messages.note
+    alerting = Alerting.assemble(
+        app.config.alerting,
+        app.rule_files,
+        app.alert_rules,
+        listen=app.config.listen,
+        health=lambda: health_from_metrics(
+            metrics.values, [s.name for s in daemon.cfg.sources] if daemon is not None else []
+        ),
     )
-    daemon = Daemon(
-        cfg,
-        Registry.load(),
-        classifier,
-        hooks=hooks,
-        reload_config=reload,
-        early_signals=getattr(args, "early_signals", None),
-    )
-    for spec in (*ALERT_METRICS, *MESSAGE_METRICS):
-        daemon.metrics.declare(spec)  # before the checkpoint is restored
-    messages.listeners.append(MessageMetrics(daemon.metrics))
-    alerting.health = lambda: health_from_metrics(
-        daemon.metrics.values, [s.name for s in daemon.cfg.sources]
-    )
-    if "postfix_exporter" in cfg.compat:
-        daemon.sinks.append(PostfixExporterCompat(daemon.metrics, daemon.metrics_sink.labels))
     try:
+        daemon = _daemon(args, app, alerting, metrics)
         return daemon.run()
     except (OSError, CheckpointError) as exc:
         log.error("cannot start", error=f"{getattr(exc, 'filename', '') or ''} {exc}".strip())
         return EXIT_FAILURE
     finally:
         alerting.close(timeout=5.0)  # deliver what is queued (resolves, last changes)
+
+
+def _daemon(args: argparse.Namespace, app: App, alerting: Alerting, metrics: Metrics) -> Daemon:
+    """The daemon with its hooks: alerting, message correlation, their checkpoint sections."""
+    exported: dict[tuple[str, str, str], int] = {}
+
+    def tick(now: float) -> None:
+        # Runs in the daemon's loop, under its state lock, like the sinks.
+        alerting.tick(now)
+        alerting.export(metrics, exported)
+
+    def reload() -> App:
+        new = load_app(args)  # raises on a bad file: the running rules stay
+        alerting.reload_rules(new.rule_files, new.alert_rules)
+        return new
+
+    # The alert state travels in the checkpoint: a restart keeps firing alerts and windows.
+    # So do the messages in flight (message correlation): a restart loses none of them.
+    messages = MessageTracker(MessageMetrics(metrics))
+    sections = {
+        "alerts": Section(alerting.save, alerting.restore),
+        "messages": Section(messages.save, messages.restore),
+    }
+    hooks = Hooks(
+        sinks=[alerting.sink, messages],
+        ticks=[tick],
+        sections=sections,
+        notes=messages.note,
+        metrics=(*ALERT_METRICS, *MESSAGE_METRICS),
+    )
+    return Daemon(
+        app,
+        hooks=hooks,
+        reload=reload,
+        early_signals=getattr(args, "early_signals", None),
+        metrics=metrics,
+    )

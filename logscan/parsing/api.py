@@ -51,6 +51,9 @@ class BlockResult(NamedTuple):
     ignored: int  # lines feed() answered [] for
     errors: int  # lines on which feed() raised (they are in ``rest`` too, as not understood)
     rest: list[Outcome]  # the other lines, in order
+    # The numbers of the lines on which feed() raised, so that the fault can be located; ()
+    # from a parser whose feed_block does not say (then only the block is known).
+    failed: tuple[int, ...] = ()
 
 
 class Parser(ABC):
@@ -115,19 +118,20 @@ class Parser(ABC):
         ignorable lines without a call per line; the answers must stay those of ``feed``.
         """
         feed = self.feed
-        ignored = errors = 0
+        ignored = 0
+        failed: list[int] = []
         rest: list[Outcome] = []
         for lineno, text in enumerate(lines, start):
             try:
                 events = feed(text, lineno)
             except Exception:  # a parser bug costs one line, not the run
                 events = None
-                errors += 1
+                failed.append(lineno)
             if events is not None and not events:
                 ignored += 1
             else:
                 rest.append((lineno, text, events))
-        return BlockResult(ignored, errors, rest)
+        return BlockResult(ignored, len(failed), rest, tuple(failed))
 
     def flush(self) -> list[Event]:
         """Events still held in state at the end of the input (default: none)."""

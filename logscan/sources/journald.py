@@ -26,7 +26,7 @@ from typing import Any
 
 import structlog
 
-from logscan.app.config import SourceConfig
+from logscan.app.config import SourceConfig, Start
 
 log = structlog.get_logger("logscan.sources.journald")
 
@@ -98,7 +98,7 @@ class JournalReader:
         self,
         src: SourceConfig,
         cursor: str | None,
-        start: str,
+        start: Start,
         on_entry: Callable[[], None] = lambda: None,
         since: float | None = None,
     ) -> None:

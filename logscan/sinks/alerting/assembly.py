@@ -1,33 +1,16 @@
-"""The ``[alerting]`` config section, and the assembled alerting the daemon plugs in.
+"""The assembled alerting the daemon plugs in: engine, notifiers, runbook links, health.
 
-Config (every key optional; ``logscan run --alertmanager URL`` adds a URL without a file)::
+The ``[alerting]`` section is :mod:`logscan.sinks.alerting.settings`, checked when the config
+is parsed (``Config.alerting``). Wiring (``logscan.cli.run`` does this, on the rule files that
+:mod:`logscan.app.compose` parsed once; the daemon's hooks take sinks, ticks and metrics)::
 
-    [alerting]
-    alertmanager = ["http://127.0.0.1:9093"]   # one URL or a list; each gets every alert
-    mask_samples = true                        # mask addresses and IPs in the sample line
-    resend_interval = "1m"                     # re-send firing alerts (< resolve_timeout)
-    generator_url = "http://mx1.example.com:9842/"   # default: http://<listen>/
-    log = true                                 # also log transitions (structlog)
-    labels = { instance = "mx1" }              # added to every alert (default instance: host name)
-    runbook_base = "https://git.example.com/logscan/runbooks"   # runbook_url: <base>/<alert>.md
-    clock_skew = "5m"                          # how far ahead of ours a log's clock may run
-
-    [[alerting.webhook]]
-    url = "https://hooks.example.com/logscan"
-    secret_file = "/etc/logscan/webhook.secret"    # or secret = "...": HMAC-SHA256 signature
-    timeout = "5s"
-
-Wiring (``logscan.cli.run`` does this; the daemon's hooks take sinks and ticks)::
-
-    alerting = Alerting.build(AlertingConfig.from_table(cfg.alerting, path), rules_dirs, listen)
-    for spec in ALERT_METRICS:
-        daemon.metrics.declare(spec)                 # before the checkpoint is restored
-    alerting.health = lambda: health_from_metrics(daemon.metrics.values, source_names)
-    def tick(now):                                   # Hooks(sinks=[alerting.sink], ticks=[tick])
+    alerting = Alerting.assemble(app.config.alerting, app.rule_files, app.alert_rules, listen,
+                                 health=lambda: health_from_metrics(metrics.values, names))
+    def tick(now):              # Hooks(sinks=[alerting.sink], ticks=[tick], metrics=ALERT_METRICS)
         alerting.tick(now)
-        alerting.export(daemon.metrics, exported)    # the two alert metrics
+        alerting.export(metrics, exported)           # the two alert metrics
     ...
-    alerting.reload(rules_dirs)      # on SIGHUP: state and firing alerts are kept
+    alerting.reload_rules(files, rules)  # on SIGHUP: state and firing alerts are kept
     alerting.close()                 # on shutdown: deliver what is queued (bounded time)
 """
 
@@ -36,19 +19,18 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import structlog
 
-from logscan.classify.rule_files import load_rule_files
+from logscan.classify.rule_files import RuleFile, load_rule_files
 from logscan.core.event import ClassifiedEvent
 from logscan.sinks.alerting.alert import Alert, EngineOptions
 from logscan.sinks.alerting.engine import AlertEngine, Delivery
 from logscan.sinks.alerting.groups import AlertState
 from logscan.sinks.alerting.health import SourceHealth
-from logscan.sinks.alerting.log_time import DEFAULT_SKEW
 from logscan.sinks.alerting.notifiers import (
     AlertmanagerNotifier,
     Backoff,
@@ -57,11 +39,24 @@ from logscan.sinks.alerting.notifiers import (
     Notifier,
     WebhookNotifier,
 )
-from logscan.sinks.alerting.rules import load_alert_rules, parse_duration
-from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE, runbook_url
+from logscan.sinks.alerting.rules import AlertRule, load_alert_rules
+from logscan.sinks.alerting.runbooks import runbook_url
+from logscan.sinks.alerting.settings import AlertingConfig, AlertingConfigError, WebhookConfig
 from logscan.sinks.alerting.state import AlertStateError, dump_state, load_state
 from logscan.sinks.labels import LabelSets
 from logscan.sinks.metrics import MetricSpec
+
+# The [alerting] section's names, importable from here as before it had its own module.
+__all__ = [
+    "ALERT_METRICS",
+    "Alerting",
+    "AlertingConfig",
+    "AlertingConfigError",
+    "RunbookLinks",
+    "WebhookConfig",
+    "build_notifiers",
+    "health_from_metrics",
+]
 
 # The daemon's metrics, by name without ``_total`` (docs/design.md contract for the first two).
 FIRING_METRIC = "logscan_alerts_firing"
@@ -130,148 +125,6 @@ def health_from_metrics(snapshot: Snapshot, sources: Sequence[str]) -> list[Sour
     return out
 
 
-class AlertingConfigError(ValueError):
-    """A bad ``[alerting]`` section; the message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class WebhookConfig:
-    url: str
-    secret: bytes | None = field(default=None, repr=False)  # never printed
-    timeout: float = 5.0
-
-
-@dataclass(frozen=True)
-class AlertingConfig:
-    alertmanagers: tuple[str, ...] = ()
-    webhooks: tuple[WebhookConfig, ...] = ()
-    log: bool = True
-    mask_samples: bool = True
-    resend_interval: float = 60.0
-    generator_url: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    runbook_base: str = DEFAULT_RUNBOOK_BASE
-    clock_skew: float = DEFAULT_SKEW
-
-    @classmethod
-    def from_table(cls, table: Mapping[str, Any], origin: str = "config") -> AlertingConfig:
-        """Check the ``[alerting]`` table of the config file ``origin``."""
-        try:
-            return _config(table, origin)
-        except AlertingConfigError:
-            raise
-        except (ValueError, TypeError) as exc:
-            raise AlertingConfigError(f"{origin}: alerting: {exc}") from None
-
-    def with_alertmanagers(self, urls: Sequence[str]) -> AlertingConfig:
-        """This config plus Alertmanager URLs from the command line (``--alertmanager``)."""
-        for url in urls:
-            _url(url, "--alertmanager")
-        merged = tuple(dict.fromkeys([*self.alertmanagers, *urls]))
-        return replace(self, alertmanagers=merged)
-
-
-_KEYS = {
-    "alertmanager",
-    "webhook",
-    "log",
-    "mask_samples",
-    "resend_interval",
-    "generator_url",
-    "labels",
-    "runbook_base",
-    "clock_skew",
-}
-
-
-def _config(table: Mapping[str, Any], origin: str) -> AlertingConfig:
-    where = f"{origin}: alerting"
-    if not isinstance(table, Mapping):
-        raise AlertingConfigError(f"{where}: must be a table")
-    unknown = set(table) - _KEYS
-    if unknown:
-        raise AlertingConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    ams = table.get("alertmanager", [])
-    if isinstance(ams, str):
-        ams = [ams]
-    if not isinstance(ams, list):
-        raise AlertingConfigError(f"{where}.alertmanager: must be a URL or a list of URLs")
-    hooks = table.get("webhook", [])
-    if not isinstance(hooks, list):
-        raise AlertingConfigError(
-            f"{where}.webhook: must be an array of tables ([[alerting.webhook]])"
-        )
-    labels = table.get("labels", {})
-    if not isinstance(labels, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
-    ):
-        raise AlertingConfigError(f"{where}.labels: must be a table of strings")
-    try:
-        resend = parse_duration(table.get("resend_interval", 60))
-    except ValueError as exc:
-        raise AlertingConfigError(f"{where}.resend_interval: {exc}") from None
-    if resend <= 0:
-        raise AlertingConfigError(f"{where}.resend_interval: must be positive")
-    generator = table.get("generator_url")
-    if generator is not None:
-        _url(generator, f"{where}.generator_url")
-    runbook_base = table.get("runbook_base", DEFAULT_RUNBOOK_BASE)
-    if not isinstance(runbook_base, str) or not runbook_base.strip():
-        raise AlertingConfigError(f"{where}.runbook_base: must be a URL or path string")
-    return AlertingConfig(
-        # each URL once: every one gets its own queue and sends every alert
-        alertmanagers=tuple(dict.fromkeys(_url(u, f"{where}.alertmanager") for u in ams)),
-        webhooks=tuple(_webhook(h, f"{where}.webhook[{i}]") for i, h in enumerate(hooks)),
-        log=_bool(table.get("log", True), f"{where}.log"),
-        mask_samples=_bool(table.get("mask_samples", True), f"{where}.mask_samples"),
-        resend_interval=resend,
-        generator_url=generator,
-        labels=dict(labels),
-        runbook_base=runbook_base,
-        clock_skew=parse_duration(table.get("clock_skew", DEFAULT_SKEW)),
-    )
-
-
-def _url(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise AlertingConfigError(f"{where}: not an http(s) URL: {value!r}")
-    return value
-
-
-def _bool(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise AlertingConfigError(f"{where}: must be true or false")
-    return value
-
-
-def _webhook(raw: Any, where: str) -> WebhookConfig:
-    if not isinstance(raw, Mapping):
-        raise AlertingConfigError(f"{where}: must be a table")
-    unknown = set(raw) - {"url", "secret", "secret_file", "timeout"}
-    if unknown:
-        raise AlertingConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    if "secret" in raw and "secret_file" in raw:
-        raise AlertingConfigError(f"{where}: give 'secret' or 'secret_file', not both")
-    secret: bytes | None = None
-    if "secret" in raw:
-        if not isinstance(raw["secret"], str) or not raw["secret"]:
-            raise AlertingConfigError(f"{where}.secret: must be a non-empty string")
-        secret = raw["secret"].encode()
-    elif "secret_file" in raw:
-        path = Path(str(raw["secret_file"]))
-        try:
-            secret = path.read_bytes().strip()
-        except OSError as exc:
-            raise AlertingConfigError(f"{where}.secret_file: {path}: {exc.strerror}") from None
-        if not secret:
-            raise AlertingConfigError(f"{where}.secret_file: {path}: empty")
-    try:
-        timeout = parse_duration(raw.get("timeout", 5))
-    except ValueError as exc:
-        raise AlertingConfigError(f"{where}.timeout: {exc}") from None
-    return WebhookConfig(_url(raw.get("url"), f"{where}.url"), secret, timeout or 5.0)
-
-
 def build_notifiers(cfg: AlertingConfig) -> list[Notifier]:
     out: list[Notifier] = [
         AlertmanagerNotifier(url, resend_interval=cfg.resend_interval) for url in cfg.alertmanagers
@@ -324,7 +177,21 @@ class Alerting:
         Raises ``RuleError`` for a bad rule file.
         """
         files = load_rule_files([Path(d) for d in rules_dirs])
-        rules = load_alert_rules(files)
+        return cls.assemble(cfg, files, load_alert_rules(files), listen, state, backoff)
+
+    @classmethod
+    def assemble(
+        cls,
+        cfg: AlertingConfig,
+        files: Sequence[RuleFile],
+        rules: Sequence[AlertRule],
+        listen: str = "127.0.0.1:9842",
+        state: AlertState | None = None,
+        backoff: Backoff | None = None,
+        health: Callable[[], Sequence[SourceHealth]] = tuple,
+    ) -> Alerting:
+        """The engine on rules already loaded (``files`` name the label sets), the notifiers
+        started; ``health`` tells of the sources at each tick."""
         options = EngineOptions(
             resend_interval=cfg.resend_interval,
             generator_url=cfg.generator_url or f"http://{listen}/",
@@ -336,8 +203,10 @@ class Alerting:
         dispatcher.start()
         delivery = RunbookLinks(dispatcher, cfg.runbook_base)
         known = LabelSets.from_rule_files(files).by_field()
-        engine = AlertEngine(rules, state, options, delivery, now=time.time(), known_groups=known)
-        return cls(engine, dispatcher)
+        engine = AlertEngine(
+            list(rules), state, options, delivery, now=time.time(), known_groups=known
+        )
+        return cls(engine, dispatcher, health=health)
 
     def sink(self, ce: ClassifiedEvent) -> None:
         """The pipeline sink: observe at the current time."""
@@ -361,9 +230,12 @@ class Alerting:
     def reload(self, rules_dirs: Sequence[Path | str]) -> None:
         """Reload the rule files; raise ``RuleError`` (and keep the old rules) on a bad one."""
         files = load_rule_files([Path(d) for d in rules_dirs])
-        rules = load_alert_rules(files)
+        self.reload_rules(files, load_alert_rules(files))
+
+    def reload_rules(self, files: Sequence[RuleFile], rules: Sequence[AlertRule]) -> None:
+        """Go on with rules already loaded (a daemon reload parses the files once)."""
         known = LabelSets.from_rule_files(files).by_field()
-        self.engine.reload(rules, self.clock(), known_groups=known)
+        self.engine.reload(list(rules), self.clock(), known_groups=known)
 
     def export(self, metrics: MetricsStore, exported: dict[tuple[str, str, str], int]) -> None:
         """Write the alert metrics into the daemon's store: the firing gauge, and the counts of

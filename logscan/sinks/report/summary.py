@@ -77,6 +77,8 @@ class FileResult:
     error: str | None = None
     # Impossible timestamps (Feb 30, 25:61) the parser set to null.
     invalid_timestamps: int = 0
+    # Lines on which the parser raised (a bug; counted as unrecognized too).
+    parser_errors: int = 0
 
     @property
     def lines(self) -> int:
@@ -91,6 +93,7 @@ class FileResult:
             "outcomes": self.counts.as_dict(),
             "error": self.error,
             "invalid_timestamps": self.invalid_timestamps,
+            "parser_errors": self.parser_errors,
         }
 
 
@@ -165,6 +168,7 @@ class Report:
             "lines": sum(f.lines for f in self.files),
             "outcomes": totals.as_dict(),
             "invalid_timestamps": sum(f.invalid_timestamps for f in self.files),
+            "parser_errors": sum(f.parser_errors for f in self.files),
             "outcomes_by_parser": self._outcomes_by_parser(),
             "events": sum(self._counts.values()),
             "by_status": _table(items, lambda k: k.status),

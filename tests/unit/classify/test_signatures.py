@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logscan.classify.classifier import Classifier
+from logscan.classify.examples import example_misses
 from logscan.classify.needles import needles_of
 from logscan.classify.rule_files import RuleError, builtin_rules_dir
 from logscan.classify.signature import Signature
@@ -85,32 +86,8 @@ def _example_ids(clf: Classifier) -> list[str]:
 
 
 def test_every_example_hits_its_signature(clf: Classifier) -> None:
-    failures = []
-    for sig, text in all_examples(clf):
-        code, enhanced, _ = parse_reply(text)
-        hit, _provider = clf.signatures.match(code, enhanced, text, None)
-        verdict = clf.classify(code, enhanced, text)
-        if sig.category is not None:
-            if hit.category is not sig or verdict.rule != f"signature:{sig.id}":
-                got = hit.category.id if hit.category else None
-                failures.append(f"{sig.id}: category decided by {got}: {text!r}")
-            elif verdict.category != sig.category:
-                failures.append(f"{sig.id}: verdict {verdict.category}: {text!r}")
-        # The provider is named by the text: by this signature or an earlier one naming the same.
-        if (
-            sig.provider is not None
-            and sig.when_provider is None
-            and (hit.provider is None or hit.provider.provider != sig.provider)
-        ):
-            got = hit.provider.id if hit.provider else None
-            failures.append(f"{sig.id}: provider decided by {got}: {text!r}")
-        names_list = sig.blocklist is not None or (
-            sig.pattern is not None and "blocklist" in sig.pattern.groupindex
-        )
-        if names_list and hit.blocklist is not sig:
-            got = hit.blocklist.id if hit.blocklist else None
-            failures.append(f"{sig.id}: blocklist decided by {got}: {text!r}")
-    assert not failures, "\n".join(failures)
+    misses = example_misses(clf, builtin_signatures(clf))
+    assert not misses, "\n".join(map(str, misses))
 
 
 def test_needles_never_hide_a_match(clf: Classifier) -> None:

@@ -87,6 +87,7 @@ def test_json_summary_structure(plugin: Path, tmp_path: Path) -> None:
             "outcomes": s["outcomes"],
             "error": None,
             "invalid_timestamps": 0,
+            "parser_errors": 0,
         }
     ]
     assert s["by_status"] == {"bounced": 4, "sent": 2}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import fields
+from dataclasses import asdict, fields
 
-from logscan.cli.scan import EventWriter, event_dict
+from logscan.cli.scan import EventWriter
 from logscan.core.event import ClassifiedEvent, Event, Verdict
 
 
@@ -18,11 +18,16 @@ def full_event() -> ClassifiedEvent:
     return ClassifiedEvent(Event(**values), verdict)  # type: ignore[arg-type]
 
 
-def test_event_dict_equals_to_dict() -> None:
+def test_to_dict_holds_every_event_field_then_the_verdict() -> None:
+    """The flat read of ``to_dict`` gives what ``asdict`` gives (same keys, order, values)."""
     sparse = ClassifiedEvent(Event("m.log", 1, "postfix", "outbound"), Verdict(None, "unknown"))
     for item in (full_event(), sparse):
-        assert event_dict(item) == item.to_dict()
-        assert list(event_dict(item)) == list(item.to_dict())  # same key order too
+        v = item.verdict
+        verdict = {"class": v.class_, "category": v.category, "provider": v.provider}
+        verdict.update(blocklist=v.blocklist, rule=v.rule)
+        expected = {**asdict(item.event), **verdict}
+        assert item.to_dict() == expected
+        assert list(item.to_dict()) == list(expected)  # same key order too
 
 
 def test_writer_prints_one_json_object_per_line() -> None:
