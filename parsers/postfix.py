@@ -70,8 +70,10 @@ import sys
 from collections.abc import Sequence
 from typing import ClassVar
 
+from logscan.core.bounded import BoundedMap
 from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import BlockResult, Outcome, Parser
+from logscan.parsing.message_state import MAX_SENDER_CHARS
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.syslog import split
 
@@ -331,9 +333,6 @@ def is_queue_id(token: str) -> bool:
     return (not token.isalpha() and not token.islower()) or _HEX_UPPER.issuperset(token)
 
 
-# An envelope sender longer than this is cut (RFC 5321 allows 256 octets for a path): a remote
-# host chooses it, and it is kept for as long as its message is queued.
-MAX_SENDER_CHARS = 256
 # What one entry costs beyond its two strings: the dict slot, the tuple, the ints.
 _ENTRY_OVERHEAD = 160
 
@@ -360,53 +359,49 @@ class QueueState:
     def __init__(
         self, max_entries: int = 100_000, max_age: int = 2_000_000, max_bytes: int = 32 << 20
     ) -> None:
-        self.max_entries = max_entries
         self.max_age = max_age
-        self.max_bytes = max_bytes
-        self.bytes = 0  # estimated: strings as sys.getsizeof sees them, plus the entry overhead
-        self.evictions = 0  # entries dropped by the count or byte bound (not by age or removal)
-        self._data: dict[str, tuple[str | None, int | None, int, int]] = {}
+        # (sender, size, line last seen) by queue id; the costs are estimated: strings as
+        # sys.getsizeof sees them, plus the entry overhead.
+        self._map: BoundedMap[str, tuple[str | None, int | None, int]] = BoundedMap(
+            max_entries, max_bytes
+        )
         self._puts = 0
 
+    @property
+    def evictions(self) -> int:
+        """Entries dropped by the count or byte bound (not by age or removal)."""
+        return self._map.evictions
+
+    @property
+    def bytes(self) -> int:
+        return self._map.bytes
+
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self._map)
 
     def put(self, qid: str, sender: str | None, size: int | None, now: int) -> None:
-        data = self._data
-        self.remove(qid)  # re-insert: the dict stays ordered by last sighting
         if sender is not None and len(sender) > MAX_SENDER_CHARS:
             sender = sender[:MAX_SENDER_CHARS]
         cost = _ENTRY_OVERHEAD + sys.getsizeof(qid) + sys.getsizeof(sender)
-        data[qid] = (sender, size, now, cost)
-        self.bytes += cost
-        while len(data) > self.max_entries or (self.bytes > self.max_bytes and len(data) > 1):
-            self._drop(next(iter(data)))
-            self.evictions += 1
+        self._map.put(qid, (sender, size, now), cost)
         self._puts += 1
-        if self._puts & 255 == 0:  # amortized: walking to a dict's first live entry is not free
+        if self._puts & 255 == 0:  # amortized: most puts find nothing old enough
             self.expire(now)
 
     def expire(self, now: int) -> None:
         """Drop the entries not seen for more than ``max_age`` lines, oldest first."""
-        data = self._data
         limit = now - self.max_age
-        while data:
-            oldest = next(iter(data))
-            if data[oldest][2] >= limit:
-                break
-            self._drop(oldest)
+        oldest = self._map.oldest()
+        while oldest is not None and oldest[1][2] < limit:
+            self._map.pop(oldest[0])
+            oldest = self._map.oldest()
 
     def get(self, qid: str) -> tuple[str | None, int | None] | None:
-        entry = self._data.get(qid)
+        entry = self._map.get(qid)
         return None if entry is None else (entry[0], entry[1])
 
     def remove(self, qid: str) -> None:
-        entry = self._data.pop(qid, None)
-        if entry is not None:
-            self.bytes -= entry[3]
-
-    def _drop(self, qid: str) -> None:
-        self.bytes -= self._data.pop(qid)[3]
+        self._map.pop(qid)
 
 
 class PostfixParser(Parser):
