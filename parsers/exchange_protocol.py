@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from logscan.core.event import Event
 from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.event_builder import EventBuilder
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import (
     MAX_ADDRESS_CHARS,
@@ -75,7 +76,7 @@ class ProtocolLog:
         *,
         max_session_bytes: int = MAX_SESSION_BYTES,
     ) -> None:
-        self.path = path
+        self.event = EventBuilder(path, "exchange")
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self.kind = kind
         self._sessions: Sessions[_Session] = Sessions(
@@ -154,10 +155,8 @@ class ProtocolLog:
 
     def _event(self, sess: _Session, reply: Reply, ts: str | None) -> Event:
         d = sess.dialogue
-        return Event(
-            path=self.path,
+        return self.event(
             line=reply.last_line,
-            mta="exchange",
             direction="inbound" if sess.direction == "inbound" else "outbound",
             stage=reply.stage,
             status=outcome(sess.direction, reply.stage, reply.code),

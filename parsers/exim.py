@@ -343,10 +343,8 @@ class EximParser(Parser):
         """The outbound event of a delivery line (``=>``, ``->``, ``**``, ``==``)."""
         reply = parse_reply(text) if text is not None else None
         env = self._messages.get(qid)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="outbound",
             stage=stage,
             status=status,
@@ -386,10 +384,8 @@ class EximParser(Parser):
             return None
         name, ip = _host(body)
         env = self._messages.get(qid)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="outbound",
             stage=stage,
             code=reply.code,
@@ -443,10 +439,8 @@ class EximParser(Parser):
         text = m.group(1) if m else None
         reply = parse_reply(text) if text else None
         name, ip = _host(body)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound" if qid is None else "outbound",
             stage="auth",
             code=reply.code if reply else None,
@@ -470,10 +464,8 @@ class EximParser(Parser):
         q = body.find('"')
         stage = _stage_of(body[q + 1 : q + 12]) if q >= 0 else "unknown"
         name, ip = _host(tail)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             code=code,
@@ -539,10 +531,8 @@ class EximParser(Parser):
         if what == "from":  # "rejected from <sender> H=host [ip]: reason"
             sender = arg
             name, ip = _host(rest)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status="rejected",
@@ -572,10 +562,8 @@ class EximParser(Parser):
         enhanced: str | None = None,
     ) -> Event:
         name, ip = _host(body)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status=status,

@@ -223,10 +223,8 @@ class MDaemonParser(Parser):
             if m is not None:
                 sess.remote_ip = _cut(m.group(1))
         elif sess.role != "inbound" and any(p in low for p in ATTEMPT_FAILURES):
-            sess.failure = Event(
-                path=self.path,
+            sess.failure = self.event(
                 line=lineno,
-                mta=self.name,
                 direction="outbound",
                 stage="connect",
                 status="deferred",
@@ -299,10 +297,8 @@ class MDaemonParser(Parser):
         recipient = reply.recipient
         if recipient is None and direction == "outbound":
             recipient = sess.header_to
-        return Event(
-            path=self.path,
+        return self.event(
             line=reply.last_line,
-            mta=self.name,
             direction="outbound" if direction == "outbound" else "inbound",
             stage=reply.stage,
             status=outcome(direction, reply.stage, reply.code),

@@ -656,14 +656,12 @@ class PostfixParser(Parser):
             enhanced = dsn
             reply = detail or None
             stage = stage or "unknown"
-        # Positional: Event's field order is the contract's (path, line, mta, direction, stage,
-        # status, code, enhanced, text, ts, code_inferred, remote_host, remote_ip, sender,
-        # recipient, queue_id, size); keywords cost a third more per event.
         return [
-            Event(
-                self.path, lineno, "postfix", "outbound", stage, status, code, enhanced, reply,
-                self._ts(text), False, host, ip, sender, rcpt or bare_rcpt or None, qid, size,
-                _delay(text, start),
+            self.event(
+                line=lineno, direction="outbound", stage=stage, status=status, code=code,
+                enhanced=enhanced, text=reply, ts=self._ts(text), remote_host=host, remote_ip=ip,
+                sender=sender, recipient=rcpt or bare_rcpt or None, queue_id=qid, size=size,
+                delay=_delay(text, start),
             )
         ]  # fmt: skip
 
@@ -678,10 +676,10 @@ class PostfixParser(Parser):
             if known is not None:
                 size = known[1]
         return [
-            Event(
-                self.path, lineno, "postfix", "outbound", "unknown", _STATUS.get(word), None,
-                None, rest.strip() or None, self._ts(text), False, None, None, sender,
-                None, qid, size,
+            self.event(
+                line=lineno, direction="outbound", status=_STATUS.get(word),
+                text=rest.strip() or None, ts=self._ts(text), sender=sender, queue_id=qid,
+                size=size,
             )
         ]  # fmt: skip
 
@@ -705,10 +703,10 @@ class PostfixParser(Parser):
             if known is not None:
                 sender, size = known
         return [
-            Event(
-                self.path, lineno, "postfix", "outbound", stage or "unknown", None, code,
-                reply_enhanced(reply), reply, self._ts(text), False, host, ip, sender, None,
-                qid, size,
+            self.event(
+                line=lineno, direction="outbound", stage=stage or "unknown", code=code,
+                enhanced=reply_enhanced(reply), text=reply, ts=self._ts(text), remote_host=host,
+                remote_ip=ip, sender=sender, queue_id=qid, size=size,
             )
         ]  # fmt: skip
 
@@ -731,11 +729,11 @@ class PostfixParser(Parser):
             sender = _angle(tail, "from=<")
             recipient = _angle(tail, "to=<") or None
         return [
-            Event(
-                self.path, lineno, "postfix", "inbound", stage, _INBOUND_STATUS[action],
-                reply_code(reply), reply_enhanced(reply) if reply else None, reply or None,
-                self._ts(text), False, host, ip, sender, recipient, qid,
-                None,
+            self.event(
+                line=lineno, direction="inbound", stage=stage, status=_INBOUND_STATUS[action],
+                code=reply_code(reply), enhanced=reply_enhanced(reply) if reply else None,
+                text=reply or None, ts=self._ts(text), remote_host=host, remote_ip=ip,
+                sender=sender, recipient=recipient, queue_id=qid,
             )
         ]  # fmt: skip
 
@@ -748,11 +746,12 @@ class PostfixParser(Parser):
         reply = (reply or "").strip()
         host, ip = split_client(client) if client != "local" else (None, None)
         return [
-            Event(
-                self.path, lineno, "postfix", "inbound", "end-of-data", _INBOUND_STATUS[action],
-                reply_code(reply), reply_enhanced(reply) if reply else None, reply or None,
-                self._ts(text), False, host, ip, _angle(tail, "from=<"),
-                _angle(tail, "to=<") or None, qid, None,
+            self.event(
+                line=lineno, direction="inbound", stage="end-of-data",
+                status=_INBOUND_STATUS[action], code=reply_code(reply),
+                enhanced=reply_enhanced(reply) if reply else None, text=reply or None,
+                ts=self._ts(text), remote_host=host, remote_ip=ip, sender=_angle(tail, "from=<"),
+                recipient=_angle(tail, "to=<") or None, queue_id=qid,
             )
         ]  # fmt: skip
 

@@ -269,10 +269,8 @@ class SendmailParser(Parser):
         events = []
         for rcpt in _split_recipients(recipients):
             events.append(
-                Event(
-                    path=self.path,
+                self.event(
                     line=lineno,
-                    mta=self.name,
                     direction="outbound",
                     stage="unknown",
                     status=status,
@@ -303,10 +301,8 @@ class SendmailParser(Parser):
             # The remote server's reply to the delivery logged on the line before.
             env = self._messages.get(qid)
             return [
-                Event(
-                    path=self.path,
+                self.event(
                     line=lineno,
-                    mta=self.name,
                     direction="outbound",
                     code=reply.code,
                     enhanced=reply.enhanced,
@@ -328,10 +324,8 @@ class SendmailParser(Parser):
             return []
         env = self._messages.get(qid)
         return [
-            Event(
-                path=self.path,
+            self.event(
                 line=lineno,
-                mta=self.name,
                 direction="outbound",
                 status="expired",
                 text=rest[5:],
@@ -361,10 +355,8 @@ class SendmailParser(Parser):
         elif stage == "mail" and arg1 is None:
             arg1 = _milter_field(head, "from=")
         name, ip = _relay(head)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status="rejected",
@@ -381,10 +373,8 @@ class SendmailParser(Parser):
 
     def _auth_failure(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> Event:
         m = _AUTH_RELAY.search(msg)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage="auth",
             code=_AUTH_FAILURE_CODE,
@@ -409,10 +399,8 @@ class SendmailParser(Parser):
         recipient: str | None = None,
     ) -> Event:
         m = _CLIENT.search(msg)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status="rejected",

@@ -23,7 +23,7 @@ and implement::
             if " reply=" not in text:
                 return []            # understood, holds no reply: "ignored"
             ts = self.timestamps(text.split(" ", 1)[0])  # None (counted) if impossible
-            return [Event(path=self.path, line=lineno, mta=self.name, ts=ts, ...)]
+            return [self.event(line=lineno, direction="inbound", ts=ts, ...)]
 
 A parser that remembers things between lines (a queue id's sender, an open session) bounds
 that memory by count and by bytes, truncates the text it keeps, and reports what it had to
@@ -39,6 +39,7 @@ from typing import ClassVar, NamedTuple
 
 from logscan.core.event import Event, MessageNote
 from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.event_builder import EventBuilder
 from logscan.parsing.syslog import bsd_month, iso_ts
 
 # A line that was not simply ignored: (line number, text, its events or None if not understood).
@@ -66,6 +67,8 @@ class Parser(ABC):
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
         self.path = path
+        # Every event of this file is built by it: path and MTA filled in, the rest by keyword.
+        self.event = EventBuilder(path, self.name)
         self.year: int = year if year is not None else datetime.datetime.now(datetime.UTC).year
         # Pass every ``ts`` built from text through it: impossible ones become None, counted.
         self.timestamps = TimestampCheck()
