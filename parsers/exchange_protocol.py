@@ -76,7 +76,7 @@ class ProtocolLog:
         *,
         max_session_bytes: int = MAX_SESSION_BYTES,
     ) -> None:
-        self.event = EventBuilder(path, "exchange")
+        self.event = EventBuilder(path, "exchange").event
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self.kind = kind
         self._sessions: Sessions[_Session] = Sessions(

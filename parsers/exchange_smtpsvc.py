@@ -59,7 +59,7 @@ class SmtpSvcLog:
         fields: Sequence[str] | None = None,
         timestamps: TimestampCheck | None = None,
     ) -> None:
-        self.event = EventBuilder(path, "exchange")
+        self.event = EventBuilder(path, "exchange").event
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self._index = {n: i for i, n in enumerate(DEFAULT_FIELDS)}
         if fields is not None:

@@ -196,7 +196,7 @@ class TrackingLog:
         fields: Sequence[str] | None = None,
         timestamps: TimestampCheck | None = None,
     ) -> None:
-        self.event = EventBuilder(path, "exchange")
+        self.event = EventBuilder(path, "exchange").event
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self._columns: Columns | None = None
         if fields is not None:

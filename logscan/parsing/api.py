@@ -68,7 +68,7 @@ class Parser(ABC):
         # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
         self.path = path
         # Every event of this file is built by it: path and MTA filled in, the rest by keyword.
-        self.event = EventBuilder(path, self.name)
+        self.event = EventBuilder(path, self.name).event
         self.year: int = year if year is not None else datetime.datetime.now(datetime.UTC).year
         # Pass every ``ts`` built from text through it: impossible ones become None, counted.
         self.timestamps = TimestampCheck()

@@ -13,7 +13,7 @@ from tests.helpers.paths import REPO
 
 
 def test_builder_takes_event_fields_with_their_defaults() -> None:
-    params = inspect.signature(EventBuilder.__call__).parameters
+    params = inspect.signature(EventBuilder.event).parameters
     by_builder = {
         name: None if p.default is inspect.Parameter.empty else ("default", p.default)
         for name, p in params.items()
@@ -28,7 +28,9 @@ def test_builder_takes_event_fields_with_their_defaults() -> None:
 
 
 def test_builder_fills_path_and_mta() -> None:
-    ev = EventBuilder("mainlog", "exim")(line=4, direction="inbound", code="535", stage="auth")
+    ev = EventBuilder("mainlog", "exim").event(
+        line=4, direction="inbound", code="535", stage="auth"
+    )
     assert ev == Event(path="mainlog", line=4, mta="exim", direction="inbound", stage="auth",
                        code="535")  # fmt: skip
 
