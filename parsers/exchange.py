@@ -113,9 +113,6 @@ class ExchangeParser(Parser):
     def flush(self) -> list[Event]:
         return self._protocol.flush() if self._protocol is not None else []
 
-    def state_evictions(self) -> int:
-        return self._protocol.state_evictions() if self._protocol is not None else 0
-
     def _header(self, text: str) -> None:
         name, _, value = text[1:].partition(":")
         name, value = name.strip().lower(), value.strip()
@@ -154,8 +151,10 @@ class ExchangeParser(Parser):
             # One protocol reader per file: its open sessions survive a repeated header.
             known = kind if kind != "protocol" else None
             if self._protocol is None:
-                self._protocol = ProtocolLog(
-                    self.path, known, self.timestamps, max_session_bytes=self._max_session_bytes
+                self._protocol = self.keep(
+                    ProtocolLog(
+                        self.path, known, self.timestamps, max_session_bytes=self._max_session_bytes
+                    )
                 )
             self._protocol.kind = known
             return self._protocol

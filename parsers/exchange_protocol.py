@@ -30,14 +30,13 @@ from dataclasses import dataclass, field
 from logscan.core.event import Event
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.event_builder import EventBuilder
-from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import (
     MAX_ADDRESS_CHARS,
     MAX_SESSION_BYTES,
     Dialogue,
     Reply,
     Sessions,
-    outcome,
+    reply_event,
     reply_start,
 )
 
@@ -83,7 +82,9 @@ class ProtocolLog:
             _Session, size=_Session.approx_bytes, max_bytes=max_session_bytes
         )
 
-    def state_evictions(self) -> int:
+    @property
+    def evictions(self) -> int:
+        """Sessions dropped to stay within the bounds, before the log closed them."""
         return self._sessions.evictions
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
@@ -154,19 +155,14 @@ class ProtocolLog:
         return [self._event(sess, held, sess.last_ts)] if held is not None else []
 
     def _event(self, sess: _Session, reply: Reply, ts: str | None) -> Event:
-        d = sess.dialogue
-        return self.event(
-            line=reply.last_line,
-            direction="inbound" if sess.direction == "inbound" else "outbound",
-            stage=reply.stage,
-            status=outcome(sess.direction, reply.stage, reply.code),
-            code=reply.code,
-            enhanced=enhanced_in_text(reply.text),
-            text=reply.text,
-            ts=ts,
+        return reply_event(
+            self.event,
+            reply,
+            "inbound" if sess.direction == "inbound" else "outbound",
+            ts,
             remote_host=sess.remote_host,
             remote_ip=sess.remote_ip,
-            sender=d.sender,
+            sender=sess.dialogue.sender,
             recipient=reply.recipient,
             queue_id=sess.queue_id,
         )

@@ -197,19 +197,12 @@ class EximParser(Parser):
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         super().__init__(path, year)
-        self._messages = MessageState()
+        self._messages = self.keep(MessageState())
         self._last_ts: tuple[str | None, str] = (None, "")
-
-    def state_evictions(self) -> int:
-        return self._messages.evictions
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        lines = [line for line in head if line.strip()]
-        if not lines:
-            return 0.0
-        ours = sum(1 for line in lines if _looks_like_exim(line))
-        return ours / len(lines)
+        return cls.share(head, _looks_like_exim)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         prefix = self._split_prefix(text)
@@ -265,10 +258,11 @@ class EximParser(Parser):
             self._arrival(rest, qid)
             if self.notes is not None:
                 env = self._messages.get(qid)
-                sender, size = (env.sender, env.size) if env is not None else (None, None)
                 client = _host(rest)
                 self.notes(
-                    MessageNote("received", "exim", qid, ts, sender, size, client[0] or client[1])
+                    MessageNote(
+                        "received", "exim", qid, ts, env.sender, env.size, client[0] or client[1]
+                    )
                 )
             return []
         if rest.startswith("Completed"):
@@ -354,10 +348,10 @@ class EximParser(Parser):
             ts=ts,
             remote_host=host[0],
             remote_ip=host[1],
-            sender=env.sender if env else None,
+            sender=env.sender,
             recipient=_recipient(body),
             queue_id=qid,
-            size=env.size if env else None,
+            size=env.size,
         )
 
     def _host_reply(self, rest: str, qid: str, ts: str | None, lineno: int) -> list[Event]:
@@ -394,7 +388,7 @@ class EximParser(Parser):
             ts=ts,
             remote_host=name,
             remote_ip=ip,
-            sender=env.sender if env else None,
+            sender=env.sender,
             queue_id=qid,
         )
 

@@ -421,7 +421,7 @@ class PostfixParser(Parser):
     ) -> None:
         super().__init__(path, year)
         self._kinds: dict[str, int] = {}
-        self.queue = QueueState(max_queue_ids, max_queue_age, max_queue_bytes)
+        self.queue = self.keep(QueueState(max_queue_ids, max_queue_age, max_queue_bytes))
         self._last_day = ""
         self._day_prefix: str | None = None
         # The BSD time stamp ("Nov 29 00:00:02", 15 characters) of the last event and its ISO
@@ -521,9 +521,6 @@ class PostfixParser(Parser):
             else:
                 rest.append((lineno, text, events))
         return BlockResult(ignored, errors, rest)
-
-    def state_evictions(self) -> int:
-        return self.queue.evictions
 
     def _remember(self, token: str) -> int:
         kind = program_kind(token.partition("[")[0])

@@ -152,19 +152,11 @@ class SendmailParser(Parser):
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         super().__init__(path, year)
-        self._messages = MessageState()
-        self._last_ts: tuple[str | None, str | None] = (None, None)
-
-    def state_evictions(self) -> int:
-        return self._messages.evictions
+        self._messages = self.keep(MessageState())
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        lines = [line for line in head if line.strip()]
-        if not lines:
-            return 0.0
-        ours = sum(1 for line in lines if _PROGRAM.search(line[:200]) is not None)
-        return ours / len(lines)
+        return cls.share(head, lambda line: _PROGRAM.search(line[:200]) is not None)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         head = text[:200]
@@ -212,10 +204,7 @@ class SendmailParser(Parser):
             return None
         t = _BSD_TS.match(text)
         if t is not None:
-            raw = t.group(1)
-            if raw != self._last_ts[0]:  # consecutive lines mostly share their second
-                self._last_ts = (raw, self.iso_time(raw))
-            return self._last_ts[1]
+            return self.iso_time(t.group(1))
         s = split(text)
         return self.iso_time(s.ts) if s is not None else None
 
@@ -236,8 +225,8 @@ class SendmailParser(Parser):
         assert self.notes is not None
         self.notes(
             MessageNote(
-                "received", "sendmail", qid, ts, env.sender if env else None,
-                env.size if env else None, relay[:300] if relay else None,
+                "received", "sendmail", qid, ts, env.sender,
+                env.size, relay[:300] if relay else None,
                 int(n) if n is not None and n.isdigit() and len(n) < 7 else None,
             )
         )  # fmt: skip
@@ -280,10 +269,10 @@ class SendmailParser(Parser):
                     ts=ts,
                     remote_host=name,
                     remote_ip=ip,
-                    sender=env.sender if env else None,
+                    sender=env.sender,
                     recipient=rcpt,
                     queue_id=qid,
-                    size=env.size if env else None,
+                    size=env.size,
                 )
             )
         return events
@@ -308,7 +297,7 @@ class SendmailParser(Parser):
                     enhanced=reply.enhanced,
                     text=reply.text,
                     ts=ts,
-                    sender=env.sender if env else None,
+                    sender=env.sender,
                     recipient=addr,
                     queue_id=qid,
                 )
@@ -330,7 +319,7 @@ class SendmailParser(Parser):
                 status="expired",
                 text=rest[5:],
                 ts=ts,
-                sender=env.sender if env else None,
+                sender=env.sender,
                 queue_id=qid,
             )
         ]

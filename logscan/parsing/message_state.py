@@ -11,7 +11,7 @@ stays flat on a log that never says so; a sender is kept to its first 256 charac
     >>> state.get("1RwtJa-0009RI-2d").sender
     'a@example.com'
     >>> state.remember("b", Envelope()); state.remember("c", Envelope())
-    >>> state.get("1RwtJa-0009RI-2d") is None, state.evictions  # oldest of three, limit 2
+    >>> state.get("1RwtJa-0009RI-2d") is UNKNOWN, state.evictions  # oldest of three, limit 2
     (True, 1)
     >>> state.remember("d", Envelope(sender="x" * 60_000)); len(state.get("d").sender)
     256
@@ -41,6 +41,10 @@ class Envelope:
     size: int | None = None
 
 
+# The envelope of a message whose arrival the log did not show (or that was evicted).
+UNKNOWN = Envelope()
+
+
 class MessageState:
     """Envelopes by message id, at most ``limit`` of them and ``max_bytes`` (estimated) in all
     (first in, first evicted; counted in ``evictions``)."""
@@ -63,8 +67,10 @@ class MessageState:
         cost = _ENTRY_OVERHEAD + sys.getsizeof(key) + sys.getsizeof(envelope.sender)
         self._map.put(key, envelope, cost)
 
-    def get(self, key: str | None) -> Envelope | None:
-        return self._map.get(key) if key is not None else None
+    def get(self, key: str | None) -> Envelope:
+        """The envelope of ``key``; :data:`UNKNOWN` (all fields None) if not held."""
+        env = self._map.get(key) if key is not None else None
+        return UNKNOWN if env is None else env
 
     def forget(self, key: str) -> None:
         self._map.pop(key)

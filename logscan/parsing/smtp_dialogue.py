@@ -25,6 +25,8 @@ from types import MappingProxyType
 from typing import Generic, TypeVar
 
 from logscan.core.bounded import BoundedMap
+from logscan.core.event import Direction, Event
+from logscan.parsing.reply import enhanced_in_text
 
 # The stage a reply answers, from the verb of the command it answers (RFC 5321 verbs).
 COMMAND_STAGES: Mapping[str, str] = MappingProxyType(
@@ -289,6 +291,38 @@ class Sessions(Generic[T]):
         state = self._by_key.get(last) if last is not None else None
         if last is not None and state is not None:
             self._by_key.resize(last, self._size(state))
+
+
+def reply_event(
+    event: Callable[..., Event],
+    reply: Reply,
+    direction: Direction,
+    ts: str | None,
+    *,
+    remote_host: str | None,
+    remote_ip: str | None,
+    sender: str | None,
+    recipient: str | None,
+    queue_id: str | None,
+) -> Event:
+    """The event of a complete ``reply`` (on its final line, ``ts`` that line's time), made by
+    ``event`` (a parser's :class:`~logscan.parsing.event_builder.EventBuilder`): the outcome
+    its code decides at its stage, the enhanced code its text holds."""
+    return event(
+        line=reply.last_line,
+        direction=direction,
+        stage=reply.stage,
+        status=outcome(direction, reply.stage, reply.code),
+        code=reply.code,
+        enhanced=enhanced_in_text(reply.text),
+        text=reply.text,
+        ts=ts,
+        remote_host=remote_host,
+        remote_ip=remote_ip,
+        sender=sender,
+        recipient=recipient,
+        queue_id=queue_id,
+    )
 
 
 def outcome(direction: str, stage: str, code: str | None) -> str | None:
