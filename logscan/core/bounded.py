@@ -21,7 +21,7 @@ owns its map.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -33,7 +33,7 @@ UNBOUNDED = 1 << 62  # a byte budget no map reaches: bounded by count alone
 class BoundedMap(Generic[K, V]):
     """Values by key, at most ``max_items`` of them and ``max_bytes`` (their costs summed)."""
 
-    __slots__ = ("_costs", "_items", "bytes", "evictions", "max_bytes", "max_items")
+    __slots__ = ("_costs", "_items", "bytes", "evictions", "get", "max_bytes", "max_items")
 
     def __init__(self, max_items: int, max_bytes: int = UNBOUNDED) -> None:
         self.max_items = max_items
@@ -42,16 +42,15 @@ class BoundedMap(Generic[K, V]):
         self.evictions = 0
         self._items: OrderedDict[K, V] = OrderedDict()
         self._costs: dict[K, int] = {}
+        # The value of a key (its place in the order unchanged), None if not held: the
+        # OrderedDict's own, as a parser asks on most of its lines and a method would double it.
+        self.get: Callable[[K], V | None] = self._items.get
 
     def __len__(self) -> int:
         return len(self._items)
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
-
-    def get(self, key: K) -> V | None:
-        """The value of ``key`` (its place in the order unchanged), None if not held."""
-        return self._items.get(key)
 
     def put(self, key: K, value: V, cost: int = 0) -> None:
         """Hold ``value`` under ``key`` as the newest entry, costing ``cost`` bytes; evict the
