@@ -7,8 +7,10 @@ import dataclasses
 import inspect
 import re
 
+import pytest
+
 from logscan.core.event import Event
-from logscan.parsing.event_builder import EventBuilder
+from logscan.parsing.event_builder import EventBuilder, _filling_slots
 from tests.helpers.paths import REPO
 
 
@@ -43,3 +45,11 @@ def test_no_parser_builds_an_event_by_hand() -> None:
         if re.search(r"(?<![\w.])Event\(", line)
     ]
     assert hand_built == []
+
+
+def test_a_builder_that_drifts_from_the_contract_fails_at_import() -> None:
+    def event(self: EventBuilder, *, line: int, direction: str, colour: str = "") -> Event:
+        raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="does not take Event's fields"):
+        _filling_slots(event)  # what the module does to EventBuilder.event at import
