@@ -58,10 +58,14 @@ class _Session:
 
     def approx_bytes(self) -> int:
         """An estimate of the memory the session holds (what the session store budgets)."""
-        n = _SESSION_OVERHEAD + self.dialogue.approx_bytes()
-        for text in (self.remote_host, self.remote_ip, self.queue_id, self.last_ts):
-            n += len(text) if text else 0
-        return n
+        return (
+            _SESSION_OVERHEAD
+            + self.dialogue.approx_bytes()
+            + len(self.remote_host or "")
+            + len(self.remote_ip or "")
+            + len(self.queue_id or "")
+            + len(self.last_ts or "")
+        )
 
 
 class ProtocolLog:

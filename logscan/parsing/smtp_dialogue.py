@@ -260,9 +260,12 @@ class Sessions(Generic[T]):
     def get(self, key: str) -> T:
         """The state of ``key`` (made if new), now the most recently used."""
         by_key = self._by_key
-        if self._size is not None and key != self._last:
+        last = self._last
+        if key != last and self._size is not None and last is not None:
             # Lines of one session tend to come together: measure the one left behind only.
-            self._measure_last()
+            left = by_key.get(last)
+            if left is not None:
+                by_key.resize(last, self._size(left))
         state = by_key.get(key)
         if state is None:
             state = self._factory()
@@ -284,13 +287,6 @@ class Sessions(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._by_key)
-
-    def _measure_last(self) -> None:
-        assert self._size is not None
-        last = self._last
-        state = self._by_key.get(last) if last is not None else None
-        if last is not None and state is not None:
-            self._by_key.resize(last, self._size(state))
 
 
 def reply_event(
