@@ -28,6 +28,7 @@ from typing import ClassVar, Protocol
 
 from logscan.core.event import Event
 from logscan.parsing.api import Parser
+from logscan.parsing.smtp_dialogue import MAX_SESSION_BYTES
 from parsers.exchange_protocol import ProtocolLog
 from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.exchange_tracking import TrackingLog
@@ -57,8 +58,15 @@ class ExchangeParser(Parser):
         "Microsoft Exchange message tracking, SMTP Send/Receive protocol and SMTPSVC logs"
     )
 
-    def __init__(self, path: str = "-", year: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str = "-",
+        year: int | None = None,
+        *,
+        max_session_bytes: int = MAX_SESSION_BYTES,
+    ) -> None:
         super().__init__(path, year)
+        self._max_session_bytes = max_session_bytes
         self._reader: _Reader | None = None
         self._protocol: ProtocolLog | None = None
         self._kind: str | None = _kind_from_name(path)
@@ -143,7 +151,11 @@ class ExchangeParser(Parser):
             # One protocol reader per file: its open sessions survive a repeated header.
             known = kind if kind != "protocol" else None
             if self._protocol is None:
-                self._protocol = ProtocolLog(self.path, known, self.timestamps)
+                self._protocol = self.keep(
+                    ProtocolLog(
+                        self.path, known, self.timestamps, max_session_bytes=self._max_session_bytes
+                    )
+                )
             self._protocol.kind = known
             return self._protocol
         return None

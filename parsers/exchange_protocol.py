@@ -29,12 +29,22 @@ from dataclasses import dataclass, field
 
 from logscan.core.event import Event
 from logscan.core.timestamp import TimestampCheck
-from logscan.parsing.reply import enhanced_in_text
-from logscan.parsing.smtp_dialogue import Dialogue, Reply, Sessions, outcome, reply_start
+from logscan.parsing.event_builder import EventBuilder
+from logscan.parsing.smtp_dialogue import (
+    MAX_ADDRESS_CHARS,
+    MAX_SESSION_BYTES,
+    Dialogue,
+    Reply,
+    Sessions,
+    reply_event,
+    reply_start,
+)
 
 _DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 _RECORD_ID = re.compile(r"RecordId (\d+)")
 _COLUMNS = 9
+# What a session costs beyond its dialogue and strings, roughly (the object and its slots).
+_SESSION_OVERHEAD = 200
 
 
 @dataclass(slots=True)
@@ -46,17 +56,40 @@ class _Session:
     last_ts: str | None = None
     direction: str = "outbound"
 
+    def approx_bytes(self) -> int:
+        """An estimate of the memory the session holds (what the session store budgets)."""
+        return (
+            _SESSION_OVERHEAD
+            + self.dialogue.approx_bytes()
+            + len(self.remote_host or "")
+            + len(self.remote_ip or "")
+            + len(self.queue_id or "")
+            + len(self.last_ts or "")
+        )
+
 
 class ProtocolLog:
     """The reader of one protocol log; ``kind`` is ``send``, ``receive`` or None (unknown)."""
 
     def __init__(
-        self, path: str, kind: str | None, timestamps: TimestampCheck | None = None
+        self,
+        path: str,
+        kind: str | None,
+        timestamps: TimestampCheck | None = None,
+        *,
+        max_session_bytes: int = MAX_SESSION_BYTES,
     ) -> None:
-        self.path = path
+        self.event = EventBuilder(path, "exchange").event
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self.kind = kind
-        self._sessions: Sessions[_Session] = Sessions(_Session)
+        self._sessions: Sessions[_Session] = Sessions(
+            _Session, size=_Session.approx_bytes, max_bytes=max_session_bytes
+        )
+
+    @property
+    def evictions(self) -> int:
+        """Sessions dropped to stay within the bounds, before the log closed them."""
+        return self._sessions.evictions
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         if not _DATE.match(text):
@@ -76,7 +109,7 @@ class ProtocolLog:
         if event == "*" or event == "":
             m = _RECORD_ID.search(context) if "RecordId" in context else None
             if m is not None:
-                self._sessions.get(sid).queue_id = m.group(1)
+                self._sessions.get(sid).queue_id = _cut(m.group(1))
             return []
         return None
 
@@ -90,7 +123,7 @@ class ProtocolLog:
         self, sid: str, event: str, data: str, remote: str, lineno: int, ts: str | None
     ) -> list[Event]:
         sess = self._sessions.get(sid)
-        sess.remote_ip = _ip(remote)
+        sess.remote_ip = _cut(_ip(remote))
         is_reply = reply_start(data) is not None
         if event != self._reply_side(event, is_reply):
             sess.last_ts = ts
@@ -105,7 +138,7 @@ class ProtocolLog:
         reply = sess.dialogue.reply_line(data, lineno)
         if reply is not None:
             if reply.stage == "connect" and sess.direction == "outbound":
-                sess.remote_host = _banner_host(reply.text)
+                sess.remote_host = _cut(_banner_host(reply.text))
             events.append(self._event(sess, reply, ts))
         return events
 
@@ -126,21 +159,14 @@ class ProtocolLog:
         return [self._event(sess, held, sess.last_ts)] if held is not None else []
 
     def _event(self, sess: _Session, reply: Reply, ts: str | None) -> Event:
-        d = sess.dialogue
-        return Event(
-            path=self.path,
-            line=reply.last_line,
-            mta="exchange",
-            direction="inbound" if sess.direction == "inbound" else "outbound",
-            stage=reply.stage,
-            status=outcome(sess.direction, reply.stage, reply.code),
-            code=reply.code,
-            enhanced=enhanced_in_text(reply.text),
-            text=reply.text,
-            ts=ts,
+        return reply_event(
+            self.event,
+            reply,
+            "inbound" if sess.direction == "inbound" else "outbound",
+            ts,
             remote_host=sess.remote_host,
             remote_ip=sess.remote_ip,
-            sender=d.sender,
+            sender=sess.dialogue.sender,
             recipient=reply.recipient,
             queue_id=sess.queue_id,
         )
@@ -166,6 +192,11 @@ def _ip(endpoint: str) -> str | None:
     """``192.0.2.9`` of ``192.0.2.9:5123``; ``2001:db8::1`` of ``[2001:db8::1]:25``."""
     host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 or "]" in endpoint else endpoint
     return host.strip("[]") or None
+
+
+def _cut(text: str | None) -> str | None:
+    """What is kept of an endpoint or a host name a remote host chose."""
+    return text[:MAX_ADDRESS_CHARS] if text else text
 
 
 def _banner_host(text: str) -> str | None:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from logscan.core.event import Event
 from logscan.core.smtp import is_reply_code, stage_of_command
 from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.event_builder import EventBuilder
 from logscan.parsing.smtp_dialogue import outcome
 
 DEFAULT_FIELDS = (
@@ -58,7 +59,7 @@ class SmtpSvcLog:
         fields: Sequence[str] | None = None,
         timestamps: TimestampCheck | None = None,
     ) -> None:
-        self.path = path
+        self.event = EventBuilder(path, "exchange").event
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self._index = {n: i for i, n in enumerate(DEFAULT_FIELDS)}
         if fields is not None:
@@ -84,10 +85,8 @@ class SmtpSvcLog:
         ts = self.timestamps(f"{col('date')}T{col('time')}") if "date" in self._index else None
         ip = col("c-ip")
         return [
-            Event(
-                path=self.path,
+            self.event(
                 line=lineno,
-                mta="exchange",
                 direction="inbound",
                 stage=stage,
                 status=outcome("inbound", stage, code),

@@ -46,11 +46,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
-from logscan.core.event import Event
+from logscan.core.event import Direction, Event
 from logscan.core.smtp import REPLY_CODE
 from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.event_builder import EventBuilder
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import reply_start
 
@@ -118,7 +118,7 @@ FIELDS_2013 = (
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    direction: str
+    direction: Direction
     status: str | None
     stage: str
     needs_code: bool
@@ -197,7 +197,7 @@ class TrackingLog:
         fields: Sequence[str] | None = None,
         timestamps: TimestampCheck | None = None,
     ) -> None:
-        self.path = path
+        self.event = EventBuilder(path, "exchange").event
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self._columns: Columns | None = None
         if fields is not None:
@@ -234,19 +234,10 @@ class TrackingLog:
         side = how.remote if col["source"].upper() == "SMTP" else None
         host = (col[f"{side}-hostname"] or None) if side else None
         ip = (col[f"{side}-ip"] or None) if side else None
-        size = col["total-bytes"]
-        common: dict[str, Any] = {
-            "path": self.path,
-            "line": lineno,
-            "mta": "exchange",
-            "direction": how.direction,
-            "stage": how.stage,
-            "status": how.status,
-            "ts": self.timestamps(col["date-time"] or None),
-            "sender": col["sender-address"] or None,
-            "queue_id": col["internal-message-id"] or None,
-            "size": int(size) if size.isdigit() else None,
-        }
+        ts = self.timestamps(col["date-time"] or None)
+        sender = col["sender-address"] or None
+        queue_id = col["internal-message-id"] or None
+        size = int(col["total-bytes"]) if col["total-bytes"].isdigit() else None
         events: list[Event] = []
         for i in range(max(len(recipients), len(statuses), 1)):
             status = statuses[i] if i < len(statuses) else ""
@@ -255,14 +246,21 @@ class TrackingLog:
             if how.needs_code and start is None:
                 continue
             events.append(
-                Event(
-                    **common,
+                self.event(
+                    line=lineno,
+                    direction=how.direction,
+                    stage=how.stage,
+                    status=how.status,
                     code=start[0] if start else None,
                     enhanced=enhanced_in_text(reply) if reply else None,
                     text=reply or None,
+                    ts=ts,
                     remote_host=fqdn or host,
                     remote_ip=led_ip or ip,
+                    sender=sender,
                     recipient=recipients[i] if i < len(recipients) else None,
+                    queue_id=queue_id,
+                    size=size,
                 )
             )
         return events

@@ -43,7 +43,7 @@ from logscan.parsing.smtp_dialogue import (
     Dialogue,
     Reply,
     Sessions,
-    outcome,
+    reply_event,
     reply_start,
 )
 
@@ -123,8 +123,8 @@ class MDaemonParser(Parser):
         max_session_bytes: int = MAX_SESSION_BYTES,
     ) -> None:
         super().__init__(path, year)
-        self._sessions: Sessions[_Session] = Sessions(
-            _Session, size=_Session.approx_bytes, max_bytes=max_session_bytes
+        self._sessions: Sessions[_Session] = self.keep(
+            Sessions(_Session, size=_Session.approx_bytes, max_bytes=max_session_bytes)
         )
 
     @classmethod
@@ -162,9 +162,6 @@ class MDaemonParser(Parser):
         if msg.startswith("*  "):
             return self._info(key, msg[3:], lineno, self._ts(m))
         return self._narrative(key, msg, lineno)
-
-    def state_evictions(self) -> int:
-        return self._sessions.evictions
 
     def _ts(self, m: re.Match[str]) -> str | None:
         """ISO 8601 time of a dated line, None if impossible (Feb 30)."""
@@ -223,10 +220,8 @@ class MDaemonParser(Parser):
             if m is not None:
                 sess.remote_ip = _cut(m.group(1))
         elif sess.role != "inbound" and any(p in low for p in ATTEMPT_FAILURES):
-            sess.failure = Event(
-                path=self.path,
+            sess.failure = self.event(
                 line=lineno,
-                mta=self.name,
                 direction="outbound",
                 stage="connect",
                 status="deferred",
@@ -295,24 +290,18 @@ class MDaemonParser(Parser):
 
     def _event(self, sess: _Session, reply: Reply, direction: str, ts: str | None) -> Event:
         """The event of a complete reply; ``ts`` is that of its final line."""
-        d = sess.dialogue
+        outbound = direction == "outbound"
         recipient = reply.recipient
-        if recipient is None and direction == "outbound":
+        if recipient is None and outbound:
             recipient = sess.header_to
-        return Event(
-            path=self.path,
-            line=reply.last_line,
-            mta=self.name,
-            direction="outbound" if direction == "outbound" else "inbound",
-            stage=reply.stage,
-            status=outcome(direction, reply.stage, reply.code),
-            code=reply.code,
-            enhanced=enhanced_in_text(reply.text),
-            text=reply.text,
-            ts=ts,
+        return reply_event(
+            self.event,
+            reply,
+            "outbound" if outbound else "inbound",
+            ts,
             remote_host=sess.remote_host,
             remote_ip=sess.remote_ip,
-            sender=d.sender or (sess.header_from if direction == "outbound" else None),
+            sender=sess.dialogue.sender or (sess.header_from if outbound else None),
             recipient=recipient,
             queue_id=sess.queue_id,
         )

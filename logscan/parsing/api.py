@@ -23,11 +23,12 @@ and implement::
             if " reply=" not in text:
                 return []            # understood, holds no reply: "ignored"
             ts = self.timestamps(text.split(" ", 1)[0])  # None (counted) if impossible
-            return [Event(path=self.path, line=lineno, mta=self.name, ts=ts, ...)]
+            return [self.event(line=lineno, direction="inbound", ts=ts, ...)]
 
 A parser that remembers things between lines (a queue id's sender, an open session) bounds
-that memory by count and by bytes, truncates the text it keeps, and reports what it had to
-drop through :meth:`Parser.state_evictions`.
+that memory by count and by bytes (:class:`logscan.core.bounded.BoundedMap`), truncates the
+text it keeps, and hands each store to :meth:`Parser.keep`, so that
+:meth:`Parser.state_evictions` reports what had to be dropped.
 """
 
 from __future__ import annotations
@@ -35,11 +36,22 @@ from __future__ import annotations
 import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Protocol, TypeVar
 
 from logscan.core.event import Event, MessageNote
 from logscan.core.timestamp import TimestampCheck
+from logscan.parsing.event_builder import EventBuilder
 from logscan.parsing.syslog import bsd_month, iso_ts
+
+
+class BoundedState(Protocol):
+    """What a parser keeps across lines: bounded, it counts the entries it had to drop."""
+
+    @property
+    def evictions(self) -> int: ...
+
+
+S = TypeVar("S", bound=BoundedState)
 
 # A line that was not simply ignored: (line number, text, its events or None if not understood).
 Outcome = tuple[int, str, list[Event] | None]
@@ -69,10 +81,21 @@ class Parser(ABC):
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
         self.path = path
+        # Every event of this file is built by it: path and MTA filled in, the rest by keyword.
+        self.event = EventBuilder(path, self.name).event
         self.year: int = year if year is not None else datetime.datetime.now(datetime.UTC).year
         # Pass every ``ts`` built from text through it: impossible ones become None, counted.
         self.timestamps = TimestampCheck()
         self._last_month = 0  # month of the last BSD timestamp completed (0: none yet)
+        # The last syslog timestamp completed and its ISO form: lines come in bursts per second.
+        self._completed: tuple[str | None, str | None] = (None, None)
+        self._state: list[BoundedState] = []
+
+    def keep(self, state: S) -> S:
+        """``state``, now counted by :meth:`state_evictions`: what this parser keeps across
+        lines (a queue's envelopes, open sessions)."""
+        self._state.append(state)
+        return state
 
     def year_of(self, month: int) -> int:
         """The year of a BSD timestamp in ``month`` (1-12), read in log order.
@@ -89,10 +112,22 @@ class Parser(ABC):
 
     def iso_time(self, ts: str | None) -> str | None:
         """ISO 8601 form of a syslog timestamp (:func:`logscan.parsing.syslog.split`'s ``ts``); a
-        BSD
-        one gets its year from :meth:`year_of`."""
+        BSD one gets its year from :meth:`year_of`. Raises ValueError for a day that is not a
+        number."""
+        last, iso = self._completed
+        if ts == last and ts is not None:
+            return iso  # the same stamp again: the same month, so the same year
         month = bsd_month(ts)
-        return iso_ts(ts, self.year if month is None else self.year_of(month))
+        iso = iso_ts(ts, self.year if month is None else self.year_of(month))
+        self._completed = (ts, iso)
+        return iso
+
+    @staticmethod
+    def share(head: Sequence[str], ours: Callable[[str], bool]) -> float:
+        """The share of the non-blank lines of ``head`` that are ``ours`` (0.0 if none): the
+        :meth:`detect` of a parser that knows its lines one by one."""
+        lines = [line for line in head if line.strip()]
+        return sum(1 for line in lines if ours(line)) / len(lines) if lines else 0.0
 
     @classmethod
     @abstractmethod
@@ -139,10 +174,11 @@ class Parser(ABC):
 
     def state_evictions(self) -> int:
         """How many state entries (queued messages, open sessions) this parser has dropped so
-        far to stay within its bounds, before the log said they were done (default: none).
+        far to stay within its bounds, before the log said they were done: those of the stores
+        given to :meth:`keep` (default: none).
 
         A parser that keeps state across lines must bound it by count and by bytes, since a
         remote host chooses what its lines hold; the daemon exports this count as
         ``logscan_parser_state_evictions_total``, so a flood that costs context shows.
         """
-        return 0
+        return sum(state.evictions for state in self._state)

@@ -11,7 +11,7 @@ stays flat on a log that never says so; a sender is kept to its first 256 charac
     >>> state.get("1RwtJa-0009RI-2d").sender
     'a@example.com'
     >>> state.remember("b", Envelope()); state.remember("c", Envelope())
-    >>> state.get("1RwtJa-0009RI-2d") is None, state.evictions  # oldest of three, limit 2
+    >>> state.get("1RwtJa-0009RI-2d") is UNKNOWN, state.evictions  # oldest of three, limit 2
     (True, 1)
     >>> state.remember("d", Envelope(sender="x" * 60_000)); len(state.get("d").sender)
     256
@@ -20,8 +20,9 @@ stays flat on a log that never says so; a sender is kept to its first 256 charac
 from __future__ import annotations
 
 import sys
-from collections import OrderedDict
 from dataclasses import dataclass, replace
+
+from logscan.core.bounded import BoundedMap
 
 DEFAULT_LIMIT = 50_000
 DEFAULT_MAX_BYTES = 16 << 20
@@ -40,38 +41,39 @@ class Envelope:
     size: int | None = None
 
 
+# The envelope of a message whose arrival the log did not show (or that was evicted).
+UNKNOWN = Envelope()
+
+
 class MessageState:
     """Envelopes by message id, at most ``limit`` of them and ``max_bytes`` (estimated) in all
     (first in, first evicted; counted in ``evictions``)."""
 
     def __init__(self, limit: int = DEFAULT_LIMIT, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.limit = limit
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.evictions = 0
-        self._items: OrderedDict[str, tuple[Envelope, int]] = OrderedDict()
+        self._map: BoundedMap[str, Envelope] = BoundedMap(limit, max_bytes)
+
+    @property
+    def evictions(self) -> int:
+        return self._map.evictions
+
+    @property
+    def bytes(self) -> int:
+        return self._map.bytes
 
     def remember(self, key: str, envelope: Envelope) -> None:
-        if envelope.sender is not None and len(envelope.sender) > MAX_SENDER_CHARS:
-            envelope = replace(envelope, sender=envelope.sender[:MAX_SENDER_CHARS])
-        self.forget(key)
+        sender = envelope.sender
+        if sender is not None and len(sender) > MAX_SENDER_CHARS:
+            envelope = replace(envelope, sender=sender[:MAX_SENDER_CHARS])
         cost = _ENTRY_OVERHEAD + sys.getsizeof(key) + sys.getsizeof(envelope.sender)
-        self._items[key] = (envelope, cost)
-        self.bytes += cost
-        items = self._items
-        while len(items) > self.limit or (self.bytes > self.max_bytes and len(items) > 1):
-            _, (_, dropped) = items.popitem(last=False)
-            self.bytes -= dropped
-            self.evictions += 1
+        self._map.put(key, envelope, cost)
 
-    def get(self, key: str | None) -> Envelope | None:
-        entry = self._items.get(key) if key is not None else None
-        return entry[0] if entry is not None else None
+    def get(self, key: str | None) -> Envelope:
+        """The envelope of ``key``; :data:`UNKNOWN` (all fields None) if not held."""
+        env = self._map.get(key) if key is not None else None
+        return UNKNOWN if env is None else env
 
     def forget(self, key: str) -> None:
-        entry = self._items.pop(key, None)
-        if entry is not None:
-            self.bytes -= entry[1]
+        self._map.pop(key)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._map)

@@ -18,13 +18,15 @@ keeps one state per session, bounded::
 from __future__ import annotations
 
 import re
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from logscan.core.bounded import BoundedMap
+from logscan.core.event import Direction, Event
 from logscan.core.smtp import stage_of_command
-from logscan.parsing.reply import leading_code
+from logscan.parsing.reply import enhanced_in_text, leading_code
 
 T = TypeVar("T")
 
@@ -217,64 +219,85 @@ class Sessions(Generic[T]):
         max_bytes: int = MAX_SESSION_BYTES,
     ) -> None:
         self._factory = factory
-        self._limit = limit
         self._size = size
-        self.max_bytes = max_bytes
-        self.bytes = 0  # the sum of the sizes last measured (0 without ``size``)
-        self.evictions = 0
-        self._by_key: OrderedDict[str, T] = OrderedDict()
-        self._sizes: dict[str, int] = {}
+        self._by_key: BoundedMap[str, T] = BoundedMap(limit, max_bytes)
         self._last: str | None = None
+
+    @property
+    def evictions(self) -> int:
+        return self._by_key.evictions
+
+    @property
+    def bytes(self) -> int:
+        """The sum of the sizes last measured (0 without ``size``)."""
+        return self._by_key.bytes
+
+    @property
+    def max_bytes(self) -> int:
+        return self._by_key.max_bytes
 
     def get(self, key: str) -> T:
         """The state of ``key`` (made if new), now the most recently used."""
-        if self._size is not None and key != self._last:
+        by_key = self._by_key
+        last = self._last
+        if key != last and self._size is not None and last is not None:
             # Lines of one session tend to come together: measure the one left behind only.
-            self._measure_last()
-        state = self._by_key.get(key)
+            left = by_key.get(last)
+            if left is not None:
+                by_key.resize(last, self._size(left))
+        state = by_key.get(key)
         if state is None:
-            state = self._by_key[key] = self._factory()
-            if len(self._by_key) > self._limit:
-                self._evict_oldest()
+            state = self._factory()
+            by_key.put(key, state)
         else:
-            self._by_key.move_to_end(key)
+            by_key.touch(key)
         self._last = key
         return state
 
     def pop(self, key: str) -> T | None:
-        self.bytes -= self._sizes.pop(key, 0)
-        return self._by_key.pop(key, None)
+        return self._by_key.pop(key)
 
     def drain(self) -> list[T]:
         """Every session still open, oldest first; the store is left empty."""
-        out = list(self._by_key.values())
-        self._by_key.clear()
-        self._sizes.clear()
-        self.bytes = 0
-        return out
+        return self._by_key.drain()
 
     def keys(self) -> list[str]:
-        return list(self._by_key)
+        return self._by_key.keys()
 
     def __len__(self) -> int:
         return len(self._by_key)
 
-    def _measure_last(self) -> None:
-        assert self._size is not None
-        last = self._last
-        state = self._by_key.get(last) if last is not None else None
-        if last is None or state is None:
-            return
-        now = self._size(state)
-        self.bytes += now - self._sizes.get(last, 0)
-        self._sizes[last] = now
-        while self.bytes > self.max_bytes and len(self._by_key) > 1:
-            self._evict_oldest()
 
-    def _evict_oldest(self) -> None:
-        key, _ = self._by_key.popitem(last=False)
-        self.bytes -= self._sizes.pop(key, 0)
-        self.evictions += 1
+def reply_event(
+    event: Callable[..., Event],
+    reply: Reply,
+    direction: Direction,
+    ts: str | None,
+    *,
+    remote_host: str | None,
+    remote_ip: str | None,
+    sender: str | None,
+    recipient: str | None,
+    queue_id: str | None,
+) -> Event:
+    """The event of a complete ``reply`` (on its final line, ``ts`` that line's time), made by
+    ``event`` (a parser's :class:`~logscan.parsing.event_builder.EventBuilder`): the outcome
+    its code decides at its stage, the enhanced code its text holds."""
+    return event(
+        line=reply.last_line,
+        direction=direction,
+        stage=reply.stage,
+        status=outcome(direction, reply.stage, reply.code),
+        code=reply.code,
+        enhanced=enhanced_in_text(reply.text),
+        text=reply.text,
+        ts=ts,
+        remote_host=remote_host,
+        remote_ip=remote_ip,
+        sender=sender,
+        recipient=recipient,
+        queue_id=queue_id,
+    )
 
 
 def outcome(direction: str, stage: str, code: str | None) -> str | None:

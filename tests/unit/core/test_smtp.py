@@ -34,7 +34,8 @@ from logscan.sinks.alerting.filter_language import ExpressionError, Filter
 from logscan.sinks.labels import canonical_enhanced
 from logscan.sinks.report.gaps import normalise
 from parsers.exchange_smtpsvc import SmtpSvcLog
-from parsers.postfix import PostfixParser, reply_enhanced
+from parsers.postfix import PostfixParser
+from parsers.postfix.replies import reply_enhanced
 from parsers.sendmail import SendmailParser
 
 ASCII_DIGITS = "0123456789"

@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from logscan.parsing.api import Parser
+from logscan.parsing.message_state import MAX_SENDER_CHARS
 from logscan.parsing.smtp_dialogue import MAX_REPLY_CHARS
+from parsers.exchange import ExchangeParser
 from parsers.exim import EximParser
 from parsers.mdaemon import MDaemonParser
-from parsers.postfix import MAX_SENDER_CHARS, PostfixParser
+from parsers.postfix import PostfixParser
 from tests.conftest import StartDaemon
 from tests.helpers.daemon import append
 
@@ -126,6 +128,43 @@ def test_mdaemon_sessions_past_their_byte_budget_evict_and_count() -> None:
     assert parser._sessions.bytes <= MiB + 8 * 1024  # one session's last line may lag
     assert held < 2 * MiB, held
     assert parser.state_evictions() == 1_500 - len(parser._sessions) > 1_000
+
+
+def exchange_sessions(n: int) -> Iterator[str]:
+    """``n`` Send protocol log sessions that never end, each with a long banner host, a long
+    recipient and a multi-line reply whose final line never comes."""
+    pad = "c" * LONG
+    for i in range(n):
+        head = f"2024-01-01T10:00:00.000Z,Out,{i:08X},"
+        yield f"{head}0,10.0.0.5:10437,192.0.2.26:25,+,,"
+        yield f"{head}1,10.0.0.5:10437,192.0.2.26:25,<,220 mx{i}.{pad}.test ESMTP,"
+        yield f"{head}2,10.0.0.5:10437,192.0.2.26:25,>,RCPT TO:<{i}{pad}@y.test>,"
+        for seq in range(3, 6):
+            yield f"{head}{seq},10.0.0.5:10437,192.0.2.26:25,<,550-{pad},"
+
+
+def test_long_hostile_lines_do_not_grow_exchange_sessions() -> None:
+    """Issue 11: Exchange protocol sessions have a byte budget like MDaemon's."""
+    parser = ExchangeParser("SEND20240101-1.LOG")
+    held = retained(parser, exchange_sessions(1_500))
+    sessions = parser._protocol._sessions  # type: ignore[union-attr]
+    assert len(sessions) == 1_500  # under the count bound, none evicted ...
+    assert held < 10 * MiB, held  # ... at a few KB each
+    assert sessions.bytes <= held * 1.5
+    assert parser.state_evictions() == 0
+    [event, *_] = parser.flush()
+    assert event.text is not None and len(event.text) <= MAX_REPLY_CHARS
+    assert event.recipient is not None and len(event.recipient) <= 256
+    assert event.remote_host is not None and len(event.remote_host) <= 256
+
+
+def test_exchange_sessions_past_their_byte_budget_evict_and_count() -> None:
+    parser = ExchangeParser("SEND20240101-1.LOG", max_session_bytes=MiB)
+    held = retained(parser, exchange_sessions(1_500))
+    sessions = parser._protocol._sessions  # type: ignore[union-attr]
+    assert sessions.bytes <= MiB + 8 * 1024  # one session's last line may lag
+    assert held < 2 * MiB, held
+    assert parser.state_evictions() == 1_500 - len(sessions) > 1_000
 
 
 @pytest.mark.integration

@@ -1,178 +1,44 @@
-"""Exim main log (``mainlog``): plain, syslog-wrapped (``host exim[pid]:``) or relayed by
-cPanel/ISPmanager's ``splogger[pid]:``.
-
-One event per reply or delivery outcome::
-
-    >>> p = EximParser("mainlog")
-    >>> p.feed("2012-02-13 14:46:10 1RwtQA-000Mti-P5 <= a@example.ru H=mx.example.ru "
-    ...        "[192.0.2.4] P=esmtp S=3211 id=x@example.ru", 1)
-    []
-    >>> [ev] = p.feed('2012-02-13 14:46:14 1RwtQA-000Mti-P5 => b@example.org R=dnslookup '
-    ...               'T=remote_smtp H=mx.example.org [192.0.2.9] C="250 2.0.0 Ok: queued"', 2)
-    >>> ev.status, ev.code, ev.enhanced, ev.sender, ev.size, ev.stage
-    ('sent', '250', '2.0.0', 'a@example.ru', 3211, 'end-of-data')
-    >>> [ev] = p.feed("2022-06-29 16:04:14 H=mx.example.com [192.0.2.7]:35328 F=<a@example.com> "
-    ...               "rejected RCPT <b@example.org>: No Such User Here", 3)
-    >>> ev.direction, ev.stage, ev.status, ev.code, ev.code_inferred
-    ('inbound', 'rcpt', 'rejected', '550', True)
-
-Exim does not log the code it sends for an ACL refusal unless the ACL's message starts with
-one, so those events carry Exim's documented default with ``code_inferred=True`` (see
-``_ACL_WHAT``).
-"""
+"""The Exim parser: a line's prefix taken apart (plain, syslog, splogger), then the lines about one
+message (arrival, deliveries, failures) and the session lines (refusals we sent), as events."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.core.event import Event, MessageNote
-from logscan.core.smtp import REPLY_CODE, stage_of_command
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
 from logscan.parsing.reply import enhanced_in_text, leading_code, parse_reply
-from logscan.parsing.syslog import split
-
-# "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
-# (log_timezone).
-_EXIM_TS = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: ([+-]\d\d)(\d\d))? ")
-# A syslog relay written after Exim's own time stamp: "2019-10-22 03:39:17 mx1 exim[29786]: ".
-# No syslog time stamp at all: "mail.example.com exim[3751842]: 2021-07-17 23:20:49 ...".
-_RELAY = re.compile(r"(?:\S+ )?(?:exim\d?|splogger)(?:\[\d+\])?: ")
-_PID = re.compile(r"\[\d+\] ")
-# Message ids: "1RwtJa-000AFB-07" (before 4.97) and "10HmaX-000000005vi-0000" (4.97 and later).
-_MSGID = re.compile(r"([0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}) ")
-
-_HOST = re.compile(
-    r"(?:\bH=|authenticator failed for |SMTP call from )"
-    r"(?:(?P<name>[^\s(\[]\S*) )?(?:\((?P<helo>[^)]*)\) )?\[(?P<ip>[^\]]+)\]"
-)
-# The reason after the client's identity: " H=name (helo) [ip]:port I=[ip]:port Ci=n <reason>".
-_AFTER_HOST = re.compile(r" H=.*?\[[^\]]*\](?::\d+)?(?: I=\[[^\]]*\](?::\d+)?)?(?: Ci=\d+)? (.*)$")
-_SENDER = re.compile(r"\bF=(?:<([^>]*)>|(\S+))")
-_SIZE = re.compile(r" S=(\d+)")
-_CONFIRM = re.compile(r' C="(.*?)"(?= [A-Za-z]+=|$)')
-# The reply of a remote server, as Exim quotes it in a deferral or bounce. Before 4.80 or so
-# the host came after the command ("after RCPT TO:<x>: host mx [ip]: 450 ...").
-_REMOTE_ERROR = re.compile(
-    r"(?:SMTP error from remote mail(?:er| server)|LMTP error|PRDR error) after (?P<cmd>.*?): "
-    r"(?:host (?P<name>\S+) \[(?P<ip>[^\]]+)\]: )?(?P<reply>.*)$",
-    re.DOTALL,
-)
-_LOST_AFTER = re.compile(r"(?:closed connection|timeout|timed out) (?:in response to|after) (.+)$")
-_MALFORMED = re.compile(r"Malformed SMTP reply .*?in response to (?P<cmd>.*?): (?P<reply>.*)$")
-# A callout's or a closed connection's reply: 'response to "MAIL FROM:<>" was: 550 ...',
-# "... in response to HELO x (EHLO response was: 550 You are banned)".
-_RESPONSE_WAS = re.compile(
-    r'(?:response to "(?P<cmd>[^"]*)" was|in response to (?P<cmd2>\S+).*?response was): '
-    r"(?P<reply>.*?)\)?$"
-)
-# The reply on an authenticator failure line, after "]: ", "]:port: ", "Ci=1: " or "] ".
-_AUTH_REPLY = re.compile(rf"[\]:\d] ({REPLY_CODE}(?:[ -].*)?)$")
-
-_PROGRAMS = frozenset({"exim", "exim4", "exim3", "splogger"})
-_DELIVERED = ("=> ", "-> ", ">> ")
-_EXPIRED = ("retry timeout exceeded", "retry time not reached for any host after a long failure")
-
-# Exim's own names for what it was doing when a reply came, beyond SMTP commands: the end of the
-# message data, and the banner. Any other "after <command>" names the command it sent.
-_STAGE_OF_PHRASE = (("end of data", "end-of-data"), ("initial connection", "connect"))
-
-# What Exim refused ("rejected <what> ...") -> (stage, code Exim sends for a deny).
-# Exim's documented defaults (spec, chapter "Access control lists": a deny gives a 5xx,
-# a defer a 4xx) as the source has them: smtp_in.c smtp_handle_acl_fail() sends
-# acl_wherecodes[where] for a deny and "451" for a defer; globals.c acl_wherecodes[] is 550
-# for RCPT, MAIL, PREDATA ("rejected DATA"), MIME, DKIM, DATA ("rejected after DATA"),
-# connect, EXPN, EHLO/HELO and STARTTLS, 503 for AUTH, 458 for ETRN and 252 for VRFY.
-# local_scan() rejections use LOCAL_SCAN_REJECT's "550 Administrative prohibition"
-# (local_scan.h; LOCAL_SCAN_TEMPREJECT gives 451).
-_ACL_WHAT: tuple[tuple[str, str, str | None], ...] = (
-    ("RCPT", "rcpt", "550"),
-    ("MAIL", "mail", "550"),
-    ("after DATA", "end-of-data", "550"),
-    ("DATA", "data", "550"),
-    ("during MIME ACL checks", "end-of-data", "550"),
-    ("EHLO", "helo", "550"),
-    ("HELO", "helo", "550"),
-    ("connection", "connect", "550"),
-    ("AUTH", "auth", "503"),
-    ("STARTTLS", "starttls", "550"),
-    ("VRFY", "unknown", "252"),
-    ("EXPN", "unknown", "550"),
-    ("ETRN", "unknown", "458"),
-    ("ATRN", "unknown", "550"),
-    ("by local_scan()", "end-of-data", "550"),
-    ("by non-SMTP ACL", "unknown", None),  # a local submission: no SMTP reply was sent
-    # receive.c: "rejected from <sender> H=...: <reason>" for a message refused while its
-    # data is read (size, header syntax); the code depends on the reason, see below.
-    ("from", "end-of-data", None),
-)
-_ACL_DEFER_CODE = "451"
-# Refusals logged like an ACL's that are not one: smtp_in.c answers a bad EHLO/HELO argument
-# with "501 Syntactically invalid EHLO argument(s)".
-# receive.c answers an over-size message with "552 Message size exceeds maximum permitted".
-_ACL_REASON_CODES = (("syntactically invalid argument", "501"), ("message too big", "552"))
-# "H=[192.0.2.101]:62839 dropped by 'connect' ACL: ..." -> stage of the named ACL.
-_DROPPED_BY = re.compile(r" dropped by '(\w+)' ACL(?:: (?P<reason>.*))?$")
-_ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt": "rcpt"}
-
-# Protocol errors Exim answers with a fixed code but does not log it (smtp_in.c):
-# "554 SMTP synchronization error"; synprot_error() for syntax (501, 500 for an unknown
-# command) and protocol errors (503 for AUTH when not advertised, 504 for an unsupported
-# mechanism); smtp_notquit_exit() "421 ... too many syntax or protocol errors" / "too many
-# nonmail commands", "500 Too many unrecognized commands".
-_SYNC_ERROR_CODE = "554"
-# "refused connection from ... (host_reject_connection)": "554 SMTP service not available";
-# recipients_max exceeded: "452 too many recipients".
-_REFUSED_CODE = "554"
-_TOO_MANY_RCPT_CODE = "452"
-_PROTOCOL_ERROR_CODES = (
-    ("used when not advertised", "503"),
-    ("mechanism not supported", "504"),
-    ("unrecognized command", "500"),
-)
-_DROPPED_CODES = (("too many unrecognized commands", "500"), ("too many", "421"))
-
-# Session lines Exim writes that hold no reply: understood, ignored.
-_QUIET_PREFIXES = (
-    "SMTP connection",
-    "SMTP call from",
-    "no MAIL in SMTP connection",
-    "no host name found",
-    "no IP address found",
-    "sender verify",
-    "recipient verify",
-    "Start queue run",
-    "End queue run",
-    "exim ",
-    "TLS error",
-    "TLS ",
-    "SMTP command timeout",
-    "SMTP data timeout",
-    "SMTP timeout",
-    "unexpected disconnection",
-    "Connection ",
-    "H=",
-    "U=",
-    "F=",
-    "cwd=",
-    "DKIM",
-    "Warning",
-    "daemon",
-    "LOG:",
-    "ETRN",
-    "Spool",
-    "failed to",
-    "Failed to",
-    "host name alias",
-    "SMTP data",
-    "configured error code",  # a panic about the config: Exim sent its default instead
-    "rejected XCLIENT",
-    "SMTP syntax error",
-    "SMTP protocol",
-    "ACL",
-    "Authentication",
+from parsers.exim.prefix import LinePrefix
+from parsers.exim.texts import (
+    _ACL_DEFER_CODE,
+    _ACL_NAME_STAGE,
+    _ACL_REASON_CODES,
+    _ACL_WHAT,
+    _AFTER_HOST,
+    _AUTH_REPLY,
+    _CONFIRM,
+    _DELIVERED,
+    _DROPPED_BY,
+    _DROPPED_CODES,
+    _EXPIRED,
+    _LOST_AFTER,
+    _MSGID,
+    _PROTOCOL_ERROR_CODES,
+    _QUIET_PREFIXES,
+    _REFUSED_CODE,
+    _REMOTE_ERROR,
+    _SENDER,
+    _SIZE,
+    _SYNC_ERROR_CODE,
+    _TOO_MANY_RCPT_CODE,
+    _failure_text,
+    _host,
+    _looks_like_exim,
+    _recipient,
+    _remote_reply,
+    _stage_of,
 )
 
 
@@ -184,19 +50,12 @@ class EximParser(Parser):
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         super().__init__(path, year)
-        self._messages = MessageState()
-        self._last_ts: tuple[str | None, str] = (None, "")
-
-    def state_evictions(self) -> int:
-        return self._messages.evictions
+        self._messages = self.keep(MessageState())
+        self._split_prefix = LinePrefix(self).split
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        lines = [line for line in head if line.strip()]
-        if not lines:
-            return 0.0
-        ours = sum(1 for line in lines if _looks_like_exim(line))
-        return ours / len(lines)
+        return cls.share(head, _looks_like_exim)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         prefix = self._split_prefix(text)
@@ -208,42 +67,6 @@ class EximParser(Parser):
             return self._message_line(body[m.end() :], m.group(1), ts, lineno)
         return self._session_line(body, ts, lineno)
 
-    # -- line layout -----------------------------------------------------------------------
-
-    def _split_prefix(self, text: str) -> tuple[str | None, str] | None:
-        """(ISO time, the text after time stamp, syslog relay and [pid]), or None if not Exim's."""
-        m = _EXIM_TS.match(text)
-        if m is not None:
-            raw = m.group(0)
-            if raw != self._last_ts[0]:  # consecutive lines mostly share their second
-                self._last_ts = (raw, _exim_iso(m))
-            ts: str | None = self._last_ts[1]
-            body = text[m.end() :]
-            if "exim" in body[:80] or "splogger" in body[:80]:
-                r = _RELAY.match(body)
-                if r is not None:
-                    body = body[r.end() :]
-        else:
-            head = text[:160]
-            if "exim" not in head and "splogger" not in head:
-                return None  # cheap test before the syslog regex: another program's line
-            s = split(text)
-            if s is not None and s.program in _PROGRAMS:
-                ts, body = self.iso_time(s.ts), s.message
-            else:
-                r = _RELAY.match(text)
-                if r is None:
-                    return None
-                ts, body = None, text[r.end() :]
-            m = _EXIM_TS.match(body)
-            if m is not None:
-                ts, body = _exim_iso(m), body[m.end() :]
-        if body.startswith("["):
-            p = _PID.match(body)
-            if p is not None:
-                body = body[p.end() :]
-        return self.timestamps(ts), body
-
     # -- lines about one message -------------------------------------------------------------
 
     def _message_line(self, rest: str, qid: str, ts: str | None, lineno: int) -> list[Event]:
@@ -252,10 +75,11 @@ class EximParser(Parser):
             self._arrival(rest, qid)
             if self.notes is not None:
                 env = self._messages.get(qid)
-                sender, size = (env.sender, env.size) if env is not None else (None, None)
                 client = _host(rest)
                 self.notes(
-                    MessageNote("received", "exim", qid, ts, sender, size, client[0] or client[1])
+                    MessageNote(
+                        "received", "exim", qid, ts, env.sender, env.size, client[0] or client[1]
+                    )
                 )
             return []
         if rest.startswith("Completed"):
@@ -330,10 +154,8 @@ class EximParser(Parser):
         """The outbound event of a delivery line (``=>``, ``->``, ``**``, ``==``)."""
         reply = parse_reply(text) if text is not None else None
         env = self._messages.get(qid)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="outbound",
             stage=stage,
             status=status,
@@ -343,10 +165,10 @@ class EximParser(Parser):
             ts=ts,
             remote_host=host[0],
             remote_ip=host[1],
-            sender=env.sender if env else None,
+            sender=env.sender,
             recipient=_recipient(body),
             queue_id=qid,
-            size=env.size if env else None,
+            size=env.size,
         )
 
     def _host_reply(self, rest: str, qid: str, ts: str | None, lineno: int) -> list[Event]:
@@ -373,10 +195,8 @@ class EximParser(Parser):
             return None
         name, ip = _host(body)
         env = self._messages.get(qid)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="outbound",
             stage=stage,
             code=reply.code,
@@ -385,7 +205,7 @@ class EximParser(Parser):
             ts=ts,
             remote_host=name,
             remote_ip=ip,
-            sender=env.sender if env else None,
+            sender=env.sender,
             queue_id=qid,
         )
 
@@ -430,10 +250,8 @@ class EximParser(Parser):
         text = m.group(1) if m else None
         reply = parse_reply(text) if text else None
         name, ip = _host(body)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound" if qid is None else "outbound",
             stage="auth",
             code=reply.code if reply else None,
@@ -457,10 +275,8 @@ class EximParser(Parser):
         q = body.find('"')
         stage = _stage_of(body[q + 1 : q + 12]) if q >= 0 else "unknown"
         name, ip = _host(tail)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             code=code,
@@ -526,10 +342,8 @@ class EximParser(Parser):
         if what == "from":  # "rejected from <sender> H=host [ip]: reason"
             sender = arg
             name, ip = _host(rest)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status="rejected",
@@ -559,10 +373,8 @@ class EximParser(Parser):
         enhanced: str | None = None,
     ) -> Event:
         name, ip = _host(body)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status=status,
@@ -574,83 +386,3 @@ class EximParser(Parser):
             remote_host=name,
             remote_ip=ip,
         )
-
-
-def _exim_iso(m: re.Match[str]) -> str:
-    ts = f"{m.group(1)}T{m.group(2)}"
-    if m.group(3) is not None:
-        ts += f"{m.group(3)}:{m.group(4)}"
-    return ts
-
-
-def _recipient(after_marker: str) -> str | None:
-    """The address after ``=>``/``**``/``==``: the first token, or the ``<original>`` after a
-    pipe, file or ``:blackhole:``."""
-    parts = after_marker.split(" ", 2)
-    first = parts[0].rstrip(":")
-    if "@" not in first and len(parts) > 1 and parts[1].startswith("<"):
-        return parts[1].strip("<>:") or None
-    return first or None
-
-
-def _host(text: str) -> tuple[str | None, str | None]:
-    m = _HOST.search(text)
-    if m is None:
-        return None, None
-    return m.group("name"), m.group("ip")
-
-
-def _stage_of(command: str) -> str:
-    cmd = command.lower()
-    if cmd.startswith("pipelined "):
-        cmd = cmd[10:]
-    for prefix, stage in _STAGE_OF_PHRASE:
-        if cmd.startswith(prefix):
-            return stage
-    return stage_of_command(cmd) or "unknown"
-
-
-def _remote_reply(text: str) -> tuple[str, str] | None:
-    """(stage, reply) of a remote reply quoted in ``text`` in any of Exim's forms, or None."""
-    m = _REMOTE_ERROR.search(text) or _MALFORMED.search(text)
-    if m is not None:
-        return _stage_of(m.group("cmd")), m.group("reply")
-    w = _RESPONSE_WAS.search(text)
-    if w is not None:
-        return _stage_of(w.group("cmd") or w.group("cmd2") or ""), w.group("reply")
-    return None
-
-
-def _failure_text(body: str) -> str | None:
-    """The reason Exim gives on a ``**``/``==`` line without a remote reply."""
-    i = body.find(": ")
-    if i >= 0:
-        text = body[i + 2 :]
-        h = text.find(" H=")  # "defer (113): No route to host H=mx [ip]: ..."
-        return (text[:h] if h > 0 else text).strip() or None
-    for marker in (" defer (", " routing defer ("):
-        j = body.find(marker)
-        if j >= 0:
-            return body[j + 1 :].strip()
-    # mua_wrapper's failures have no colon: "** a@x.y routing yielded a local delivery",
-    # "** mua_wrapper is set but recipients cannot all be delivered in one transaction".
-    first, _, rest = body.partition(" ")
-    if "=" in rest.split(" ", 1)[0] or rest.startswith("<"):
-        return None  # only fields (R=, T=) or an original address follow
-    return (rest if "@" in first else body).strip() or None
-
-
-def _looks_like_exim(line: str) -> bool:
-    m = _EXIM_TS.match(line)
-    if m is not None:
-        rest = line[m.end() :]
-        if rest.startswith("["):
-            p = _PID.match(rest)
-            rest = rest[p.end() :] if p else rest
-        if _MSGID.match(rest) is not None:
-            return True
-        return rest.startswith(("H=", "SMTP ", "no MAIL", "U=", "F=")) or (
-            "authenticator failed" in rest
-        )
-    head = line[:120]
-    return " exim[" in head or " exim4[" in head or " splogger[" in head

@@ -1,146 +1,39 @@
-"""Sendmail through syslog: ``sm-mta[pid]:``, ``sendmail[pid]:``, ``sm-msp-queue[pid]:``,
-``sm-acceptingconnections[pid]:``, Solaris ``[ID 801593 mail.info]``, and lines that start at
-the program (``sm-mta[pid]: ...``, as OSSEC/Wazuh alerts quote them).
-
-One event per reply or delivery outcome::
-
-    >>> p = SendmailParser("maillog", year=2024)
-    >>> p.feed("Nov 29 00:00:02 mx1 sm-mta[9]: 4AT00103578509: from=<a@example.com>, size=2853, "
-    ...        "class=0, nrcpts=1, proto=ESMTP, daemon=MTA, relay=[192.0.2.1]", 1)
-    []
-    >>> [ev] = p.feed("Nov 29 00:00:10 mx1 sm-mta[9]: 4AT00103578509: to=<b@example.org>, "
-    ...               "delay=00:00:02, mailer=esmtp, pri=170603, relay=mx.example.org. "
-    ...               "[192.0.2.9], dsn=4.7.0, stat=Deferred: 421 4.7.0 Try again later", 2)
-    >>> ev.status, ev.code, ev.enhanced, ev.sender, ev.remote_host, ev.ts
-    ('deferred', '421', '4.7.0', 'a@example.com', 'mx.example.org', '2024-11-29T00:00:10')
-
-Choices where Sendmail's log is ambiguous:
-
-* ``stat=Sent (text)``: Sendmail strips the reply's code (and enhanced code) before it logs
-  the text, so ``code`` is null unless the text still holds a code with an enhanced code
-  (Microsoft's "... Queued mail for delivery -> 250 2.1.5"); ``enhanced`` falls back to
-  ``dsn=``.
-* ``to=<a>,<b>`` (one delivery to several recipients): one event per recipient, as Postfix
-  logs one line per recipient.
-* ``<addr>... 550 5.1.1 text`` after a ``to=`` line is the remote server's reply to that
-  delivery (the ``to=`` line gave the outcome): an event with the code and no status, so the
-  outcome is counted once and the reply once. ``<addr>... User unknown`` (no code) is our
-  refusal of a client's RCPT: Sendmail sends "550 5.1.1 ... User unknown"
-  (``recipient.c``), so code 550 inferred; other texts there are refusals with no code.
-* ``AUTH failure (MECH): ...``: Sendmail answers "535 5.7.0 authentication failed"
-  (``srvrsmtp.c``), so code 535 inferred, stage auth, no status (no message was refused).
-* ``EXPN/VRFY x [rejected]``: "502 5.7.0 Sorry, we do not allow this operation" (PRIV_NOEXPN
-  / PRIV_NOVRFY in ``srvrsmtp.c``), inferred. ``rejecting commands from ... due to pre-greeting
-  traffic``: greeting "554 ... not accepting messages" (``srvrsmtp.c`` greetcode), inferred.
-* ``DSN: ...`` lines (Sendmail writing a bounce or delay notice) are not replies: ignored,
-  except ``DSN: Cannot send message for N days``, the queue lifetime running out, which is
-  the ``expired`` outcome.
-* ``lost input channel``, ``did not issue MAIL/EXPN/VRFY/ETRN``, ``possible SMTP attack``,
-  ``STARTTLS=``, ``SYSERR`` and daemon messages hold no reply: ignored.
-"""
+"""The Sendmail parser: the program tag and time of a line, then arrivals, deliveries and the
+refusals we sent, as events (see the package's docstring for the choices)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import ClassVar
 
 from logscan.core.event import Event, MessageNote
-from logscan.core.smtp import ENHANCED_CODE, REPLY_CODE, is_enhanced_code
+from logscan.core.smtp import is_enhanced_code
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
 from logscan.parsing.reply import enhanced_in_text, parse_reply
 from logscan.parsing.syslog import split
-
-# The program tag, wherever the line starts: with a syslog time and host, a "<mail.notice>"
-# tag, a leading space, or at the program itself.
-# (NFS's "sm-notify" shares the prefix and is not Sendmail.)
-_PROGRAM = re.compile(r"(?:^|\s)(sendmail|sm-(?!notify)[\w.-]+)\[\d+\]: (?:\[ID \d+ [\w.]+\] )?")
-_BSD_TS = re.compile(r"\s*([A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)")
-# Queue ids: "4AT00103578509", "s1GNXHYB005133", AIX's "k1SN9pkK15806618", OpenEMM's digits.
-_QID = re.compile(r"([A-Za-z0-9]{8,20}): ")
-_FIELD = re.compile(r"(?:^|, )(to|mailer|relay|dsn|ruleset|arg1|reject)=")
-_RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) ?)?(?:\[(?P<ip>[^\]]+)\])?")
-_SIZE = re.compile(r", size=(\d+)")
-_ADDR_REPLY = re.compile(r"<?(?P<addr>[^\s<>]*)>?\.\.\. (?P<text>.*)$")
-_CODE_WITH_ENHANCED = re.compile(rf"(?<![\w.])({REPLY_CODE})[ -]({ENHANCED_CODE})(?![\w.])")
-_AUTH_RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) )?\[(?P<ip>[^\]]+)\]")
-_CLIENT = re.compile(r"(?:(?P<name>[^\s\[]+) )?\[(?P<ip>[^\]]+)\]")
-
-_STAGE_OF_RULESET = {
-    "check_rcpt": "rcpt",
-    "check_mail": "mail",
-    "check_relay": "connect",
-    "check_data": "data",
-    "check_eoh": "end-of-data",
-    "check_eom": "end-of-data",
-    "check_etrn": "unknown",
-    "check_expn": "unknown",
-    "check_vrfy": "unknown",
-    "tls_client": "starttls",
-    "tls_server": "starttls",
-    "tls_rcpt": "rcpt",
-    "srv_features": "connect",
-}
-_STAGE_OF_MILTER = (
-    ("connect", "connect"),
-    ("helo", "helo"),
-    ("from=", "mail"),
-    ("to=", "rcpt"),
-    ("data", "end-of-data"),
-    ("eoh", "end-of-data"),
-    ("eom", "end-of-data"),
-    ("body", "end-of-data"),
-    ("header", "end-of-data"),
-)
-
-# Codes Sendmail sends but does not log with the refusal (see the module docstring).
-_USER_UNKNOWN_CODE = "550"
-_AUTH_FAILURE_CODE = "535"
-_NO_EXPN_CODE = "502"
-_PREGREETING_CODE = "554"
-
-# Lines that are Sendmail's and hold no reply.
-_QUIET_INSIDE = (" did not issue ", "possible SMTP attack", "lost input channel", "SYSERR")
-_QUIET = (
-    "from=",
-    "lost input channel",
-    "STARTTLS",
-    "SYSERR",
-    "starting daemon",
-    "Authentication-Warning",
-    "AUTH=",
-    "ALERT",
-    "timeout waiting",
-    "collect:",
-    "bogus queue file",
-    "Losing ",
-    "daemon ",
-    "clone ",
-    "done; ",
-    "discarded",
-    "Milter",
-    "milter",
-    "alias database",
-    "accepting connections",
-    "rejecting connections",
-    "rejecting commands",
-    "runqueue",
-    "sender notify",
-    "return to sender",
-    "postmaster notify",
-    "Saved message",
-    "SMTP outgoing connect",
-    "tls_",
-    "ruleset=",
-    "[",
-    "NOQUEUE",
-    "headers too large",
-    "message-id=",
-    "Warning:",
-    "error connecting",
-    "makeconnection",
-    "opendaemonsocket",
+from parsers.sendmail.texts import (
+    _ADDR_REPLY,
+    _AUTH_FAILURE_CODE,
+    _AUTH_RELAY,
+    _BSD_TS,
+    _CLIENT,
+    _NO_EXPN_CODE,
+    _PREGREETING_CODE,
+    _PROGRAM,
+    _QID,
+    _QUIET,
+    _QUIET_INSIDE,
+    _SIZE,
+    _STAGE_OF_MILTER,
+    _STAGE_OF_RULESET,
+    _USER_UNKNOWN_CODE,
+    _field,
+    _milter_field,
+    _relay,
+    _split_recipients,
+    _stat_reply,
+    _status,
 )
 
 
@@ -152,19 +45,11 @@ class SendmailParser(Parser):
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         super().__init__(path, year)
-        self._messages = MessageState()
-        self._last_ts: tuple[str | None, str | None] = (None, None)
-
-    def state_evictions(self) -> int:
-        return self._messages.evictions
+        self._messages = self.keep(MessageState())
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        lines = [line for line in head if line.strip()]
-        if not lines:
-            return 0.0
-        ours = sum(1 for line in lines if _PROGRAM.search(line[:200]) is not None)
-        return ours / len(lines)
+        return cls.share(head, lambda line: _PROGRAM.search(line[:200]) is not None)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         head = text[:200]
@@ -212,10 +97,7 @@ class SendmailParser(Parser):
             return None
         t = _BSD_TS.match(text)
         if t is not None:
-            raw = t.group(1)
-            if raw != self._last_ts[0]:  # consecutive lines mostly share their second
-                self._last_ts = (raw, self.iso_time(raw))
-            return self._last_ts[1]
+            return self.iso_time(t.group(1))
         s = split(text)
         return self.iso_time(s.ts) if s is not None else None
 
@@ -236,8 +118,8 @@ class SendmailParser(Parser):
         assert self.notes is not None
         self.notes(
             MessageNote(
-                "received", "sendmail", qid, ts, env.sender if env else None,
-                env.size if env else None, relay[:300] if relay else None,
+                "received", "sendmail", qid, ts, env.sender,
+                env.size, relay[:300] if relay else None,
                 int(n) if n is not None and n.isdigit() and len(n) < 7 else None,
             )
         )  # fmt: skip
@@ -269,10 +151,8 @@ class SendmailParser(Parser):
         events = []
         for rcpt in _split_recipients(recipients):
             events.append(
-                Event(
-                    path=self.path,
+                self.event(
                     line=lineno,
-                    mta=self.name,
                     direction="outbound",
                     stage="unknown",
                     status=status,
@@ -282,10 +162,10 @@ class SendmailParser(Parser):
                     ts=ts,
                     remote_host=name,
                     remote_ip=ip,
-                    sender=env.sender if env else None,
+                    sender=env.sender,
                     recipient=rcpt,
                     queue_id=qid,
-                    size=env.size if env else None,
+                    size=env.size,
                 )
             )
         return events
@@ -303,16 +183,14 @@ class SendmailParser(Parser):
             # The remote server's reply to the delivery logged on the line before.
             env = self._messages.get(qid)
             return [
-                Event(
-                    path=self.path,
+                self.event(
                     line=lineno,
-                    mta=self.name,
                     direction="outbound",
                     code=reply.code,
                     enhanced=reply.enhanced,
                     text=reply.text,
                     ts=ts,
-                    sender=env.sender if env else None,
+                    sender=env.sender,
                     recipient=addr,
                     queue_id=qid,
                 )
@@ -328,15 +206,13 @@ class SendmailParser(Parser):
             return []
         env = self._messages.get(qid)
         return [
-            Event(
-                path=self.path,
+            self.event(
                 line=lineno,
-                mta=self.name,
                 direction="outbound",
                 status="expired",
                 text=rest[5:],
                 ts=ts,
-                sender=env.sender if env else None,
+                sender=env.sender,
                 queue_id=qid,
             )
         ]
@@ -361,10 +237,8 @@ class SendmailParser(Parser):
         elif stage == "mail" and arg1 is None:
             arg1 = _milter_field(head, "from=")
         name, ip = _relay(head)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status="rejected",
@@ -381,10 +255,8 @@ class SendmailParser(Parser):
 
     def _auth_failure(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> Event:
         m = _AUTH_RELAY.search(msg)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage="auth",
             code=_AUTH_FAILURE_CODE,
@@ -409,10 +281,8 @@ class SendmailParser(Parser):
         recipient: str | None = None,
     ) -> Event:
         m = _CLIENT.search(msg)
-        return Event(
-            path=self.path,
+        return self.event(
             line=lineno,
-            mta=self.name,
             direction="inbound",
             stage=stage,
             status="rejected",
@@ -426,76 +296,3 @@ class SendmailParser(Parser):
             recipient=recipient,
             queue_id=qid,
         )
-
-
-def _field(fields: str, name: str) -> str | None:
-    """The value of ``name=`` in a ``k=v, k=v`` list (values may hold ``<a>,<b>``)."""
-    key = name + "="
-    if fields.startswith(key):
-        start = len(key)
-    else:
-        i = fields.find(", " + key)
-        if i < 0:
-            return None
-        start = i + 2 + len(key)
-    end = fields.find(", ", start)
-    return fields[start:end] if end >= 0 else fields[start:]
-
-
-def _milter_field(head: str, key: str) -> str | None:
-    """The address after ``to=``/``from=`` in "Milter (name): to=<x>, reject=..."."""
-    i = head.find(key)
-    if i < 0:
-        return None
-    end = head.find(",", i)
-    return head[i + len(key) : end if end >= 0 else len(head)].strip() or None
-
-
-def _relay(fields: str) -> tuple[str | None, str | None]:
-    i = fields.rfind("relay=")
-    if i < 0:
-        return None, None
-    m = _RELAY.match(fields, i)
-    if m is None:
-        return None, None
-    name = m.group("name")
-    if name is not None:
-        name = name.strip("'").rstrip(".") or None
-    ip = m.group("ip")
-    if ip is not None and ip.startswith("IPv6:"):
-        ip = ip[5:]
-    if name is not None and ip is None and name.startswith("["):
-        name = None
-    return name, ip
-
-
-def _status(dsn: str | None, stat: str) -> str:
-    cls = dsn[0] if dsn else ""
-    if cls == "2" or (not cls and stat.startswith("Sent")):
-        return "sent"
-    if cls == "4" or (not cls and stat.startswith("Deferred")):
-        return "deferred"
-    return "bounced"
-
-
-def _stat_reply(stat: str) -> tuple[str, str | None, str | None]:
-    """(text, code, enhanced) of the reply held in ``stat=``."""
-    if stat.startswith("Sent (") and stat.endswith(")"):
-        text = stat[6:-1]
-    elif stat.startswith("Deferred: "):
-        text = stat[10:]
-    else:
-        text = stat
-    reply = parse_reply(text)
-    code, enhanced = reply.code, reply.enhanced
-    if code is None:
-        m = _CODE_WITH_ENHANCED.search(text)
-        if m is not None:
-            code, enhanced = m.group(1), m.group(2)
-    return text, code, enhanced
-
-
-def _split_recipients(value: str) -> list[str | None]:
-    parts = [p.strip().strip("<>") for p in value.split(",")]
-    found: list[str | None] = [p for p in parts if p]
-    return found or [None]

@@ -1,0 +1,51 @@
+"""The start of an Exim line taken apart: Exim's own time stamp or a syslog one (its year from the
+parser's :meth:`~logscan.parsing.api.Parser.iso_time`, so it crosses New Year as every parser's),
+a syslog relay or splogger, a ``[pid]``."""
+
+from __future__ import annotations
+
+from logscan.parsing.api import Parser
+from logscan.parsing.syslog import split
+from parsers.exim.texts import _EXIM_TS, _PID, _PROGRAMS, _RELAY, _exim_iso
+
+
+class LinePrefix:
+    """Splits the lines of one parser, remembering the last Exim time stamp converted."""
+
+    def __init__(self, parser: Parser) -> None:
+        self._parser = parser
+        self._last_ts: tuple[str | None, str] = (None, "")
+
+    def split(self, text: str) -> tuple[str | None, str] | None:
+        """(ISO time, the text after time stamp, syslog relay and [pid]), or None if not Exim's."""
+        m = _EXIM_TS.match(text)
+        if m is not None:
+            raw = m.group(0)
+            if raw != self._last_ts[0]:  # consecutive lines mostly share their second
+                self._last_ts = (raw, _exim_iso(m))
+            ts: str | None = self._last_ts[1]
+            body = text[m.end() :]
+            if "exim" in body[:80] or "splogger" in body[:80]:
+                r = _RELAY.match(body)
+                if r is not None:
+                    body = body[r.end() :]
+        else:
+            head = text[:160]
+            if "exim" not in head and "splogger" not in head:
+                return None  # cheap test before the syslog regex: another program's line
+            s = split(text)
+            if s is not None and s.program in _PROGRAMS:
+                ts, body = self._parser.iso_time(s.ts), s.message
+            else:
+                r = _RELAY.match(text)
+                if r is None:
+                    return None
+                ts, body = None, text[r.end() :]
+            m = _EXIM_TS.match(body)
+            if m is not None:
+                ts, body = _exim_iso(m), body[m.end() :]
+        if body.startswith("["):
+            p = _PID.match(body)
+            if p is not None:
+                body = body[p.end() :]
+        return self._parser.timestamps(ts), body
