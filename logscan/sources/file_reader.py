@@ -27,7 +27,15 @@ import stat
 from collections.abc import Callable
 
 from logscan.pipeline import MAX_LINE_CHARS
-from logscan.sources.file_identity import FP_MAX, FP_MIN, FileKey, Identity, fingerprint, hash_head
+from logscan.sources.file_identity import (
+    FP_MAX,
+    FP_MIN,
+    FileKey,
+    Identity,
+    fingerprint,
+    generation,
+    hash_head,
+)
 from logscan.sources.resume_position import ResumePosition
 
 # Bytes read per step: bounds the time the daemon holds its lock and the memory a backlog takes.
@@ -81,6 +89,7 @@ class FileReader:
         self.path = path  # the name it was opened under (for logs and the checkpoint)
         st = os.fstat(fd)
         self.dev, self.ino = st.st_dev, st.st_ino
+        self.gen = generation(fd)
         self.size = st.st_size
         self.offset = offset  # end of the last complete line handed over
         self.lineno = lineno
@@ -119,7 +128,7 @@ class FileReader:
             self.fp = hash_head(self.head)
 
     def identity(self) -> Identity:
-        return Identity(self.dev, self.ino, self.fp_len, self.fp)
+        return Identity(self.dev, self.ino, self.fp_len, self.fp, self.gen)
 
     def rewritten(self) -> bool:
         """Truncated (shorter than what we read) or rewritten in place (first bytes changed)."""

@@ -3,13 +3,16 @@
 A followed path checkpoints a list of these, oldest file first: every file still to read (a
 rotated file being finished, copies, the current file). On disk each is a JSON object::
 
-    >>> p = ResumePosition("/var/log/mail.log", Identity(2049, 12, 5, "ab" * 20), 5, 1, {}, 5, 7)
+    >>> ident = Identity(2049, 12, 5, "ab" * 20, 77)
+    >>> p = ResumePosition("/var/log/mail.log", ident, 5, 1, {}, 5, 7)
     >>> p.to_json()["version"], ResumePosition.from_json(p.to_json()) == p
-    (2, True)
+    (3, True)
 
 Versions: entries without a ``version`` are version 1, written before entries had one; some
 lack ``siblings`` (read as none), and ``size`` and ``mtime_ns`` (read as unknown: no loss size,
-no successors of a file gone). Version 2 holds every field. :meth:`ResumePosition.from_json`
+no successors of a file gone). Version 2 holds those. Version 3 adds ``gen``, the generation of
+the file's inode (null where the file system keeps none); in older entries it is unknown, and
+the inode number alone says which file it is. :meth:`ResumePosition.from_json`
 checks every value (types, ranges, the hash's form) and raises :class:`MalformedPosition`
 naming the field, so the checkpoint can say what is wrong.
 """
@@ -22,7 +25,9 @@ from typing import Any, Literal
 
 from logscan.sources.file_identity import FileKey, Identity
 
-POSITION_VERSION: Literal[2] = 2
+Version = Literal[1, 2, 3]
+POSITION_VERSION: Literal[3] = 3
+GEN_MAX = 2**32 - 1  # the kernel's generation is 32 bits
 MAX_OFFSET = 2**63 - 1  # what the kernel's off_t holds
 MAX_FP_LEN = 1 << 20  # far above FP_MAX: any length an older release may have hashed
 _HEX = frozenset("0123456789abcdef")
@@ -58,14 +63,14 @@ class ResumePosition:
     siblings: Mapping[FileKey, int]
     size: int | None
     mtime_ns: int | None
-    version: Literal[1, 2] = POSITION_VERSION
+    version: Version = POSITION_VERSION
 
     def __post_init__(self) -> None:
         if self.version != 1 and (self.size is None or self.mtime_ns is None):
             raise ValueError(f"a version {self.version} position has a size and an mtime")
 
     def to_json(self) -> JsonObject:
-        """The entry on disk: version 2 with every field; a version 1 one as it was read."""
+        """The entry on disk: the current version with every field; an older one as read."""
         ident = self.identity
         doc: JsonObject = {"version": self.version} if self.version != 1 else {}
         doc.update(
@@ -82,17 +87,19 @@ class ResumePosition:
             doc["size"] = self.size
         if self.mtime_ns is not None:
             doc["mtime_ns"] = self.mtime_ns
+        if self.version >= 3:
+            doc["gen"] = ident.gen
         return doc
 
     @classmethod
     def from_json(cls, raw: Any) -> ResumePosition:
-        """An entry of either version, every value checked; MalformedPosition if not one."""
+        """An entry of any version, every value checked; MalformedPosition if not one."""
         if not isinstance(raw, dict):
             raise MalformedPosition("", "an object")
         version = raw.get("version", 1)
-        if type(version) is not int or version not in (1, POSITION_VERSION):
-            raise MalformedPosition("version", f"1 or {POSITION_VERSION}")
-        known_version: Literal[1, 2] = 1 if version == 1 else POSITION_VERSION
+        if type(version) is not int or version not in (1, 2, 3):
+            raise MalformedPosition("version", f"1 to {POSITION_VERSION}")
+        known_version: Version = 1 if version == 1 else 2 if version == 2 else 3
         if not isinstance(raw.get("path"), str):
             raise MalformedPosition("path", "a string")
         dev, ino, offset, lineno = (_integer(raw, k) for k in ("dev", "ino", "offset", "lineno"))
@@ -107,9 +114,12 @@ class ResumePosition:
             raise MalformedPosition("fp", "a SHA-1 in hex (or empty)")
         if version != 1 and "siblings" not in raw:
             raise MalformedPosition("siblings", "a list")
+        gen = raw.get("gen")
+        if version >= 3 and ("gen" not in raw or not (gen is None or _is_int(gen, GEN_MAX))):
+            raise MalformedPosition("gen", f"an integer in 0..{GEN_MAX} or null")
         return cls(
             raw["path"],
-            Identity(dev, ino, raw["fp_len"], fp),
+            Identity(dev, ino, raw["fp_len"], fp, gen if version >= 3 else None),
             offset,
             lineno,
             _siblings(raw.get("siblings", [])),

@@ -2,7 +2,8 @@
 
 The rotated files beside a path (:mod:`logscan.sources.rotated_names`) are searched for:
 
-* a file by its identity (a restart: same inode, or a copy with the same first bytes);
+* a file by its identity (a restart: same inode of the same generation, or a copy with the
+  same first bytes);
 * the successors of a file: rotated files that came after it (rotations missed while the
   daemon was behind or down), known by not being among the files there when it was opened
   (its ``known`` snapshot); timestamps of different files are not ordered within
@@ -30,6 +31,7 @@ from logscan.sources.file_identity import (
     fingerprint,
     key_of_fd,
     key_of_path,
+    same_generation,
 )
 from logscan.sources.file_reader import FileReader, last_line_end, try_open
 from logscan.sources.notices import Notify
@@ -205,18 +207,20 @@ class RotatedFiles:
                 candidates.insert(0, (self.path, os.stat(self.path)))
             for p, st in candidates:
                 key = (st.st_dev, st.st_ino)
-                same_inode = key == (ident.dev, ident.ino)
+                if key in exclude or st.st_size < ident.fp_len:
+                    continue
+                fd = self._open_as(p, st) if key == (ident.dev, ident.ino) else None
+                same_inode = fd is not None and same_generation(fd, ident)
                 # A copy must hold our offset; our own file (same inode, same first bytes) may
                 # be shorter than the offset says only if the checkpoint is wrong: see below.
-                if (
-                    key in exclude
-                    or st.st_size < ident.fp_len
-                    or (st.st_size < offset and not same_inode)
-                    or not (same_inode or ident.fp_len >= FP_MIN)
-                    or (best is not None and not same_inode)
+                if not same_inode and (
+                    st.st_size < offset or ident.fp_len < FP_MIN or best is not None
                 ):
+                    if fd is not None:
+                        os.close(fd)
                     continue
-                fd = self._open_as(p, st)
+                if fd is None:
+                    fd = self._open_as(p, st)
                 if ident.fp_len and fingerprint(fd, ident.fp_len) != ident.fp:
                     os.close(fd)
                     continue
