@@ -39,6 +39,15 @@ class Identity:
     gen: int | None = None
 
 
+@dataclass(frozen=True)
+class Sibling:
+    """A rotated file seen beside a followed one: its size then, and its inode's generation (None
+    where unknown), which tells it from a later file given the same inode number."""
+
+    size: int
+    gen: int | None
+
+
 def fingerprint(fd: int, length: int) -> str:
     return hash_head(os.pread(fd, length, 0))
 

@@ -32,6 +32,7 @@ from logscan.sources.file_identity import (
     FP_MIN,
     FileKey,
     Identity,
+    Sibling,
     fingerprint,
     generation,
     hash_head,
@@ -106,7 +107,7 @@ class FileReader:
         # Rotation siblings there when this file was opened (or reset): older files, neither its
         # successors nor its copies; (dev, ino) -> size. Timestamps are too coarse to order
         # files written within a few milliseconds; this snapshot is not.
-        self.known: dict[FileKey, int] = {}
+        self.known: dict[FileKey, Sibling] = {}
         # Siblings found not to be copies of this file (another file's first bytes).
         self.not_copies: dict[FileKey, int] = {}
 
@@ -129,6 +130,10 @@ class FileReader:
 
     def identity(self) -> Identity:
         return Identity(self.dev, self.ino, self.fp_len, self.fp, self.gen)
+
+    def as_sibling(self) -> Sibling:
+        """This file as another file's ``known`` snapshot lists it."""
+        return Sibling(self.size, self.gen)
 
     def rewritten(self) -> bool:
         """Truncated (shorter than what we read) or rewritten in place (first bytes changed)."""

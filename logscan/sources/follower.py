@@ -273,7 +273,7 @@ class Follower:
             self.readers.appendleft(rr)
         # The copies are read now; other siblings keep their standing (a successor of ``r``, if
         # it was renamed away meanwhile, must stay one). Its first bytes are new: re-judge.
-        r.known.update({c.key: c.size for c in copies})
+        r.known.update({c.key: c.as_sibling() for c in copies})
         r.not_copies.clear()
 
     def _copied_away(self, r: FileReader) -> bool:

@@ -10,11 +10,11 @@ rotated file being finished, copies, the current file). On disk each is a JSON o
 
 Versions: entries without a ``version`` are version 1, written before entries had one; some
 lack ``siblings`` (read as none), and ``size`` and ``mtime_ns`` (read as unknown: no loss size,
-no successors of a file gone). Version 2 holds those. Version 3 adds ``gen``, the generation of
-the file's inode (null where the file system keeps none); in older entries it is unknown, and
-the inode number alone says which file it is. :meth:`ResumePosition.from_json`
-checks every value (types, ranges, the hash's form) and raises :class:`MalformedPosition`
-naming the field, so the checkpoint can say what is wrong.
+no successors of a file gone). Version 2 holds those. Version 3 adds the generation of the
+file's inode (``gen``, null where the file system keeps none) and of each sibling's (a fourth
+item); in older entries it is unknown, and the inode number alone says which file it is.
+:meth:`ResumePosition.from_json` checks every value (types, ranges, the hash's form) and raises
+:class:`MalformedPosition` naming the field, so the checkpoint can say what is wrong.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from logscan.sources.file_identity import FileKey, Identity
+from logscan.sources.file_identity import FileKey, Identity, Sibling
 
 Version = Literal[1, 2, 3]
 POSITION_VERSION: Literal[3] = 3
@@ -51,16 +51,16 @@ class ResumePosition:
     """One file still to read: which file (``identity``), and how far its lines were counted.
 
     ``siblings``: the rotated files there when it was opened, by (device, inode), with their
-    sizes (older files, never its successors or copies). ``size`` and ``mtime_ns``: what a
-    restart needs if the file is gone by then (how much was unread; its successors, if any,
-    were written later); None only in version 1 entries that lack them.
+    sizes and generations (older files, never its successors or copies). ``size`` and
+    ``mtime_ns``: what a restart needs if the file is gone by then (how much was unread; its
+    successors, if any, were written later); None only in version 1 entries that lack them.
     """
 
     path: str  # the name it was opened under
     identity: Identity
     offset: int  # end of the last complete line handed over
     lineno: int
-    siblings: Mapping[FileKey, int]
+    siblings: Mapping[FileKey, Sibling]
     size: int | None
     mtime_ns: int | None
     version: Version = POSITION_VERSION
@@ -81,7 +81,10 @@ class ResumePosition:
             fp=ident.fp,
             offset=self.offset,
             lineno=self.lineno,
-            siblings=[[dev, ino, size] for (dev, ino), size in self.siblings.items()],
+            siblings=[
+                [dev, ino, s.size, s.gen] if self.version >= 3 else [dev, ino, s.size]
+                for (dev, ino), s in self.siblings.items()
+            ],
         )
         if self.size is not None:
             doc["size"] = self.size
@@ -122,7 +125,7 @@ class ResumePosition:
             Identity(dev, ino, raw["fp_len"], fp, gen if version >= 3 else None),
             offset,
             lineno,
-            _siblings(raw.get("siblings", [])),
+            _siblings(raw.get("siblings", []), version),
             size,
             mtime_ns,
             known_version,
@@ -145,9 +148,17 @@ def _integer(raw: JsonObject, key: str) -> int:
     return int(value)
 
 
-def _siblings(raw: Any) -> dict[FileKey, int]:
+def _siblings(raw: Any, version: int) -> dict[FileKey, Sibling]:
     if not isinstance(raw, list):
         raise MalformedPosition("siblings", "a list")
-    if not all(isinstance(s, list) and len(s) == 3 and all(_is_offset(v) for v in s) for s in raw):
-        raise MalformedPosition("siblings", "a list of [dev, inode, size]")
-    return {(dev, ino): size for dev, ino, size in raw}
+    if version < 3:
+        if not all(_is_sibling(s, 3) for s in raw):
+            raise MalformedPosition("siblings", "a list of [dev, inode, size]")
+        return {(dev, ino): Sibling(size, None) for dev, ino, size in raw}
+    if not all(_is_sibling(s, 4) and (s[3] is None or _is_int(s[3], GEN_MAX)) for s in raw):
+        raise MalformedPosition("siblings", "a list of [dev, inode, size, generation or null]")
+    return {(dev, ino): Sibling(size, gen) for dev, ino, size, gen in raw}
+
+
+def _is_sibling(s: Any, items: int) -> bool:
+    return isinstance(s, list) and len(s) == items and all(_is_offset(v) for v in s[:3])
