@@ -244,6 +244,12 @@ class Follower:
             self.notify("read_error", self.path, error_kind(exc))
             return False
         if st is not None and (st.st_dev, st.st_ino) != r.key:
+            if r.rewritten() or self._copied_away(r):
+                # Copied and truncated, then renamed, since it was read (both methods on one
+                # file): the copy holds what followed our offset, the file new lines from 0.
+                # Read them first; the rename is seen again once they are done.
+                self._truncated(r)
+                return True
             self.notify("rotation", self.path, f"old={r.path}")
             while not r.read(self.handler, STEP_BYTES):
                 pass  # what the writer added before it moved to the new file
