@@ -17,12 +17,13 @@ complete line, so a checkpoint can resume exactly there::
 
 Guarantee: every complete line of every file the path named is handed over once, provided the
 file is still there to be read (rotated names ``.N`` and ``-YYYYMMDD[HH]``, not compressed ones)
-when the follower gets to it, and the file is rotated one way (rename+create, or copytruncate).
+when the follower gets to it; rename+create and copytruncate may be mixed on one file.
 ``copytruncate`` loses, by its nature, what the writer appends between logrotate's copy and its
 truncation; everything else is found (:mod:`logscan.sources.rotation`): a renamed file by its
-inode, a copy by the fingerprint of the first bytes read, successors by not being there when the
-file was opened (timestamps of different files are not ordered within milliseconds, so they only
-break ties).
+inode (and the inode's generation), a copy by the fingerprint of the first bytes read, successors
+by not being there when the file was opened (timestamps of different files are not ordered
+within milliseconds, so they only break ties). A file is checked for a truncation before it is
+finished, also when it was renamed away since it was read.
 """
 
 from __future__ import annotations
