@@ -27,7 +27,16 @@ import stat
 from collections.abc import Callable
 
 from logscan.pipeline import MAX_LINE_CHARS
-from logscan.sources.file_identity import FP_MAX, FP_MIN, FileKey, Identity, fingerprint, hash_head
+from logscan.sources.file_identity import (
+    FP_MAX,
+    FP_MIN,
+    FileKey,
+    Identity,
+    Sibling,
+    fingerprint,
+    generation,
+    hash_head,
+)
 from logscan.sources.resume_position import ResumePosition
 
 # Bytes read per step: bounds the time the daemon holds its lock and the memory a backlog takes.
@@ -81,6 +90,7 @@ class FileReader:
         self.path = path  # the name it was opened under (for logs and the checkpoint)
         st = os.fstat(fd)
         self.dev, self.ino = st.st_dev, st.st_ino
+        self.gen = generation(fd)
         self.size = st.st_size
         self.offset = offset  # end of the last complete line handed over
         self.lineno = lineno
@@ -97,7 +107,7 @@ class FileReader:
         # Rotation siblings there when this file was opened (or reset): older files, neither its
         # successors nor its copies; (dev, ino) -> size. Timestamps are too coarse to order
         # files written within a few milliseconds; this snapshot is not.
-        self.known: dict[FileKey, int] = {}
+        self.known: dict[FileKey, Sibling] = {}
         # Siblings found not to be copies of this file (another file's first bytes).
         self.not_copies: dict[FileKey, int] = {}
 
@@ -119,7 +129,11 @@ class FileReader:
             self.fp = hash_head(self.head)
 
     def identity(self) -> Identity:
-        return Identity(self.dev, self.ino, self.fp_len, self.fp)
+        return Identity(self.dev, self.ino, self.fp_len, self.fp, self.gen)
+
+    def as_sibling(self) -> Sibling:
+        """This file as another file's ``known`` snapshot lists it."""
+        return Sibling(self.size, self.gen)
 
     def rewritten(self) -> bool:
         """Truncated (shorter than what we read) or rewritten in place (first bytes changed)."""

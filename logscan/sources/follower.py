@@ -17,12 +17,13 @@ complete line, so a checkpoint can resume exactly there::
 
 Guarantee: every complete line of every file the path named is handed over once, provided the
 file is still there to be read (rotated names ``.N`` and ``-YYYYMMDD[HH]``, not compressed ones)
-when the follower gets to it, and the file is rotated one way (rename+create, or copytruncate).
+when the follower gets to it; rename+create and copytruncate may be mixed on one file.
 ``copytruncate`` loses, by its nature, what the writer appends between logrotate's copy and its
 truncation; everything else is found (:mod:`logscan.sources.rotation`): a renamed file by its
-inode, a copy by the fingerprint of the first bytes read, successors by not being there when the
-file was opened (timestamps of different files are not ordered within milliseconds, so they only
-break ties).
+inode (and the inode's generation), a copy by the fingerprint of the first bytes read, successors
+by not being there when the file was opened (timestamps of different files are not ordered
+within milliseconds, so they only break ties). A file is checked for a truncation before it is
+finished, also when it was renamed away since it was read.
 """
 
 from __future__ import annotations
@@ -244,6 +245,12 @@ class Follower:
             self.notify("read_error", self.path, error_kind(exc))
             return False
         if st is not None and (st.st_dev, st.st_ino) != r.key:
+            if r.rewritten() or self._copied_away(r):
+                # Copied and truncated, then renamed, since it was read (both methods on one
+                # file): the copy holds what followed our offset, the file new lines from 0.
+                # Read them first; the rename is seen again once they are done.
+                self._truncated(r)
+                return True
             self.notify("rotation", self.path, f"old={r.path}")
             while not r.read(self.handler, STEP_BYTES):
                 pass  # what the writer added before it moved to the new file
@@ -273,7 +280,7 @@ class Follower:
             self.readers.appendleft(rr)
         # The copies are read now; other siblings keep their standing (a successor of ``r``, if
         # it was renamed away meanwhile, must stay one). Its first bytes are new: re-judge.
-        r.known.update({c.key: c.size for c in copies})
+        r.known.update({c.key: c.as_sibling() for c in copies})
         r.not_copies.clear()
 
     def _copied_away(self, r: FileReader) -> bool:

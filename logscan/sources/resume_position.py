@@ -3,15 +3,18 @@
 A followed path checkpoints a list of these, oldest file first: every file still to read (a
 rotated file being finished, copies, the current file). On disk each is a JSON object::
 
-    >>> p = ResumePosition("/var/log/mail.log", Identity(2049, 12, 5, "ab" * 20), 5, 1, {}, 5, 7)
+    >>> ident = Identity(2049, 12, 5, "ab" * 20, 77)
+    >>> p = ResumePosition("/var/log/mail.log", ident, 5, 1, {}, 5, 7)
     >>> p.to_json()["version"], ResumePosition.from_json(p.to_json()) == p
-    (2, True)
+    (3, True)
 
 Versions: entries without a ``version`` are version 1, written before entries had one; some
 lack ``siblings`` (read as none), and ``size`` and ``mtime_ns`` (read as unknown: no loss size,
-no successors of a file gone). Version 2 holds every field. :meth:`ResumePosition.from_json`
-checks every value (types, ranges, the hash's form) and raises :class:`MalformedPosition`
-naming the field, so the checkpoint can say what is wrong.
+no successors of a file gone). Version 2 holds those. Version 3 adds the generation of the
+file's inode (``gen``, null where the file system keeps none) and of each sibling's (a fourth
+item); in older entries it is unknown, and the inode number alone says which file it is.
+:meth:`ResumePosition.from_json` checks every value (types, ranges, the hash's form) and raises
+:class:`MalformedPosition` naming the field, so the checkpoint can say what is wrong.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from logscan.sources.file_identity import FileKey, Identity
+from logscan.sources.file_identity import FileKey, Identity, Sibling
 
-POSITION_VERSION: Literal[2] = 2
+Version = Literal[1, 2, 3]
+POSITION_VERSION: Literal[3] = 3
+GEN_MAX = 2**32 - 1  # the kernel's generation is 32 bits
 MAX_OFFSET = 2**63 - 1  # what the kernel's off_t holds
 MAX_FP_LEN = 1 << 20  # far above FP_MAX: any length an older release may have hashed
 _HEX = frozenset("0123456789abcdef")
@@ -46,26 +51,26 @@ class ResumePosition:
     """One file still to read: which file (``identity``), and how far its lines were counted.
 
     ``siblings``: the rotated files there when it was opened, by (device, inode), with their
-    sizes (older files, never its successors or copies). ``size`` and ``mtime_ns``: what a
-    restart needs if the file is gone by then (how much was unread; its successors, if any,
-    were written later); None only in version 1 entries that lack them.
+    sizes and generations (older files, never its successors or copies). ``size`` and
+    ``mtime_ns``: what a restart needs if the file is gone by then (how much was unread; its
+    successors, if any, were written later); None only in version 1 entries that lack them.
     """
 
     path: str  # the name it was opened under
     identity: Identity
     offset: int  # end of the last complete line handed over
     lineno: int
-    siblings: Mapping[FileKey, int]
+    siblings: Mapping[FileKey, Sibling]
     size: int | None
     mtime_ns: int | None
-    version: Literal[1, 2] = POSITION_VERSION
+    version: Version = POSITION_VERSION
 
     def __post_init__(self) -> None:
         if self.version != 1 and (self.size is None or self.mtime_ns is None):
             raise ValueError(f"a version {self.version} position has a size and an mtime")
 
     def to_json(self) -> JsonObject:
-        """The entry on disk: version 2 with every field; a version 1 one as it was read."""
+        """The entry on disk: the current version with every field; an older one as read."""
         ident = self.identity
         doc: JsonObject = {"version": self.version} if self.version != 1 else {}
         doc.update(
@@ -76,23 +81,28 @@ class ResumePosition:
             fp=ident.fp,
             offset=self.offset,
             lineno=self.lineno,
-            siblings=[[dev, ino, size] for (dev, ino), size in self.siblings.items()],
+            siblings=[
+                [dev, ino, s.size, s.gen] if self.version >= 3 else [dev, ino, s.size]
+                for (dev, ino), s in self.siblings.items()
+            ],
         )
         if self.size is not None:
             doc["size"] = self.size
         if self.mtime_ns is not None:
             doc["mtime_ns"] = self.mtime_ns
+        if self.version >= 3:
+            doc["gen"] = ident.gen
         return doc
 
     @classmethod
     def from_json(cls, raw: Any) -> ResumePosition:
-        """An entry of either version, every value checked; MalformedPosition if not one."""
+        """An entry of any version, every value checked; MalformedPosition if not one."""
         if not isinstance(raw, dict):
             raise MalformedPosition("", "an object")
         version = raw.get("version", 1)
-        if type(version) is not int or version not in (1, POSITION_VERSION):
-            raise MalformedPosition("version", f"1 or {POSITION_VERSION}")
-        known_version: Literal[1, 2] = 1 if version == 1 else POSITION_VERSION
+        if type(version) is not int or version not in (1, 2, 3):
+            raise MalformedPosition("version", f"1 to {POSITION_VERSION}")
+        known_version: Version = 1 if version == 1 else 2 if version == 2 else 3
         if not isinstance(raw.get("path"), str):
             raise MalformedPosition("path", "a string")
         dev, ino, offset, lineno = (_integer(raw, k) for k in ("dev", "ino", "offset", "lineno"))
@@ -107,12 +117,15 @@ class ResumePosition:
             raise MalformedPosition("fp", "a SHA-1 in hex (or empty)")
         if version != 1 and "siblings" not in raw:
             raise MalformedPosition("siblings", "a list")
+        gen = raw.get("gen")
+        if version >= 3 and ("gen" not in raw or not (gen is None or _is_int(gen, GEN_MAX))):
+            raise MalformedPosition("gen", f"an integer in 0..{GEN_MAX} or null")
         return cls(
             raw["path"],
-            Identity(dev, ino, raw["fp_len"], fp),
+            Identity(dev, ino, raw["fp_len"], fp, gen if version >= 3 else None),
             offset,
             lineno,
-            _siblings(raw.get("siblings", [])),
+            _siblings(raw.get("siblings", []), version),
             size,
             mtime_ns,
             known_version,
@@ -135,9 +148,17 @@ def _integer(raw: JsonObject, key: str) -> int:
     return int(value)
 
 
-def _siblings(raw: Any) -> dict[FileKey, int]:
+def _siblings(raw: Any, version: int) -> dict[FileKey, Sibling]:
     if not isinstance(raw, list):
         raise MalformedPosition("siblings", "a list")
-    if not all(isinstance(s, list) and len(s) == 3 and all(_is_offset(v) for v in s) for s in raw):
-        raise MalformedPosition("siblings", "a list of [dev, inode, size]")
-    return {(dev, ino): size for dev, ino, size in raw}
+    if version < 3:
+        if not all(_is_sibling(s, 3) for s in raw):
+            raise MalformedPosition("siblings", "a list of [dev, inode, size]")
+        return {(dev, ino): Sibling(size, None) for dev, ino, size in raw}
+    if not all(_is_sibling(s, 4) and (s[3] is None or _is_int(s[3], GEN_MAX)) for s in raw):
+        raise MalformedPosition("siblings", "a list of [dev, inode, size, generation or null]")
+    return {(dev, ino): Sibling(size, gen) for dev, ino, size, gen in raw}
+
+
+def _is_sibling(s: Any, items: int) -> bool:
+    return isinstance(s, list) and len(s) == items and all(_is_offset(v) for v in s[:3])

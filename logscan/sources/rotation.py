@@ -2,7 +2,8 @@
 
 The rotated files beside a path (:mod:`logscan.sources.rotated_names`) are searched for:
 
-* a file by its identity (a restart: same inode, or a copy with the same first bytes);
+* a file by its identity (a restart: same inode of the same generation, or a copy with the
+  same first bytes);
 * the successors of a file: rotated files that came after it (rotations missed while the
   daemon was behind or down), known by not being among the files there when it was opened
   (its ``known`` snapshot); timestamps of different files are not ordered within
@@ -26,10 +27,13 @@ from logscan.sources.file_identity import (
     FP_MIN,
     FileKey,
     Identity,
+    Sibling,
     contains,
     fingerprint,
+    generation,
     key_of_fd,
     key_of_path,
+    same_generation,
 )
 from logscan.sources.file_reader import FileReader, last_line_end, try_open
 from logscan.sources.notices import Notify
@@ -82,7 +86,7 @@ class RotatedFiles:
 
     # -- the scans ---------------------------------------------------------------------------
 
-    def snapshot(self, r: FileReader) -> dict[FileKey, int]:
+    def snapshot(self, r: FileReader) -> dict[FileKey, Sibling]:
         """The rotated files there now, which are not copies of ``r``'s lines: ``r.known``.
 
         A sibling ``r`` still contains (a copytruncate under way) stays unknown: once ``r`` is
@@ -101,7 +105,11 @@ class RotatedFiles:
         )
 
     def successors_of_gone(
-        self, mtime: int, known: dict[FileKey, int], exclude: set[FileKey], current_fd: int | None
+        self,
+        mtime: int,
+        known: dict[FileKey, Sibling],
+        exclude: set[FileKey],
+        current_fd: int | None,
     ) -> list[FileReader]:
         """``successors`` of a file no longer there, from what its position saved."""
         none: list[FileReader] = []
@@ -133,8 +141,21 @@ class RotatedFiles:
             raise DirChanged
         return fd
 
-    def _snapshot_once(self, r: FileReader) -> dict[FileKey, int]:
-        known: dict[FileKey, int] = {}
+    def _generation_of(self, path: str, st: os.stat_result) -> int | None:
+        """The inode generation of the file ``st`` describes (None if it cannot be told)."""
+        fd = try_open(path)
+        if fd is None:
+            return None
+        try:
+            return generation(fd) if key_of_fd(fd) == (st.st_dev, st.st_ino) else None
+        finally:
+            os.close(fd)
+
+    def _sibling(self, path: str, st: os.stat_result) -> Sibling:
+        return Sibling(st.st_size, self._generation_of(path, st))
+
+    def _snapshot_once(self, r: FileReader) -> dict[FileKey, Sibling]:
+        known: dict[FileKey, Sibling] = {}
         r_size = os.fstat(r.fd).st_size
         for p, st in self.stats():
             key = (st.st_dev, st.st_ino)
@@ -144,8 +165,13 @@ class RotatedFiles:
                 os.close(fd)
                 if contained:
                     continue
-            known[key] = st.st_size
+            known[key] = self._sibling(p, st)
         return known
+
+    def _reused(self, path: str, st: os.stat_result, then: Sibling) -> bool:
+        """The inode number of a file seen before now belongs to another file (a different
+        generation: logrotate deleted the old file and the file system gave the number out)."""
+        return then.gen is not None and self._generation_of(path, st) not in (None, then.gen)
 
     def _successors_once(
         self,
@@ -154,7 +180,7 @@ class RotatedFiles:
         until: int | None,
         current_fd: int | None,
         old_fd: int | None,
-        old_known: dict[FileKey, int],
+        old_known: dict[FileKey, Sibling],
         reused_after: bool = False,
     ) -> list[FileReader]:
         """Siblings that appeared after the old file was opened (not in ``old_known``), modified
@@ -168,16 +194,19 @@ class RotatedFiles:
             for p, st in siblings:
                 key = (st.st_dev, st.st_ino)
                 late = until is not None and st.st_mtime_ns > until
-                # A known file, unless its inode was freed and reused by another file: written
-                # after ``mtime`` and smaller (a rotated file, or a copy being made, only grows).
-                # logrotate deletes the oldest file, then creates one: the file system may hand
-                # out the same inode number.
-                reused = (
-                    reused_after and st.st_mtime_ns > mtime and st.st_size < old_known.get(key, 0)
-                )
-                older = key in old_known and not reused
-                if key in seen or older or st.st_mtime_ns < mtime or late:
+                # A known file, unless its inode was freed and reused by another file: logrotate
+                # deletes the oldest file, then creates one, and the file system may hand out the
+                # same inode number. Its generation tells, where the file system keeps one; else
+                # a file written after ``mtime`` and smaller (a rotated file, or a copy being
+                # made, only grows).
+                if key in seen or st.st_mtime_ns < mtime or late:
                     continue
+                then = old_known.get(key)
+                if then is not None and not (
+                    (reused_after and st.st_mtime_ns > mtime and st.st_size < then.size)
+                    or self._reused(p, st, then)
+                ):
+                    continue  # older: it was there when the old file was opened
                 fd = self._open_as(p, st)
                 if (current_fd is not None and contains(current_fd, fd, st.st_size)) or (
                     old_fd is not None and st.st_size and contains(old_fd, fd, st.st_size)
@@ -192,7 +221,7 @@ class RotatedFiles:
             raise
         found.sort(key=lambda t: (t[0], t[1]))  # same mtime: inode order, usually creation
         # Renamed away before we opened them: what sits beside them now is not their copy.
-        snapshot = {(st.st_dev, st.st_ino): st.st_size for _, st in siblings}
+        snapshot = {(st.st_dev, st.st_ino): self._sibling(p, st) for p, st in siblings}
         for _, _, rr in found:
             rr.known = dict(snapshot)
         return [rr for _, _, rr in found]
@@ -205,18 +234,20 @@ class RotatedFiles:
                 candidates.insert(0, (self.path, os.stat(self.path)))
             for p, st in candidates:
                 key = (st.st_dev, st.st_ino)
-                same_inode = key == (ident.dev, ident.ino)
+                if key in exclude or st.st_size < ident.fp_len:
+                    continue
+                fd = self._open_as(p, st) if key == (ident.dev, ident.ino) else None
+                same_inode = fd is not None and same_generation(fd, ident)
                 # A copy must hold our offset; our own file (same inode, same first bytes) may
                 # be shorter than the offset says only if the checkpoint is wrong: see below.
-                if (
-                    key in exclude
-                    or st.st_size < ident.fp_len
-                    or (st.st_size < offset and not same_inode)
-                    or not (same_inode or ident.fp_len >= FP_MIN)
-                    or (best is not None and not same_inode)
+                if not same_inode and (
+                    st.st_size < offset or ident.fp_len < FP_MIN or best is not None
                 ):
+                    if fd is not None:
+                        os.close(fd)
                     continue
-                fd = self._open_as(p, st)
+                if fd is None:
+                    fd = self._open_as(p, st)
                 if ident.fp_len and fingerprint(fd, ident.fp_len) != ident.fp:
                     os.close(fd)
                     continue
@@ -255,7 +286,7 @@ class RotatedFiles:
                 key = (st.st_dev, st.st_ino)
                 if (
                     key in reading
-                    or r.known.get(key) == st.st_size
+                    or (key in r.known and r.known[key].size == st.st_size)
                     or r.not_copies.get(key) == st.st_size
                     or (limit is not None and st.st_mtime_ns > limit)
                 ):
@@ -287,5 +318,5 @@ class RotatedFiles:
         for _, _, fd in found[1:]:
             os.close(fd)
         first = FileReader(found[0][2], found[0][1], offset, r.lineno)
-        first.known = {**r.known, **{c.key: c.size for c in chain}}
+        first.known = {**r.known, **{c.key: c.as_sibling() for c in chain}}
         return [first, *chain]

@@ -23,11 +23,15 @@ bound). With a policy that deletes nothing, nothing may be missing and nothing r
 One exception, the limit the README states: a restart from a checkpoint that knew fewer than
 FP_MIN first bytes of a file (an empty file just rotated in) after logrotate deleted files while
 the daemon was down (or before its first look after the restart). The file's identity is then its
-inode only, and with copytruncate its lines may have moved to a copy that is gone: lines can be
-lost silently or, rarely, counted twice. Such seeds are counted (``blind_restarts``) and only the
-bound on the bytes reported lost is checked. Likewise a file created under an inode number
-logrotate had just freed may be taken for the deleted (known, older) file and skipped: seeds
-where that happened (``inode_reuses``) may lose lines without a report.
+inode only (it is still that file), and with copytruncate its lines may have moved to a copy that
+is gone: lines can be lost silently. Such seeds are counted (``blind_restarts``); a line missing
+in them need not have been reported.
+
+A file created under an inode number logrotate had just freed (``inode_reuses``) is told from the
+deleted file by the inode's generation where the file system keeps one (``generations``: ext4,
+XFS, Btrfs), and then nothing is excused for it. Where it does not (tmpfs), it may be taken for
+the deleted file: such seeds may lose lines without a report, and, with a blind restart, count
+some twice.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from logscan.sources.discovery import FileSource
-from logscan.sources.file_identity import FP_MIN
+from logscan.sources.file_identity import FP_MIN, generation
 from logscan.sources.loss import Loss
 
 KEEP_ALL = 0  # a ``rotate`` count of 0 here: logrotate never deletes
@@ -63,20 +67,23 @@ class Outcome:
     # Restarts from a checkpoint that knew fewer than FP_MIN first bytes of a file (an empty
     # file just rotated in), with files deleted since: see the README's limits.
     blind_restarts: int
-    # Files logrotate created under an inode number it had just freed: see the README's limits.
+    # Files logrotate created under an inode number it had just freed: told apart by the inode's
+    # generation where the file system keeps one (``generations``); see the README's limits.
     inode_reuses: int
+    generations: bool
     rotations: int
     deleted: int  # rotated files logrotate deleted
 
     def problems(self) -> list[str]:
         """What breaks the model (empty when it holds)."""
         out = []
-        if self.duplicates and not self.blind_restarts:
+        # A reused inode number passes for the old file only where generations are unknown.
+        reuse_unseen = self.inode_reuses and not self.generations
+        if self.duplicates and not (self.blind_restarts and reuse_unseen):
             out.append(f"{self.duplicates} lines counted twice")
         if self.counted + self.missing_lines != self.written:
             out.append("lines counted that were never written")
-        excused = self.blind_restarts or self.inode_reuses
-        if self.missing_lines and not self.lost_files and not excused:
+        if self.missing_lines and not self.lost_files and not (self.blind_restarts or reuse_unseen):
             out.append(f"{self.missing_lines} lines missing and no loss reported")
         # (A line counted twice can hide one missing: only in the exception below.)
         if self.lost_bytes > self.missing_bytes + self.duplicate_bytes:
@@ -249,6 +256,14 @@ def _catch_up(d: _Daemon, rng: random.Random) -> bool:
     return True
 
 
+def _has_generations(path: Path) -> bool:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return generation(fd) is not None
+    finally:
+        os.close(fd)
+
+
 def _judge(seed: int, keep: int, written: list[str], d: _Daemon, rotate: _Logrotate) -> Outcome:
     counts = Counter(d.got)
     truth = set(written)
@@ -269,6 +284,7 @@ def _judge(seed: int, keep: int, written: list[str], d: _Daemon, rotate: _Logrot
         crashes=d.crashes,
         blind_restarts=d.blind_restarts,
         inode_reuses=rotate.reused,
+        generations=_has_generations(d.log),
         rotations=rotate.rotations,
         deleted=rotate.deleted,
     )

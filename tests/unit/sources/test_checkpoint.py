@@ -30,6 +30,10 @@ def _doc(entry: Any) -> bytes:
             {**ENTRY, "version": 2, "siblings": [[1, 3, 5]], "size": 9, "mtime_ns": 1},
             id="version_2",
         ),
+        pytest.param(
+            {**ENTRY, "version": 3, "siblings": [], "size": 9, "mtime_ns": 1, "gen": 7},
+            id="version_3",
+        ),
     ],
 )
 def test_positions_of_every_version_are_accepted(entry: dict[str, Any]) -> None:
@@ -40,7 +44,7 @@ def test_positions_of_every_version_are_accepted(entry: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({**ENTRY, "version": 3}, "s.files['/l/mail.log'][0].version must be 1 or 2"),
+        ({**ENTRY, "version": 4}, "s.files['/l/mail.log'][0].version must be 1 to 3"),
         ({**ENTRY, "ino": "2"}, "s.files['/l/mail.log'][0].ino must be an integer in 0.."),
         ("x", "s.files['/l/mail.log'][0] must be an object"),
     ],

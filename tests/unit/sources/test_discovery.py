@@ -12,6 +12,7 @@ import pytest
 
 from logscan.sources.discovery import FileSource
 from logscan.sources.file_reader import LineHandler
+from logscan.sources.resume_position import POSITION_VERSION
 
 
 class _Lines:
@@ -41,11 +42,20 @@ def _as_written_before_versions(files: dict[str, list[dict[str, Any]]], keep: se
     return {p: [{k: v for k, v in e.items() if k in keep} for e in es] for p, es in files.items()}
 
 
+def _as_version_2(files: dict[str, list[dict[str, Any]]]) -> Any:
+    """The checkpoint's ``files`` as version 2 wrote them (no inode generation)."""
+    return {
+        p: [{**{k: v for k, v in e.items() if k != "gen"}, "version": 2} for e in es]
+        for p, es in files.items()
+    }
+
+
 FIRST_RELEASE_KEYS = {"path", "dev", "ino", "fp_len", "fp", "offset", "lineno"}
 LAST_UNVERSIONED_KEYS = FIRST_RELEASE_KEYS | {"siblings", "size", "mtime_ns"}
+VERSION_2 = {"version_2"}
 
 
-@pytest.mark.parametrize("keys", [FIRST_RELEASE_KEYS, LAST_UNVERSIONED_KEYS, None])
+@pytest.mark.parametrize("keys", [FIRST_RELEASE_KEYS, LAST_UNVERSIONED_KEYS, VERSION_2, None])
 def test_a_checkpoint_of_any_version_resumes_exactly(tmp_path: Path, keys: set[str] | None) -> None:
     log = tmp_path / "mail.log"
     log.write_text("".join(f"old {i} x\n" for i in range(40)))
@@ -57,8 +67,13 @@ def test_a_checkpoint_of_any_version_resumes_exactly(tmp_path: Path, keys: set[s
     _drain(fs)
     files = json.loads(json.dumps(fs.positions()))  # through JSON, as the checkpoint holds it
     fs.close()
-    assert [e["version"] for e in files[str(log)]] == [2]
-    saved = files if keys is None else _as_written_before_versions(files, keys)
+    assert [e["version"] for e in files[str(log)]] == [POSITION_VERSION]
+    if keys is None:
+        saved = files
+    elif keys == VERSION_2:
+        saved = _as_version_2(files)
+    else:
+        saved = _as_written_before_versions(files, keys)
     with log.open("a") as fh:
         fh.write("ne\nnew 1\n")
     after = _Lines()

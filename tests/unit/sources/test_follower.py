@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from logscan.sources.file_identity import Sibling, generation
 from logscan.sources.follower import Follower
+from logscan.sources.loss import Loss
 
 
 def test_start_at_end_begins_on_a_line_boundary(tmp_path: Path) -> None:
@@ -98,3 +103,72 @@ def test_unopenable_file_deleted_before_it_could_be_read_is_counted_as_lost(
     got, losses = _emfile_scenario(tmp_path, delete=True)
     assert got == ["c1"]
     assert [(loss.reason, loss.bytes) for loss in losses] == [("unreadable_file_gone", 9)]
+
+
+def test_a_file_under_a_reused_inode_number_is_not_taken_for_the_checkpointed_one(
+    tmp_path: Path,
+) -> None:
+    """logrotate deleted the checkpointed file (fewer than FP_MIN bytes read: known by its inode)
+    and a new file got its inode number: a new generation. Resuming in it at the old offset would
+    skip its first lines unreported; it is read from 0 and the old file reported lost."""
+    log = tmp_path / "mail.log"
+    log.write_text("a1\na2\na3\n")
+    f = Follower(str(log), lambda lines, first: None, lambda *a: None, "beginning")
+    while f.step():
+        pass
+    (pos,) = f.positions()
+    f.close()
+    if pos.identity.gen is None:
+        pytest.skip("this file system keeps no inode generations")
+    # The same inode number, another file: what a reuse looks like, made without luck.
+    reused = replace(pos, identity=replace(pos.identity, gen=pos.identity.gen ^ 1))
+    log.write_text("x1\nx2\nx3\nx4\n")
+    got: list[str] = []
+    losses: list[Loss] = []
+    f = Follower(
+        str(log),
+        lambda lines, first: got.extend(lines),
+        lambda *a: None,
+        "end",
+        [reused],
+        losses.append,
+    )
+    while f.step():
+        pass
+    f.close()
+    assert got == ["x1", "x2", "x3", "x4"]
+    assert losses == [Loss(str(log), "rotated_file_gone", 0)]
+
+
+def test_a_successor_under_a_reused_inode_number_is_read_not_taken_for_an_older_file(
+    tmp_path: Path,
+) -> None:
+    """The checkpoint lists the rotated files there when the file was opened, by inode number.
+    logrotate deleted one, and a file rotated later got its number: by its generation it is a
+    new file, a successor to read, not the older file already accounted for."""
+    log = tmp_path / "mail.log"
+    log.write_text("".join(f"first file, line {i}\n" for i in range(3)))
+    f = Follower(str(log), lambda lines, first: None, lambda *a: None, "beginning")
+    while f.step():
+        pass
+    (pos,) = f.positions()
+    f.close()
+    # While down: two rotations; the file between them is the one with a reused number.
+    os.rename(log, log.with_name("mail.log.2"))
+    between = log.with_name("mail.log.1")
+    between.write_text("between 1\nbetween 2\n")
+    log.write_text("current 1\n")
+    fd = os.open(between, os.O_RDONLY)
+    gen = generation(fd)
+    os.close(fd)
+    if gen is None:
+        pytest.skip("this file system keeps no inode generations")
+    st = between.stat()
+    # The same inode number listed as an older file (a smaller size: no other sign of reuse).
+    reused = replace(pos, siblings={(st.st_dev, st.st_ino): Sibling(1, gen ^ 1)})
+    got: list[str] = []
+    f = Follower(str(log), lambda lines, first: got.extend(lines), lambda *a: None, "end", [reused])
+    while f.step():
+        pass
+    f.close()
+    assert got == ["between 1", "between 2", "current 1"]

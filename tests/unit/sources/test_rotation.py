@@ -117,3 +117,35 @@ def test_steps_in_the_middle_of_rotations(tmp_path: Path, seed: int) -> None:
     written, got = scenario(tmp_path, seed, crashes=True, interleave=True)
     assert len(got) == written
     assert not [line for line, c in Counter(got).items() if c > 1]
+
+
+def test_copytruncate_then_rename_between_a_read_and_the_look_at_the_path(tmp_path: Path) -> None:
+    """Mixed methods on one file, while the follower reads it to its end and before it looks at
+    the path: logrotate copies it and truncates it (copytruncate), the writer writes less than
+    was read, then logrotate renames it and creates a new one. The old file's copy holds what
+    came after the offset, and the old file itself new lines from 0: neither may be skipped."""
+    log = tmp_path / "mail.log"
+    bursts = [[f"burst {b} line {i} x" for i in range(n)] for b, n in enumerate([60, 20, 10, 5])]
+    log.write_text("".join(line + "\n" for line in bursts[0]))
+    got: list[str] = []
+
+    def rotate_twice() -> None:
+        with log.open("a") as fh:
+            fh.write("".join(line + "\n" for line in bursts[1]))
+        copytruncate(log, random.Random(0), lambda: None)
+        log.write_text("".join(line + "\n" for line in bursts[2]))  # shorter than bursts[0]
+        shift(log, lambda: None)
+        os.rename(log, log.with_name("mail.log.1"))
+        log.write_text("".join(line + "\n" for line in bursts[3]))
+
+    def handler(lines: list[str], first: int) -> None:
+        got.extend(lines)
+        if len(got) == len(bursts[0]):
+            rotate_twice()  # inside the follower's step: after its read, before its stat
+
+    fs = FileSource(str(log), lambda path: handler, lambda *a: None, "beginning", None)
+    while fs.step():
+        pass
+    fs.step()
+    fs.close()
+    assert got == [line for burst in bursts for line in burst]
