@@ -27,11 +27,12 @@ import hmac
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import bcrypt
+
+from logscan.core.bounded import BoundedMap
 
 Clock = Callable[[], float]
 
@@ -85,9 +86,8 @@ class VerdictCache:
 
     def __init__(self, ttl: float, size: int, clock: Clock = time.monotonic) -> None:
         self._ttl = ttl
-        self._size = size
         self._clock = clock
-        self._entries: OrderedDict[bytes, tuple[bool, float]] = OrderedDict()
+        self._entries: BoundedMap[bytes, tuple[bool, float]] = BoundedMap(size)
         self._lock = threading.Lock()
 
     def get(self, key: bytes) -> bool | None:
@@ -95,18 +95,14 @@ class VerdictCache:
             entry = self._entries.get(key)
             now = self._clock()
             if entry is None or entry[1] <= now:
-                self._entries.pop(key, None)
+                self._entries.pop(key)
                 return None
-            self._entries[key] = (entry[0], now + self._ttl)
-            self._entries.move_to_end(key)
+            self._entries.put(key, (entry[0], now + self._ttl))
             return entry[0]
 
     def put(self, key: bytes, ok: bool) -> None:
         with self._lock:
-            self._entries[key] = (ok, self._clock() + self._ttl)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+            self._entries.put(key, (ok, self._clock() + self._ttl))
 
 
 class BasicAuth:
