@@ -1,7 +1,10 @@
-"""Shared fixtures: the test parser plug-in and the daemon subprocess."""
+"""Shared fixtures: the test parser plug-in, the daemon subprocess, Alertmanager and its webhook
+receiver, a journal directory."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,12 +13,18 @@ import pytest
 from tests.helpers.alertmanager_proc import Alertmanager, run_alertmanager
 from tests.helpers.daemon import Daemon
 from tests.helpers.http_receiver import Receiver
+from tests.helpers.journal import REMOTE
 from tests.helpers.plugin import install
 
 
 @pytest.fixture(scope="session")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return install(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture
+def site(plugin_site: Path) -> Path:
+    return plugin_site  # the daemon tests' plug-in site (a parser for other lines)
 
 
 StartDaemon = Callable[..., Daemon]
@@ -63,3 +72,12 @@ def am(tmp_path: Path, receiver: Receiver) -> Iterator[Alertmanager]:
     """A real Alertmanager that notifies ``receiver`` at ``/am``."""
     with run_alertmanager(tmp_path / "_am", webhook_url=receiver.url + "/am") as running:
         yield running
+
+
+@pytest.fixture
+def journal_dir(tmp_path: Path) -> Path:
+    if not (os.path.exists(REMOTE) and shutil.which("journalctl")):
+        pytest.skip("systemd-journal-remote or journalctl is not installed")
+    d = tmp_path / "journal"
+    d.mkdir()
+    return d

@@ -7,10 +7,12 @@ every test also exercises the sd_notify protocol.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -58,7 +60,10 @@ class Daemon:
         self.extra_env = env
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
-        self.notify_path = self.workdir / f"notify-{os.getpid()}-{time.monotonic_ns()}.sock"
+        # A directory of its own under /tmp: a unix socket path holds 107 bytes, which a test's
+        # tmp_path (its name, the pytest run number) plus the PID and a clock can exceed.
+        self.notify_dir = Path(tempfile.mkdtemp(prefix="logscan-notify-"))
+        self.notify_path = self.notify_dir / "notify.sock"
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(str(self.notify_path))
         self.notify.settimeout(0.2)
@@ -150,7 +155,7 @@ class Daemon:
             self.proc.kill()
             self.proc.wait()
         self.notify.close()
-        self.notify_path.unlink(missing_ok=True)
+        shutil.rmtree(self.notify_dir, ignore_errors=True)
 
     def log(self) -> str:
         try:

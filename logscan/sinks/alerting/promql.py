@@ -109,7 +109,7 @@ HEADER = """\
 # GENERATED from rules/alerts.toml by `logscan rules export --format prometheus`: do not edit.
 # Regenerate with:
 #   logscan rules export --format prometheus --output deploy/prometheus/alerts.yml
-# (tests/unit/alerting/test_promql_export.py fails while this file differs from the export).
+# (tests/unit/sinks/alerting/test_promql_export.py fails while this file differs from the export).
 #
 # logscan's alert rules in PromQL over the exported metrics, for fleet-wide evaluation in
 # Prometheus; unit tests: alerts_test.yml (promtool test rules). Names, severities and grouping

@@ -22,13 +22,12 @@ import pytest
 
 from tests.conftest import StartDaemon
 from tests.helpers.alert_helpers import restamp
+from tests.helpers.alerting_daemon import DATA
 from tests.helpers.alertmanager_proc import free_port
 from tests.helpers.daemon import append
-from tests.helpers.paths import DATA as TEST_DATA
 from tests.helpers.paths import DEPLOY
 
 RULES = DEPLOY / "prometheus" / "alerts.yml"
-DATA = TEST_DATA / "alerts"
 pytestmark = pytest.mark.integration
 
 

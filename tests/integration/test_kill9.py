@@ -1,9 +1,12 @@
-"""The daemon's message metrics through ``kill -9`` during a retry storm: exact, per message.
+"""``kill -9`` of the real daemon: nothing lost, nothing counted twice, per line and per message.
 
-Messages arrive, are deferred several times across bursts of lines, then are delivered, bounced
-or expired; the daemon is killed at random moments in between, so messages are in flight in the
-checkpoint. At the end ``logscan_messages_total{outcome}`` equals the messages' true outcomes,
-and the delay histogram counts every delivered message once.
+The message test kills it at random moments during a retry storm: messages arrive, are deferred
+several times across bursts of lines, then are delivered, bounced or expired, so messages are in
+flight in the checkpoint. At the end ``logscan_messages_total{outcome}`` equals the messages' true
+outcomes, and the delay histogram counts every delivered message once.
+
+(kill -9 between rotations, at random: test_daemon_crash.py; kill -9 while an alert fires:
+test_kill9_while_alert_firing.py.)
 """
 
 from __future__ import annotations
@@ -17,8 +20,26 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import StartDaemon
+from tests.helpers.daemon import append, lines
+from tests.helpers.line_counts import total
 
 pytestmark = pytest.mark.integration
+
+
+def test_kill9_loses_and_repeats_nothing(tmp_path: Path, daemon: StartDaemon) -> None:
+    log = tmp_path / "mail.log"
+    log.touch()
+    d = daemon("--source", str(log), "--parser", "testmta")
+    append(log, lines(5))
+    seen = d.wait_for(lambda s: total(s) >= 5, "5 lines")
+    d.kill9()
+    append(log, lines(3))
+    d.start()
+    s = d.wait_for(lambda s: total(s) >= 8, "8 lines")
+    assert total(s) == 8
+    for key, value in seen.counters().items():
+        if key[0].startswith("logscan_"):  # process_* belong to the process: they restart
+            assert s.counters().get(key, 0) >= value, key
 
 
 def _ts(t: int) -> str:

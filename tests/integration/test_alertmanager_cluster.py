@@ -1,6 +1,8 @@
 """Integration: a fleet. Two logscan daemons (mx1, mx2) each send to both members of a clustered
 pair of real Alertmanagers, as Prometheus does; the cluster deduplicates, so the on-call engineer
 gets one notification for one incident. Without the cluster each Alertmanager would notify.
+
+Each daemon sends to every Alertmanager URL it is given, each once.
 """
 
 from __future__ import annotations
@@ -8,21 +10,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from logscan.sinks.alerting.alert import Alert
 from logscan.sinks.alerting.assembly import AlertingConfig, build_notifiers
-from logscan.sinks.alerting.notifiers import AlertmanagerNotifier, Backoff, Dispatcher
+from logscan.sinks.alerting.notifiers import AlertmanagerNotifier
 from tests.helpers.alert_helpers import restamp
-from tests.helpers.alertmanager_proc import free_port, run_cluster
+from tests.helpers.alerting_daemon import DATA, FAST
+from tests.helpers.alertmanager_proc import run_cluster
 from tests.helpers.daemon import Daemon, append
 from tests.helpers.http_receiver import Receiver
-from tests.helpers.paths import DATA as TEST_DATA
 
-DATA = TEST_DATA / "alerts"
-FAST = ["--listen", "127.0.0.1:0", "--checkpoint-interval", "0.3", "--poll-interval", "0.1"]
 # Long enough for both daemons' alerts to land in the group's first notification; the second
 # member waits its peer timeout (3 s) for the first one's notification log before sending.
 ROUTE = {"group_by": ["alertname", "blocklist"], "group_wait": "3s", "group_interval": "5m"}
@@ -93,25 +91,3 @@ def test_each_alertmanager_url_gets_its_own_notifier() -> None:
     cfg = cfg.with_alertmanagers(["http://am3:9093", "http://am1:9093"])  # flags add, no repeats
     urls = [n.url for n in build_notifiers(cfg) if isinstance(n, AlertmanagerNotifier)]
     assert urls == ["http://am1:9093", "http://am2:9093", "http://am3:9093"]
-
-
-def test_an_alertmanager_that_is_down_does_not_hold_up_the_other(receiver: Receiver) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    up = AlertmanagerNotifier(receiver.url)
-    dispatcher = Dispatcher(
-        [AlertmanagerNotifier(dead), up], backoff=Backoff(first=5.0, cap=5.0, attempts=3)
-    )
-    dispatcher.start()
-    try:
-        alert = Alert("firing", {"alertname": "A"}, {}, time.time(), None, "http://x/")
-        started = time.monotonic()
-        dispatcher.submit([alert])
-        receiver.wait(1, timeout=5)
-        assert time.monotonic() - started < 2  # not behind the dead one's 5 s back-off
-        [(path, _, body)] = receiver.requests
-        sent: list[dict[str, Any]] = json.loads(body)
-        assert path == "/api/v2/alerts" and sent[0]["labels"] == {"alertname": "A"}
-        assert dispatcher.counts().get(("A", "alertmanager", "success")) == 1
-    finally:
-        dispatcher.stopping.set()
-        dispatcher.close(timeout=0.5)

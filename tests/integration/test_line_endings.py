@@ -1,4 +1,5 @@
-"""The daemon on bad input (issue 11): what it cannot read is said, counted, never a crash."""
+"""Lines that end in CRLF or in CR alone (issue 11): what the daemon cannot read is said, counted,
+never a crash."""
 
 from __future__ import annotations
 
@@ -7,9 +8,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import StartDaemon
-from tests.helpers.daemon import append
+from tests.helpers.daemon import append, lines
+from tests.helpers.line_counts import all_lines, events
 
 pytestmark = pytest.mark.integration
+
+
+def test_crlf(tmp_path: Path, daemon: StartDaemon) -> None:
+    log = tmp_path / "mail.log"
+    log.touch()
+    d = daemon("--source", str(log), "--parser", "testmta")
+    append(log, lines(3).replace("\n", "\r\n"))
+    s = d.wait_for(lambda s: all_lines(s) >= 3, "3 lines")
+    assert events(s) == 3  # the parser rejects a line that still ends in \r
+
 
 POSTFIX = (
     "Feb 28 23:59:59 mx1 postfix/smtp[42]: 3F2A1: to=<a@example.org>, "
