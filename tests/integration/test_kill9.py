@@ -5,7 +5,7 @@ several times across bursts of lines, then are delivered, bounced or expired, so
 flight in the checkpoint. At the end ``logscan_messages_total{outcome}`` equals the messages' true
 outcomes, and the delay histogram counts every delivered message once.
 
-(kill -9 between rotations, at random: test_daemon_crash.py; kill -9 while an alert fires:
+(kill -9 between rotations, at random: test_kill9_during_rotation.py; kill -9 while an alert fires:
 test_kill9_while_alert_firing.py.)
 """
 
