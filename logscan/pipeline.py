@@ -13,8 +13,9 @@ Sources (batch files, tailed files, the journal) hand blocks of lines to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import length_hint
 from typing import Literal, get_args
 
 from logscan.classify.classifier import Classifier
@@ -61,6 +62,32 @@ class LineCounts:
         return {"event": self.event, "ignored": self.ignored, "unrecognized": self.unrecognized}
 
 
+class _Block(list[str]):
+    """A block's lines that know which one the parser's ``feed_block`` is reading.
+
+    ``feed_block`` walks its lines once, in order, with one iterator (``Parser.feed_block`` and
+    the parsers' own loops do); the iterator's length hint says how far it got, in C, with no
+    call per line. So a message note the parser reports mid-block can be placed at its line.
+    """
+
+    __slots__ = ("_walk", "start")
+
+    def __init__(self, lines: Sequence[str], start: int) -> None:
+        super().__init__(lines)
+        self.start = start
+        self._walk: Iterator[str] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self._walk = super().__iter__()
+        return self._walk
+
+    def reading(self) -> int | None:
+        """The number of the line being read; None while no walk has begun."""
+        if self._walk is None:
+            return None
+        return self.start + len(self) - length_hint(self._walk) - 1
+
+
 @dataclass
 class Pipeline:
     source: str
@@ -78,9 +105,13 @@ class Pipeline:
     # parser, which reports them there (see :class:`logscan.core.event.MessageNote`).
     notes: Callable[[MessageNote], None] | None = None
 
+    # The block being read and the notes it gave so far, by line (see _hold).
+    _block: _Block | None = field(default=None, init=False, repr=False)
+    _held: list[tuple[int, MessageNote]] = field(default_factory=list, init=False, repr=False)
+
     def __post_init__(self) -> None:
         if self.notes is not None:
-            self.parser.notes = self.notes
+            self.parser.notes = self._hold
 
     @property
     def invalid_timestamps(self) -> int:
@@ -108,16 +139,50 @@ class Pipeline:
         counted in :attr:`parser_errors` and as unrecognized, and reported to
         ``on_parser_error``; the lines around it go on as usual. The parser takes the whole
         block (``Parser.feed_block``, which skips ignorable lines without a call each) and hands
-        back only the lines that matter, except while message notes are wanted.
+        back only the lines that matter; message notes are merged in by line.
         """
         if lines and max(map(len, lines)) > MAX_LINE_CHARS:
             lines = [text[:MAX_LINE_CHARS] for text in lines]
-        if self.notes is not None:
-            # Message notes reach the tracker as the parser reads, events only after the block:
-            # a message removed within the block would end before its deliveries were seen.
-            # Line by line keeps the log's order.
-            self._line_by_line(lines, start)
+        if self.notes is None:
+            self._feed_block(lines, start)
             return
+        # Message notes reach us while the parser reads, events only after the block: held by
+        # line, the notes go out between the events, as they came in the log (a message
+        # removed within the block must end after its deliveries are seen).
+        block = self._block = _Block(lines, start)
+        self._held = []
+        try:
+            self._feed_block(block, start)
+        finally:
+            self._block = None
+            self._release(None)  # notes after the block's last event (or left by a failure)
+
+    def _hold(self, note: MessageNote) -> None:
+        """The parser's note callback while notes are wanted: hold it until its line's turn."""
+        line = self._block.reading() if self._block is not None else None
+        if line is None:  # outside a block (flush), or a feed_block that walks no iterator
+            assert self.notes is not None
+            self.notes(note)
+        else:
+            self._held.append((line, note))
+
+    def _release(self, lineno: int | None) -> None:
+        """Hand over the held notes of the lines up to ``lineno`` (None: all of them); a line's
+        notes go before its events, as the parser reports them while reading it."""
+        held = self._held
+        if not held or (lineno is not None and held[0][0] > lineno):
+            return
+        notes = self.notes
+        assert notes is not None
+        n = 0
+        for line, note in held:
+            if lineno is not None and line > lineno:
+                break
+            n += 1
+            notes(note)
+        del held[:n]
+
+    def _feed_block(self, lines: Sequence[str], start: int) -> None:
         ignored, errors, rest, failed = self.parser.feed_block(lines, start)
         if errors:
             first, last = (failed[0], failed[-1]) if failed else (start, start + len(lines) - 1)
@@ -125,9 +190,12 @@ class Pipeline:
         classify = self.classifier.classify_event
         sinks = self.sinks
         on_unrecognized = self.on_unrecognized
+        held = self._held
         event = unrecognized = 0
         try:
             for lineno, text, events in rest:
+                if held and held[0][0] <= lineno:
+                    self._release(lineno)
                 if events:
                     event += 1
                     for ev in events:
@@ -143,25 +211,6 @@ class Pipeline:
             counts.event += event
             counts.ignored += ignored
             counts.unrecognized += unrecognized
-
-    def _line_by_line(self, lines: Sequence[str], start: int) -> None:
-        feed = self.parser.feed
-        counts = self.counts
-        for lineno, text in enumerate(lines, start):
-            try:
-                events = feed(text, lineno)
-            except Exception:  # a parser bug costs one line, not the run
-                self._faulted(lineno, lineno, 1)
-                events = None
-            if events is None:
-                counts.unrecognized += 1
-                if self.on_unrecognized is not None:
-                    self.on_unrecognized(lineno, text)
-            elif events:
-                counts.event += 1
-                self._emit(events)
-            else:
-                counts.ignored += 1
 
     def _faulted(self, first: int, last: int, count: int) -> None:
         self.parser_errors += count
