@@ -63,29 +63,29 @@ class LineCounts:
 
 
 class _Block(list[str]):
-    """A block's lines that know which one the parser's ``feed_block`` is reading.
+    """A block's lines that hold the message notes the parser reports while reading them, each
+    with the number of its line.
 
     ``feed_block`` walks its lines once, in order, with one iterator (``Parser.feed_block`` and
     the parsers' own loops do); the iterator's length hint says how far it got, in C, with no
-    call per line. So a message note the parser reports mid-block can be placed at its line.
+    call per line. A note that comes while no walk has begun is placed before the block's lines.
     """
 
-    __slots__ = ("_walk", "start")
+    __slots__ = ("_walk", "end", "held")
 
     def __init__(self, lines: Sequence[str], start: int) -> None:
         super().__init__(lines)
-        self.start = start
-        self._walk: Iterator[str] | None = None
+        self.end = start + len(lines) - 1  # the number of the last line
+        self.held: list[tuple[int, MessageNote]] = []
+        self._walk: Iterator[str] = iter(())
 
     def __iter__(self) -> Iterator[str]:
         self._walk = super().__iter__()
         return self._walk
 
-    def reading(self) -> int | None:
-        """The number of the line being read; None while no walk has begun."""
-        if self._walk is None:
-            return None
-        return self.start + len(self) - length_hint(self._walk) - 1
+    def hold(self, note: MessageNote) -> None:
+        """The parser's note callback during the block (the hot path: one call per note)."""
+        self.held.append((self.end - length_hint(self._walk), note))
 
 
 @dataclass
@@ -105,13 +105,9 @@ class Pipeline:
     # parser, which reports them there (see :class:`logscan.core.event.MessageNote`).
     notes: Callable[[MessageNote], None] | None = None
 
-    # The block being read and the notes it gave so far, by line (see _hold).
-    _block: _Block | None = field(default=None, init=False, repr=False)
-    _held: list[tuple[int, MessageNote]] = field(default_factory=list, init=False, repr=False)
-
     def __post_init__(self) -> None:
         if self.notes is not None:
-            self.parser.notes = self._hold
+            self.parser.notes = self.notes
 
     @property
     def invalid_timestamps(self) -> int:
@@ -143,46 +139,27 @@ class Pipeline:
         """
         if lines and max(map(len, lines)) > MAX_LINE_CHARS:
             lines = [text[:MAX_LINE_CHARS] for text in lines]
-        if self.notes is None:
-            self._feed_block(lines, start)
+        notes = self.notes
+        if notes is None:
+            self._feed_block(lines, start, ())
             return
         # Message notes reach us while the parser reads, events only after the block: held by
         # line, the notes go out between the events, as they came in the log (a message
         # removed within the block must end after its deliveries are seen).
-        block = self._block = _Block(lines, start)
-        self._held = []
+        block = _Block(lines, start)
+        self.parser.notes = block.hold
         try:
-            self._feed_block(block, start)
+            held = self._feed_block(block, start, block.held)
         finally:
-            self._block = None
-            self._release(None)  # notes after the block's last event (or left by a failure)
+            self.parser.notes = notes  # outside a block (flush), notes go straight through
+        for _, note in held:
+            notes(note)  # the notes after the block's last event
 
-    def _hold(self, note: MessageNote) -> None:
-        """The parser's note callback while notes are wanted: hold it until its line's turn."""
-        line = self._block.reading() if self._block is not None else None
-        if line is None:  # outside a block (flush), or a feed_block that walks no iterator
-            assert self.notes is not None
-            self.notes(note)
-        else:
-            self._held.append((line, note))
-
-    def _release(self, lineno: int | None) -> None:
-        """Hand over the held notes of the lines up to ``lineno`` (None: all of them); a line's
-        notes go before its events, as the parser reports them while reading it."""
-        held = self._held
-        if not held or (lineno is not None and held[0][0] > lineno):
-            return
-        notes = self.notes
-        assert notes is not None
-        n = 0
-        for line, note in held:
-            if lineno is not None and line > lineno:
-                break
-            n += 1
-            notes(note)
-        del held[:n]
-
-    def _feed_block(self, lines: Sequence[str], start: int) -> None:
+    def _feed_block(
+        self, lines: Sequence[str], start: int, held: Sequence[tuple[int, MessageNote]]
+    ) -> Sequence[tuple[int, MessageNote]]:
+        """Feed the block, pass its events to the sinks, each line's ``held`` notes (filled
+        while the parser reads) before its events; return the notes not handed over yet."""
         ignored, errors, rest, failed = self.parser.feed_block(lines, start)
         if errors:
             first, last = (failed[0], failed[-1]) if failed else (start, start + len(lines) - 1)
@@ -190,12 +167,18 @@ class Pipeline:
         classify = self.classifier.classify_event
         sinks = self.sinks
         on_unrecognized = self.on_unrecognized
-        held = self._held
-        event = unrecognized = 0
+        notes = self.notes
+        n_held = len(held)
+        next_note = held[0][0] if held else None  # the line of the next note to hand over
+        i = event = unrecognized = 0
         try:
             for lineno, text, events in rest:
-                if held and held[0][0] <= lineno:
-                    self._release(lineno)
+                if next_note is not None and next_note <= lineno:
+                    assert notes is not None
+                    while i < n_held and held[i][0] <= lineno:
+                        notes(held[i][1])
+                        i += 1
+                    next_note = held[i][0] if i < n_held else None
                 if events:
                     event += 1
                     for ev in events:
@@ -211,6 +194,7 @@ class Pipeline:
             counts.event += event
             counts.ignored += ignored
             counts.unrecognized += unrecognized
+        return held[i:]
 
     def _faulted(self, first: int, last: int, count: int) -> None:
         self.parser_errors += count
