@@ -77,7 +77,7 @@ class _Block(list[str]):
         super().__init__(lines)
         self.end = start + len(lines) - 1  # the number of the last line
         self.held: list[tuple[int, MessageNote]] = []
-        self._walk: Iterator[str] = iter(())
+        self._walk: Iterator[str] = super().__iter__()  # not begun: its notes go first
 
     def __iter__(self) -> Iterator[str]:
         self._walk = super().__iter__()

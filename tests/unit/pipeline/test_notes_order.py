@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from logscan.classify.classifier import Classifier
-from logscan.core.event import ClassifiedEvent, MessageNote
+from logscan.core.event import ClassifiedEvent, Event, MessageNote
+from logscan.parsing.api import BlockResult, Outcome, Parser
 from logscan.parsing.registry import Registry
 from logscan.pipeline import Pipeline
 from logscan.sinks.messages import Finished, MessageTracker
@@ -61,3 +64,59 @@ def test_block_path_keeps_the_logs_order_of_notes_and_events() -> None:
         ("delivered_after_deferral", "root@mx", 300),
     ]
     assert run(block=False) == (order, done)
+
+
+class Noting(Parser):
+    """Events for "reply" lines; a message note, and no event, for "note" lines."""
+
+    name = "noting"
+
+    @classmethod
+    def detect(cls, head: Sequence[str], path: str | None) -> float:
+        return 1.0
+
+    def feed(self, text: str, lineno: int) -> list[Event] | None:
+        if text.startswith("note"):
+            if self.notes is not None:
+                self.notes(MessageNote("received", self.name, f"Q{lineno}"))
+            return []
+        return [Event(self.path, lineno, self.name, "outbound", code=text.split()[1])]
+
+
+class Indexing(Noting):
+    """A feed_block that reads its lines by index: no walk to place its notes by."""
+
+    def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
+        rest: list[Outcome] = []
+        ignored = 0
+        for i in range(len(lines)):
+            events = self.feed(lines[i], start + i)
+            if events:
+                rest.append((start + i, lines[i], events))
+            else:
+                ignored += 1
+        return BlockResult(ignored, 0, rest)
+
+
+def order_of(parser: Parser, lines: Sequence[str]) -> list[str]:
+    order: list[str] = []
+    pipe = Pipeline(
+        "t",
+        parser,
+        Classifier.load(),
+        [lambda c: order.append(f"event@{c.event.line}")],
+        notes=lambda n: order.append(f"note {n.queue_id}"),
+    )
+    pipe.feed_lines(lines, 1)
+    return order
+
+
+def test_any_parser_walking_its_block_gets_its_notes_placed_by_line() -> None:
+    lines = ["reply 250", "note", "reply 550", "note", "note", "reply 421", "note"]
+    assert order_of(Noting("t"), lines) == [
+        "event@1", "note Q2", "event@3", "note Q4", "note Q5", "event@6", "note Q7",
+    ]  # fmt: skip
+    # Read by index, the notes cannot be placed: they go before the block's events.
+    assert order_of(Indexing("t"), lines) == [
+        "note Q2", "note Q4", "note Q5", "note Q7", "event@1", "event@3", "event@6",
+    ]  # fmt: skip
