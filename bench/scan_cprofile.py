@@ -15,7 +15,9 @@ without it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import io
 import itertools
 import pstats
 import sys
@@ -65,13 +67,14 @@ def main() -> int:
                 cut.writelines(itertools.islice(f, args.lines))
             cut.flush()
             log = Path(cut.name)
-        sys.argv = ["logscan", "scan", "--parser", args.parser, "-j", "1", str(log)]
+        sys.argv = ["logscan", "scan", "-q", "--parser", args.parser, str(log)]
         profiler = cProfile.Profile()
-        profiler.runcall(logscan_main)
+        with contextlib.redirect_stdout(io.StringIO()):  # the report is not what is looked at
+            profiler.runcall(logscan_main)
     OUT.mkdir(exist_ok=True)
     profiler.dump_stats(OUT / "scan.prof")
     stats = pstats.Stats(profiler)
-    root = next(f for f in stats.stats if f[2] == "main" and f[0].endswith("cli.py"))  # type: ignore[attr-defined]
+    root = next(f for f in stats.stats if f[2] == "main" and f[0].endswith("cli/main.py"))  # type: ignore[attr-defined]
     total = stats.stats[root][3]  # type: ignore[attr-defined]
     print(f"\n# call tree (share of {total:.2f} s under cProfile)", file=sys.stderr)
     sys.stdout = sys.stderr

@@ -13,8 +13,9 @@ Sources (batch files, tailed files, the journal) hand blocks of lines to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import length_hint
 from typing import Literal, get_args
 
 from logscan.classify.classifier import Classifier
@@ -59,6 +60,32 @@ class LineCounts:
 
     def as_dict(self) -> dict[str, int]:
         return {"event": self.event, "ignored": self.ignored, "unrecognized": self.unrecognized}
+
+
+class _Block(list[str]):
+    """A block's lines that hold the message notes the parser reports while reading them, each
+    with the number of its line.
+
+    ``feed_block`` walks its lines once, in order, with one iterator (``Parser.feed_block`` and
+    the parsers' own loops do); the iterator's length hint says how far it got, in C, with no
+    call per line. A note that comes while no walk has begun is placed before the block's lines.
+    """
+
+    __slots__ = ("_walk", "end", "held")
+
+    def __init__(self, lines: Sequence[str], start: int) -> None:
+        super().__init__(lines)
+        self.end = start + len(lines) - 1  # the number of the last line
+        self.held: list[tuple[int, MessageNote]] = []
+        self._walk: Iterator[str] = super().__iter__()  # not begun: its notes go first
+
+    def __iter__(self) -> Iterator[str]:
+        self._walk = super().__iter__()
+        return self._walk
+
+    def hold(self, note: MessageNote) -> None:
+        """The parser's note callback during the block (the hot path: one call per note)."""
+        self.held.append((self.end - length_hint(self._walk), note))
 
 
 @dataclass
@@ -108,16 +135,31 @@ class Pipeline:
         counted in :attr:`parser_errors` and as unrecognized, and reported to
         ``on_parser_error``; the lines around it go on as usual. The parser takes the whole
         block (``Parser.feed_block``, which skips ignorable lines without a call each) and hands
-        back only the lines that matter, except while message notes are wanted.
+        back only the lines that matter; message notes are merged in by line.
         """
         if lines and max(map(len, lines)) > MAX_LINE_CHARS:
             lines = [text[:MAX_LINE_CHARS] for text in lines]
-        if self.notes is not None:
-            # Message notes reach the tracker as the parser reads, events only after the block:
-            # a message removed within the block would end before its deliveries were seen.
-            # Line by line keeps the log's order.
-            self._line_by_line(lines, start)
+        notes = self.notes
+        if notes is None:
+            self._feed_block(lines, start, ())
             return
+        # Message notes reach us while the parser reads, events only after the block: held by
+        # line, the notes go out between the events, as they came in the log (a message
+        # removed within the block must end after its deliveries are seen).
+        block = _Block(lines, start)
+        self.parser.notes = block.hold
+        try:
+            held = self._feed_block(block, start, block.held)
+        finally:
+            self.parser.notes = notes  # outside a block (flush), notes go straight through
+        for _, note in held:
+            notes(note)  # the notes after the block's last event
+
+    def _feed_block(
+        self, lines: Sequence[str], start: int, held: Sequence[tuple[int, MessageNote]]
+    ) -> Sequence[tuple[int, MessageNote]]:
+        """Feed the block, pass its events to the sinks, each line's ``held`` notes (filled
+        while the parser reads) before its events; return the notes not handed over yet."""
         ignored, errors, rest, failed = self.parser.feed_block(lines, start)
         if errors:
             first, last = (failed[0], failed[-1]) if failed else (start, start + len(lines) - 1)
@@ -125,9 +167,18 @@ class Pipeline:
         classify = self.classifier.classify_event
         sinks = self.sinks
         on_unrecognized = self.on_unrecognized
-        event = unrecognized = 0
+        notes = self.notes
+        n_held = len(held)
+        next_note = held[0][0] if held else None  # the line of the next note to hand over
+        i = event = unrecognized = 0
         try:
             for lineno, text, events in rest:
+                if next_note is not None and next_note <= lineno:
+                    assert notes is not None
+                    while i < n_held and held[i][0] <= lineno:
+                        notes(held[i][1])
+                        i += 1
+                    next_note = held[i][0] if i < n_held else None
                 if events:
                     event += 1
                     for ev in events:
@@ -143,25 +194,7 @@ class Pipeline:
             counts.event += event
             counts.ignored += ignored
             counts.unrecognized += unrecognized
-
-    def _line_by_line(self, lines: Sequence[str], start: int) -> None:
-        feed = self.parser.feed
-        counts = self.counts
-        for lineno, text in enumerate(lines, start):
-            try:
-                events = feed(text, lineno)
-            except Exception:  # a parser bug costs one line, not the run
-                self._faulted(lineno, lineno, 1)
-                events = None
-            if events is None:
-                counts.unrecognized += 1
-                if self.on_unrecognized is not None:
-                    self.on_unrecognized(lineno, text)
-            elif events:
-                counts.event += 1
-                self._emit(events)
-            else:
-                counts.ignored += 1
+        return held[i:]
 
     def _faulted(self, first: int, last: int, count: int) -> None:
         self.parser_errors += count

@@ -1,7 +1,7 @@
 """The daemon's configuration: a TOML file, validated into frozen dataclasses.
 
 Every error names the key that is wrong (``sources[1].path: ...``) and, for TOML syntax, the file
-and line. It is one module, a little over 400 lines, because it is one file format: every key's
+and line. It is one module, over 400 lines, because it is one file format: every key's
 check sits beside the others' and shares their helpers. With no file, :data:`DEFAULT_TOML` (a
 stock Debian/Ubuntu MTA host) is used::
 
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from logscan.sinks.alerting.settings import AlertingConfig, AlertingConfigError
+from logscan.sinks.messages import DEFAULT_MAX_BYTES, DEFAULT_MAX_MESSAGES
 
 DEFAULT_CONFIG_PATH = Path("/etc/logscan/logscan.toml")
 DEFAULT_LISTEN = "127.0.0.1:9842"
@@ -48,6 +49,10 @@ units = ["postfix.service", "postfix@-.service", "exim4.service", "sendmail.serv
 # would look hung (a poll interval of a day never notices a line).
 CHECKPOINT_INTERVAL_RANGE = (0.1, 86400.0)
 POLL_INTERVAL_RANGE = (0.01, 3600.0)
+# Message correlation's bounds: below, every message would be evicted before its outcome; above,
+# one flood of unique queue ids could take the host's memory (10M messages near 4 GiB).
+MAX_IN_FLIGHT_RANGE = (100, 10_000_000)
+MAX_BYTES_RANGE = (1 << 20, 16 << 30)
 
 Start = Literal["end", "beginning"]
 Watch = Literal["auto", "poll"]
@@ -86,6 +91,15 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class MessagesConfig:
+    """The ``[messages]`` section: the bounds of message correlation's state in the daemon
+    (:class:`logscan.sinks.messages.MessageTracker`; past either, the oldest is evicted)."""
+
+    max_in_flight: int = DEFAULT_MAX_MESSAGES
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
 class Config:
     sources: tuple[SourceConfig, ...]
     listen: str = DEFAULT_LISTEN
@@ -101,6 +115,7 @@ class Config:
     compat: tuple[str, ...] = ()
     # Connections the endpoint keeps open at once (idle ones give way to new ones).
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    messages: MessagesConfig = field(default_factory=MessagesConfig)
 
 
 _TOP_KEYS = {
@@ -111,6 +126,7 @@ _TOP_KEYS = {
     "checkpoint_interval",
     "poll_interval",
     "alerting",
+    "messages",
 }
 _SOURCE_KEYS = {
     "name",
@@ -126,6 +142,7 @@ _SOURCE_KEYS = {
     "journald_if_missing",
 }
 _METRICS_KEYS = {"listen", "web_config", "compat", "max_connections"}
+_MESSAGES_KEYS = {"max_in_flight", "max_bytes"}
 # Exporters whose metric names logscan can serve too (see logscan.sinks.postfix_exporter).
 COMPAT_EXPORTERS = ("postfix_exporter",)
 
@@ -257,7 +274,28 @@ def _config(data: dict[str, Any], origin: str) -> Config:
         alerting=checked_alerting,
         origin=origin,
         compat=_compat(metrics.get("compat", []), "metrics.compat"),
-        max_connections=_max_connections(metrics.get("max_connections", DEFAULT_MAX_CONNECTIONS)),
+        max_connections=_whole(
+            metrics.get("max_connections", DEFAULT_MAX_CONNECTIONS),
+            "metrics.max_connections",
+            (1, MAX_CONNECTIONS_LIMIT),
+        ),
+        messages=_messages(data.get("messages", {})),
+    )
+
+
+def _messages(table: Any) -> MessagesConfig:
+    if not isinstance(table, dict):
+        raise _KeyError("messages: must be a table")
+    _no_unknown(table, _MESSAGES_KEYS, "messages.")
+    return MessagesConfig(
+        max_in_flight=_whole(
+            table.get("max_in_flight", DEFAULT_MAX_MESSAGES),
+            "messages.max_in_flight",
+            MAX_IN_FLIGHT_RANGE,
+        ),
+        max_bytes=_whole(
+            table.get("max_bytes", DEFAULT_MAX_BYTES), "messages.max_bytes", MAX_BYTES_RANGE
+        ),
     )
 
 
@@ -396,17 +434,11 @@ def _seconds(value: Any, where: str, bounds: tuple[float, float]) -> float:
     return float(value)
 
 
-def _max_connections(value: Any) -> int:
-    if (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and 1 <= value <= MAX_CONNECTIONS_LIMIT
-    ):
+def _whole(value: Any, where: str, bounds: tuple[int, int]) -> int:
+    low, high = bounds
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
         return value
-    raise _KeyError(
-        f"metrics.max_connections: must be a whole number from 1 to {MAX_CONNECTIONS_LIMIT}, "
-        f"got {value!r}"
-    )
+    raise _KeyError(f"{where}: must be a whole number from {low} to {high}, got {value!r}")
 
 
 def _listen(value: Any, where: str) -> str:

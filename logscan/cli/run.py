@@ -162,11 +162,15 @@ def _daemon(args: argparse.Namespace, app: App, alerting: Alerting, metrics: Met
     def reload() -> App:
         new = load_app(args)  # raises on a bad file: the running rules stay
         alerting.reload_rules(new.rule_files, new.alert_rules)
+        # New bounds hold from the next message on (one past them evicts the oldest).
+        messages.max_messages = new.config.messages.max_in_flight
+        messages.max_bytes = new.config.messages.max_bytes
         return new
 
     # The alert state travels in the checkpoint: a restart keeps firing alerts and windows.
     # So do the messages in flight (message correlation): a restart loses none of them.
-    messages = MessageTracker(MessageMetrics(metrics))
+    caps = app.config.messages
+    messages = MessageTracker(MessageMetrics(metrics), caps.max_in_flight, caps.max_bytes)
     sections = {
         "alerts": Section(alerting.save, alerting.restore),
         "messages": Section(messages.save, messages.restore),

