@@ -163,8 +163,7 @@ def _daemon(args: argparse.Namespace, app: App, alerting: Alerting, metrics: Met
         new = load_app(args)  # raises on a bad file: the running rules stay
         alerting.reload_rules(new.rule_files, new.alert_rules)
         # New bounds hold from the next message on (one past them evicts the oldest).
-        messages.max_messages = new.config.messages.max_in_flight
-        messages.max_bytes = new.config.messages.max_bytes
+        messages.set_bounds(new.config.messages.max_in_flight, new.config.messages.max_bytes)
         return new
 
     # The alert state travels in the checkpoint: a restart keeps firing alerts and windows.

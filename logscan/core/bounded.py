@@ -33,11 +33,21 @@ UNBOUNDED = 1 << 62  # a byte budget no map reaches: bounded by count alone
 class BoundedMap(Generic[K, V]):
     """Values by key, at most ``max_items`` of them and ``max_bytes`` (their costs summed)."""
 
-    __slots__ = ("_costs", "_items", "bytes", "evictions", "get", "max_bytes", "max_items")
+    __slots__ = (
+        "_costs", "_items", "bytes", "evictions", "get", "max_bytes", "max_items", "on_evict",
+    )  # fmt: skip
 
-    def __init__(self, max_items: int, max_bytes: int = UNBOUNDED) -> None:
+    def __init__(
+        self,
+        max_items: int,
+        max_bytes: int = UNBOUNDED,
+        on_evict: Callable[[K, V], None] | None = None,
+    ) -> None:
         self.max_items = max_items
         self.max_bytes = max_bytes
+        # Told of each entry dropped to stay within the bounds (after it left the map), for
+        # holders that must report what they lose (message correlation's "evicted").
+        self.on_evict = on_evict
         self.bytes = 0  # the costs of the entries held, as last given
         self.evictions = 0
         self._items: OrderedDict[K, V] = OrderedDict()
@@ -99,12 +109,23 @@ class BoundedMap(Generic[K, V]):
     def keys(self) -> list[K]:
         return list(self._items)
 
+    def values(self) -> list[V]:
+        """Every value, oldest first."""
+        return list(self._items.values())
+
+    def shrink(self) -> None:
+        """Evict the oldest while over a bound (after the bounds were lowered)."""
+        if len(self._items) > self.max_items or self.bytes > self.max_bytes:
+            self._shrink()
+
     def __iter__(self) -> Iterator[K]:
         return iter(self._items)
 
     def _shrink(self) -> None:
         items, costs = self._items, self._costs
         while len(items) > self.max_items or (self.bytes > self.max_bytes and len(items) > 1):
-            key, _ = items.popitem(last=False)
+            key, value = items.popitem(last=False)
             self.bytes -= costs.pop(key, 0)
             self.evictions += 1
+            if self.on_evict is not None:
+                self.on_evict(key, value)

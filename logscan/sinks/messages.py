@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, get_args
 
+from logscan.core.bounded import BoundedMap
 from logscan.core.event import ClassifiedEvent, MessageNote
 
 Outcome = Literal[
@@ -85,7 +86,6 @@ class Message:
     expired: bool = False
     rejected: bool = False
     delay: float | None = None  # the largest delay= the MTA logged for a final delivery
-    cost: int = 0
 
 
 class Finished(NamedTuple):
@@ -116,12 +116,33 @@ class MessageTracker:
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.listeners: list[Listener] = [on_finish] if on_finish is not None else []
-        self.max_messages = max_messages
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.evictions = 0
         self.skipped = 0  # checkpoint rows that failed validation
-        self._messages: dict[tuple[str, str], Message] = {}
+        # Oldest first by arrival (a message is never moved to the end): the oldest in flight
+        # is the one evicted, and reported as finished with the outcome "evicted".
+        self._messages: BoundedMap[tuple[str, str], Message] = BoundedMap(
+            max_messages, max_bytes, on_evict=self._evicted
+        )
+
+    @property
+    def evictions(self) -> int:
+        return self._messages.evictions
+
+    @property
+    def bytes(self) -> int:
+        return self._messages.bytes
+
+    @property
+    def max_messages(self) -> int:
+        return self._messages.max_items
+
+    @property
+    def max_bytes(self) -> int:
+        return self._messages.max_bytes
+
+    def set_bounds(self, max_messages: int, max_bytes: int) -> None:
+        """New caps (a reload): messages over them are evicted now."""
+        self._messages.max_items, self._messages.max_bytes = max_messages, max_bytes
+        self._messages.shrink()
 
     def __len__(self) -> int:
         return len(self._messages)
@@ -149,7 +170,7 @@ class MessageTracker:
         if sender is not None:
             m.sender = _cut(sender)
         if sender is not None or client is not None:
-            self._recost(m)
+            self._messages.resize(key, _cost(m))
 
     def __call__(self, item: ClassifiedEvent) -> None:
         """An event: a delivery outcome (or a rejection after data) counts for its message."""
@@ -180,38 +201,25 @@ class MessageTracker:
 
     def finish_all(self) -> None:
         """End of input (``scan``): report every message still held."""
-        for key, m in list(self._messages.items()):
-            self._finish(key, _outcome(m, removed=False), m.last_seen)
+        for m in self._messages.drain():
+            self._report(m, _outcome(m, removed=False), m.last_seen)
 
     # -- state ------------------------------------------------------------------------------
 
     def _start(self, key: tuple[str, str], ts: str | None) -> Message:
         m = Message(key[0], key[1][:MAX_TEXT], first_seen=ts, last_seen=ts)
-        m.cost = _OVERHEAD + 2 * len(m.queue_id)
-        self.bytes += m.cost
-        messages = self._messages
-        messages[key] = m
-        if len(messages) > self.max_messages or self.bytes > self.max_bytes:
-            self._bound()
+        self._messages.put(key, m, _cost(m))
         return m
-
-    def _recost(self, m: Message) -> None:
-        cost = _OVERHEAD + 2 * len(m.queue_id) + len(m.sender or "") + len(m.client or "")
-        self.bytes += cost - m.cost
-        m.cost = cost
-
-    def _bound(self) -> None:
-        messages = self._messages
-        while len(messages) > self.max_messages or (
-            self.bytes > self.max_bytes and len(messages) > 1
-        ):
-            key = next(iter(messages))  # the oldest: dicts keep insertion order
-            self.evictions += 1
-            self._finish(key, "evicted", messages[key].last_seen)
 
     def _finish(self, key: tuple[str, str], outcome: Outcome, done: str | None) -> None:
         m = self._messages.pop(key)
-        self.bytes -= m.cost
+        assert m is not None  # callers found it in the map
+        self._report(m, outcome, done)
+
+    def _evicted(self, _key: tuple[str, str], m: Message) -> None:
+        self._report(m, "evicted", m.last_seen)
+
+    def _report(self, m: Message, outcome: Outcome, done: str | None) -> None:
         delay = m.delay if m.delay is not None else _seconds_between(m.arrived, done)
         finished = Finished(
             m.mta, m.queue_id, outcome, m.deferrals, delay, m.sender, m.size, m.client,
@@ -241,12 +249,7 @@ class MessageTracker:
             if m is None:
                 self.skipped += 1
                 continue
-            key = (m.mta, m.queue_id)
-            if key in self._messages:
-                self.bytes -= self._messages.pop(key).cost
-            self._messages[key] = m
-            self._recost(m)
-            self._bound()
+            self._messages.put((m.mta, m.queue_id), m, _cost(m))
 
 
 def _outcome(m: Message, *, removed: bool) -> Outcome:
@@ -262,6 +265,11 @@ def _outcome(m: Message, *, removed: bool) -> Outcome:
     if m.sent:
         return "delivered_after_deferral" if m.deferrals else "delivered"
     return "no_outcome" if removed else "in_flight"
+
+
+def _cost(m: Message) -> int:
+    """What ``m`` costs in memory, as the byte bound counts it: the object and its strings."""
+    return _OVERHEAD + 2 * len(m.queue_id) + len(m.sender or "") + len(m.client or "")
 
 
 def _cut(text: str | None) -> str | None:
