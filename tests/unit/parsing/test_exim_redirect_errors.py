@@ -1,0 +1,37 @@
+"""Exim's redirect router and autoreply transport failures, as the real Exim logs them.
+
+The lines are from the Exim test suite's expected main logs (tests/data/exim, see SOURCES.md);
+their texts come from src/src/rda.c, routers/redirect.c and transports/autoreply.c, and the
+table that places them is rules/outcomes.toml (exim-redirect-file-error, exim-autoreply-failed).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from logscan.classify.classifier import Classifier
+from logscan.core.event import ClassifiedEvent
+from logscan.pipeline import Pipeline
+from parsers.exim import EximParser
+from tests.helpers.log_replay import DATA
+
+LOG = (DATA / "exim" / "exim-testsuite-mainlog-failures.log").read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "rule"),
+    [
+        (643, "deferred", "signature:exim-redirect-file-error"),  # filter file too big
+        (592, "bounced", "signature:exim-redirect-file-error"),  # syntax error in redirection
+        (1355, "deferred", "signature:exim-autoreply-failed"),
+    ],
+)
+def test_redirect_and_autoreply_failures_are_server_errors(
+    line: int, status: str, rule: str
+) -> None:
+    out: list[ClassifiedEvent] = []
+    pipe = Pipeline("mainlog", EximParser("mainlog"), Classifier.load(), [out.append])
+    pipe.feed(LOG[line - 1], line)
+    [(ev, verdict)] = out
+    assert (ev.status, ev.code) == (status, None)
+    assert (verdict.category, verdict.rule) == ("server-error", rule)
