@@ -24,13 +24,15 @@ queue, and only the expiry of that queue (not in this log) bounces it. It is hel
 session ends, and dropped if MDaemon then reaches another host. Sessions of other protocols in
 the ``-all`` log (POP, IMAP, MultiPOP: "Accepting IMAP connection ...") give no events.
 
-Message correlation (only when a sink wants message notes): an SMTP-out session delivers one
-queued message file (``Parsing message <...\\pd50000012001.msg>``), whose name is the queue id
-of its events; the file keeps its name in the retry queue, so every attempt has the same id. At
-the end of the session a ``queued`` note gives its sender and size (``*  From:``,
-``*  Size (bytes):``), and a ``removed`` note follows when the session gave it a final outcome
-(delivered or refused) and no deferral: MDaemon is done with it. A deferral leaves it queued
-for the next attempt. An SMTP-in session names no queue file, so received mail is not followed.
+Message correlation (only when a sink wants message notes): an SMTP-out session delivers the
+queued message files it names (``Parsing message <...\\pd50000012001.msg>``; a session may
+deliver several, one after the other), and a file's name is the queue id of its events. When
+the next file begins or the session ends, a ``queued`` note gives the file's sender and size
+(``*  From:``, ``*  Size (bytes):``), and a ``removed`` note follows when its replies gave it a
+final outcome (delivered or refused) and no deferral: MDaemon is done with it. A deferral leaves
+it queued; a later attempt that names the same file continues the same message (if MDaemon
+renamed a file on its way to the retry queue, the retry would count as another message: no
+public log shows a retry). An SMTP-in session names no queue file: received mail is not followed.
 """
 
 from __future__ import annotations
@@ -274,6 +276,8 @@ class MDaemonParser(Parser):
         elif msg.startswith(("Accepting ", "Attempting ")) and " connection " in msg:
             sess.foreign = True  # POP, IMAP, MultiPOP, DomainPOP sessions of the -all log
         elif msg.startswith("Parsing message"):
+            if self.notes is not None:
+                self._note_message(sess)  # the file before it, in a session that sends several
             m = _MESSAGE_FILE.search(msg)
             sess.queue_id = _cut(m.group(1)) if m else None
         return []
@@ -308,7 +312,7 @@ class MDaemonParser(Parser):
         return events
 
     def _note_message(self, sess: _Session) -> None:
-        """The notes of the message an ended SMTP-out session delivered (module docstring)."""
+        """The notes of the message file the session was delivering (module docstring)."""
         qid = sess.queue_id
         if qid is None or sess.role != "outbound":
             return
@@ -317,6 +321,8 @@ class MDaemonParser(Parser):
         self.notes(MessageNote("queued", "mdaemon", qid, ts, sess.header_from, sess.size))
         if sess.decided and not sess.deferred:
             self.notes(MessageNote("removed", "mdaemon", qid, ts))
+        sess.decided = sess.deferred = False
+        sess.size = None
 
     def _event(self, sess: _Session, reply: Reply, direction: str, ts: str | None) -> Event:
         """The event of a complete reply; ``ts`` is that of its final line."""

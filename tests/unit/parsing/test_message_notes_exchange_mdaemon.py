@@ -143,6 +143,42 @@ def test_mdaemon_retry_of_the_same_file_is_one_message() -> None:
     assert done[0].done == "2024-03-12T09:40:00.000"
 
 
+def test_mdaemon_session_that_sends_two_files_ends_each() -> None:
+    """MDaemon spools several messages per outbound session (its "Maximum SMTP outbound
+    messages spooled per session"): each "Parsing message" ends the file before it."""
+    t = "Tue 2024-03-12 09:00:00.000: "
+    lines = [t + "Session 7; child 0001"]
+    for n, (rcpt, final) in enumerate(
+        [("a@example.net", "250 2.0.0 queued"), ("b@example.net", "550 5.7.1 refused")], 1
+    ):
+        lines += [
+            t + rf"Parsing message <c:\mdaemon\queues\remote\pd5000000000{n}.msg>",
+            t + "*  From: me@contoso.example",
+            t + f"*  Size (bytes): {n}000",
+            t + "Attempting SMTP connection to [192.0.2.25:25]",
+            t + "<-- 220 mx.example.net ESMTP",
+            t + "--> MAIL From:<me@contoso.example>",
+            t + "<-- 250 OK",
+            t + f"--> RCPT To:<{rcpt}>",
+            t + "<-- 250 OK",
+            t + "--> DATA",
+            t + "<-- 354 go ahead",
+            t + f"<-- {final}",
+        ]
+    lines += [t + "SMTP session successful (Bytes in/out: 10/10)", t + "----------"]
+    done: list[Finished] = []
+    tracker = MessageTracker(done.append)
+    pipe = Pipeline("MDaemon-SMTP-out.log", MDaemonParser("MDaemon-SMTP-out.log"), CLASSIFIER,
+                    [tracker], notes=tracker.note)  # fmt: skip
+    for lineno, line in enumerate(lines, 1):
+        pipe.feed(line, lineno)
+    assert [(m.queue_id, m.outcome, m.size) for m in done] == [
+        ("pd50000000001", "delivered", 1000),
+        ("pd50000000002", "bounced", 2000),
+    ]
+    assert len(tracker) == 0
+
+
 def test_mdaemon_smtp_in_sessions_report_no_notes() -> None:
     notes: list[MessageNote] = []
     p = MDaemonParser("MDaemon-SMTP-in.log")
