@@ -18,6 +18,13 @@ from tests.helpers.log_replay import DATA
 LOG = (DATA / "exim" / "exim-testsuite-mainlog-failures.log").read_text().splitlines()
 
 
+def classified(line: int) -> list[ClassifiedEvent]:
+    out: list[ClassifiedEvent] = []
+    pipe = Pipeline("mainlog", EximParser("mainlog"), Classifier.load(), [out.append])
+    pipe.feed(LOG[line - 1], line)
+    return out
+
+
 @pytest.mark.parametrize(
     ("line", "status", "rule"),
     [
@@ -29,9 +36,14 @@ LOG = (DATA / "exim" / "exim-testsuite-mainlog-failures.log").read_text().splitl
     ],
 )
 def test_exim_own_failures_are_server_errors(line: int, status: str, rule: str) -> None:
-    out: list[ClassifiedEvent] = []
-    pipe = Pipeline("mainlog", EximParser("mainlog"), Classifier.load(), [out.append])
-    pipe.feed(LOG[line - 1], line)
-    [(ev, verdict)] = out
+    [(ev, verdict)] = classified(line)
     assert (ev.status, ev.code) == (status, None)
     assert (verdict.category, verdict.rule) == ("server-error", rule)
+
+
+def test_callout_without_smtputf8_is_a_protocol_refusal_not_the_inferred_550() -> None:
+    """A RCPT refused because a callout found the next hop lacks SMTPUTF8: Exim logs no code
+    (550 is inferred, which alone would say "policy"); the text says what happened."""
+    [(ev, verdict)] = classified(1374)
+    assert (ev.status, ev.code, ev.code_inferred, ev.stage) == ("rejected", "550", True, "rcpt")
+    assert (verdict.category, verdict.rule) == ("protocol", "signature:exim-malformed-reply")
