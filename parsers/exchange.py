@@ -130,7 +130,7 @@ class ExchangeParser(Parser):
             fields = [f.strip() for f in value.split(",")]
             if "event-id" in fields or "event_id" in fields:
                 self._kind = "tracking"
-                self._reader = TrackingLog(self.path, fields, self.timestamps)
+                self._reader = TrackingLog(self.path, fields, self.timestamps, self.notes)
             elif self._kind not in ("send", "receive"):
                 self._kind = None
                 self._reader = None
@@ -144,7 +144,7 @@ class ExchangeParser(Parser):
         if kind is None or (shape is not None and _family(kind) != _family(shape)):
             kind = shape
         if kind == "tracking":
-            return TrackingLog(self.path, None, self.timestamps)
+            return TrackingLog(self.path, None, self.timestamps, self.notes)
         if kind == "smtpsvc":
             return SmtpSvcLog(self.path, None, self.timestamps)
         if kind in ("send", "receive", "protocol"):

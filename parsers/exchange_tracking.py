@@ -37,17 +37,32 @@ status names it.
 ``DSN`` (the notification Exchange generates after a FAIL or DEFER that was already counted)
 and every other event-id (NOTIFYMAPI, SUBMIT, AGENTINFO, RESOLVE, EXPAND, ...) give ``[]``.
 ``source-context`` may echo a reply: it is never another event.
+
+Message correlation (only when a sink wants message notes, :attr:`TrackingLog.notes`): a
+RECEIVE line is the message's arrival, a ``received`` note keyed by ``internal-message-id`` (the
+id every later line of that message on this server repeats), with the sender, ``total-bytes``,
+the client and ``recipient-count``. Exchange logs no removal, so the message is done when that
+many recipients have a final outcome (SEND, DELIVER, FAIL), as for Sendmail's ``nrcpts=``::
+
+    >>> notes = []
+    >>> log = TrackingLog("MSGTRK20240101-1.LOG", notes=notes.append)
+    >>> log.feed('2024-01-01T09:59:59.000Z,203.0.113.7,mx.example.net,10.0.0.5,EX1,,,SMTP,'
+    ...          'RECEIVE,42,<m@x>,a@example.org;b@example.org,,900,2,,,Hi,me@x,me@x,,'
+    ...          'Incoming,,,,', 5)
+    []
+    >>> [(n.kind, n.queue_id, n.sender, n.size, n.client, n.recipients) for n in notes]
+    [('received', '42', 'me@x', 900, 'mx.example.net', 2)]
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from logscan.core.event import Direction, Event
+from logscan.core.event import Direction, Event, MessageNote
 from logscan.core.smtp import REPLY_CODE
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.event_builder import EventBuilder
@@ -136,6 +151,7 @@ OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
         "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
     }
 )
+_RECEIVE = OUTCOMES["RECEIVE"]
 # A line must name one of the event-ids above to be worth the CSV parse.
 _HINT = re.compile(',"?(?:' + "|".join(OUTCOMES) + ')"?,')
 # A RECEIVE line is an event only if it holds a reply code somewhere.
@@ -155,7 +171,10 @@ _WANTED = (
     "server-ip",
     "client-hostname",
     "client-ip",
+    "recipient-count",
 )
+# What is kept of a host name or an address a remote host chose, in a message note.
+_NOTE_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +215,11 @@ class TrackingLog:
         path: str,
         fields: Sequence[str] | None = None,
         timestamps: TimestampCheck | None = None,
+        notes: Callable[[MessageNote], None] | None = None,
     ) -> None:
         self.event = EventBuilder(path, "exchange").event
+        # Where arrivals go, when a sink wants message notes (Parser.notes); else None.
+        self.notes = notes
         self.timestamps = timestamps if timestamps is not None else TimestampCheck()
         self._columns: Columns | None = None
         if fields is not None:
@@ -210,8 +232,10 @@ class TrackingLog:
         if not _DATE.match(text):
             return None
         hint = _HINT.search(text)
-        if hint is None or ("RECEIVE" in hint.group() and _ANY_CODE.search(text) is None):
+        if hint is None:
             return []
+        if "RECEIVE" in hint.group() and self.notes is None and _ANY_CODE.search(text) is None:
+            return []  # an arrival without a reply: only message correlation wants it
         try:
             row = next(csv.reader((text,)))
         except (csv.Error, StopIteration):
@@ -238,6 +262,8 @@ class TrackingLog:
         sender = col["sender-address"] or None
         queue_id = col["internal-message-id"] or None
         size = int(col["total-bytes"]) if col["total-bytes"].isdigit() else None
+        if how is _RECEIVE and self.notes is not None and queue_id is not None:
+            self._note_arrival(col, queue_id, ts, sender, size)
         events: list[Event] = []
         for i in range(max(len(recipients), len(statuses), 1)):
             status = statuses[i] if i < len(statuses) else ""
@@ -264,6 +290,26 @@ class TrackingLog:
                 )
             )
         return events
+
+    def _note_arrival(
+        self,
+        col: Mapping[str, str],
+        queue_id: str,
+        ts: str | None,
+        sender: str | None,
+        size: int | None,
+    ) -> None:
+        assert self.notes is not None
+        client = col["client-hostname"] or col["client-ip"] or None
+        count = col["recipient-count"]
+        self.notes(
+            MessageNote(
+                "received", "exchange", queue_id[:_NOTE_CHARS], ts,
+                sender[:_NOTE_CHARS] if sender else None, size,
+                client[:_NOTE_CHARS] if client else None,
+                int(count) if count.isdigit() and len(count) < 7 else None,
+            )
+        )  # fmt: skip
 
 
 def split_statuses(field: str) -> list[str]:

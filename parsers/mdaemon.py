@@ -23,6 +23,16 @@ reply (the name server does not know the domain, the connection is refused or ti
 queue, and only the expiry of that queue (not in this log) bounces it. It is held until the
 session ends, and dropped if MDaemon then reaches another host. Sessions of other protocols in
 the ``-all`` log (POP, IMAP, MultiPOP: "Accepting IMAP connection ...") give no events.
+
+Message correlation (only when a sink wants message notes): an SMTP-out session delivers the
+queued message files it names (``Parsing message <...\\pd50000012001.msg>``; a session may
+deliver several, one after the other), and a file's name is the queue id of its events. When
+the next file begins or the session ends, a ``queued`` note gives the file's sender and size
+(``*  From:``, ``*  Size (bytes):``), and a ``removed`` note follows when its replies gave it a
+final outcome (delivered or refused) and no deferral: MDaemon is done with it. A deferral leaves
+it queued; a later attempt that names the same file continues the same message (if MDaemon
+renamed a file on its way to the retry queue, the retry would count as another message: no
+public log shows a retry). An SMTP-in session names no queue file: received mail is not followed.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from logscan.core.event import Event
+from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import Parser
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import (
@@ -87,8 +97,12 @@ class _Session:
     queue_id: str | None = None
     header_from: str | None = None
     header_to: str | None = None
+    size: int | None = None  # of the message the session delivers ("*  Size (bytes): N")
     last_ts: str | None = None
     failure: Event | None = None
+    # What the session's replies decided for its message: a final outcome, a deferral.
+    decided: bool = False
+    deferred: bool = False
 
     def approx_bytes(self) -> int:
         """An estimate of the memory the session holds (what the session store budgets)."""
@@ -211,6 +225,9 @@ class MDaemonParser(Parser):
             sess.header_to = _cut(info[4:].strip())
         elif low.startswith("from: "):
             sess.header_from = _cut(info[6:].strip())
+        elif low.startswith("size (bytes): "):
+            size = info[14:].strip()
+            sess.size = int(size) if size.isdigit() and len(size) < 13 else None
         elif "PTR=[" in info and sess.remote_host is None:
             m = _PTR.search(info)
             sess.remote_host = _cut(m.group(1)) if m else None
@@ -243,7 +260,10 @@ class MDaemonParser(Parser):
             return self._close(old)
         if msg.startswith("-----") or msg.startswith(_SESSION_ENDS):
             old = self._sessions.pop(key)
-            return self._close(old)
+            events = self._close(old)
+            if old is not None and self.notes is not None:
+                self._note_message(old)
+            return events
         sess = self._sessions.get(key)
         if msg.startswith("Attempting SMTP connection to"):
             sess.role = "outbound"
@@ -256,6 +276,8 @@ class MDaemonParser(Parser):
         elif msg.startswith(("Accepting ", "Attempting ")) and " connection " in msg:
             sess.foreign = True  # POP, IMAP, MultiPOP, DomainPOP sessions of the -all log
         elif msg.startswith("Parsing message"):
+            if self.notes is not None:
+                self._note_message(sess)  # the file before it, in a session that sends several
             m = _MESSAGE_FILE.search(msg)
             sess.queue_id = _cut(m.group(1)) if m else None
         return []
@@ -285,8 +307,22 @@ class MDaemonParser(Parser):
             events.append(self._event(sess, held, direction, sess.last_ts))
         if sess.failure is not None:
             events.append(sess.failure)
+            sess.deferred = True
             sess.failure = None
         return events
+
+    def _note_message(self, sess: _Session) -> None:
+        """The notes of the message file the session was delivering (module docstring)."""
+        qid = sess.queue_id
+        if qid is None or sess.role != "outbound":
+            return
+        assert self.notes is not None
+        ts = sess.last_ts
+        self.notes(MessageNote("queued", "mdaemon", qid, ts, sess.header_from, sess.size))
+        if sess.decided and not sess.deferred:
+            self.notes(MessageNote("removed", "mdaemon", qid, ts))
+        sess.decided = sess.deferred = False
+        sess.size = None
 
     def _event(self, sess: _Session, reply: Reply, direction: str, ts: str | None) -> Event:
         """The event of a complete reply; ``ts`` is that of its final line."""
@@ -294,7 +330,7 @@ class MDaemonParser(Parser):
         recipient = reply.recipient
         if recipient is None and outbound:
             recipient = sess.header_to
-        return reply_event(
+        ev = reply_event(
             self.event,
             reply,
             "outbound" if outbound else "inbound",
@@ -305,3 +341,9 @@ class MDaemonParser(Parser):
             recipient=recipient,
             queue_id=sess.queue_id,
         )
+        status = ev.status
+        if status == "deferred":
+            sess.deferred = True
+        elif status is not None:
+            sess.decided = True
+        return ev
