@@ -105,9 +105,22 @@ class Pipeline:
     # parser, which reports them there (see :class:`logscan.core.event.MessageNote`).
     notes: Callable[[MessageNote], None] | None = None
 
+    # The block being read while notes are wanted (its notes are held by line), else None.
+    _block: _Block | None = field(default=None, init=False, repr=False)
+
     def __post_init__(self) -> None:
         if self.notes is not None:
-            self.parser.notes = self.notes
+            # One callback for the parser's whole life: parsers may hand it on to readers of
+            # their own (Exchange's tracking log does), so it must not change block by block.
+            self.parser.notes = self._note
+
+    def _note(self, note: MessageNote) -> None:
+        block = self._block
+        if block is not None:
+            block.hold(note)
+        else:  # outside a block (flush): straight through
+            assert self.notes is not None
+            self.notes(note)
 
     @property
     def invalid_timestamps(self) -> int:
@@ -146,12 +159,11 @@ class Pipeline:
         # Message notes reach us while the parser reads, events only after the block: held by
         # line, the notes go out between the events, as they came in the log (a message
         # removed within the block must end after its deliveries are seen).
-        block = _Block(lines, start)
-        self.parser.notes = block.hold
+        block = self._block = _Block(lines, start)
         try:
             held = self._feed_block(block, start, block.held)
         finally:
-            self.parser.notes = notes  # outside a block (flush), notes go straight through
+            self._block = None
         for _, note in held:
             notes(note)  # the notes after the block's last event
 
