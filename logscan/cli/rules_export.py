@@ -18,7 +18,8 @@ from pathlib import Path
 
 from logscan.classify.rule_files import RuleError, RuleFile, load_rule_files
 from logscan.sinks.alerting.promql import ExportError, export_rules, render_file
-from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE, build_runbooks
+from logscan.sinks.alerting.runbooks import build_runbooks
+from logscan.sinks.alerting.settings import DEFAULT_RUNBOOK_BASE
 
 EXIT_ERROR = 1
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from logscan.sinks.alerting.durations import format_duration
 from logscan.sinks.alerting.filter_language import conjunction
-from logscan.sinks.alerting.rules import PLACEHOLDER, AlertRule, format_duration, show_value
+from logscan.sinks.alerting.rules import PLACEHOLDER, AlertRule, show_value
 from logscan.sinks.alerting.signals import Kind
 
 # Event fields that exist only on the most recent event: a Prometheus rule cannot show them.

@@ -32,14 +32,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from logscan.classify.rule_files import RuleError, RuleFile
+from logscan.sinks.alerting.durations import format_duration, parse_duration
 from logscan.sinks.alerting.filter_language import Comparison, conjunction
 from logscan.sinks.alerting.prometheus_text import prometheus_text
-from logscan.sinks.alerting.rules import (
-    AlertRule,
-    format_duration,
-    load_alert_rules,
-    parse_duration,
-)
+from logscan.sinks.alerting.rules import AlertRule, load_alert_rules
 from logscan.sinks.alerting.runbooks import runbook_url
 from logscan.sinks.alerting.signals import Kind, Signal
 

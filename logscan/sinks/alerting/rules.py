@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.classify.rule_files import RuleError, RuleFile
+from logscan.sinks.alerting.durations import format_duration, parse_duration
 from logscan.sinks.alerting.filter_language import FIELDS, ExpressionError, Filter
 from logscan.sinks.alerting.signals import (
     COUNTED_KINDS,
@@ -46,9 +47,6 @@ from logscan.sinks.alerting.signals import (
 )
 
 SEVERITIES = ("page", "critical", "warning", "info")
-# The longest window, "for" or "quiet" (31 days): longer ones hold events for as long and never
-# let a rule fire within any useful time.
-MAX_DURATION = 31 * 86400.0
 # Fields an events rule may group by: bounded vocabularies or values from the rule files.
 GROUP_FIELDS = frozenset({"provider", "blocklist", "category", "code", "enhanced", "class", "mta"})
 GROUP_FIELDS |= frozenset({"direction", "status", "stage"})
@@ -74,7 +72,6 @@ TEMPLATE_FIELDS = frozenset(
 )
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 # A ``{field}`` of a summary or description (also read by the exports).
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -158,32 +155,6 @@ class AlertRule:
         return self.threshold if self.resolve_below is None else self.resolve_below
 
 
-def parse_duration(raw: object) -> float:
-    """Seconds in ``"90s"``, ``"5m"``, ``"1h30m"`` or a bare number of seconds.
-
-    >>> parse_duration("1h30m"), parse_duration("45s"), parse_duration(10)
-    (5400.0, 45.0, 10.0)
-    """
-    if isinstance(raw, bool):
-        raise ValueError(f"not a duration: {raw!r}")
-    seconds: float | None = None
-    if isinstance(raw, int | float):
-        if raw < 0:
-            raise ValueError(f"negative duration: {raw!r}")
-        seconds = float(raw)
-    elif isinstance(raw, str):
-        m = _DURATION.match(raw.strip())
-        if m and any(m.groups()):
-            h, mi, s = (int(g or 0) for g in m.groups())
-            seconds = float(h * 3600 + mi * 60 + s)
-    if seconds is None or math.isnan(seconds):
-        raise ValueError(f'not a duration: {raw!r} (write e.g. "30s", "5m", "1h30m")')
-    if seconds > MAX_DURATION:
-        # inf or a year: a window that never fills, a rule that never fires.
-        raise ValueError(f"duration {raw!r} is longer than {format_duration(MAX_DURATION)}")
-    return seconds
-
-
 def _duration(raw: Mapping[str, Any], key: str, default: object) -> float:
     """``parse_duration`` of ``raw[key]``, its error naming the key."""
     try:
@@ -200,19 +171,6 @@ def show_value(kind: Kind, value: float) -> str:
     ('0.01/s', '25%', '3')
     """
     return _SHOWN[kind](value)
-
-
-def format_duration(seconds: float) -> str:
-    """The short form of a duration, for summaries.
-
-    >>> format_duration(300), format_duration(5400), format_duration(45)
-    ('5m', '1h30m', '45s')
-    """
-    s = int(seconds)
-    h, rest = divmod(s, 3600)
-    m, sec = divmod(rest, 60)
-    out = (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{sec}s" if sec else "")
-    return out or "0s"
 
 
 _SHOWN: Mapping[Kind, Callable[[float], str]] = {

@@ -29,16 +29,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from logscan.classify.rule_files import RuleError, RuleFile
+from logscan.sinks.alerting.durations import format_duration
 from logscan.sinks.alerting.filter_language import Comparison, conjunction
-from logscan.sinks.alerting.rules import (
-    PLACEHOLDER,
-    AlertRule,
-    format_duration,
-    load_alert_rules,
-)
+from logscan.sinks.alerting.rules import PLACEHOLDER, AlertRule, load_alert_rules
 from logscan.sinks.alerting.signals import Kind, Signal
 
-DEFAULT_RUNBOOK_BASE = "file:///usr/share/doc/logscan/runbooks"
 # Event fields as `logscan scan --format events` names them (jq paths).
 _JQ_FIELD = {"class": '.["class"]'}
 

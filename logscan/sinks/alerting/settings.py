@@ -25,9 +25,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from logscan.sinks.alerting.durations import parse_duration
 from logscan.sinks.alerting.log_time import DEFAULT_SKEW
-from logscan.sinks.alerting.rules import parse_duration
-from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE
+
+# Where alerts' runbook links point unless [alerting] runbook_base says otherwise: the pages
+# the package installs (docs/runbooks, as shared data).
+DEFAULT_RUNBOOK_BASE = "file:///usr/share/doc/logscan/runbooks"
 
 
 class AlertingConfigError(ValueError):

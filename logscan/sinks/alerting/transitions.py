@@ -11,11 +11,12 @@ from __future__ import annotations
 import operator
 
 from logscan.sinks.alerting.alert import Alert, AlertStatus, EngineOptions
+from logscan.sinks.alerting.durations import format_duration
 from logscan.sinks.alerting.filter_language import FIELDS
 from logscan.sinks.alerting.groups import GroupState
 from logscan.sinks.alerting.masking import mask_text
 from logscan.sinks.alerting.measure import Measurement, measure
-from logscan.sinks.alerting.rules import AlertRule, format_duration, show_value
+from logscan.sinks.alerting.rules import AlertRule, show_value
 from logscan.sinks.alerting.signals import Kind
 
 # Annotations that only some alerts have (an event's facts; a sample needs one).

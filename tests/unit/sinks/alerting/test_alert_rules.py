@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from logscan.classify.rule_files import RuleError, load_rule_files
-from logscan.sinks.alerting.rules import SEVERITIES, load_alert_rules, parse_duration
+from logscan.sinks.alerting.durations import parse_duration
+from logscan.sinks.alerting.rules import SEVERITIES, load_alert_rules
 from tests.helpers.alert_helpers import rules_from
 
 SPEC_DEFAULTS = {

@@ -212,7 +212,7 @@ def test_export_into_the_daemons_metrics_store() -> None:
 
 
 def test_runbook_base_default_and_configured() -> None:
-    from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE
+    from logscan.sinks.alerting.settings import DEFAULT_RUNBOOK_BASE
 
     assert config("").runbook_base == DEFAULT_RUNBOOK_BASE
     cfg = config('[alerting]\nrunbook_base = "https://git.example.com/logscan/docs/runbooks/"')

@@ -17,7 +17,8 @@ from logscan.sinks.alerting.alert import EngineOptions
 from logscan.sinks.alerting.engine import AlertEngine
 from logscan.sinks.alerting.promql import ExportError, export_rules, render_file, translate
 from logscan.sinks.alerting.rules import load_alert_rules
-from logscan.sinks.alerting.runbooks import DEFAULT_RUNBOOK_BASE, build_runbooks
+from logscan.sinks.alerting.runbooks import build_runbooks
+from logscan.sinks.alerting.settings import DEFAULT_RUNBOOK_BASE
 from logscan.sinks.metrics import Metrics, MetricsSink
 from tests.helpers.alert_helpers import event, rules_from
 from tests.helpers.paths import REPO
