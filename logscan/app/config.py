@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from logscan.sinks.alerting.settings import AlertingConfig, AlertingConfigError
-from logscan.sinks.messages import DEFAULT_MAX_BYTES, DEFAULT_MAX_MESSAGES
+from logscan.sinks.message_bounds import DEFAULT_MAX_BYTES, DEFAULT_MAX_MESSAGES
 
 DEFAULT_CONFIG_PATH = Path("/etc/logscan/logscan.toml")
 DEFAULT_LISTEN = "127.0.0.1:9842"

@@ -41,6 +41,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from logscan.core.bounded import BoundedMap
 from logscan.core.event import ClassifiedEvent, MessageNote
+from logscan.sinks.message_bounds import DEFAULT_MAX_BYTES, DEFAULT_MAX_MESSAGES
 
 Outcome = Literal[
     "delivered",  # every recipient delivered, no deferral seen
@@ -56,10 +57,6 @@ Outcome = Literal[
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 DELIVERED: frozenset[str] = frozenset({"delivered", "delivered_after_deferral"})
 
-# 100k messages in flight is a busy relay's retry storm; the byte bound (estimated) keeps the
-# worst case, 100k messages with 256-character senders and clients, near 100 MiB.
-DEFAULT_MAX_MESSAGES = 100_000
-DEFAULT_MAX_BYTES = 96 << 20
 # Strings kept per message are cut: the remote host chooses them.
 MAX_TEXT = 256
 # What a message costs beyond its strings: the object and its slots, the dict entry, the key.
