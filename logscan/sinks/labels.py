@@ -20,7 +20,7 @@ series::
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from logscan.classify.catalogue import Catalogue
@@ -103,9 +103,7 @@ class LabelSets:
         }
 
     def code(self, raw: str | None) -> str:
-        if raw is None:
-            return NONE
-        return raw if raw in self.codes else OTHER
+        return _known(raw, self.codes)
 
     def enhanced(self, raw: str | None) -> str:
         if raw is None:
@@ -114,14 +112,10 @@ class LabelSets:
         return canonical if canonical in self.enhanced_codes else OTHER
 
     def provider(self, raw: str | None) -> str:
-        if raw is None:
-            return NONE
-        return raw if raw in self.providers else OTHER
+        return _known(raw, self.providers)
 
     def blocklist(self, raw: str | None) -> str:
-        if raw is None:
-            return NONE
-        return raw if raw in self.blocklists else OTHER
+        return _known(raw, self.blocklists)
 
     def fold(self, label: str, value: str) -> str:
         """``value`` of the label named ``label``, folded as the sinks fold it.
@@ -154,3 +148,10 @@ _CLOSED: dict[str, frozenset[str]] = {
     "status": frozenset(STATUSES),
     "stage": frozenset(STAGES),
 }
+
+
+def _known(raw: str | None, allowed: Collection[str]) -> str:
+    """``raw`` if it is one of ``allowed``; ``none`` for no value, ``other`` for any other."""
+    if raw is None:
+        return NONE
+    return raw if raw in allowed else OTHER
