@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,3 +37,31 @@ def replay(cls: type[Parser], path: Path) -> Replay:
         run.events.extend(got or [])
     run.events.extend(parser.flush())
     return run
+
+
+# (line, direction, stage, status, code, enhanced, recipient) of an event: the golden tests' view.
+Row = tuple[int, str, str, str | None, str | None, str | None, str | None]
+
+
+def event_rows(cls: type[Parser], path: Path) -> list[Row]:
+    """Every event of ``path``, in order, as a :data:`Row`."""
+    return [
+        (e.line, e.direction, e.stage, e.status, e.code, e.enhanced, e.recipient)
+        for e in replay(cls, path).events
+    ]
+
+
+def reply_recall(
+    cls: type[Parser],
+    paths: Iterable[Path],
+    reply_lines: Callable[[Path], Iterator[tuple[int, str]]],
+) -> tuple[int, int]:
+    """(found, total): of the (line, code) pairs ``reply_lines`` finds on its own, how many the
+    parser gave an event for."""
+    total = found = 0
+    for path in paths:
+        got = {(e.line, e.code) for e in replay(cls, path).events}
+        for key in reply_lines(path):
+            total += 1
+            found += key in got
+    return found, total

@@ -9,8 +9,9 @@ against the docs/design.md contract.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from logscan.core.event import STAGES, STATUSES, Event
 from logscan.core.smtp import is_enhanced_code, is_reply_code
@@ -67,3 +68,34 @@ def assert_valid_event(ev: Event, mta: str, lineno: int) -> None:
     assert ev.size is None or ev.size >= 0
     for value in (ev.text, ev.remote_host, ev.remote_ip, ev.sender, ev.recipient, ev.queue_id):
         assert value is None or isinstance(value, str)
+
+
+def fields(ev: Event) -> dict[str, Any]:
+    """An event's fields but where it was read (path, line, MTA): what golden cases state."""
+    return {k: v for k, v in asdict(ev).items() if k not in ("path", "line", "mta")}
+
+
+def assert_golden(line: ParsedLine, expected: list[dict[str, Any]]) -> None:
+    """``line`` gave one event per ``expected`` entry, each with at least those field values."""
+    assert line.events is not None
+    assert len(line.events) == len(expected)
+    for ev, want in zip(line.events, expected, strict=True):
+        got = fields(ev)
+        assert {k: got[k] for k in want} == want
+
+
+def code_recall(corpus: list[ParsedLine]) -> tuple[int, int, list[ParsedLine]]:
+    """(hits, lines with a reply code, misses): lines whose code (found by :func:`reply_codes`,
+    not by the parser) is the code of one of the line's events."""
+    with_code = hits = 0
+    misses: list[ParsedLine] = []
+    for line in corpus:
+        codes = reply_codes(line.text)
+        if not codes:
+            continue
+        with_code += 1
+        if codes & {ev.code for ev in line.events or []}:
+            hits += 1
+        else:
+            misses.append(line)
+    return hits, with_code, misses

@@ -19,20 +19,14 @@ from logscan.core.event import Event
 from logscan.parsing.registry import Registry
 from parsers.exchange import ExchangeParser
 from parsers.mdaemon import MDaemonParser
-from tests.helpers.log_replay import DATA, replay
+from tests.helpers.log_replay import DATA, Row, event_rows, replay, reply_recall
 
 EXCHANGE = DATA / "exchange"
 FILES = sorted(EXCHANGE.iterdir())
 
-# (line, direction, stage, status, code, enhanced, recipient) of every event, in order.
-Row = tuple[int, str, str, str | None, str | None, str | None, str | None]
-
 
 def rows(name: str) -> list[Row]:
-    return [
-        (e.line, e.direction, e.stage, e.status, e.code, e.enhanced, e.recipient)
-        for e in replay(ExchangeParser, EXCHANGE / name).events
-    ]
+    return event_rows(ExchangeParser, EXCHANGE / name)
 
 
 # -- golden ------------------------------------------------------------------------------------
@@ -365,14 +359,8 @@ HAND_WRITTEN = {
 
 @pytest.mark.parametrize("real", [True, False], ids=["corpus", "hand-written"])
 def test_recall(real: bool) -> None:
-    total = found = 0
-    for path in FILES:
-        if (path.name not in HAND_WRITTEN) != real:
-            continue
-        got = {(e.line, e.code) for e in replay(ExchangeParser, path).events}
-        for key in reply_lines(path):
-            total += 1
-            found += key in got
+    paths = [p for p in FILES if (p.name not in HAND_WRITTEN) == real]
+    found, total = reply_recall(ExchangeParser, paths, reply_lines)
     recall = found / total
     print(
         f"exchange recall ({'corpus' if real else 'hand-written'}): {found}/{total} = {recall:.3f}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import doctest
 import re
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -17,10 +16,11 @@ from parsers.sendmail import SendmailParser
 from tests.helpers.mta_corpus import (
     DATA,
     ParsedLine,
+    assert_golden,
     assert_valid_event,
+    code_recall,
     find_line,
     parse_corpus,
-    reply_codes,
 )
 
 TESTSUITE = "exim-testsuite-mainlog-failures.log"
@@ -38,10 +38,6 @@ ACCEPTED_MISSES = (
 @pytest.fixture(scope="module")
 def corpus() -> list[ParsedLine]:
     return parse_corpus(EximParser, "exim")
-
-
-def _fields(ev: Any) -> dict[str, Any]:
-    return {k: v for k, v in asdict(ev).items() if k not in ("path", "line", "mta")}
 
 
 # (file, a substring that picks the line, the expected fields of each event)
@@ -333,12 +329,7 @@ GOLDEN: list[tuple[str, str, list[dict[str, Any]]]] = [
 def test_golden_lines(
     corpus: list[ParsedLine], file_name: str, needle: str, expected: list[dict[str, Any]]
 ) -> None:
-    line = find_line(corpus, file_name, needle)
-    assert line.events is not None
-    assert len(line.events) == len(expected)
-    for ev, want in zip(line.events, expected, strict=True):
-        got = _fields(ev)
-        assert {k: got[k] for k in want} == want
+    assert_golden(find_line(corpus, file_name, needle), expected)
 
 
 def test_golden_covers_enough_lines() -> None:
@@ -386,17 +377,7 @@ def test_arrival_state_is_bounded() -> None:
 
 
 def test_recall_of_reply_codes(corpus: list[ParsedLine]) -> None:
-    with_code = hits = 0
-    misses: list[ParsedLine] = []
-    for line in corpus:
-        codes = reply_codes(line.text)
-        if not codes:
-            continue
-        with_code += 1
-        if codes & {ev.code for ev in line.events or []}:
-            hits += 1
-        else:
-            misses.append(line)
+    hits, with_code, misses = code_recall(corpus)
     recall = hits / with_code
     print(f"\nexim recall: {hits}/{with_code} lines with a reply code = {recall:.1%}")
     for pattern, why in ACCEPTED_MISSES:

@@ -15,7 +15,7 @@ from logscan.core.event import Event
 from logscan.parsing.registry import Registry
 from parsers.exchange import ExchangeParser
 from parsers.mdaemon import MDaemonParser
-from tests.helpers.log_replay import DATA, replay
+from tests.helpers.log_replay import DATA, Row, event_rows, replay, reply_recall
 
 MDAEMON = DATA / "mdaemon"
 FILES = sorted(MDAEMON.iterdir())
@@ -25,14 +25,9 @@ HAND_WRITTEN = {
     "MDaemon-all-realtime-2024-03-12.log",
 }
 
-Row = tuple[int, str, str, str | None, str | None, str | None, str | None]
-
 
 def rows(name: str) -> list[Row]:
-    return [
-        (e.line, e.direction, e.stage, e.status, e.code, e.enhanced, e.recipient)
-        for e in replay(MDaemonParser, MDAEMON / name).events
-    ]
+    return event_rows(MDaemonParser, MDAEMON / name)
 
 
 # -- golden ------------------------------------------------------------------------------------
@@ -248,14 +243,8 @@ def reply_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 @pytest.mark.parametrize("real", [True, False], ids=["corpus", "hand-written"])
 def test_recall(real: bool) -> None:
-    total = found = 0
-    for path in FILES:
-        if (path.name not in HAND_WRITTEN) != real:
-            continue
-        got = {(e.line, e.code) for e in replay(MDaemonParser, path).events}
-        for key in reply_lines(path):
-            total += 1
-            found += key in got
+    paths = [p for p in FILES if (p.name not in HAND_WRITTEN) == real]
+    found, total = reply_recall(MDaemonParser, paths, reply_lines)
     recall = found / total
     print(
         f"mdaemon recall ({'corpus' if real else 'hand-written'}): {found}/{total} = {recall:.3f}"

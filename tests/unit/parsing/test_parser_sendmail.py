@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -15,10 +14,11 @@ from parsers.sendmail import SendmailParser
 from tests.helpers.mta_corpus import (
     DATA,
     ParsedLine,
+    assert_golden,
     assert_valid_event,
+    code_recall,
     find_line,
     parse_corpus,
-    reply_codes,
 )
 
 F2B_REJECT = "fail2ban-sendmail-reject.log"
@@ -33,10 +33,6 @@ WAZUH_DEC = "wazuh-ruleset-sendmail-decoder-comments.log"
 @pytest.fixture(scope="module")
 def corpus() -> list[ParsedLine]:
     return parse_corpus(SendmailParser, "sendmail")
-
-
-def _fields(ev: Any) -> dict[str, Any]:
-    return {k: v for k, v in asdict(ev).items() if k not in ("path", "line", "mta")}
 
 
 GOLDEN: list[tuple[str, str, list[dict[str, Any]]]] = [
@@ -242,12 +238,7 @@ GOLDEN: list[tuple[str, str, list[dict[str, Any]]]] = [
 def test_golden_lines(
     corpus: list[ParsedLine], file_name: str, needle: str, expected: list[dict[str, Any]]
 ) -> None:
-    line = find_line(corpus, file_name, needle)
-    assert line.events is not None
-    assert len(line.events) == len(expected)
-    for ev, want in zip(line.events, expected, strict=True):
-        got = _fields(ev)
-        assert {k: got[k] for k in want} == want
+    assert_golden(find_line(corpus, file_name, needle), expected)
 
 
 def test_golden_covers_enough_lines() -> None:
@@ -274,20 +265,10 @@ def test_lines_without_a_reply_are_ignored(
 
 
 def test_recall_of_reply_codes(corpus: list[ParsedLine]) -> None:
-    with_code = hits = 0
-    misses = []
-    for line in corpus:
-        codes = reply_codes(line.text)
-        if not codes:
-            continue
-        with_code += 1
-        if codes & {ev.code for ev in line.events or []}:
-            hits += 1
-        else:
-            misses.append(line.text)
+    hits, with_code, misses = code_recall(corpus)
     recall = hits / with_code
     print(f"\nsendmail recall: {hits}/{with_code} lines with a reply code = {recall:.1%}")
-    assert misses == []
+    assert [m.text for m in misses] == []
     assert with_code >= 30
     assert recall >= 0.95
 
