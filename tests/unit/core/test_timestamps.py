@@ -15,8 +15,6 @@ import pytest
 
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.registry import Registry
-from tests.conftest import StartDaemon
-from tests.helpers.daemon import append
 from tests.helpers.logscan_cli import events, run, summary
 
 POSTFIX = (
@@ -183,12 +181,3 @@ def test_check_accepts_possible_timestamps(ts: str) -> None:
     check = TimestampCheck()
     assert check(ts) == ts and check(ts) == ts and check(None) is None
     assert check.invalid == 0
-
-
-def test_daemon_counts_invalid_timestamps(tmp_path: Path, daemon: StartDaemon) -> None:
-    log = tmp_path / "mail.log"
-    log.write_text("")
-    d = daemon("--source", str(log), "--parser", "postfix")
-    append(log, POSTFIX.format(ts="Feb 30 25:61:61") + POSTFIX.format(ts="Feb 28 23:59:59"))
-    s = d.wait_for(lambda s: s.get("logscan_lines_total") >= 2, "2 lines")
-    assert s.get("logscan_invalid_timestamps_total", source=str(log), parser="postfix") == 1
