@@ -162,7 +162,7 @@ def _daemon(args: argparse.Namespace, app: App, alerting: Alerting, metrics: Met
     def reload() -> App:
         new = load_app(args)  # raises on a bad file: the running rules stay
         alerting.reload_rules(new.rule_files, new.alert_rules)
-        # New bounds hold from the next message on (one past them evicts the oldest).
+        # New bounds hold at once: messages over them are evicted (and counted) now.
         messages.set_bounds(new.config.messages.max_in_flight, new.config.messages.max_bytes)
         return new
 
