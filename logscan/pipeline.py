@@ -71,21 +71,17 @@ class _Block(list[str]):
     call per line. A note that comes while no walk has begun is placed before the block's lines.
     """
 
-    __slots__ = ("_walk", "end", "held")
+    __slots__ = ("end", "held", "walk")
 
     def __init__(self, lines: Sequence[str], start: int) -> None:
         super().__init__(lines)
         self.end = start + len(lines) - 1  # the number of the last line
         self.held: list[tuple[int, MessageNote]] = []
-        self._walk: Iterator[str] = super().__iter__()  # not begun: its notes go first
+        self.walk: Iterator[str] = super().__iter__()  # not begun: its notes go first
 
     def __iter__(self) -> Iterator[str]:
-        self._walk = super().__iter__()
-        return self._walk
-
-    def hold(self, note: MessageNote) -> None:
-        """The parser's note callback during the block (the hot path: one call per note)."""
-        self.held.append((self.end - length_hint(self._walk), note))
+        self.walk = super().__iter__()
+        return self.walk
 
 
 @dataclass
@@ -116,8 +112,8 @@ class Pipeline:
 
     def _note(self, note: MessageNote) -> None:
         block = self._block
-        if block is not None:
-            block.hold(note)
+        if block is not None:  # held with the number of the line the walk has reached
+            block.held.append((block.end - length_hint(block.walk), note))
         else:  # outside a block (flush): straight through
             assert self.notes is not None
             self.notes(note)
