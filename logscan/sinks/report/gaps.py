@@ -6,8 +6,15 @@ texts so operators (and the project) can grow the signatures from real traffic. 
 normalised before counting, so one wording is one row whatever addresses, hosts, numbers and
 queue ids it carries::
 
-    >>> normalise("451 4.7.1 <bob@example.com>: try 192.0.2.7 in 300 s (id 3F2A1B4C9D)")
-    '451 4.7.1 <@>: try <ip> in <n> s (id <id>)'
+    >>> from logscan.core.event import Event, Verdict
+    >>> g = Gaps()
+    >>> for text in ("550 no <bob@example.com> here", "550 no <ann@example.org> here"):
+    ...     g(ClassifiedEvent(Event("mainlog", 1, "exim", "inbound", text=text),
+    ...                       Verdict(None, "unknown", rule="none")))
+    >>> [(row["text"], row["count"]) for row in g.top()]
+    [('550 no <addr> here', 2)]
+
+(:mod:`logscan.sinks.report.normalised_text` says how texts are normalised.)
 
 The counter is bounded: past ``max_texts`` distinct texts, new ones are counted as one
 "(other texts)" row, so memory does not grow with the log.
@@ -15,41 +22,18 @@ The counter is bounded: past ``max_texts`` distinct texts, new ones are counted 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from logscan.core.event import ClassifiedEvent
-from logscan.core.smtp import ENHANCED_CODE, REPLY_CODE
+from logscan.sinks.report.normalised_text import MAX_CHARS, Normaliser
 from logscan.sinks.report.table import clean
 
 MAX_TEXTS = 5000
 TOP = 20
 OTHER_TEXTS = "(other texts)"
 NO_TEXT = "(no text)"
-_MAX_TEXT = 300
-
-# Order matters: addresses before hosts, hosts and IPs before numbers; codes are kept.
-_MASKS = (
-    (re.compile(r"[^\s<>()\[\]\"',;:]*@[^\s<>()\[\]\"',;]+"), "@"),
-    (re.compile(r"(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"), "<ip>"),
-    (re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])"), "<ip>"),
-    # Exim message ids, Postfix/Sendmail queue ids, hex or mixed tokens of 8+ characters.
-    (re.compile(r"\b[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}\b"), "<id>"),
-    (re.compile(r"\b(?=[0-9A-Za-z]*\d)(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{8,}\b"), "<id>"),
-    (re.compile(rf"(?<![\w.])(?!{ENHANCED_CODE}(?![\w.]))\d+(?:\.\d+)*(?![\w.])"), "<n>"),
-)
-_LEADING_CODE = re.compile(rf"^\s*{REPLY_CODE}(?=[ -]|$)")
-
-
-def normalise(text: str) -> str:
-    """``text`` with addresses, IPs, queue ids and numbers masked (reply codes kept)."""
-    text = text.strip()[:_MAX_TEXT]
-    m = _LEADING_CODE.match(text)
-    head, rest = (m.group(0), text[m.end() :]) if m else ("", text)
-    for regex, mask in _MASKS:
-        rest = regex.sub(mask, rest)
-    return head + re.sub(r"\s+", " ", rest)
+_MAX_TEXT = MAX_CHARS
 
 
 def is_gap(rule: str, category: str) -> bool:
@@ -62,6 +46,7 @@ class Gaps:
     """Sink: counts the normalised texts of gap events, per (mta, text)."""
 
     max_texts: int = MAX_TEXTS
+    _normalise: Normaliser = field(default_factory=Normaliser)
     _counts: dict[tuple[str, str], int] = field(default_factory=dict)
     _first: dict[tuple[str, str], tuple[str, int, str]] = field(default_factory=dict)
 
@@ -69,7 +54,7 @@ class Gaps:
         ev, v = item
         if not is_gap(v.rule, v.category):
             return
-        text = normalise(ev.text) if ev.text else NO_TEXT
+        text = self._normalise(ev.text) if ev.text else NO_TEXT
         key = (ev.mta, text)
         n = self._counts.get(key)
         if n is not None:

@@ -11,7 +11,7 @@ which tells each message's arrival, sender and size). It sums:
   maximal delay (the MTA's ``delay=``); per sender domain (or client host): messages and bytes;
 * traffic per hour of the day and per day; top senders and recipients (count and bytes);
 * bounce, deferral and reject detail, grouped by the reply text with addresses, numbers and
-  hosts blanked out (:func:`normalise`), with category and direction;
+  hosts masked (:mod:`logscan.sinks.report.normalised_text`), with category and direction;
 * messages (not attempts) by final outcome, and their delivery delay.
 
 Every table is bounded (``MAX_KEYS`` rows; past it new keys count under ``other``), so memory
@@ -21,7 +21,6 @@ does not grow with the log.
 from __future__ import annotations
 
 import heapq
-import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 
 from logscan.core.event import ClassifiedEvent
 from logscan.sinks.messages import DELIVERED, OUTCOMES, Finished
+from logscan.sinks.report.normalised_text import Normaliser
 
 MAX_KEYS = 50_000
 TOP = 25
@@ -37,47 +37,6 @@ OTHER = "other"
 DELAY_BUCKETS = (1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 432000.0)
 _INF = float("inf")
 _ATTEMPTS = frozenset({"sent", "deferred", "bounced"})  # what a per-domain row counts
-
-# What varies per message in a reply text: addresses (in angle brackets, or bare: the costly
-# pattern runs only when an "@" is left) and numbers (IP addresses become "#.#.#.#").
-_ANGLE = re.compile(r"<[^>]*>")
-_BARE_ADDRESS = re.compile(r"[\w.+=-]+@[\w.-]+")
-_DIGITS = re.compile(r"[0-9]+")
-# Normalised texts by raw text: replies repeat (a greylisting or a blocklist text per client).
-_CACHE_MAX = 4096
-_cache: dict[str, str] = {}
-
-
-def normalise(text: str) -> str:
-    """A reply text with what varies per message blanked out, so equal reasons group.
-
-    >>> normalise("550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown")
-    '550 5.1.1 <addr>: Recipient address rejected: User unknown'
-    >>> normalise("connect to mx.example.net[192.0.2.7]:25: Connection timed out")
-    'connect to mx.example.net[#.#.#.#]:#: Connection timed out'
-    """
-    done = _cache.get(text)
-    if done is not None:
-        return done
-    raw = text
-    # The reply code and enhanced code stay: they are what the reason is.
-    head, sep, rest = text.partition(" ")
-    keep = ""
-    if sep and len(head) == 3 and head.isdigit():
-        keep, text = head + " ", rest
-        head2, sep2, rest2 = rest.partition(" ")
-        if sep2 and head2.count(".") == 2 and head2.replace(".", "").isdigit():
-            keep, text = f"{keep}{head2} ", rest2
-    text = text[:400]
-    if "<" in text:
-        text = _ANGLE.sub("<addr>", text)
-    if "@" in text:
-        text = _BARE_ADDRESS.sub("<addr>", text)
-    out = (keep + _DIGITS.sub("#", text))[:200]
-    if len(_cache) >= _CACHE_MAX:
-        _cache.clear()
-    _cache[raw] = out
-    return out
 
 
 def domain_of(address: str | None) -> str:
@@ -169,6 +128,7 @@ class Traffic:
     delay_sum: float = 0.0
     delay_max: float = 0.0
     delay_count: int = 0
+    _normalise: Normaliser = field(default_factory=Normaliser, repr=False)
 
     # -- input ------------------------------------------------------------------------------
 
@@ -196,7 +156,7 @@ class Traffic:
                 self.totals["forwarded"] += 1
                 return
         else:
-            text = normalise(ev.text) if ev.text else "(no reply text)"
+            text = self._normalise(ev.text) if ev.text else "(no reply text)"
             key = (status, ev.direction, verdict.category, text)
             detail = self.detail
             if key not in detail and len(detail) >= MAX_KEYS:

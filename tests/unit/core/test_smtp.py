@@ -32,7 +32,7 @@ from logscan.parsing.reply import enhanced_in_text, leading_code, parse_reply
 from logscan.parsing.smtp_dialogue import Dialogue, reply_start
 from logscan.sinks.alerting.filter_language import ExpressionError, Filter
 from logscan.sinks.labels import canonical_enhanced
-from logscan.sinks.report.gaps import normalise
+from logscan.sinks.report.normalised_text import normalise
 from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.postfix import PostfixParser
 from parsers.postfix.replies import reply_enhanced
