@@ -23,7 +23,8 @@ from parsers.mdaemon import MDaemonParser
 from tests.helpers.log_replay import DATA, Row, event_rows, replay, reply_recall
 
 EXCHANGE = DATA / "exchange"
-FILES = sorted(EXCHANGE.iterdir())
+# The logs; exchange-status-texts.tsv is a table of replies (test_exchange_status_texts.py).
+FILES = sorted(p for p in EXCHANGE.iterdir() if p.suffix.lower() == ".log")
 
 
 def rows(name: str) -> list[Row]:
