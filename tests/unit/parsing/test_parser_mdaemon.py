@@ -394,3 +394,15 @@ def test_mdaemon_26_endpoint_without_brackets_names_the_client() -> None:
     p.feed(pre + "Accepting SMTP connection from 203.0.113.10:45584 to 192.168.0.10:25", 2)
     [ev] = p.feed(pre + "--> 535 5.7.8 Authentication failed", 3) or []
     assert (ev.direction, ev.remote_ip, ev.remote_host) == ("inbound", "203.0.113.10", None)
+
+
+def test_real_mdaemon_13_smtp_in_session_golden() -> None:
+    """A real MDaemon 13.5.1 MSA session pasted in a GitHub issue: STARTTLS, a second EHLO and
+    AUTH CRAM-MD5, each multi-line reply one event on its last line."""
+    assert rows("github-issue-mailsend-go-52-mdaemon13-smtp-in.log") == [
+        (2, "inbound", "connect", None, "220", None, None),
+        (8, "inbound", "helo", None, "250", None, None),
+        (10, "inbound", "starttls", None, "220", None, None),
+        (16, "inbound", "helo", None, "250", None, None),
+        (18, "inbound", "auth", None, "334", None, None),
+    ]
