@@ -32,17 +32,20 @@ Status per ``event-id`` (the only ones that carry a reply or decide an outcome),
 | SUBMITFAIL | outbound | bounced | unknown | always (mailbox submission to transport failed) |
 | SUBMITDEFER | outbound | deferred | unknown | always (the same, retried) |
 | MODERATORREJECT | outbound | bounced | unknown | always (a moderator refused the message) |
-| MODERATIONEXPIRE | outbound | expired | unknown | always (no moderator decided in time) |
+| MODERATIONEXPIRE | outbound | bounced | unknown | always (no moderator decided in time) |
 | THROTTLE | outbound | deferred | unknown | always (transport held the message back) |
 | RECEIVE | inbound | null | end-of-data | only when ``recipient-status`` holds a reply code |
 
-A DROP gives its reason as a reply (``550 4.3.2 QUEUE.TransportAgent; message deleted by
-transport agent``); one without a reply is a completed approval request or a silent drop by
-design, not a failed delivery. Not outcomes, so never events: POISONMESSAGE (the message is
-parked in or released from the poison queue; its fate comes later), HAREDIRECTFAIL and the
-other HA* ids (the shadow copy, not the message), RESUBMIT, RESUBMITFAIL and RESUBMITDEFER
-(Safety Net redelivers mail that was already delivered once), SUPPRESSED (transmission left
-out on purpose), DELIVERFAIL (an agent's folder move failed; the message is still delivered).
+MODERATIONEXPIRE is ``bounced``, not ``expired``: the approval request timed out, not the queue
+lifetime, and the sender gets a non-delivery report, as for a FAIL. A DROP gives its reason as
+a reply (``550 4.3.2 QUEUE.TransportAgent; message deleted by transport agent``); one without a
+reply is a completed approval request or a silent drop by design, not a failed delivery.
+
+Not outcomes, so never events: POISONMESSAGE (the message is parked in or released from the
+poison queue; its fate comes later), HAREDIRECTFAIL and the other HA* ids (the shadow copy, not
+the message), RESUBMIT, RESUBMITFAIL and RESUBMITDEFER (Safety Net redelivers mail that was
+already delivered once), SUPPRESSED (transmission left out on purpose), DELIVERFAIL (an agent's
+folder move failed; the message is still delivered).
 
 The stage is that of the outcome, not of the reply Exchange echoes: a SEND line often carries
 the remote's ``250 2.1.5`` to RCPT, and it still means the message was handed over. The remote
@@ -169,7 +172,7 @@ OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
         "SUBMITFAIL": Outcome("outbound", "bounced", "unknown", False, None),
         "SUBMITDEFER": Outcome("outbound", "deferred", "unknown", False, None),
         "MODERATORREJECT": Outcome("outbound", "bounced", "unknown", False, None),
-        "MODERATIONEXPIRE": Outcome("outbound", "expired", "unknown", False, None),
+        "MODERATIONEXPIRE": Outcome("outbound", "bounced", "unknown", False, None),
         "THROTTLE": Outcome("outbound", "deferred", "unknown", False, None),
         "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
     }

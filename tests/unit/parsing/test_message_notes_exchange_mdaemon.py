@@ -96,7 +96,7 @@ def test_exchange_drop_and_fail_end_their_recipients_like_fail() -> None:
         "5140": "bounced",  # SUBMITFAIL
         "5141": "in_flight",  # SUBMITDEFER: retried
         "5150": "bounced",  # MODERATORREJECT
-        "5151": "expired",  # MODERATIONEXPIRE
+        "5151": "bounced",  # MODERATIONEXPIRE: the approval timed out, an NDR
     }
 
 

@@ -178,7 +178,7 @@ def test_tracking_event_ids_that_end_or_delay_a_recipient() -> None:
         (11, "outbound", "unknown", "bounced", "550", "5.6.0", "kim@fabrikam.example"),
         (12, "outbound", "unknown", "deferred", "432", "4.3.2", "kim@fabrikam.example"),
         (13, "outbound", "unknown", "bounced", "550", "5.7.1", "allstaff@contoso.example"),
-        (14, "outbound", "unknown", "expired", None, None, "allstaff@contoso.example"),
+        (14, "outbound", "unknown", "bounced", None, None, "allstaff@contoso.example"),
     ]
 
 
