@@ -16,7 +16,8 @@ a status is the reply (``550 5.1.1 RESOLVER.ADR.RecipNotFound; not found``), pos
     >>> [(e.recipient, e.status, e.code, e.enhanced) for e in log.feed(line, 6) or []]
     [('a@example.net', 'bounced', '550', '5.1.1'), ('b@example.net', 'bounced', '550', '5.2.2')]
 
-Status per ``event-id`` (the only ones that carry a reply or decide an outcome):
+Status per ``event-id`` (the only ones that carry a reply or decide an outcome), from Microsoft's
+"Event types in the message tracking log" (Exchange 2013-2019, Exchange Online):
 
 | event-id | direction | status | stage | when it is an event |
 |---|---|---|---|---|
@@ -26,7 +27,25 @@ Status per ``event-id`` (the only ones that carry a reply or decide an outcome):
 | DUPLICATEDELIVER | outbound | sent | end-of-data | always (a duplicate delivered, 2013+) |
 | FAIL | outbound | bounced | unknown | always |
 | DEFER | outbound | deferred | unknown | always |
+| BADMAIL | outbound | bounced | unknown | always (a Pickup/Replay message, undeliverable) |
+| DROP | outbound | bounced | unknown | only with a reply code (see below) |
+| SUBMITFAIL | outbound | bounced | unknown | always (mailbox submission to transport failed) |
+| SUBMITDEFER | outbound | deferred | unknown | always (the same, retried) |
+| MODERATORREJECT | outbound | bounced | unknown | always (a moderator refused the message) |
+| MODERATIONEXPIRE | outbound | bounced | unknown | always (no moderator decided in time) |
+| THROTTLE | outbound | deferred | unknown | always (transport held the message back) |
 | RECEIVE | inbound | null | end-of-data | only when ``recipient-status`` holds a reply code |
+
+MODERATIONEXPIRE is ``bounced``, not ``expired``: the approval request timed out, not the queue
+lifetime, and the sender gets a non-delivery report, as for a FAIL. A DROP gives its reason as
+a reply (``550 4.3.2 QUEUE.TransportAgent; message deleted by transport agent``); one without a
+reply is a completed approval request or a silent drop by design, not a failed delivery.
+
+Not outcomes, so never events: POISONMESSAGE (the message is parked in or released from the
+poison queue; its fate comes later), HAREDIRECTFAIL and the other HA* ids (the shadow copy, not
+the message), RESUBMIT, RESUBMITFAIL and RESUBMITDEFER (Safety Net redelivers mail that was
+already delivered once), SUPPRESSED (transmission left out on purpose), DELIVERFAIL (an agent's
+folder move failed; the message is still delivered).
 
 The stage is that of the outcome, not of the reply Exchange echoes: a SEND line often carries
 the remote's ``250 2.1.5`` to RCPT, and it still means the message was handed over. The remote
@@ -148,13 +167,20 @@ OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
         "DUPLICATEDELIVER": Outcome("outbound", "sent", "end-of-data", False, None),
         "FAIL": Outcome("outbound", "bounced", "unknown", False, "server"),
         "DEFER": Outcome("outbound", "deferred", "unknown", False, "server"),
+        "BADMAIL": Outcome("outbound", "bounced", "unknown", False, None),
+        "DROP": Outcome("outbound", "bounced", "unknown", True, None),
+        "SUBMITFAIL": Outcome("outbound", "bounced", "unknown", False, None),
+        "SUBMITDEFER": Outcome("outbound", "deferred", "unknown", False, None),
+        "MODERATORREJECT": Outcome("outbound", "bounced", "unknown", False, None),
+        "MODERATIONEXPIRE": Outcome("outbound", "bounced", "unknown", False, None),
+        "THROTTLE": Outcome("outbound", "deferred", "unknown", False, None),
         "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
     }
 )
 _RECEIVE = OUTCOMES["RECEIVE"]
 # A line must name one of the event-ids above to be worth the CSV parse.
 _HINT = re.compile(',"?(?:' + "|".join(OUTCOMES) + ')"?,')
-# A RECEIVE line is an event only if it holds a reply code somewhere.
+# A RECEIVE (or DROP) line is an event only if it holds a reply code somewhere.
 _ANY_CODE = re.compile(rf"[,;\"=]\s*{REPLY_CODE}[ -]")
 _DATE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d")
 _BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")

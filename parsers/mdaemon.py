@@ -4,7 +4,10 @@ Every line is ``Day YYYY-MM-DD HH:MM:SS[.mmm]: message`` (session transcripts qu
 delivery status notifications add one leading space); "log sessions in real time" adds a
 ``[session:child]`` ID string, and MDaemon 18 and later a thread number and the session id
 (``Thu 2019-02-07 11:10:18.554: 03: [183789] --> 220 ...``), by which lines are grouped into
-sessions. ``-->`` is what MDaemon sent, ``<--`` what
+sessions; MDaemon 26 writes endpoints without brackets (``Accepting SMTP connection from
+203.0.113.10:45584 to 192.168.0.10:25``). The header at the top of each file ("START Event Log /
+MDaemon PRO v26.0.3, SMTP (in) log information", rules of dashes, "Event Time/Date ...") is
+ignored. ``-->`` is what MDaemon sent, ``<--`` what
 the other side sent, so a reply line under ``<--`` is a remote server's reply to us
 (``outbound``) and one under ``-->`` our reply to a connecting client (``inbound``). A session
 starts with ``Session N; child M`` and says its role on the next lines ("Attempting SMTP
@@ -65,7 +68,9 @@ _LINE = re.compile(
     re.DOTALL,
 )
 _SESSION = re.compile(r"Session (\d+); child (\d+)")
-_BRACKET = re.compile(r"\[([^\]]*)\]")
+# The other end of "Accepting SMTP connection from [ip:port] to [...]" (MDaemon 26 drops the
+# brackets: "from 203.0.113.10:45584 to 192.168.0.10:25") or "Attempting ... to [host]".
+_ENDPOINT = re.compile(r" (?:from|to) (?:\[([^\]]*)\]|([^\s\[\]]+))")
 _MESSAGE_FILE = re.compile(r"([^\\/<>]+)\.msg>")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}$")
 _PTR = re.compile(r"PTR=\[([^\]]+)\]")
@@ -83,6 +88,9 @@ ATTEMPT_FAILURES = (
     "connection failed",
     "socket error",
 )
+# The header of each log file ("START Event Log / MDaemon PRO v26.0.3, SMTP (in) log
+# information", a rule of dashes, "Event Time/Date    Event Description", a rule).
+_BANNERS = ("START Event Log", "STOP Event Log", "Event Time/Date")
 # Lines that close a session.
 _SESSION_ENDS = ("SMTP session successful", "SMTP session terminated", "SMTP session ended")
 
@@ -120,6 +128,11 @@ class _Session:
         return n
 
 
+def _is_rule(text: str) -> bool:
+    """A line of dashes (the header's rules), not a dated "-----" session end."""
+    return text[:5] == "-----" and not text.strip("-\r\n ")
+
+
 def _cut(text: str | None) -> str | None:
     """What is kept of a header field or a host name a remote host chose."""
     return text[:MAX_ADDRESS_CHARS] if text else None
@@ -145,6 +158,9 @@ class MDaemonParser(Parser):
     def detect(cls, head: Sequence[str], path: str | None) -> float:
         name = os.path.basename(path or "").lower()
         by_name = name.startswith("mdaemon-") and name.endswith((".log", ".txt"))
+        if any(ln.startswith("START Event Log / MDaemon") for ln in head[:3]):
+            return 1.0  # the header of every MDaemon log file names it
+        head = [ln for ln in head if not ln.startswith(_BANNERS) and not _is_rule(ln)]
         matches = [m for ln in head if ln.strip() and (m := _LINE.match(ln))]
         dated = [m.group(0) for m in matches]
         arrows = sum(1 for m in matches if m.group(5).startswith(("<-- ", "--> ")))
@@ -163,6 +179,8 @@ class MDaemonParser(Parser):
         return 0.3 * share
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
+        if text.startswith(_BANNERS) or _is_rule(text):
+            return []  # the header MDaemon writes at the top of each log file
         if ": " not in text:
             return None
         m = _LINE.match(text)
@@ -286,10 +304,10 @@ class MDaemonParser(Parser):
 
     @staticmethod
     def _remote(sess: _Session, msg: str) -> None:
-        m = _BRACKET.search(msg)
+        m = _ENDPOINT.search(msg)
         if m is None:
             return
-        where = m.group(1)
+        where = m.group(1) or m.group(2)
         host = where.rsplit(":", 1)[0] if where.count(":") == 1 else where
         if _IPV4.match(host) or ":" in host:
             sess.remote_ip = _cut(host)

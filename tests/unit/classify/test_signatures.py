@@ -513,3 +513,22 @@ def test_prefilter_agrees_with_plain_regex(words: list[str], sep: str, upper: bo
 
 
 _CLF = Classifier.load()
+
+
+@pytest.mark.parametrize(
+    ("reply", "category"),
+    [
+        # RFC 5321's storage wordings: whose storage the enhanced code says (MDaemon's over-quota
+        # replies, MDaemon help "Quotas"); without a code the 452 wording stays the server's.
+        ("452 4.2.2 Requested action not taken: insufficient system storage", "mailbox-full"),
+        ("552 5.2.2 Requested mail action aborted: exceeded storage allocation", "mailbox-full"),
+        ("452 4.3.1 Insufficient system storage", "server-error"),
+        ("452 Requested action not taken: insufficient system storage", "server-error"),
+    ],
+)
+def test_storage_wording_follows_the_enhanced_code(
+    clf: Classifier, reply: str, category: str
+) -> None:
+    parsed = parse_reply(reply)
+    verdict = clf.classify(parsed.code, parsed.enhanced, reply)
+    assert verdict.category == category

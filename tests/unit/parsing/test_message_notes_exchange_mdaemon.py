@@ -85,6 +85,21 @@ def test_exchange_arrivals_are_read_only_when_notes_are_wanted() -> None:
     ]  # fmt: skip
 
 
+def test_exchange_drop_and_fail_end_their_recipients_like_fail() -> None:
+    path = DATA / "exchange" / "MSGTRK20240313-1.LOG"
+    finished, left = follow(ExchangeParser(path.name), path)
+    # 5101: RECEIVE for 2 recipients, a transport agent DROPs one, the resolver FAILs the other.
+    assert outcomes(finished) == {"5101": "bounced"}
+    assert finished[0].arrived == "2024-03-13T09:01:10.120Z"
+    assert outcomes(left) == {
+        "5130": "bounced",  # BADMAIL
+        "5140": "bounced",  # SUBMITFAIL
+        "5141": "in_flight",  # SUBMITDEFER: retried
+        "5150": "bounced",  # MODERATORREJECT
+        "5151": "bounced",  # MODERATIONEXPIRE: the approval timed out, an NDR
+    }
+
+
 # -- MDaemon -----------------------------------------------------------------------------------
 
 

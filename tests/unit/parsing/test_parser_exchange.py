@@ -15,6 +15,7 @@ import parsers.exchange
 import parsers.exchange_protocol
 import parsers.exchange_smtpsvc
 import parsers.exchange_tracking
+from logscan.classify.classifier import Classifier
 from logscan.core.event import Event
 from logscan.parsing.registry import Registry
 from parsers.exchange import ExchangeParser
@@ -22,7 +23,8 @@ from parsers.mdaemon import MDaemonParser
 from tests.helpers.log_replay import DATA, Row, event_rows, replay, reply_recall
 
 EXCHANGE = DATA / "exchange"
-FILES = sorted(EXCHANGE.iterdir())
+# The logs; exchange-status-texts.tsv is a table of replies (test_exchange_status_texts.py).
+FILES = sorted(p for p in EXCHANGE.iterdir() if p.suffix.lower() == ".log")
 
 
 def rows(name: str) -> list[Row]:
@@ -163,6 +165,41 @@ def test_tracking_2010_golden() -> None:
         (9, "outbound", "unknown", "bounced", "550", "5.1.1", "kees@remote.example"),
         (12, "outbound", "end-of-data", "sent", None, None, "dave@fabrikam.example"),
     ]
+
+
+def test_tracking_event_ids_that_end_or_delay_a_recipient() -> None:
+    """BADMAIL, DROP (with a reply), SUBMITFAIL/SUBMITDEFER, MODERATORREJECT, MODERATIONEXPIRE
+    are outcomes; a DROP without a reply (a completed approval request), POISONMESSAGE,
+    HAREDIRECTFAIL and RESUBMITFAIL are not (the table in parsers/exchange_tracking.py)."""
+    assert rows("MSGTRK20240313-1.LOG") == [
+        (7, "outbound", "unknown", "bounced", "550", "4.3.2", "dana@contoso.example"),
+        (8, "outbound", "unknown", "bounced", "550", "5.2.0", "lee@contoso.example"),
+        (10, "outbound", "unknown", "bounced", "550", "5.3.4", "all@contoso.example"),
+        (11, "outbound", "unknown", "bounced", "550", "5.6.0", "kim@fabrikam.example"),
+        (12, "outbound", "unknown", "deferred", "432", "4.3.2", "kim@fabrikam.example"),
+        (13, "outbound", "unknown", "bounced", "550", "5.7.1", "allstaff@contoso.example"),
+        (14, "outbound", "unknown", "bounced", None, None, "allstaff@contoso.example"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        (7, "policy-rejected"),  # QUEUE.TransportAgent: deleted by an agent, not "4.3.2 busy"
+        (8, "server-error"),  # RESOLVER.FWD.Invalid: our directory, not "550 user unknown"
+        (10, "message-too-large"),  # PICKUP.MessageSize
+        (11, "server-error"),  # STOREDRV.Submit poison, not "5.6.0 content"
+        (12, "server-error"),  # STOREDRV: mailbox database offline
+        (13, "policy-rejected"),  # APPROVAL.NotAuthorized: the moderator said no
+    ],
+)
+def test_tracking_outcome_texts_exchange_writes_decide_the_category(
+    line: int, category: str
+) -> None:
+    clf = Classifier.load()
+    events = replay(ExchangeParser, EXCHANGE / "MSGTRK20240313-1.LOG").events
+    [ev] = [e for e in events if e.line == line]
+    assert clf.classify_event(ev).verdict.category == category
 
 
 def test_tracking_led_wrapping_exact_event() -> None:

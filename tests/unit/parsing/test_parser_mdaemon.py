@@ -373,3 +373,36 @@ def test_multiline_reply_is_classified_on_its_whole_text() -> None:
     last = evs[-1]
     assert (last.code, last.stage) == ("451", "mail")
     assert clf.classify_event(last).verdict.category == "rate-limited"
+
+
+# -- MDaemon 26: the file header, endpoints without brackets (issue 12) ------------------------
+
+
+def test_mdaemon_26_file_header_is_ignored_not_unrecognized() -> None:
+    """The header of a real (sanitised) MDaemon PRO v26.0.3 SMTP (in) log: four lines."""
+    run = replay(MDaemonParser, MDAEMON / "viegard-sentinel-mdaemon26-smtp-in-fixture.log")
+    assert [run.outcomes[n] for n in (1, 2, 3, 4)] == ["ignored"] * 4
+    assert [(e.line, e.code, e.enhanced) for e in run.events] == [(7, "535", "5.7.8")]
+
+
+def test_mdaemon_26_endpoint_without_brackets_names_the_client() -> None:
+    # The Accepting line is the real v26 one (viegard-sentinel fixture); the reply follows it in
+    # the same thread, as MDaemon writes a session.
+    p = MDaemonParser("MDaemon-2026-08-18-SMTP-(in).log")
+    pre = "Tue 2026-08-18 00:00:48.993: 05: "
+    p.feed(pre + "Session 09012313; child 0001", 1)
+    p.feed(pre + "Accepting SMTP connection from 203.0.113.10:45584 to 192.168.0.10:25", 2)
+    [ev] = p.feed(pre + "--> 535 5.7.8 Authentication failed", 3) or []
+    assert (ev.direction, ev.remote_ip, ev.remote_host) == ("inbound", "203.0.113.10", None)
+
+
+def test_real_mdaemon_13_smtp_in_session_golden() -> None:
+    """A real MDaemon 13.5.1 MSA session pasted in a GitHub issue: STARTTLS, a second EHLO and
+    AUTH CRAM-MD5, each multi-line reply one event on its last line."""
+    assert rows("github-issue-mailsend-go-52-mdaemon13-smtp-in.log") == [
+        (2, "inbound", "connect", None, "220", None, None),
+        (8, "inbound", "helo", None, "250", None, None),
+        (10, "inbound", "starttls", None, "220", None, None),
+        (16, "inbound", "helo", None, "250", None, None),
+        (18, "inbound", "auth", None, "334", None, None),
+    ]
