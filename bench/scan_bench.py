@@ -145,8 +145,9 @@ def main() -> int:
         action="append",
         default=[],
         metavar="LABEL=DIR",
-        help="also time logscan with DIR first on PYTHONPATH (e.g. a checkout of another "
-        "branch's logscan/ and rules/), listed as logscan-LABEL",
+        help="also time logscan (json and table) with DIR first on PYTHONPATH (a checkout of "
+        "another branch's logscan/ and rules/, or the compiled build installed with pip "
+        "--target DIR), listed as logscan-LABEL and logscan-LABEL-table",
     )
     args = ap.parse_args()
 
@@ -178,7 +179,9 @@ def main() -> int:
     for variant in args.variant:
         label, _, directory = variant.partition("=")
         tools[f"logscan-{label}"] = tools["logscan"]
+        tools[f"logscan-{label}-table"] = tools["logscan-table"]
         envs[f"logscan-{label}"] = {**os.environ, "PYTHONPATH": directory}
+        envs[f"logscan-{label}-table"] = envs[f"logscan-{label}"]
     if args.only:
         tools = {k: v for k, v in tools.items() if k in args.only}
     runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in tools}
