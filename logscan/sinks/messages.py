@@ -79,7 +79,7 @@ class Message:
     recipients: int | None = None  # Sendmail's nrcpts=
     deferrals: int = 0
     sent: int = 0
-    bounced: int = 0
+    bounced: int = 0  # recipients that failed for good: bounced, or expired (``expired`` says so)
     expired: bool = False
     rejected: bool = False
     delay: float | None = None  # the largest delay= the MTA logged for a final delivery
@@ -187,8 +187,9 @@ class MessageTracker:
             m.sent += 1
         elif status == "bounced":
             m.bounced += 1
-        elif status == "expired":
+        elif status == "expired":  # a final failure too: it counts toward ``recipients``
             m.expired = True
+            m.bounced += 1
         elif status == "rejected":
             m.rejected = True
         if ev.delay is not None and status in ("sent", "bounced"):

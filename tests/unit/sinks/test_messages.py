@@ -57,6 +57,18 @@ def test_sendmail_message_done_when_all_recipients_have_an_outcome() -> None:
     assert [f.outcome for f in done] == ["delivered"] and len(t) == 0
 
 
+def test_an_expired_recipient_is_a_final_outcome_for_the_recipient_count() -> None:
+    """Exchange and Sendmail log no removal: a message with 2 recipients, one delivered and one
+    expired, is done at the second outcome (it used to wait for the end of the input)."""
+    done: list[Finished] = []
+    t = MessageTracker(done.append)
+    t.note(MessageNote("received", "exchange", "m1", recipients=2))
+    for status in ("sent", "expired"):
+        ev = Event("m", 1, "exchange", "outbound", status=status, queue_id="m1")  # type: ignore[arg-type]
+        t(ClassifiedEvent(ev, Verdict(None, "none")))
+    assert [f.outcome for f in done] == ["expired"] and len(t) == 0
+
+
 def test_flood_of_unique_queue_ids_stays_bounded_and_counts_evictions() -> None:
     outcomes: Counter[str] = Counter()
     t = MessageTracker(lambda f: outcomes.update([f.outcome]), max_messages=1000, max_bytes=1 << 20)
