@@ -77,6 +77,8 @@ class Classifier:
             event.stage,
             event.status,
             event.code_inferred,
+            # An inbound event's reply is our MTA's own: signatures may say what it means there.
+            event.mta if event.direction == "inbound" else None,
         )
         return ClassifiedEvent(event, verdict)
 
@@ -89,9 +91,12 @@ class Classifier:
         stage: str | None = None,
         status: str | None = None,
         inferred: bool = False,
+        writer: str | None = None,
     ) -> Verdict:
+        """``writer``: the MTA that wrote the reply when it is ours (see ``written_by`` in
+        docs/rules.md); None when a remote server wrote it or it is not known."""
         memo = self._memo
-        key = (code, enhanced, text, remote_host, stage, status, inferred)
+        key = (code, enhanced, text, remote_host, stage, status, inferred, writer)
         verdict = memo.get(key)
         if verdict is not None:
             return verdict
@@ -102,7 +107,7 @@ class Classifier:
         present = self.signatures.needles_in(class_, text)
         if not self.signatures.may_match(class_, present):
             return self._textless(codes, remote_host)
-        verdict = self._decide_scanned(codes, text, remote_host, present)
+        verdict = self._decide_scanned(codes, text, remote_host, present, writer)
         if len(memo) >= _CACHE_SIZE:
             # Forget the oldest quarter (dicts keep insertion order), not everything at once.
             for old in list(islice(memo, _CACHE_SIZE // 4)):
@@ -134,20 +139,28 @@ class Classifier:
         stage: str | None,
         status: str | None = None,
         inferred: bool = False,
+        writer: str | None = None,
     ) -> Verdict:
         """The verdict, from no memo."""
         present = self.signatures.needles_in(class_of(code) or class_of(enhanced), text or "")
         codes = _Codes(code, enhanced, stage, status, inferred)
-        return self._decide_scanned(codes, text, host, present)
+        return self._decide_scanned(codes, text, host, present, writer)
 
     def _decide_scanned(
-        self, codes: _Codes, text: str | None, host: str | None, present: frozenset[str] | None
+        self,
+        codes: _Codes,
+        text: str | None,
+        host: str | None,
+        present: frozenset[str] | None,
+        writer: str | None = None,
     ) -> Verdict:
         """:meth:`_decide`, given the needles ``present`` in ``text`` (Signatures.needles_in)."""
         code, enhanced = codes.code, codes.enhanced
         class_ = class_of(code) or class_of(enhanced)
         if text:
-            hit, provider = self.signatures.match_scanned(code, enhanced, text, host, present)
+            hit, provider = self.signatures.match_scanned(
+                code, enhanced, text, host, present, writer
+            )
         else:
             hit, provider = None, self.signatures.provider_of_host(host)
         decided = self._code_memo.get(codes)

@@ -44,8 +44,10 @@ def example_misses(
 
 def _misses(clf: Classifier, sig: Signature, text: str) -> list[ExampleMiss]:
     code, enhanced, _ = parse_reply(text)
-    hit, _provider = clf.signatures.match(code, enhanced, text, None)
-    verdict = clf.classify(code, enhanced, text)
+    # An example of a signature for one MTA's own replies is such a reply.
+    writer = sig.written_by
+    hit, _provider = clf.signatures.match(code, enhanced, text, None, writer)
+    verdict = clf.classify(code, enhanced, text, writer=writer)
     out: list[str] = []
     if sig.category is not None:
         if hit.category is not sig or verdict.rule != f"signature:{sig.id}":

@@ -38,6 +38,7 @@ _SIG_KEYS = {
     "enhanced",
     "classes",
     "when_provider",
+    "written_by",
     "priority",
     "meaning",
     "action",
@@ -68,6 +69,10 @@ class Signature:
     enhanced: tuple[tuple[str, int, int], ...] | None
     classes: frozenset[str] | None
     when_provider: str | None
+    # The MTA that wrote the reply (an inbound event's own MTA), for texts that mean something
+    # else coming from that MTA than from others: MDaemon's 452 storage text is an account over
+    # quota. None: whoever wrote it.
+    written_by: str | None
     priority: int
     meaning: str
     action: str
@@ -168,6 +173,7 @@ def signature_from_table(
         enhanced=_ranges(where, raw["enhanced"]) if "enhanced" in raw else None,
         classes=frozenset(classes) if classes is not None else None,
         when_provider=raw.get("when_provider"),
+        written_by=raw.get("written_by"),
         priority=int(raw.get("priority", 0)),
         meaning=raw.get("meaning", ""),
         action=raw.get("action", ""),
@@ -189,7 +195,15 @@ def _check(where: str, raw: dict[str, Any], pattern: re.Pattern[str] | None) -> 
         pattern is not None and "blocklist" in pattern.groupindex
     ):
         raise RuleError(f"{where}: sets nothing (category, provider or blocklist)")
-    for key in ("provider", "blocklist", "when_provider", "meaning", "action", "source"):
+    for key in (
+        "provider",
+        "blocklist",
+        "when_provider",
+        "written_by",
+        "meaning",
+        "action",
+        "source",
+    ):
         if key in raw and not isinstance(raw[key], str):
             raise RuleError(f"{where}: '{key}' must be a string")
     if "priority" in raw and not isinstance(raw["priority"], int):

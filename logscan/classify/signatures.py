@@ -149,10 +149,13 @@ class Signatures:
         enhanced: str | None,
         text: str,
         host: str | None,
+        writer: str | None = None,
     ) -> tuple[Hit, str | None]:
-        """The deciding signatures for ``text``, and the provider (text first, then host)."""
+        """The deciding signatures for ``text``, and the provider (text first, then host);
+        ``writer``: the MTA that wrote the reply, when it is ours (an inbound event)."""
         class_ = class_of(code) or class_of(enhanced)
-        return self.match_scanned(code, enhanced, text, host, self.needles_in(class_, text))
+        present = self.needles_in(class_, text)
+        return self.match_scanned(code, enhanced, text, host, present, writer)
 
     def match_scanned(
         self,
@@ -161,6 +164,7 @@ class Signatures:
         text: str,
         host: str | None,
         present: frozenset[str] | None,
+        writer: str | None = None,
     ) -> tuple[Hit, str | None]:
         """:meth:`match`, given what :meth:`needles_in` says of ``text``."""
         class_ = class_of(code) or class_of(enhanced)
@@ -176,6 +180,8 @@ class Signatures:
         blocklist_name: str | None = None
         for sig, parts in plan.decide:
             if sig.when_provider is not None and sig.when_provider != provider:
+                continue
+            if sig.written_by is not None and sig.written_by != writer:
                 continue
             wants_category = category_sig is None and sig.category is not None
             if not wants_category and blocklist_sig is not None:

@@ -406,3 +406,38 @@ def test_real_mdaemon_13_smtp_in_session_golden() -> None:
         (16, "inbound", "helo", None, "250", None, None),
         (18, "inbound", "auth", None, "334", None, None),
     ]
+
+
+# -- MDaemon's own over-quota reply (issue 12) ------------------------------------------------
+
+_STORAGE = "452 Requested action not taken: insufficient system storage"
+
+
+def test_mdaemon_452_storage_reply_is_an_account_over_quota_only_when_mdaemon_wrote_it() -> None:
+    """MDaemon answers a recipient over quota with RFC 5321's 452 storage text and no enhanced
+    code (MDaemon help, "Quotas"); from any other server the same text is its disk. The rule
+    (`written_by = "mdaemon"` in rules/signatures.toml) holds for MDaemon's own replies only:
+    the SMTP-in log's, not a remote server's in the SMTP-out log."""
+    from logscan.classify.classifier import Classifier
+
+    clf = Classifier.load()
+    session = [
+        "Tue 2024-03-12 10:22:30.101: ----------",
+        "Tue 2024-03-12 10:22:30.101: Session 48230; child 0001",
+        "Tue 2024-03-12 10:22:30.101: Accepting SMTP connection from [198.51.100.23 : 50512]",
+        "Tue 2024-03-12 10:22:30.600: <-- MAIL From:<reports@partner.example> SIZE=18422",
+        "Tue 2024-03-12 10:22:30.641: --> 250 2.1.0 Sender OK",
+        "Tue 2024-03-12 10:22:30.700: <-- RCPT To:<alice@contoso.example>",
+        f"Tue 2024-03-12 10:22:30.701: --> {_STORAGE}",
+    ]
+    inbound = MDaemonParser("MDaemon-SMTP-in-2024-03-12.log", year=2024)
+    [*_, ev] = [ev for i, line in enumerate(session, 1) for ev in inbound.feed(line, i) or []]
+    assert (ev.direction, ev.code, ev.text) == ("inbound", "452", _STORAGE)
+    verdict = clf.classify_event(ev).verdict
+    assert (verdict.category, verdict.rule) == ("mailbox-full", "signature:mdaemon-over-quota")
+
+    # The same reply from a remote server (MDaemon's SMTP-out log), or written by Postfix.
+    remote = Event("out.log", 9, "mdaemon", "outbound", code="452", stage="rcpt", text=_STORAGE)
+    postfix = Event("mail.log", 9, "postfix", "inbound", code="452", stage="rcpt", text=_STORAGE)
+    for other in (remote, postfix):
+        assert clf.classify_event(other).verdict.category == "server-error"
