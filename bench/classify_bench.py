@@ -47,7 +47,7 @@ def without_prefilter(sigs: Signatures) -> Signatures:
         s.id: dataclasses.replace(
             s,
             needles=(),
-            parts=(Part((), s.pattern.pattern, False),) if s.pattern is not None else (),
+            parts=(Part((), s.pattern_source, False),) if s.pattern_source is not None else (),
         )
         for s in sigs.ordered
     }

@@ -63,9 +63,7 @@ def _misses(clf: Classifier, sig: Signature, text: str) -> list[ExampleMiss]:
     ):
         got = hit.provider.id if hit.provider else None
         out.append(f"provider decided by {got}")
-    names_list = sig.blocklist is not None or (
-        sig.pattern is not None and "blocklist" in sig.pattern.groupindex
-    )
+    names_list = sig.blocklist is not None or sig.captures_list()
     if names_list and hit.blocklist is not sig:
         got = hit.blocklist.id if hit.blocklist else None
         out.append(f"blocklist decided by {got}")

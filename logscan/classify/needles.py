@@ -43,14 +43,22 @@ class Part:
         return self._compiled[0]
 
 
+def is_analysed(cached: Mapping[str, Any], source: str) -> bool:
+    """Whether ``cached`` holds a well-formed analysis of pattern ``source``."""
+    return _is_analysis(cached.get(source) or [])
+
+
 def parts_of(
-    source: str, whole: re.Pattern[str], cached: Mapping[str, Any], analyses: dict[str, Any]
+    source: str,
+    whole: re.Pattern[str] | None,
+    cached: Mapping[str, Any],
+    analyses: dict[str, Any],
 ) -> tuple[Part, ...]:
-    """The parts of pattern ``source`` (compiled: ``whole``), from ``cached`` analyses when
-    they hold it; ``analyses`` gets this one's, for the cache to keep."""
+    """The parts of pattern ``source`` (compiled: ``whole``, if it was), from ``cached``
+    analyses when they hold it; ``analyses`` gets this one's, for the cache to keep."""
     analysis: list[Any] = cached.get(source) or []
     if not _is_analysis(analysis):
-        analysis = analyse(source, whole)
+        analysis = analyse(source, whole or re.compile(source, re.IGNORECASE))
     analyses[source] = analysis
     return tuple(Part(tuple(needles), part, literal) for part, needles, literal in analysis)
 

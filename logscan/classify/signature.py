@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from logscan.classify.needles import Part, parts_of, union
+from logscan.classify.needles import Part, is_analysed, parts_of, union
 from logscan.classify.rule_files import RuleError, RuleFile
 from logscan.core.categories import CATEGORY_SET
 from logscan.core.smtp import CLASSES, ENHANCED_CLASS, ENHANCED_NUMBER
@@ -59,7 +59,7 @@ _ENHANCED_RANGE = re.compile(
 @dataclass(frozen=True, slots=True)
 class Signature:
     id: str
-    pattern: re.Pattern[str] | None
+    pattern_source: str | None  # the regex as written; compiled on first use (see ``pattern``)
     needles: tuple[str, ...]  # lower-case ASCII; one must occur in a matching text; () = no filter
     category: str | None
     provider: str | None
@@ -82,6 +82,17 @@ class Signature:
     # The pattern's top-level alternatives, each compiled alone with its own needles, so that
     # only the alternatives whose literals occur in a text are run (a big alternation is slow).
     parts: tuple[Part, ...] = ()
+    _whole: list[re.Pattern[str]] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The whole pattern, compiled (case-insensitive) on first use: matching runs the parts,
+        so most signatures never need it, and compiling them all took a third of start-up."""
+        if self.pattern_source is None:
+            return None
+        if not self._whole:
+            self._whole.append(re.compile(self.pattern_source, re.IGNORECASE))
+        return self._whole[0]
 
     def conditions_hold(self, code: str | None, enhanced: str | None, class_: str | None) -> bool:
         if self.codes is not None and code not in self.codes:
@@ -123,7 +134,7 @@ class Signature:
 
     def captures_list(self) -> bool:
         """Whether the pattern names the blocklist in a ``(?P<blocklist>...)`` group."""
-        return self.pattern is not None and "blocklist" in self.pattern.groupindex
+        return self.pattern_source is not None and _names_list(self.pattern_source)
 
 
 def _enhanced_in(enhanced: str | None, ranges: tuple[tuple[str, int, int], ...]) -> bool:
@@ -149,22 +160,29 @@ def signature_from_table(
     unknown = set(raw) - _SIG_KEYS
     if unknown:
         raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    pattern: re.Pattern[str] | None = None
+    source = raw.get("pattern")
+    whole: list[re.Pattern[str]] = []
     parts: tuple[Part, ...] = ()
-    if "pattern" in raw:
-        try:
-            pattern = re.compile(raw["pattern"], re.IGNORECASE)
-        except re.error as exc:
-            raise RuleError(f"{where}: bad pattern at column {exc.pos}: {exc.msg}") from exc
-        parts = parts_of(raw["pattern"], pattern, cached, analyses)
-    _check(where, raw, pattern)
+    if source is not None:
+        if not isinstance(source, str):
+            raise RuleError(f"{where}: 'pattern' must be a string")
+        # A pattern the cache has analysed compiled on this Python before (the cache file is
+        # per Python version): it is compiled when first used. Any other is compiled now, so
+        # that a bad one is an error at load, with its place.
+        if not is_analysed(cached, source):
+            try:
+                whole.append(re.compile(source, re.IGNORECASE))
+            except re.error as exc:
+                raise RuleError(f"{where}: bad pattern at column {exc.pos}: {exc.msg}") from exc
+        parts = parts_of(source, whole[0] if whole else None, cached, analyses)
+    _check(where, raw, source)
     examples = raw.get("examples", [])
     if isinstance(examples, str):
         examples = [examples]
     classes = raw.get("classes")
     return Signature(
         id=sid,
-        pattern=pattern,
+        pattern_source=source,
         needles=union([p.needles for p in parts]),
         category=raw.get("category"),
         provider=raw.get("provider"),
@@ -181,10 +199,16 @@ def signature_from_table(
         source=raw.get("source", ""),
         origin=str(rf.path),
         parts=parts,
+        _whole=whole,
     )
 
 
-def _check(where: str, raw: dict[str, Any], pattern: re.Pattern[str] | None) -> None:
+def _names_list(source: str) -> bool:
+    """Whether a pattern names the blocklist in a ``(?P<blocklist>...)`` group."""
+    return "(?P<blocklist>" in source
+
+
+def _check(where: str, raw: dict[str, Any], pattern: str | None) -> None:
     """Raise :class:`RuleError` for a table that cannot make a working signature."""
     if pattern is None and not ({"codes", "enhanced", "when_provider"} & set(raw)):
         raise RuleError(f"{where}: needs a 'pattern' or a condition on codes/enhanced/provider")
@@ -192,7 +216,7 @@ def _check(where: str, raw: dict[str, Any], pattern: re.Pattern[str] | None) -> 
     if category is not None and category not in CATEGORY_SET:
         raise RuleError(f"{where}: unknown category {category!r}")
     if not ({"category", "provider", "blocklist"} & set(raw)) and not (
-        pattern is not None and "blocklist" in pattern.groupindex
+        pattern is not None and _names_list(pattern)
     ):
         raise RuleError(f"{where}: sets nothing (category, provider or blocklist)")
     for key in (

@@ -252,11 +252,11 @@ def _tries(
     for sig in sigs:
         if not sig.conditions_hold(code, enhanced, class_):
             continue
-        if sig.pattern is None:
+        if sig.pattern_source is None:
             out.append((sig, (True,)))
             continue
         if present is None:
-            out.append((sig, (Part((), sig.pattern.pattern, False),)))
+            out.append((sig, (Part((), sig.pattern_source, False),)))
             continue
         parts: list[Part | bool] = []
         for part in sig.parts:

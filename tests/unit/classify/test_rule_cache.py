@@ -50,3 +50,36 @@ def test_no_cache_directory_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def _junk(data: dict[str, object]) -> str:
     return json.dumps({k: [["x", "no list", True]] for k in data})
+
+
+def test_a_pattern_the_cache_knows_is_compiled_on_first_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up compiles no pattern the cache has analysed (it compiled on this Python before);
+    the first use compiles it, to the same regex."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    files = load_rule_files()
+    fresh = Signatures.from_files(files)  # no cache yet: every pattern compiled now
+    with_pattern = [s for s in fresh.ordered if s.pattern_source is not None]
+    assert with_pattern and all(s._whole for s in with_pattern)
+    warm = Signatures.from_files(files)
+    assert not any(s._whole for s in warm.ordered)
+    for a, b in zip(warm.ordered, fresh.ordered, strict=True):
+        assert (a.pattern and a.pattern.pattern) == (b.pattern and b.pattern.pattern)
+        assert a.captures_list() == (b.pattern is not None and "blocklist" in b.pattern.groupindex)
+
+
+def test_a_bad_pattern_is_an_error_at_load_even_with_a_warm_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from logscan.classify.rule_files import RuleError
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    Signatures.from_files(load_rule_files())  # the cache is warm
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mine.toml").write_text(
+        "[[signature]]\nid = 'bad'\npattern = '(unclosed'\ncategory = 'unknown'\n"
+    )
+    with pytest.raises(RuleError, match="signature 'bad': bad pattern"):
+        Signatures.from_files(load_rule_files([rules]))
