@@ -1,9 +1,10 @@
 """A small on-disk cache of what is slow to work out from the rules and depends only on them.
 
-``logscan`` starts often (``explain``, ``scan`` of a small file): working out the needles of every
-signature pattern takes most of its start-up. The answer depends only on the pattern text and
-on Python's regex parser, so it is kept in ``$XDG_CACHE_HOME/logscan`` (default ``~/.cache``),
-keyed by the pattern text, in a file named by the Python and logscan versions. JSON, not pickle:
+``logscan`` starts often (``explain``, ``scan`` of a small file): parsing the TOML rule files and
+working out the needles of every signature pattern took most of its start-up. Both depend only
+on their input (a file's bytes; a pattern's text and Python's regex parser), so they are kept in
+``$XDG_CACHE_HOME/logscan`` (default ``~/.cache``), keyed by that input (the sha256 of a rule
+file, the pattern text), in files named by the Python and logscan versions. JSON, not pickle:
 reading it runs no code. Any problem (no home, read-only, corrupt file) just means no cache.
 """
 

@@ -12,6 +12,8 @@ overrides an earlier one entry by entry::
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import logscan
+from logscan.classify import rule_cache
+
+# rule_cache name of the parsed rule files: sha256 of a file's bytes -> its TOML document.
+PARSED_CACHE = "rule-files"
 
 
 class RuleError(ValueError):
@@ -49,6 +55,10 @@ def builtin_rules_dir() -> Path:
 def load_rule_files(extra_dirs: Sequence[Path] = ()) -> list[RuleFile]:
     """Parse every rule file; raise :class:`RuleError` naming the file and line of a fault."""
     files: list[RuleFile] = []
+    # Parsing the TOML is the slowest part of start-up left; a document is JSON data, so the
+    # parsed files are kept by the hash of their bytes (what is read is what was parsed).
+    cached = rule_cache.load(PARSED_CACHE)
+    parsed: dict[str, Any] = {}
     for builtin, directory in [(True, builtin_rules_dir())] + [
         (False, Path(d)) for d in extra_dirs
     ]:
@@ -63,15 +73,38 @@ def load_rule_files(extra_dirs: Sequence[Path] = ()) -> list[RuleFile]:
         except OSError as exc:
             raise RuleError(f"{directory}: cannot list rules: {exc.strerror}") from exc
         for path in paths:
-            files.append(RuleFile(path, read_toml(path), builtin))
+            raw = _read(path)
+            key = hashlib.sha256(raw).hexdigest()
+            doc = cached.get(key)
+            if not isinstance(doc, dict):
+                doc = parse_toml(path, raw)
+            parsed[key] = doc
+            files.append(RuleFile(path, doc, builtin))
+    if parsed.keys() != cached.keys():
+        _keep(parsed)
     return files
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def _keep(parsed: dict[str, Any]) -> None:
+    """Save the parsed files for the next start, unless one holds what JSON cannot (a TOML
+    date): then the cache would not give back what the file says."""
     try:
-        raw = path.read_bytes()
+        same = json.loads(json.dumps(parsed)) == parsed
+    except (TypeError, ValueError):
+        return
+    if same:
+        rule_cache.save(PARSED_CACHE, parsed)  # only the files in use: stays small
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except OSError as exc:
         raise RuleError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def parse_toml(path: Path, raw: bytes) -> dict[str, Any]:
+    """``raw``, the bytes of ``path``, as a TOML document; RuleError naming the place of a fault."""
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -83,3 +83,32 @@ def test_a_bad_pattern_is_an_error_at_load_even_with_a_warm_cache(
     )
     with pytest.raises(RuleError, match="signature 'bad': bad pattern"):
         Signatures.from_files(load_rule_files([rules]))
+
+
+def test_rule_files_from_the_cache_are_the_files_as_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parsed rule files are kept by the hash of their bytes: a warm start gives the same
+    documents, a file edited since is parsed again, and a TOML date (which JSON cannot hold)
+    keeps its file set out of the cache."""
+    import tomllib
+
+    from logscan.classify.rule_files import PARSED_CACHE
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    mine = rules / "mine.toml"
+    mine.write_text("[[signature]]\nid = 'a'\npattern = 'x'\ncategory = 'unknown'\n")
+    cold = load_rule_files([rules])
+    assert len(rule_cache.load(PARSED_CACHE)) == len(cold)
+    warm = load_rule_files([rules])
+    assert [f.data for f in warm] == [f.data for f in cold]
+    assert [f.data for f in warm] == [tomllib.loads(f.path.read_text()) for f in warm]
+
+    mine.write_text("[[signature]]\nid = 'b'\npattern = 'y'\ncategory = 'unknown'\n")
+    assert load_rule_files([rules])[-1].data["signature"][0]["id"] == "b"
+
+    mine.write_text("when = 2024-01-01\n")
+    assert load_rule_files([rules])[-1].data["when"].year == 2024
+    assert load_rule_files([rules])[-1].data["when"].year == 2024  # not a string from JSON
