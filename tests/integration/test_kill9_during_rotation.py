@@ -73,34 +73,31 @@ class Monotonic:
         rest on almost nothing."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                s = self.d.scrape()
-            except (OSError, urllib.error.URLError, http.client.HTTPException):
-                time.sleep(0.05)
-                continue
-            if self.ours(s):
-                self._count(s)
+            if self._scrape_and_check():
                 return
             time.sleep(0.05)
         raise AssertionError(
             f"no scrape of our daemon within {timeout:.0f} s\n{self.d.log()[-3000:]}"
         )
 
-    def _count(self, s: Scrape) -> None:
+    def _scrape_and_check(self) -> bool:
+        """One scrape, checked; False if the daemon did not answer (or not ours). The lock is
+        held across the scrape: two threads' scrapes must be checked in the order they were
+        served, or a slow scrape checked after a quicker, later one looks like a decrease."""
         with self._lock:
-            self.scrapes += 1
-            self._check(s)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
             try:
                 s = self.d.scrape()
             except (OSError, urllib.error.URLError, http.client.HTTPException):
-                time.sleep(0.01)  # killed or restarting
-                continue
+                return False  # killed or restarting
             if not self.ours(s):
-                continue
-            self._count(s)
+                return False
+            self.scrapes += 1
+            self._check(s)
+            return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._scrape_and_check()
             time.sleep(0.01)
 
 
