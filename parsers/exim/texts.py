@@ -227,4 +227,9 @@ def _looks_like_exim(line: str) -> bool:
             "authenticator failed" in rest
         )
     head = line[:120]
-    return " exim[" in head or " exim4[" in head or " splogger[" in head
+    if " exim[" in head or " exim4[" in head or " splogger[" in head:
+        return True
+    # A syslog line whose time stamp and host were cut by the tool that quoted it (OSSEC's
+    # "Portion of the log(s)"): "exim[14700]: 2006-11-21 15:01:33 1Glsgv-0002wv-00 ...".
+    r = _RELAY.match(line)
+    return r is not None and _EXIM_TS.match(line, r.end()) is not None

@@ -1,0 +1,172 @@
+"""Real Exim and Sendmail lines collected for issue 12 (tests/data/SOURCES.md, "Collected for
+issue 12, second round"): each family of texts the MTAs write gets its category, and lines that
+are not outcomes give no event.
+
+The categories come from the MTAs' own sources (Exim's src/src, Sendmail's conf.c, srvrsmtp.c
+and cf/m4/proto.m4, cited in rules/outcomes.toml); these lines show them in the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from logscan.classify.classifier import Classifier
+from logscan.core.event import Event, Verdict
+from parsers.exim import EximParser
+from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, parse_corpus
+
+EXIM_PASTES = "code-index-exim-pastes.log"
+PLANETWORK = "lua-syslog-grammar-planetwork-exim-2017.log"
+OSSEC = "ossec-docs-exim-log-samples-2006.log"
+REJECTS = "rules-fixtures-exim-rejects-2017-2019.log"
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier.load()
+
+
+@pytest.fixture(scope="module")
+def exim() -> list[ParsedLine]:
+    return parse_corpus(EximParser, "exim")
+
+
+def only_event(line: ParsedLine) -> Event:
+    assert line.events is not None and len(line.events) == 1, line.text
+    return line.events[0]
+
+
+def verdict(clf: Classifier, ev: Event) -> Verdict:
+    return clf.classify_event(ev).verdict
+
+
+# -- Exim ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file_name", "needle", "status", "category", "rule"),
+    [
+        # appendfile.c: a maildir transport without its directory option (a configuration error)
+        (
+            EXIM_PASTES,
+            'maildir_format requires "directory"',
+            "deferred",
+            "server-error",
+            "signature:exim-local-config-error",
+        ),
+        # receive.c: the receiving Exim lost our connection during DATA and says so with 421
+        (
+            PLANETWORK,
+            "421 Lost incoming connection",
+            "deferred",
+            "network",
+            "signature:exim-lost-incoming-connection",
+        ),
+        # pipe.c: cyrus deliver exited with EX_DATAERR
+        (
+            OSSEC,
+            "returned 65 (could mean error in input data)",
+            "bounced",
+            "server-error",
+            "signature:exim-pipe-failed",
+        ),
+        (
+            OSSEC,
+            "501 This system is not configured to relay mail",
+            "bounced",
+            "relay-denied",
+            "signature:relay-denied",
+        ),
+        (OSSEC, "550 Mailbox unavailable", "bounced", "mailbox-unknown", "signature:user-unknown"),
+        (
+            REJECTS,
+            "rejected RCPT <example@exampley.com>: Unrouteable address",
+            "rejected",
+            "routing",
+            "signature:exim-unrouteable-address",
+        ),
+    ],
+)
+def test_exim_texts_in_real_lines(
+    clf: Classifier,
+    exim: list[ParsedLine],
+    file_name: str,
+    needle: str,
+    status: str,
+    category: str,
+    rule: str,
+) -> None:
+    ev = only_event(find_line(exim, file_name, needle))
+    assert ev.status == status
+    v = verdict(clf, ev)
+    assert (v.category, v.rule) == (category, rule)
+
+
+def test_a_host_list_whose_dns_lookup_deferred_is_a_dns_failure_not_the_451(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    """match.c's 'DNS lookup of "..." deferred': an ACL's host list could not be resolved, so
+    Exim answered 451; the inferred code alone would say 'server error'."""
+    line = find_line(exim, EXIM_PASTES, 'DNS lookup of "MAIN_RELAY_NETS" deferred')
+    expected: dict[str, Any] = dict(
+        direction="inbound",
+        stage="rcpt",
+        status="rejected",
+        code="451",
+        code_inferred=True,
+        remote_ip="127.0.0.1",
+        sender="me@localhost",
+        recipient="me@localhost",
+    )
+    assert_golden(line, [expected])
+    v = verdict(clf, only_event(line))
+    assert (v.category, v.rule) == ("dns-failure", "signature:exim-host-lookup-failed")
+
+
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "=> jmvl <jmvl@acmea.tech> R=localuser T=local_delivery",
+        "=> sales+spam |/usr/local/cpanel/bin/autorespond",  # a cPanel autoresponder pipe
+        "=> kmr <kmr@system3.local.com> R=local_user T=mail_spool",
+    ],
+)
+def test_exim_local_deliveries_without_a_reply_are_delivered(
+    clf: Classifier, exim: list[ParsedLine], needle: str
+) -> None:
+    ev = only_event(find_line(exim, EXIM_PASTES, needle))
+    assert (ev.status, ev.code, ev.direction) == ("sent", None, "outbound")
+    assert verdict(clf, ev).category == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("file_name", "needle"),
+    [
+        # per-host connection errors: the "==" or "**" line that follows is the outcome
+        (EXIM_PASTES, "H=mail.mydomain.com [65.254.254.52] Connection timed out"),
+        (EXIM_PASTES, "TLS error on connection (recv)"),
+        (PLANETWORK, "SMTP timeout after EHLO bayamo.planet-work.net"),
+        # a verification that could not finish: the ACL's own refusal line carries the reply
+        (PLANETWORK, "sender verify defer for <bounce@emailbackend.com>"),
+        # the bounce could not be written, or a message was frozen: no SMTP reply
+        (EXIM_PASTES, "Process failed (1) when writing error message"),
+        (OSSEC, "Frozen (delivery error message)"),
+        (PLANETWORK, "X-Sender=divianne@hxmedia.com"),
+    ],
+)
+def test_exim_lines_that_are_not_outcomes_give_no_event(
+    exim: list[ParsedLine], file_name: str, needle: str
+) -> None:
+    assert not find_line(exim, file_name, needle).events
+
+
+def test_exim_syslog_line_quoted_without_its_time_stamp_and_host_is_exim(
+    exim: list[ParsedLine],
+) -> None:
+    """OSSEC's alert quotes 'exim[14706]: 2006-11-21 15:01:39 ...': detection and parsing both
+    take the relay prefix without a syslog time stamp or host."""
+    line = find_line(exim, OSSEC, "1Gmary-0002iA-00 **")
+    assert EximParser.detect([line.text], None) == 1.0
+    assert only_event(line).ts == "2006-11-21T15:01:39"
