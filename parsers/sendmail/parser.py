@@ -18,7 +18,9 @@ from parsers.sendmail.texts import (
     _AUTH_RELAY,
     _BSD_TS,
     _CLIENT,
+    _CLIENT_RULESETS,
     _NO_EXPN_CODE,
+    _NULLSERVER_CODE,
     _PREGREETING_CODE,
     _PROGRAM,
     _QID,
@@ -27,6 +29,7 @@ from parsers.sendmail.texts import (
     _SIZE,
     _STAGE_OF_MILTER,
     _STAGE_OF_RULESET,
+    _TCPWRAPPERS,
     _USER_UNKNOWN_CODE,
     _field,
     _milter_field,
@@ -82,6 +85,8 @@ class SendmailParser(Parser):
             return [self._inbound(msg, qid, ts, lineno, "unknown", _NO_EXPN_CODE, msg)]
         if msg.startswith("rejecting commands from"):
             return [self._inbound(msg, qid, ts, lineno, "connect", _PREGREETING_CODE, msg)]
+        if msg.startswith(("tcpwrappers (", "NOQUEUE: tcpwrappers (")):
+            return self._tcpwrappers(msg.removeprefix("NOQUEUE: "), qid, ts, lineno)
         if q is not None and _QID.match(msg) is not None:
             return self._dsn(msg, qid, ts, lineno)
         if msg.startswith(_QUIET) or any(key in msg for key in _QUIET_INSIDE):
@@ -224,6 +229,8 @@ class SendmailParser(Parser):
         reply = parse_reply(msg[i + 7 :])
         if msg.startswith("ruleset="):
             ruleset = msg[8 : msg.find(",")] if "," in msg else msg[8:]
+            if ruleset in _CLIENT_RULESETS:
+                return None
             stage = _STAGE_OF_RULESET.get(ruleset, "unknown")
         elif msg.startswith("Milter"):
             low = msg[:i]
@@ -252,6 +259,27 @@ class SendmailParser(Parser):
             recipient=arg1.strip("<>") if arg1 and stage == "rcpt" else None,
             queue_id=qid,
         )
+
+    def _tcpwrappers(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> list[Event]:
+        m = _TCPWRAPPERS.match(msg)
+        if m is None:
+            return []
+        name = m.group("name")
+        return [
+            self.event(
+                line=lineno,
+                direction="inbound",
+                stage="connect",
+                status="rejected",
+                code=_NULLSERVER_CODE,
+                code_inferred=True,
+                text=msg,
+                ts=ts,
+                remote_host=None if name == "unknown" else name,
+                remote_ip=m.group("ip"),
+                queue_id=qid,
+            )
+        ]
 
     def _auth_failure(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> Event:
         m = _AUTH_RELAY.search(msg)

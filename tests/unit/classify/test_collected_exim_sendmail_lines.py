@@ -15,12 +15,16 @@ import pytest
 from logscan.classify.classifier import Classifier
 from logscan.core.event import Event, Verdict
 from parsers.exim import EximParser
+from parsers.sendmail import SendmailParser
 from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, parse_corpus
 
 EXIM_PASTES = "code-index-exim-pastes.log"
 PLANETWORK = "lua-syslog-grammar-planetwork-exim-2017.log"
 OSSEC = "ossec-docs-exim-log-samples-2006.log"
 REJECTS = "rules-fixtures-exim-rejects-2017-2019.log"
+UBUNTU = "ubuntuforums-sendmail-pastes.log"
+BLOGS = "blogs-sendmail-pastes.log"
+ISO_SYSLOG = "hoddmimes-iptblk-sendmail-2019.log"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +35,11 @@ def clf() -> Classifier:
 @pytest.fixture(scope="module")
 def exim() -> list[ParsedLine]:
     return parse_corpus(EximParser, "exim")
+
+
+@pytest.fixture(scope="module")
+def sendmail() -> list[ParsedLine]:
+    return parse_corpus(SendmailParser, "sendmail")
 
 
 def only_event(line: ParsedLine) -> Event:
@@ -170,3 +179,75 @@ def test_exim_syslog_line_quoted_without_its_time_stamp_and_host_is_exim(
     line = find_line(exim, OSSEC, "1Gmary-0002iA-00 **")
     assert EximParser.detect([line.text], None) == 1.0
     assert only_event(line).ts == "2006-11-21T15:01:39"
+
+
+# -- Sendmail --------------------------------------------------------------------------------
+
+
+def test_tcpwrappers_rejection_is_a_refused_connection(
+    clf: Classifier, sendmail: list[ParsedLine]
+) -> None:
+    line = find_line(sendmail, BLOGS, "tcpwrappers (localhost, 127.0.0.1) rejection")
+    expected: dict[str, Any] = dict(
+        direction="inbound",
+        stage="connect",
+        status="rejected",
+        code="554",
+        code_inferred=True,
+        remote_host="localhost",
+        remote_ip="127.0.0.1",
+        queue_id=None,
+    )
+    assert_golden(line, [expected])
+    v = verdict(clf, only_event(line))
+    assert (v.category, v.rule) == ("policy-rejected", "signature:sendmail-tcpwrappers-rejection")
+
+
+def test_client_ruleset_reject_leaves_the_outcome_to_the_to_line(
+    clf: Classifier, sendmail: list[ParsedLine]
+) -> None:
+    """ruleset=tls_rcpt runs when Sendmail is the client: its reject= (here the access map was
+    missing, proto.m4's '451 4.3.0 Temporary system failure') is not a reply any peer sent;
+    the to= line after it is the delivery's outcome."""
+    assert find_line(sendmail, UBUNTU, "ruleset=tls_rcpt").events == []
+    ev = only_event(find_line(sendmail, UBUNTU, "to=benloc@sipnsearch.com"))
+    assert (ev.direction, ev.status) == ("outbound", "deferred")
+    assert verdict(clf, ev).category == "server-error"
+
+
+@pytest.mark.parametrize(
+    ("file_name", "needle", "status", "category"),
+    [
+        (UBUNTU, "r39G922P001173: to=<v**e@inbox.lv>", "deferred", "bad-domain"),
+        (UBUNTU, "stat=Deferred: Connection timed out with rediff.com.", "deferred", "network"),
+        (UBUNTU, "stat=Deferred: Connection reset by owa.paytmbank.com.", "deferred", "network"),
+        (UBUNTU, "to=<root@server.domain.local>", "deferred", "server-error"),
+        (BLOGS, "exited with EX_TEMPFAIL", "deferred", "server-error"),
+        (ISO_SYSLOG, "barracudacentral.org", "rejected", "blocklisted"),
+    ],
+)
+def test_sendmail_texts_in_real_lines(
+    clf: Classifier,
+    sendmail: list[ParsedLine],
+    file_name: str,
+    needle: str,
+    status: str,
+    category: str,
+) -> None:
+    lines = [p for p in sendmail if p.path.name == file_name and needle in p.text]
+    assert lines, needle
+    for line in lines:
+        ev = only_event(line)
+        assert ev.status == status, line.text
+        assert verdict(clf, ev).category == category, line.text
+
+
+def test_sendmail_through_an_iso_time_syslog_template(sendmail: list[ParsedLine]) -> None:
+    """rsyslog with a template that writes '2019-08-11 23:06:55 host sendmail[pid]: ...'."""
+    ev = only_event(find_line(sendmail, ISO_SYSLOG, "x7BL5tbV014209"))
+    assert (ev.ts, ev.stage, ev.code, ev.recipient) == (
+        "2019-08-11T23:06:55",
+        "rcpt",
+        "550",
+        "anna.bertilsson@bertilzon.com",
+    )
