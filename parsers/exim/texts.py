@@ -86,7 +86,15 @@ _ACL_DEFER_CODE = "451"
 # Refusals logged like an ACL's that are not one: smtp_in.c answers a bad EHLO/HELO argument
 # with "501 Syntactically invalid EHLO argument(s)".
 # receive.c answers an over-size message with "552 Message size exceeds maximum permitted".
-_ACL_REASON_CODES = (("syntactically invalid argument", "501"), ("message too big", "552"))
+# smtp_in.c answers MAIL without a HELO (hosts_require_helo) with synprot_error(503, "HELO or
+# EHLO required") and logs "rejected MAIL from <host>: no HELO/EHLO given".
+_ACL_REASON_CODES = (
+    ("syntactically invalid argument", "501"),
+    ("message too big", "552"),
+    ("no HELO/EHLO given", "503"),
+)
+# The client as host_and_ident() writes it after "rejected MAIL from ".
+_FROM_HOST = re.compile(r"from (?:(?P<name>[^\s(\[]\S*) )?(?:\([^)]*\) )?\[(?P<ip>[^\]]+)\]")
 # "H=[192.0.2.101]:62839 dropped by 'connect' ACL: ..." -> stage of the named ACL.
 _DROPPED_BY = re.compile(r" dropped by '(\w+)' ACL(?:: (?P<reason>.*))?$")
 _ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt": "rcpt"}

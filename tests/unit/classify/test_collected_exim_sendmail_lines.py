@@ -251,3 +251,39 @@ def test_sendmail_through_an_iso_time_syslog_template(sendmail: list[ParsedLine]
         "550",
         "anna.bertilsson@bertilzon.com",
     )
+
+
+# -- forms the collected lines lack, built from the MTAs' format strings ---------------------
+
+
+def test_exim_mail_without_helo_is_a_protocol_error_with_its_503(clf: Classifier) -> None:
+    """smtp_in.c (hosts_require_helo): log_write "rejected MAIL from %s: no HELO/EHLO given",
+    synprot_error(503, "HELO or EHLO required"); the host is host_and_ident()'s."""
+    line = (
+        "2024-03-12 10:00:00 rejected MAIL from mx.example.net (helo) [192.0.2.7]: "
+        "no HELO/EHLO given"
+    )
+    [ev] = EximParser("mainlog", year=2024).feed(line, 1) or []
+    assert (ev.stage, ev.code, ev.code_inferred) == ("mail", "503", True)
+    assert (ev.remote_host, ev.remote_ip) == ("mx.example.net", "192.0.2.7")
+    v = verdict(clf, ev)
+    assert (v.category, v.rule) == ("protocol", "signature:helo-missing")
+
+
+def test_cpanel_cannot_route_is_routing_but_after_a_sender_verify_it_is_the_verify(
+    clf: Classifier,
+) -> None:
+    """cPanel's cannot_route_message replaces "Unrouteable address"; quoted in a sender-verify
+    refusal (a Python paste of the SMTP error: 'Verification failed for <...>\\nThe mail server
+    ...\\nSender verify failed'), the verification decides."""
+    cannot = (
+        "The mail server could not deliver mail to a@example.invalid.  The account or domain "
+        "may not exist, they may be blacklisted, or missing the proper dns entries."
+    )
+    assert verdict_of(clf, "550", cannot).category == "routing"
+    quoted = f"Verification failed for <a@example.invalid>\\n{cannot}\\nSender verify failed"
+    assert verdict_of(clf, "550", quoted).rule == "signature:sender-verify-failed"
+
+
+def verdict_of(clf: Classifier, code: str, text: str) -> Verdict:
+    return clf.classify(code, None, text, None, "rcpt", "rejected", True)
