@@ -1,6 +1,6 @@
-"""Real Exim and Sendmail lines collected for issue 12 (tests/data/SOURCES.md, "Collected for
-issue 12, second round"): each family of texts the MTAs write gets its category, and lines that
-are not outcomes give no event.
+"""Real Exim, Sendmail and Postfix lines collected for issue 12 (tests/data/SOURCES.md,
+"Collected for issue 12, second round"): each family of texts the MTAs write gets its category,
+and lines that are not outcomes give no event.
 
 The categories come from the MTAs' own sources (Exim's src/src, Sendmail's conf.c, srvrsmtp.c
 and cf/m4/proto.m4, cited in rules/outcomes.toml); these lines show them in the field.
@@ -15,6 +15,7 @@ import pytest
 from logscan.classify.classifier import Classifier
 from logscan.core.event import Event, Verdict
 from parsers.exim import EximParser
+from parsers.postfix import PostfixParser
 from parsers.sendmail import SendmailParser
 from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, parse_corpus
 
@@ -251,6 +252,27 @@ def test_sendmail_through_an_iso_time_syslog_template(sendmail: list[ParsedLine]
         "550",
         "anna.bertilsson@bertilzon.com",
     )
+
+
+# -- Postfix ---------------------------------------------------------------------------------
+
+
+def test_postfix_pastes_from_github_issues(clf: Classifier) -> None:
+    lines = parse_corpus(PostfixParser, "postfix")
+    name = "github-issues-postfix-pastes-2.log"
+    # T-Online's own blocklist, named by its "(BL)" suffix; the host was T-Online's MX
+    ev = only_event(find_line(lines, name, "tosa@rx.t-online.de"))
+    v = verdict(clf, ev)
+    assert (ev.code, v.category, v.provider) == ("554", "blocklisted", "t-online")
+    ev = only_event(find_line(lines, name, "to=<doesnotexist@example.com>"))
+    assert (ev.status, verdict(clf, ev).category) == ("bounced", "mailbox-unknown")
+    for line in [p for p in lines if p.path.name == name and "tiscali" in p.text]:
+        ev = only_event(line)
+        assert (ev.status, ev.stage, verdict(clf, ev).category) == (
+            "deferred",
+            "end-of-data",
+            "network",
+        )
 
 
 # -- forms the collected lines lack, built from the MTAs' format strings ---------------------
