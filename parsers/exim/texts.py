@@ -102,8 +102,7 @@ _ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt":
 # Protocol errors Exim answers with a fixed code but does not log it (smtp_in.c):
 # "554 SMTP synchronization error"; synprot_error() for syntax (501, 500 for an unknown
 # command) and protocol errors (503 for AUTH when not advertised, 504 for an unsupported
-# mechanism); smtp_notquit_exit() "421 ... too many syntax or protocol errors" / "too many
-# nonmail commands", "500 Too many unrecognized commands".
+# mechanism); smtp_notquit_exit() for "too many syntax or protocol errors" (see _DROPPED_CODES).
 _SYNC_ERROR_CODE = "554"
 # "refused connection from ... (host_reject_connection)": "554 SMTP service not available";
 # recipients_max exceeded: "452 too many recipients".
@@ -114,7 +113,13 @@ _PROTOCOL_ERROR_CODES = (
     ("mechanism not supported", "504"),
     ("unrecognized command", "500"),
 )
-_DROPPED_CODES = (("too many unrecognized commands", "500"), ("too many", "421"))
+# smtp_in.c's smtp_notquit_exit() codes: 554 "Too many nonmail commands" (since 4.68), 500
+# "Too many unrecognized commands"; too many syntax or protocol errors repeat the last error's.
+_DROPPED_CODES = (
+    ("too many nonmail commands", "554"),
+    ("too many unrecognized commands", "500"),
+    ("too many", "421"),
+)
 
 # Session lines Exim writes that hold no reply: understood, ignored.
 _QUIET_PREFIXES = (

@@ -97,6 +97,22 @@ def verdict(clf: Classifier, ev: Event) -> Verdict:
             "routing",
             "signature:exim-unrouteable-address",
         ),
+        # smtp_in.c drops a client sending too many non-mail commands with 554 (since 4.68)
+        (
+            "fail2ban-exim.log",
+            "too many nonmail commands",
+            None,
+            "protocol",
+            "signature:exim-session-dropped",
+        ),
+        # SA-Exim's local_scan() refusal carries SpamAssassin's score
+        (
+            "fail2ban-exim-spam.log",
+            "Rejected: hits=7.5 required=5.0",
+            "rejected",
+            "spam-rejected",
+            "signature:exim-sa-exim-spam-score",
+        ),
     ],
 )
 def test_exim_texts_in_real_lines(
@@ -104,7 +120,7 @@ def test_exim_texts_in_real_lines(
     exim: list[ParsedLine],
     file_name: str,
     needle: str,
-    status: str,
+    status: str | None,
     category: str,
     rule: str,
 ) -> None:
