@@ -20,6 +20,7 @@ from parsers.sendmail.texts import (
     _CLIENT,
     _CLIENT_RULESETS,
     _NO_EXPN_CODE,
+    _NOTICE_LABELS,
     _NULLSERVER_CODE,
     _PREGREETING_CODE,
     _PROGRAM,
@@ -204,10 +205,12 @@ class SendmailParser(Parser):
         return [self._inbound(msg, qid, ts, lineno, "rcpt", code, text, recipient=addr)]
 
     def _dsn(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> list[Event]:
-        """ "<qid>: <dsn qid>: DSN: <reason>": a bounce or delay notice being written."""
+        """ "<qid>: <dsn qid>: DSN: <reason>": a bounce or delay notice being written; a
+        notice in the older, non-DSN form says "sender notify:" instead (Sendmail 8.14)."""
         q = _QID.match(msg)
         rest = msg[q.end() :] if q else msg
-        if not rest.startswith("DSN: Cannot send message"):
+        label, _, reason = rest.partition(": ")
+        if label not in _NOTICE_LABELS or not reason.startswith("Cannot send message"):
             return []
         env = self._messages.get(qid)
         return [
@@ -215,7 +218,7 @@ class SendmailParser(Parser):
                 line=lineno,
                 direction="outbound",
                 status="expired",
-                text=rest[5:],
+                text=reason,
                 ts=ts,
                 sender=env.sender,
                 queue_id=qid,

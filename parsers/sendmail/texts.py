@@ -58,6 +58,9 @@ _USER_UNKNOWN_CODE = "550"
 _AUTH_FAILURE_CODE = "535"
 _NO_EXPN_CODE = "502"
 _PREGREETING_CODE = "554"
+# The labels of the line that records a bounce or delay notice ("<qid>: <notice qid>: <label>:
+# <reason>"): "DSN" for a delivery status notification, "sender notify" for the older form.
+_NOTICE_LABELS = frozenset({"DSN", "sender notify"})
 # A connection refused by TCP wrappers (daemon.c validate_connection() returns "Access denied"):
 # srvrsmtp.c greets such a client with 554 and answers its commands with 550 5.0.0.
 _NULLSERVER_CODE = "554"

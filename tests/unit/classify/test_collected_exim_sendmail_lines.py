@@ -259,6 +259,20 @@ def test_sendmail_texts_in_real_lines(
         assert verdict(clf, ev).category == category, line.text
 
 
+def test_sendmail_8_14_sender_notify_of_an_expired_message_is_expired(
+    clf: Classifier, sendmail: list[ParsedLine]
+) -> None:
+    """The notice line in its older form ("sender notify:" where later versions say "DSN:")
+    records the queue lifetime running out, as "DSN: Cannot send message for 5 days" does."""
+    ev = only_event(find_line(sendmail, UBUNTU, "sender notify: Cannot send message for 5 days"))
+    assert (ev.status, ev.queue_id, ev.text) == (
+        "expired",
+        "mAO2tx04010773",
+        "Cannot send message for 5 days",
+    )
+    assert verdict(clf, ev).category == "network"
+
+
 def test_sendmail_through_an_iso_time_syslog_template(sendmail: list[ParsedLine]) -> None:
     """rsyslog with a template that writes '2019-08-11 23:06:55 host sendmail[pid]: ...'."""
     ev = only_event(find_line(sendmail, ISO_SYSLOG, "x7BL5tbV014209"))
