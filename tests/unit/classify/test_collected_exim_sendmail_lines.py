@@ -23,6 +23,8 @@ EXIM_PASTES = "code-index-exim-pastes.log"
 PLANETWORK = "lua-syslog-grammar-planetwork-exim-2017.log"
 OSSEC = "ossec-docs-exim-log-samples-2006.log"
 REJECTS = "rules-fixtures-exim-rejects-2017-2019.log"
+AMINER = "aminer-tests-cpanel-guide-exim.log"
+LIVE = "go-tests-cpanel-exim-4.98-live-server.log"
 UBUNTU = "ubuntuforums-sendmail-pastes.log"
 BLOGS = "blogs-sendmail-pastes.log"
 ISO_SYSLOG = "hoddmimes-iptblk-sendmail-2019.log"
@@ -112,6 +114,25 @@ def verdict(clf: Classifier, ev: Event) -> Verdict:
             "rejected",
             "spam-rejected",
             "signature:exim-sa-exim-spam-score",
+        ),
+        # Yahoo's older [GL01] deferral, as a per-host error line (no recipient outcome yet)
+        (AMINER, "[GL01] Message from", None, "rate-limited", "signature:yahoo-tss04"),
+        # a sender verification quoting cPanel's cannot_route_message: the verification decides
+        (
+            AMINER,
+            "550-Verification for <garfield@domain.com>",
+            "bounced",
+            "policy-rejected",
+            "signature:sender-verify-failed",
+        ),
+        # CVE-2019-10149 probes bounce on their own loop detection
+        (AMINER, 'Too many "Received" headers', "bounced", "routing", "signature:mail-loop"),
+        (
+            LIVE,
+            "Gmail has detected that this message is likely unsolicited",
+            "bounced",
+            "spam-rejected",
+            "signature:google-likely-unsolicited",
         ),
     ],
 )
