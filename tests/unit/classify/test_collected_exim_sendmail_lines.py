@@ -360,3 +360,24 @@ def test_cpanel_cannot_route_is_routing_but_after_a_sender_verify_it_is_the_veri
 
 def verdict_of(clf: Classifier, code: str, text: str) -> Verdict:
     return clf.classify(code, None, text, None, "rcpt", "rejected", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # parse.c: the address's syntax, whatever the inferred 550 would say
+        ("domain missing or malformed", "bad-address"),
+        ('missing or malformed local part (expected word or "<")', "bad-address"),
+        # ... but in an alias file it is the configuration's fault
+        (
+            'error in redirect data: missing or malformed local part (expected word or "<") '
+            'in "bad address"',
+            "server-error",
+        ),
+    ],
+)
+def test_exim_address_parse_errors_in_a_refusal(clf: Classifier, text: str, category: str) -> None:
+    line = f"2024-03-12 10:00:03 H=(x) [192.0.2.7] F=<a@example.net> rejected RCPT <u@>: {text}"
+    [ev] = EximParser("mainlog", year=2024).feed(line, 1) or []
+    assert (ev.code, ev.code_inferred) == ("550", True)
+    assert verdict(clf, ev).category == category
