@@ -381,3 +381,17 @@ def test_exim_address_parse_errors_in_a_refusal(clf: Classifier, text: str, cate
     [ev] = EximParser("mainlog", year=2024).feed(line, 1) or []
     assert (ev.code, ev.code_inferred) == ("550", True)
     assert verdict(clf, ev).category == category
+
+
+def test_sendmail_reply_read_error_is_network(clf: Classifier) -> None:
+    """usersmtp.c's own 451 4.4.1 when the connection broke while waiting for the reply; the
+    line is built from Sendmail's to= format with that stat= text."""
+    line = (
+        "Mar 12 10:00:04 mx1 sm-mta[4242]: 2BCA0000001234: to=<a@example.net>, delay=00:00:31, "
+        "xdelay=00:00:30, mailer=esmtp, pri=120000, relay=mx.example.net. [192.0.2.8], "
+        "dsn=4.4.1, stat=Deferred: 451 4.4.1 reply: read error from mx.example.net."
+    )
+    [ev] = SendmailParser("maillog", year=2024).feed(line, 1) or []
+    assert (ev.status, ev.code) == ("deferred", "451")
+    v = verdict(clf, ev)
+    assert (v.category, v.rule) == ("network", "signature:sendmail-reply-read-error")
