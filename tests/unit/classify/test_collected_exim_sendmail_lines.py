@@ -25,6 +25,7 @@ OSSEC = "ossec-docs-exim-log-samples-2006.log"
 REJECTS = "rules-fixtures-exim-rejects-2017-2019.log"
 AMINER = "aminer-tests-cpanel-guide-exim.log"
 LIVE = "go-tests-cpanel-exim-4.98-live-server.log"
+DEBIAN_2022 = "blog-debian-exim-4.92-smarthost-2022.log"
 UBUNTU = "ubuntuforums-sendmail-pastes.log"
 BLOGS = "blogs-sendmail-pastes.log"
 ISO_SYSLOG = "hoddmimes-iptblk-sendmail-2019.log"
@@ -134,6 +135,21 @@ def verdict(clf: Classifier, ev: Event) -> Verdict:
             "spam-rejected",
             "signature:google-likely-unsolicited",
         ),
+        # the older form of a dropped connection names the host inside the text
+        (
+            EXIM_PASTES,
+            "closed connection in response to end of data",
+            "deferred",
+            "network",
+            "signature:exim-remote-closed",
+        ),
+        (
+            EXIM_PASTES,
+            "530-5.5.1 Authentication Required",
+            "bounced",
+            "auth-required",
+            "signature:auth-required",
+        ),
     ],
 )
 def test_exim_texts_in_real_lines(
@@ -175,6 +191,7 @@ def test_a_host_list_whose_dns_lookup_deferred_is_a_dns_failure_not_the_451(
 @pytest.mark.parametrize(
     "needle",
     [
+        "=> vveronico <root@srv-cucina> R=local_user T=mail_spool",
         "=> jmvl <jmvl@acmea.tech> R=localuser T=local_delivery",
         "=> sales+spam |/usr/local/cpanel/bin/autorespond",  # a cPanel autoresponder pipe
         "=> kmr <kmr@system3.local.com> R=local_user T=mail_spool",
@@ -207,6 +224,17 @@ def test_exim_lines_that_are_not_outcomes_give_no_event(
     exim: list[ParsedLine], file_name: str, needle: str
 ) -> None:
     assert not find_line(exim, file_name, needle).events
+
+
+def test_exim_smarthost_unreachable_defers_each_message_once(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    """Exim logs the host's error, then the deferral: only the "==" line is an outcome."""
+    lines = [p for p in exim if p.path.name == DEBIAN_2022 and "Network is unreachable" in p.text]
+    assert len(lines) == 12
+    events = [ev for p in lines for ev in p.events or []]
+    assert len(events) == 6
+    assert {(ev.status, verdict(clf, ev).category) for ev in events} == {("deferred", "network")}
 
 
 def test_exim_syslog_line_quoted_without_its_time_stamp_and_host_is_exim(
