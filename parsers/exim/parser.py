@@ -23,6 +23,7 @@ from parsers.exim.texts import (
     _DROPPED_BY,
     _DROPPED_CODES,
     _EXPIRED,
+    _FROM_HOST,
     _LOST_AFTER,
     _MSGID,
     _PROTOCOL_ERROR_CODES,
@@ -342,6 +343,10 @@ class EximParser(Parser):
         if what == "from":  # "rejected from <sender> H=host [ip]: reason"
             sender = arg
             name, ip = _host(rest)
+        elif name is None and ip is None and arg.startswith("from "):
+            h = _FROM_HOST.match(arg)  # "rejected MAIL from (helo) [ip]: no HELO/EHLO given"
+            if h is not None:
+                name, ip = h.group("name"), h.group("ip")
         return self.event(
             line=lineno,
             direction="inbound",

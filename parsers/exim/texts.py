@@ -86,7 +86,15 @@ _ACL_DEFER_CODE = "451"
 # Refusals logged like an ACL's that are not one: smtp_in.c answers a bad EHLO/HELO argument
 # with "501 Syntactically invalid EHLO argument(s)".
 # receive.c answers an over-size message with "552 Message size exceeds maximum permitted".
-_ACL_REASON_CODES = (("syntactically invalid argument", "501"), ("message too big", "552"))
+# smtp_in.c answers MAIL without a HELO (hosts_require_helo) with synprot_error(503, "HELO or
+# EHLO required") and logs "rejected MAIL from <host>: no HELO/EHLO given".
+_ACL_REASON_CODES = (
+    ("syntactically invalid argument", "501"),
+    ("message too big", "552"),
+    ("no HELO/EHLO given", "503"),
+)
+# The client as host_and_ident() writes it after "rejected MAIL from ".
+_FROM_HOST = re.compile(r"from (?:(?P<name>[^\s(\[]\S*) )?(?:\([^)]*\) )?\[(?P<ip>[^\]]+)\]")
 # "H=[192.0.2.101]:62839 dropped by 'connect' ACL: ..." -> stage of the named ACL.
 _DROPPED_BY = re.compile(r" dropped by '(\w+)' ACL(?:: (?P<reason>.*))?$")
 _ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt": "rcpt"}
@@ -94,8 +102,7 @@ _ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt":
 # Protocol errors Exim answers with a fixed code but does not log it (smtp_in.c):
 # "554 SMTP synchronization error"; synprot_error() for syntax (501, 500 for an unknown
 # command) and protocol errors (503 for AUTH when not advertised, 504 for an unsupported
-# mechanism); smtp_notquit_exit() "421 ... too many syntax or protocol errors" / "too many
-# nonmail commands", "500 Too many unrecognized commands".
+# mechanism); smtp_notquit_exit() for "too many syntax or protocol errors" (see _DROPPED_CODES).
 _SYNC_ERROR_CODE = "554"
 # "refused connection from ... (host_reject_connection)": "554 SMTP service not available";
 # recipients_max exceeded: "452 too many recipients".
@@ -106,7 +113,13 @@ _PROTOCOL_ERROR_CODES = (
     ("mechanism not supported", "504"),
     ("unrecognized command", "500"),
 )
-_DROPPED_CODES = (("too many unrecognized commands", "500"), ("too many", "421"))
+# smtp_in.c's smtp_notquit_exit() codes: 554 "Too many nonmail commands" (since 4.68), 500
+# "Too many unrecognized commands"; too many syntax or protocol errors repeat the last error's.
+_DROPPED_CODES = (
+    ("too many nonmail commands", "554"),
+    ("too many unrecognized commands", "500"),
+    ("too many", "421"),
+)
 
 # Session lines Exim writes that hold no reply: understood, ignored.
 _QUIET_PREFIXES = (
@@ -227,4 +240,9 @@ def _looks_like_exim(line: str) -> bool:
             "authenticator failed" in rest
         )
     head = line[:120]
-    return " exim[" in head or " exim4[" in head or " splogger[" in head
+    if " exim[" in head or " exim4[" in head or " splogger[" in head:
+        return True
+    # A syslog line whose time stamp and host were cut by the tool that quoted it (OSSEC's
+    # "Portion of the log(s)"): "exim[14700]: 2006-11-21 15:01:33 1Glsgv-0002wv-00 ...".
+    r = _RELAY.match(line)
+    return r is not None and _EXIM_TS.match(line, r.end()) is not None

@@ -18,7 +18,10 @@ from parsers.sendmail.texts import (
     _AUTH_RELAY,
     _BSD_TS,
     _CLIENT,
+    _CLIENT_RULESETS,
     _NO_EXPN_CODE,
+    _NOTICE_LABELS,
+    _NULLSERVER_CODE,
     _PREGREETING_CODE,
     _PROGRAM,
     _QID,
@@ -27,6 +30,7 @@ from parsers.sendmail.texts import (
     _SIZE,
     _STAGE_OF_MILTER,
     _STAGE_OF_RULESET,
+    _TCPWRAPPERS,
     _USER_UNKNOWN_CODE,
     _field,
     _milter_field,
@@ -82,6 +86,8 @@ class SendmailParser(Parser):
             return [self._inbound(msg, qid, ts, lineno, "unknown", _NO_EXPN_CODE, msg)]
         if msg.startswith("rejecting commands from"):
             return [self._inbound(msg, qid, ts, lineno, "connect", _PREGREETING_CODE, msg)]
+        if msg.startswith(("tcpwrappers (", "NOQUEUE: tcpwrappers (")):
+            return self._tcpwrappers(msg.removeprefix("NOQUEUE: "), qid, ts, lineno)
         if q is not None and _QID.match(msg) is not None:
             return self._dsn(msg, qid, ts, lineno)
         if msg.startswith(_QUIET) or any(key in msg for key in _QUIET_INSIDE):
@@ -199,10 +205,12 @@ class SendmailParser(Parser):
         return [self._inbound(msg, qid, ts, lineno, "rcpt", code, text, recipient=addr)]
 
     def _dsn(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> list[Event]:
-        """ "<qid>: <dsn qid>: DSN: <reason>": a bounce or delay notice being written."""
+        """ "<qid>: <dsn qid>: DSN: <reason>": a bounce or delay notice being written; a
+        notice in the older, non-DSN form says "sender notify:" instead (Sendmail 8.14)."""
         q = _QID.match(msg)
         rest = msg[q.end() :] if q else msg
-        if not rest.startswith("DSN: Cannot send message"):
+        label, _, reason = rest.partition(": ")
+        if label not in _NOTICE_LABELS or not reason.startswith("Cannot send message"):
             return []
         env = self._messages.get(qid)
         return [
@@ -210,7 +218,7 @@ class SendmailParser(Parser):
                 line=lineno,
                 direction="outbound",
                 status="expired",
-                text=rest[5:],
+                text=reason,
                 ts=ts,
                 sender=env.sender,
                 queue_id=qid,
@@ -224,6 +232,8 @@ class SendmailParser(Parser):
         reply = parse_reply(msg[i + 7 :])
         if msg.startswith("ruleset="):
             ruleset = msg[8 : msg.find(",")] if "," in msg else msg[8:]
+            if ruleset in _CLIENT_RULESETS:
+                return None
             stage = _STAGE_OF_RULESET.get(ruleset, "unknown")
         elif msg.startswith("Milter"):
             low = msg[:i]
@@ -252,6 +262,27 @@ class SendmailParser(Parser):
             recipient=arg1.strip("<>") if arg1 and stage == "rcpt" else None,
             queue_id=qid,
         )
+
+    def _tcpwrappers(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> list[Event]:
+        m = _TCPWRAPPERS.match(msg)
+        if m is None:
+            return []
+        name = m.group("name")
+        return [
+            self.event(
+                line=lineno,
+                direction="inbound",
+                stage="connect",
+                status="rejected",
+                code=_NULLSERVER_CODE,
+                code_inferred=True,
+                text=msg,
+                ts=ts,
+                remote_host=None if name == "unknown" else name,
+                remote_ip=m.group("ip"),
+                queue_id=qid,
+            )
+        ]
 
     def _auth_failure(self, msg: str, qid: str | None, ts: str | None, lineno: int) -> Event:
         m = _AUTH_RELAY.search(msg)

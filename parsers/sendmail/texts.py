@@ -24,6 +24,10 @@ _CODE_WITH_ENHANCED = re.compile(rf"(?<![\w.])({REPLY_CODE})[ -]({ENHANCED_CODE}
 _AUTH_RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) )?\[(?P<ip>[^\]]+)\]")
 _CLIENT = re.compile(r"(?:(?P<name>[^\s\[]+) )?\[(?P<ip>[^\]]+)\]")
 
+# Rulesets Sendmail runs as a client, on the way out (cf/README: tls_server after our STARTTLS,
+# tls_rcpt before each RCPT, clt_features before EHLO). Their reject= is a decision our own side
+# took on a delivery whose to= line follows with the outcome: the line is not an SMTP refusal.
+_CLIENT_RULESETS = frozenset({"tls_server", "tls_rcpt", "clt_features"})
 _STAGE_OF_RULESET = {
     "check_rcpt": "rcpt",
     "check_mail": "mail",
@@ -35,8 +39,6 @@ _STAGE_OF_RULESET = {
     "check_expn": "unknown",
     "check_vrfy": "unknown",
     "tls_client": "starttls",
-    "tls_server": "starttls",
-    "tls_rcpt": "rcpt",
     "srv_features": "connect",
 }
 _STAGE_OF_MILTER = (
@@ -56,6 +58,13 @@ _USER_UNKNOWN_CODE = "550"
 _AUTH_FAILURE_CODE = "535"
 _NO_EXPN_CODE = "502"
 _PREGREETING_CODE = "554"
+# The labels of the line that records a bounce or delay notice ("<qid>: <notice qid>: <label>:
+# <reason>"): "DSN" for a delivery status notification, "sender notify" for the older form.
+_NOTICE_LABELS = frozenset({"DSN", "sender notify"})
+# A connection refused by TCP wrappers (daemon.c validate_connection() returns "Access denied"):
+# srvrsmtp.c greets such a client with 554 and answers its commands with 550 5.0.0.
+_NULLSERVER_CODE = "554"
+_TCPWRAPPERS = re.compile(r"^tcpwrappers \((?P<name>[^,]*), (?P<ip>[^)]*)\) rejection$")
 
 # Lines that are Sendmail's and hold no reply.
 _QUIET_INSIDE = (" did not issue ", "possible SMTP attack", "lost input channel", "SYSERR")
@@ -98,6 +107,9 @@ _QUIET = (
     "error connecting",
     "makeconnection",
     "opendaemonsocket",
+    "gethostbyaddr(",  # daemon start-up: the local host's own name lookup (daemon.c)
+    "My unqualified host name",  # start-up: the host's own name does not resolve (main.c)
+    "unable to qualify my own domain name",
 )
 
 

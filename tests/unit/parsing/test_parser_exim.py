@@ -226,7 +226,8 @@ GOLDEN: list[tuple[str, str, list[dict[str, Any]]]] = [
     (
         "fail2ban-exim.log",
         "too many nonmail commands",
-        [dict(code="421", code_inferred=True, remote_host="pc012-6201.spo.scu.edu.tw")],
+        # smtp_in.c: smtp_notquit_exit(..., "554", "Too many nonmail commands") since 4.68
+        [dict(code="554", code_inferred=True, remote_host="pc012-6201.spo.scu.edu.tw")],
     ),
     (
         "fail2ban-exim.log",

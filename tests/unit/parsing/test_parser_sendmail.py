@@ -28,6 +28,7 @@ PASTES = "github-issues-sendmail-pastes.log"
 MISC = "misc-sendmail-snippets.log"
 WAZUH = "wazuh-ruleset-log-entries-mail-alerts.log"
 WAZUH_DEC = "wazuh-ruleset-sendmail-decoder-comments.log"
+UBUNTU = "ubuntuforums-sendmail-pastes.log"
 
 
 @pytest.fixture(scope="module")
@@ -256,6 +257,12 @@ def test_golden_covers_enough_lines() -> None:
         (FORUM, "p1R8o2Kp027080: SYSERR(root): putbody"),
         (WAZUH_DEC, "ruleset=check_mail, arg1=<rtreter@qffff.com>,"),  # truncated in the source
         ("wazuh-ruleset-sendmail-tests.log", "starting daemon"),
+        (UBUNTU, "gethostbyaddr(127.0.0.2) failed: 1"),
+        (UBUNTU, "My unqualified host name (ralph-laptop) unknown"),
+        (
+            "hoddmimes-iptblk-sendmail-2019.log",
+            "did not issue MAIL/EXPN/VRFY/ETRN during connection to MSA",
+        ),
     ],
 )
 def test_lines_without_a_reply_are_ignored(
@@ -268,7 +275,9 @@ def test_recall_of_reply_codes(corpus: list[ParsedLine]) -> None:
     hits, with_code, misses = code_recall(corpus)
     recall = hits / with_code
     print(f"\nsendmail recall: {hits}/{with_code} lines with a reply code = {recall:.1%}")
-    assert [m.text for m in misses] == []
+    # A client-side ruleset's reject= is our own decision on a delivery whose to= line follows
+    # with the outcome (test_client_ruleset_reject_leaves_the_outcome_to_the_to_line).
+    assert [m.text for m in misses if "ruleset=tls_rcpt," not in m.text] == []
     assert with_code >= 30
     assert recall >= 0.95
 
