@@ -56,7 +56,7 @@ class EximParser(Parser):
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        return cls.share(head, _looks_like_exim)
+        return Parser.share(head, _looks_like_exim)  # not cls.share: mypyc 2.4 fails on it
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         prefix = self._split_prefix(text)

@@ -53,7 +53,7 @@ class SendmailParser(Parser):
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        return cls.share(head, lambda line: _PROGRAM.search(line[:200]) is not None)
+        return Parser.share(head, lambda line: _PROGRAM.search(line[:200]) is not None)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         head = text[:200]
