@@ -1,0 +1,239 @@
+"""``logscan scan -j N``: files parsed and classified in N worker processes, summed here in order.
+
+Workers do what costs most and depends on nothing outside one file: reading it, parsing it
+(each file has its own parser in ``-j 1`` too) and classifying its events. Each writes, to a
+temporary file, the stream the sinks would have seen: every classified event and every message
+note, in the order the pipeline produced them. This process replays the streams file after
+file, in the order the files were given, into the one set of sinks ``-j 1`` uses (report,
+message tracker, traffic tables, unclassified texts, ``--since/--until``, the events writer).
+
+So the output is ``-j 1``'s by construction, not by merging partial results. Merging was the
+other way, and it is not exact: the message tracker is one across all files (a message queued
+at the end of ``mail.log.1`` is delivered in ``mail.log``; its bounds and the order in which
+``finish_all`` reports what is left are global), the tables' caps decide what folds into
+"other" by what came first, and the traffic's float sums (delays) depend on the order of
+their additions. Replaying costs this process about a third of a scan's CPU (the sinks, and
+decoding the streams): that is what ``-j`` cannot spread over the cores.
+
+One file is never split between workers: every built-in parser keeps state from line to line
+(Postfix the sender and size of each queue id and the year of BSD timestamps across New Year,
+Exim and Sendmail the messages' senders, Exchange the ``#Fields`` header, MDaemon its sessions),
+so the part of a file after a cut would lose what the lines before it said.
+
+Workers are forked (they inherit the loaded rules and parsers, and start at once), one per
+file, at most N at a time and at most N files ahead of the replay, which bounds the temporary
+files on disk. Where ``fork`` is not available, with one file or stdin among the files, the
+files are read one after another in this process. A stop (stdout closed, Ctrl-C) kills the
+workers and removes their files.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
+from typing import IO, TYPE_CHECKING, Any
+
+from logscan.core.event import ClassifiedEvent, Event, MessageNote, Verdict
+from logscan.pipeline import ParserFault
+from logscan.sinks.report.summary import Example, FileResult, Report
+from logscan.sources.batch import STDIN
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from logscan.cli.scan import FileScanner
+
+# Items a worker writes at once: one pickle per chunk keeps its cost per item low.
+CHUNK = 4096
+_event_values = attrgetter(*(f.name for f in fields(Event)))
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def scan_files(
+    scanner: FileScanner, paths: Sequence[str], jobs: int
+) -> Generator[FileResult, None, None]:
+    """Each file's result, in the order of ``paths``, once its events and notes have reached
+    ``scanner``'s sinks as ``scanner.scan`` would have handed them over."""
+    if jobs <= 1 or len(paths) < 2 or STDIN in paths or not hasattr(os, "fork"):
+        for path in paths:
+            yield scanner.scan(path)
+        return
+    workers = _Workers(scanner, paths, jobs, tempfile.mkdtemp(prefix="logscan-scan-"))
+    try:
+        for index in range(len(paths)):
+            stream = workers.wait_for(index)
+            yield _replay(scanner, stream, paths[index])
+            os.unlink(stream)
+    finally:
+        workers.stop()
+
+
+@dataclass(frozen=True)
+class _Done:
+    """The last record of a worker's stream: what ``FileScanner.scan`` returned, and what went
+    to its callbacks other than the sinks."""
+
+    result: FileResult
+    faults: list[ParserFault]
+    unrecognized: list[Example]
+    unrecognized_dropped: int
+
+
+@dataclass
+class _Workers:
+    """The worker processes, one per file, started in file order."""
+
+    scanner: FileScanner
+    paths: Sequence[str]
+    jobs: int
+    directory: str
+    started: list[BaseProcess] = field(default_factory=list)
+
+    def stream(self, index: int) -> str:
+        return os.path.join(self.directory, f"{index}.stream")
+
+    def wait_for(self, index: int) -> str:
+        """The stream of file ``index`` once its worker has ended, starting the next workers
+        as others end; RuntimeError if the worker failed."""
+        from multiprocessing.connection import wait  # imported when used: 10 ms of start-up
+
+        while True:
+            self._start_more(index)
+            process = self.started[index]
+            if process.exitcode is not None:
+                break
+            # The awaited worker's sentinel always: had it ended just now, after the check
+            # above, a list of the running ones could be empty, and the wait endless.
+            wait({process.sentinel, *(p.sentinel for p in self.started if p.exitcode is None)})
+        if process.exitcode != 0:
+            raise RuntimeError(
+                f"{self.paths[index]}: the worker reading it failed (exit status "
+                f"{process.exitcode}); `-j 1` reads the files in this process"
+            )
+        return self.stream(index)
+
+    def _start_more(self, replaying: int) -> None:
+        """Start workers while fewer than ``jobs`` run and the next file is at most ``jobs``
+        files ahead of the one being replayed."""
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        limit = min(len(self.paths), replaying + 1 + self.jobs)
+        while len(self.started) < limit and self._running() < self.jobs:
+            index = len(self.started)
+            # A forked child must not inherit unwritten output, which it would write again.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            process = context.Process(
+                target=_work, args=(self.scanner, self.paths[index], self.stream(index))
+            )
+            process.start()
+            self.started.append(process)
+
+    def _running(self) -> int:
+        return sum(1 for p in self.started if p.exitcode is None)
+
+    def stop(self) -> None:
+        """Kill the workers still running; remove every stream."""
+        for process in self.started:
+            if process.exitcode is None:
+                process.kill()
+            process.join()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class _Recorder:
+    """In a worker: the one sink, and the notes callback; writes what it gets to ``out``.
+
+    An event is written as its field values and the number of its verdict (a log has few
+    distinct verdicts; each is written once, before its first event)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.items: list[Any] = []
+        self.verdicts: dict[Verdict, int] = {}
+        self.faults: list[ParserFault] = []
+
+    def __call__(self, item: ClassifiedEvent) -> None:
+        ev, verdict = item
+        number = self.verdicts.get(verdict)
+        if number is None:
+            number = self.verdicts[verdict] = len(self.verdicts)
+            self.items.append(verdict)
+        self.items.append((_event_values(ev), number))
+        if len(self.items) >= CHUNK:
+            self.flush()
+
+    def note(self, note: MessageNote) -> None:
+        self.items.append(note)
+        if len(self.items) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.items:
+            pickle.dump(self.items, self.out, pickle.HIGHEST_PROTOCOL)
+            self.items = []
+
+
+def _work(scanner: FileScanner, path: str, stream: str) -> None:
+    """In a worker: scan ``path`` as ``scanner`` would, writing what its sinks and callbacks
+    get to ``stream``; the :class:`_Done` record last."""
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing a worker prints is output)
+    with open(stream, "wb") as out:
+        recorder = _Recorder(out)
+        kept = Report(max_unrecognized=scanner.report.max_unrecognized)
+        worker = replace(
+            scanner,
+            sinks=[recorder],
+            report=kept,
+            notes=recorder.note if scanner.notes is not None else None,
+            progress_to=None,
+            on_parser_error=recorder.faults.append,
+        )
+        result = worker.scan(path)
+        recorder.flush()
+        done = _Done(result, recorder.faults, kept.unrecognized, kept.unrecognized_dropped)
+        pickle.dump(done, out, pickle.HIGHEST_PROTOCOL)
+
+
+def _replay(scanner: FileScanner, stream: str, path: str) -> FileResult:
+    """Hand a worker's stream to ``scanner``'s sinks and callbacks; the file's result."""
+    sinks, notes = scanner.sinks, scanner.notes
+    verdicts: list[Verdict] = []
+    with open(stream, "rb") as f:
+        while True:
+            try:
+                record = pickle.load(f)
+            except EOFError:
+                raise RuntimeError(f"{path}: the worker reading it ended early") from None
+            if isinstance(record, _Done):
+                break
+            for item in record:
+                kind = type(item)
+                if kind is tuple:
+                    classified = ClassifiedEvent(Event(*item[0]), verdicts[item[1]])
+                    for sink in sinks:
+                        sink(classified)
+                elif kind is MessageNote:
+                    assert notes is not None  # a worker records notes only when they are wanted
+                    notes(item)
+                else:
+                    verdicts.append(item)
+    if scanner.on_parser_error is not None:
+        for fault in record.faults:
+            scanner.on_parser_error(fault)
+    scanner.report.add_unrecognized(record.unrecognized, record.unrecognized_dropped)
+    return record.result
