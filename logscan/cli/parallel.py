@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from operator import attrgetter
 from typing import IO, TYPE_CHECKING, Any
 
+from logscan.cli import progress
 from logscan.core.event import ClassifiedEvent, Event, MessageNote, Verdict
 from logscan.pipeline import ParserFault
 from logscan.sinks.report.summary import Example, FileResult, Report
@@ -79,10 +80,16 @@ def scan_files(
             yield scanner.scan(path)
         return
     workers = _Workers(scanner, paths, jobs, tempfile.mkdtemp(prefix="logscan-scan-"))
+    shown = scanner.progress_to
     try:
         for index, path in enumerate(paths):
-            yield _replay(scanner, workers.records(index), path)
+            if shown is not None:
+                progress.files_done(shown, index, len(paths))
+            result = _replay(scanner, workers.records(index), path)
             os.unlink(workers.stream(index))
+            if shown is not None:
+                progress.clear(shown)  # the caller may print the file's error now
+            yield result
     finally:
         workers.stop()
 
