@@ -29,6 +29,7 @@ workers and removes their files.
 
 from __future__ import annotations
 
+import argparse
 import marshal
 import os
 import pickle
@@ -68,6 +69,17 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def jobs_argument(text: str) -> int:
+    """``-j``'s value: a number of processes."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"a number of processes (1 or more), not {text!r}")
+    return n
 
 
 def scan_files(

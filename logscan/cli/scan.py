@@ -110,7 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--jobs",
-        type=_jobs,
+        type=parallel.jobs_argument,
         default=None,
         metavar="N",
         help="files read at once, one worker process per file "
@@ -191,16 +191,6 @@ def run(args: argparse.Namespace) -> int:
         out.write("\n" + render_traffic(summary["traffic"]))
     out.flush()
     return exit_status(results)
-
-
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"a number of processes (1 or more), not {text!r}")
-    return n
 
 
 def print_parser_fault(fault: ParserFault) -> None:
