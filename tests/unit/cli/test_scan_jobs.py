@@ -8,9 +8,12 @@ gzip (error lines and exit status), and a time window.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +143,39 @@ def test_parser_faults_are_told_in_file_order(plugin_site: Path, tmp_path: Path)
     assert one.stderr.count("parser raised") == 3 and one.returncode == 1
     two = run([*args, "-j", "2"], plugin_site)
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_ends_the_workers_and_removes_their_files(
+    tmp_path: Path, sig: signal.Signals, status: int
+) -> None:
+    """Stopped while a worker waits on a FIFO that stays open and silent: the worker ends
+    (the FIFO has no reader left), and no file stays."""
+    fifo = tmp_path / "fifo.log"
+    os.mkfifo(fifo)
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    cmd = [logscan_exe(), "scan", "-j", "2", str(POSTFIX), str(fifo)]
+    env = {**os.environ, "TMPDIR": str(spool)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while (writer := _writer(fifo)) is None:  # until the worker has opened the FIFO
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    try:
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        os.close(writer)
+    assert proc.returncode == status and b"Traceback" not in err
+    assert _writer(fifo) is None
+    assert list(spool.iterdir()) == []
+
+
+def _writer(fifo: Path) -> int | None:
+    """A descriptor writing to ``fifo``, None if it has no reader."""
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        assert exc.errno == errno.ENXIO  # no reader
+        return None
