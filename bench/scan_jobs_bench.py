@@ -10,6 +10,10 @@ of them, the settings alternating run by run so that the machine's noise hits al
 outputs must be byte-identical. Printed: median wall and CPU seconds (the process and its
 workers: ``RUSAGE_CHILDREN``) and the speed-up of each ``-j`` over ``-j 1``, as a Markdown table
 for ``bench/RESULTS.md``.
+
+The control row, in the same rotation, is what the machine gives two processes at that moment:
+two ``-j 1`` scans at once, each of half the files (no replay, no streams). On a shared machine
+``-j 2`` can be no faster than it; the gap between the two is what ``-j`` itself costs.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 
 GENLOG = Path("/work/shared/bench/genlog.py")
 OUT = Path(__file__).resolve().parent / "out"
+PAIR = 0  # the control's key among the -j values
 
 
 def logscan_exe() -> str:
@@ -62,6 +67,20 @@ def timed(cmd: list[str]) -> tuple[float, float, bytes]:
     return wall, cpu, done.stdout
 
 
+def timed_pair(cmds: list[list[str]]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``cmds`` run at once."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    procs = [
+        subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in cmds
+    ]
+    if any(p.wait() for p in procs):
+        sys.exit(f"failed: {cmds}")
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=4)
@@ -77,29 +96,40 @@ def main() -> None:
     jobs = sorted(set(args.jobs) | {1})
     cmds = {j: [exe, "scan", "-q", "--format", "json", "-j", str(j), *logs] for j in jobs}
     timed(cmds[1])  # warm the page cache and the rules cache
-    walls: dict[int, list[float]] = {j: [] for j in jobs}
-    cpus: dict[int, list[float]] = {j: [] for j in jobs}
+    half = len(logs) // 2
+    pair = [cmds[1][: -len(logs)] + logs[:half], cmds[1][: -len(logs)] + logs[half:]]
+    walls: dict[int, list[float]] = {j: [] for j in [*jobs, PAIR]}
+    cpus: dict[int, list[float]] = {j: [] for j in [*jobs, PAIR]}
+    loads: list[float] = []
     outputs: dict[int, bytes] = {}
     for _ in range(args.runs):
+        loads.append(os.getloadavg()[0])
         for j in jobs:
             wall, cpu, out = timed(cmds[j])
             walls[j].append(wall)
             cpus[j].append(cpu)
             if outputs.setdefault(j, out) != out:
                 sys.exit(f"-j {j}: the output changed from one run to the next")
+        if half:
+            wall, cpu = timed_pair(pair)
+            walls[PAIR].append(wall)
+            cpus[PAIR].append(cpu)
     differ = [j for j in jobs if outputs[j] != outputs[1]]
     if differ:
         sys.exit(f"-j {differ}: output differs from -j 1's")
     base = statistics.median(walls[1])
     print(
-        f"{platform.node()}: {os.cpu_count()} cores, load average "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} after the runs; "
+        f"{platform.node()}: {os.cpu_count()} cores, 1-minute load average before each round "
+        f"{', '.join(f'{x:.2f}' for x in loads)}; "
         f"{args.files} files x {args.lines:,} lines, median of {args.runs}; outputs identical"
     )
-    print("\n| -j | wall s | CPU s | speed-up (wall) |\n|---|---|---|---|")
-    for j in jobs:
+    print("\n| run | wall s (each round) | median wall s | median CPU s | speed-up (wall) |")
+    print("|---|---|---|---|---|")
+    for j in [*jobs, PAIR] if half else jobs:
         wall, cpu = statistics.median(walls[j]), statistics.median(cpus[j])
-        print(f"| {j} | {wall:.2f} | {cpu:.2f} | {base / wall:.2f}x |")
+        name = "2 x `-j 1` at once, half the files each (control)" if j == PAIR else f"`-j {j}`"
+        rounds = ", ".join(f"{w:.2f}" for w in walls[j])
+        print(f"| {name} | {rounds} | {wall:.2f} | {cpu:.2f} | {base / wall:.2f}x |")
 
 
 if __name__ == "__main__":
