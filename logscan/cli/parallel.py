@@ -101,7 +101,7 @@ def scan_files(
             if shown is not None:
                 progress.files_done(shown, index, len(paths))
             result = _replay(scanner, workers.records(index), path)
-            os.unlink(workers.stream(index))
+            workers.finish(index)
             if shown is not None:
                 progress.clear(shown)  # the caller may print the file's error now
             yield result
@@ -136,7 +136,9 @@ class _Workers:
     paths: Sequence[str]
     jobs: int
     directory: str
-    started: list[BaseProcess] = field(default_factory=list)
+    # By file index, until the file is replayed: a process holds descriptors until closed.
+    started: dict[int, BaseProcess] = field(default_factory=dict)
+    next_index: int = 0
 
     def stream(self, index: int) -> str:
         return os.path.join(self.directory, f"{index}.stream")
@@ -174,8 +176,9 @@ class _Workers:
 
         context = multiprocessing.get_context("fork")
         limit = min(len(self.paths), replaying + 1 + self.jobs)
-        while len(self.started) < limit and self._running() < self.jobs:
-            index = len(self.started)
+        while self.next_index < limit and self._running() < self.jobs:
+            index = self.next_index
+            self.next_index += 1
             open(self.stream(index), "wb").close()  # there to be read from the start
             # A forked child must not inherit unwritten output, which it would write again.
             sys.stdout.flush()
@@ -184,17 +187,26 @@ class _Workers:
                 target=_work, args=(self.scanner, self.paths[index], self.stream(index))
             )
             process.start()
-            self.started.append(process)
+            self.started[index] = process
 
     def _running(self) -> int:
-        return sum(1 for p in self.started if p.exitcode is None)
+        return sum(1 for p in self.started.values() if p.exitcode is None)
+
+    def finish(self, index: int) -> None:
+        """File ``index`` is replayed: its worker and its stream go."""
+        process = self.started.pop(index)
+        process.join()
+        process.close()
+        os.unlink(self.stream(index))
 
     def stop(self) -> None:
         """Kill the workers still running; remove every stream."""
-        for process in self.started:
+        for process in self.started.values():
             if process.exitcode is None:
                 process.kill()
             process.join()
+            process.close()
+        self.started.clear()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

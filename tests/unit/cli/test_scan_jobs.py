@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import gzip
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -143,6 +144,28 @@ def test_parser_faults_are_told_in_file_order(plugin_site: Path, tmp_path: Path)
     assert one.stderr.count("parser raised") == 3 and one.returncode == 1
     two = run([*args, "-j", "2"], plugin_site)
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+
+
+def test_more_files_than_descriptors(tmp_path: Path) -> None:
+    """Each worker's descriptors are closed once its file is summed: 200 files under a limit
+    of 64 open files."""
+    lines = POSTFIX.read_bytes().splitlines(keepends=True)
+    paths = []
+    for n in range(200):
+        path = tmp_path / f"part-{n}.log"
+        path.write_bytes(b"".join(lines[n * 10 : n * 10 + 10]))
+        paths.append(str(path))
+
+    def few_descriptors() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    def scan(jobs: str) -> subprocess.CompletedProcess[bytes]:
+        cmd = [logscan_exe(), "scan", "-j", jobs, "--format", "json", *paths]
+        return subprocess.run(cmd, capture_output=True, preexec_fn=few_descriptors, timeout=300)
+
+    two = scan("2")
+    assert (two.returncode, two.stderr) == (0, b"")
+    assert two.stdout == scan("1").stdout
 
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
