@@ -114,6 +114,16 @@ def _exit_on_term(signum: int, _frame: object) -> None:
     sys.exit(128 + signum)
 
 
+class WorkerFailed(Exception):
+    """A worker ended before its file was read (killed, out of disk space for its stream)."""
+
+    def __init__(self, path: str, how: str) -> None:
+        super().__init__(
+            f"{path}: the worker reading it failed ({how}); the report would miss its lines "
+            "(-j 1 reads the files in this process)"
+        )
+
+
 @dataclass(frozen=True)
 class _Done:
     """The last record of a worker's stream: what ``FileScanner.scan`` returned, and what went
@@ -145,7 +155,7 @@ class _Workers:
 
     def records(self, index: int) -> Iterator[Any]:
         """The records of file ``index``'s stream as its worker writes them, starting the next
-        workers as others end; RuntimeError if the worker failed."""
+        workers as others end; :class:`WorkerFailed` if the worker failed."""
         from multiprocessing.connection import wait  # imported when used: 10 ms of start-up
 
         self._start_more(index)
@@ -164,10 +174,9 @@ class _Workers:
                 else:
                     wait([process.sentinel], POLL_SECONDS)
         if process.exitcode != 0 or pending:
-            raise RuntimeError(
-                f"{self.paths[index]}: the worker reading it failed (exit status "
-                f"{process.exitcode}); `-j 1` reads the files in this process"
-            )
+            code = process.exitcode or 0
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+            raise WorkerFailed(self.paths[index], how)
 
     def _start_more(self, replaying: int) -> None:
         """Start workers while fewer than ``jobs`` run and the next file is at most ``jobs``
@@ -270,21 +279,25 @@ def _work(scanner: FileScanner, path: str, stream: str) -> None:
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing a worker prints is output)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    with open(stream, "wb") as out:
-        recorder = _Recorder(out)
-        kept = Report(max_unrecognized=scanner.report.max_unrecognized)
-        worker = replace(
-            scanner,
-            sinks=[recorder],
-            report=kept,
-            notes=recorder.note if scanner.notes is not None else None,
-            progress_to=None,
-            on_parser_error=recorder.faults.append,
-        )
-        result = worker.scan(path)
-        recorder.flush()
-        done = _Done(result, recorder.faults, kept.unrecognized, kept.unrecognized_dropped)
-        _write_frame(out, _LAST, pickle.dumps(done, pickle.HIGHEST_PROTOCOL))
+    try:
+        with open(stream, "wb") as out:
+            recorder = _Recorder(out)
+            kept = Report(max_unrecognized=scanner.report.max_unrecognized)
+            worker = replace(
+                scanner,
+                sinks=[recorder],
+                report=kept,
+                notes=recorder.note if scanner.notes is not None else None,
+                progress_to=None,
+                on_parser_error=recorder.faults.append,
+            )
+            result = worker.scan(path)
+            recorder.flush()
+            done = _Done(result, recorder.faults, kept.unrecognized, kept.unrecognized_dropped)
+            _write_frame(out, _LAST, pickle.dumps(done, pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:  # the stream (a read error of the log is the result's error)
+        print(f"logscan scan: {stream}: {exc.strerror or exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _replay(scanner: FileScanner, records: Iterator[Any], path: str) -> FileResult:
@@ -306,7 +319,7 @@ def _replay(scanner: FileScanner, records: Iterator[Any], path: str) -> FileResu
             else:
                 verdicts.append(Verdict(**item))
     else:
-        raise RuntimeError(f"{path}: the worker reading it ended early")
+        raise WorkerFailed(path, "its stream ended early")
     if scanner.on_parser_error is not None:
         for fault in record.faults:
             scanner.on_parser_error(fault)

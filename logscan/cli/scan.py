@@ -74,7 +74,8 @@ exit status:
   1  some files failed (missing, permission denied, a directory, gzip truncated or corrupt,
      or no parser recognised the log); the report covers everything that was read,
      including the lines of a truncated file before the cut
-  2  nothing could be scanned (every file failed), or a usage or rules error
+  2  nothing could be scanned (every file failed), a usage or rules error, or a -j worker
+     failed (e.g. no space for its temporary file): no report rather than one missing lines
 """
 
 
@@ -168,12 +169,15 @@ def run(args: argparse.Namespace) -> int:
     results = []
     paths = unique_files(order_files(args.files))
     jobs = args.jobs or parallel.default_jobs()
-    with contextlib.closing(parallel.scan_files(scanner, paths, jobs)) as scanned:
-        for result in scanned:
-            report.add_file(result)
-            results.append(result)
-            if result.error:
-                print(f"logscan scan: {result.error}", file=sys.stderr)
+    try:
+        with contextlib.closing(parallel.scan_files(scanner, paths, jobs)) as scanned:
+            for result in scanned:
+                report.add_file(result)
+                results.append(result)
+                if result.error:
+                    print(f"logscan scan: {result.error}", file=sys.stderr)
+    except parallel.WorkerFailed as exc:
+        return _fail(str(exc))
 
     messages.finish_all()  # what is still queued when the logs end is "in_flight"
     summary = report.summary()

@@ -168,6 +168,24 @@ def test_more_files_than_descriptors(tmp_path: Path) -> None:
     assert two.stdout == scan("1").stdout
 
 
+def test_a_worker_out_of_space_is_an_error_not_a_short_report(tmp_path: Path) -> None:
+    """Streams larger than the file size limit (a full disk alike): exit 2, one line each, no
+    traceback, no file left."""
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    cmd = [logscan_exe(), "scan", "-j", "2", str(POSTFIX), *map(str, OTHER_MTAS)]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        cmd, capture_output=True, env=env, preexec_fn=small_files, text=True, timeout=300
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"{POSTFIX}: the worker reading it failed (exit status 1)" in done.stderr
+    assert "File too large" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_stop_ends_the_workers_and_removes_their_files(
     tmp_path: Path, sig: signal.Signals, status: int
