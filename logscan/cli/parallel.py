@@ -53,8 +53,10 @@ if TYPE_CHECKING:
 
     from logscan.cli.scan import FileScanner
 
-# Items a worker writes at once: one frame per chunk keeps its cost per item low.
+# Items a worker writes at once: one frame per chunk keeps its cost per item low; reply
+# texts of up to 64 KiB (a hostile log's) end a chunk sooner, which bounds its memory.
 CHUNK = 4096
+CHUNK_TEXT_BYTES = 1 << 20
 # How much of a stream is read at once, and how long to wait for its worker to write more.
 READ_SIZE = 1 << 20
 POLL_SECONDS = 0.01
@@ -249,6 +251,7 @@ class _Recorder:
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
         self.items: list[Any] = []
+        self.text_bytes = 0  # of the events' texts in ``items``
         self.verdicts: dict[Verdict, int] = {}
         self.faults: list[ParserFault] = []
 
@@ -259,7 +262,9 @@ class _Recorder:
             number = self.verdicts[verdict] = len(self.verdicts)
             self.items.append(asdict(verdict))
         self.items.append((_event_values(ev), number))
-        if len(self.items) >= CHUNK:
+        if ev.text is not None:
+            self.text_bytes += len(ev.text)
+        if len(self.items) >= CHUNK or self.text_bytes >= CHUNK_TEXT_BYTES:
             self.flush()
 
     def note(self, note: MessageNote) -> None:
@@ -271,6 +276,7 @@ class _Recorder:
         if self.items:
             _write_frame(self.out, _CHUNK, marshal.dumps(self.items))
             self.items = []
+            self.text_bytes = 0
 
 
 def _work(scanner: FileScanner, path: str, stream: str) -> None:
