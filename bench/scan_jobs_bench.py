@@ -22,24 +22,19 @@ import argparse
 import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scan_bench import logscan_exe  # a sibling script, found through the line above
+
 GENLOG = Path("/work/shared/bench/genlog.py")
 OUT = Path(__file__).resolve().parent / "out"
 PAIR = 0  # the control's key among the -j values
-
-
-def logscan_exe() -> str:
-    here = str(Path(sys.executable).parent)
-    exe = shutil.which("logscan", path=os.pathsep.join([here, os.environ.get("PATH", "")]))
-    if exe is None:
-        sys.exit("logscan is not installed")
-    return exe
 
 
 def generate(lines: int, seed: int) -> Path:
