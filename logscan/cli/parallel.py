@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import marshal
 import os
-import pickle
 import shutil
 import signal
 import sys
@@ -228,7 +227,12 @@ def _frames(pending: bytearray) -> Iterator[Any]:
         if len(pending) < end:
             return
         body = pending[_HEAD:end]
-        record = marshal.loads(body) if pending[:1] == _CHUNK else pickle.loads(body)
+        if pending[:1] == _CHUNK:
+            record = marshal.loads(body)
+        else:
+            import pickle  # here: 2 ms of start-up that a scan without workers need not pay
+
+            record = pickle.loads(body)
         del pending[:end]
         yield record
 
@@ -300,6 +304,8 @@ def _work(scanner: FileScanner, path: str, stream: str) -> None:
             result = worker.scan(path)
             recorder.flush()
             done = _Done(result, recorder.faults, kept.unrecognized, kept.unrecognized_dropped)
+            import pickle  # here: 2 ms of start-up that a scan without workers need not pay
+
             _write_frame(out, _LAST, pickle.dumps(done, pickle.HIGHEST_PROTOCOL))
     except OSError as exc:  # the stream (a read error of the log is the result's error)
         print(f"logscan scan: {stream}: {exc.strerror or exc}", file=sys.stderr)
