@@ -43,7 +43,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from logscan.cli import progress
 from logscan.core.event import ClassifiedEvent, Event, MessageNote, Verdict
-from logscan.pipeline import ParserFault
+from logscan.pipeline import LineCounts, ParserFault
 from logscan.sinks.report.summary import Example, FileResult, Report
 from logscan.sources.batch import STDIN
 
@@ -59,8 +59,8 @@ CHUNK_TEXT_BYTES = 1 << 20
 # How much of a stream is read at once, and how long to wait for its worker to write more.
 READ_SIZE = 1 << 20
 POLL_SECONDS = 0.01
-# A frame: its kind (a chunk of items, marshalled; the last record, pickled), its length.
-_CHUNK, _LAST = b"m", b"p"
+# A frame: its kind (a chunk of items; the last record), its length, its marshalled data.
+_CHUNK, _LAST = b"m", b"d"
 _HEAD = 9
 _event_values = attrgetter(*(f.name for f in fields(Event)))
 
@@ -128,12 +128,38 @@ class WorkerFailed(Exception):
 @dataclass(frozen=True)
 class _Done:
     """The last record of a worker's stream: what ``FileScanner.scan`` returned, and what went
-    to its callbacks other than the sinks."""
+    to its callbacks other than the sinks.
+
+    Written as built-in values, not pickled: the report's classes may be compiled (mypyc, the
+    optional build), and a compiled class does not pickle."""
 
     result: FileResult
     faults: list[ParserFault]
     unrecognized: list[Example]
     unrecognized_dropped: int
+
+    def values(self) -> tuple[Any, ...]:
+        r, c = self.result, self.result.counts
+        return (
+            (r.path, r.parser, c.event, c.ignored, c.unrecognized, r.error),
+            r.invalid_timestamps,
+            r.parser_errors,
+            [(f.source, f.parser, f.first, f.last, f.count) for f in self.faults],
+            [(e.path, e.line, e.text) for e in self.unrecognized],
+            self.unrecognized_dropped,
+        )
+
+    @classmethod
+    def of_values(cls, values: tuple[Any, ...]) -> _Done:
+        file, invalid, errors, faults, kept, dropped = values
+        path, parser, event, ignored, unrecognized, error = file
+        counts = LineCounts(event, ignored, unrecognized)
+        return cls(
+            FileResult(path, parser, counts, error, invalid, errors),
+            [ParserFault(*f) for f in faults],
+            [Example(*e) for e in kept],
+            dropped,
+        )
 
 
 @dataclass
@@ -227,12 +253,9 @@ def _frames(pending: bytearray) -> Iterator[Any]:
         if len(pending) < end:
             return
         body = pending[_HEAD:end]
-        if pending[:1] == _CHUNK:
-            record = marshal.loads(body)
-        else:
-            import pickle  # here: 2 ms of start-up that a scan without workers need not pay
-
-            record = pickle.loads(body)
+        record = marshal.loads(body)
+        if pending[:1] == _LAST:
+            record = _Done.of_values(record)
         del pending[:end]
         yield record
 
@@ -304,9 +327,7 @@ def _work(scanner: FileScanner, path: str, stream: str) -> None:
             result = worker.scan(path)
             recorder.flush()
             done = _Done(result, recorder.faults, kept.unrecognized, kept.unrecognized_dropped)
-            import pickle  # here: 2 ms of start-up that a scan without workers need not pay
-
-            _write_frame(out, _LAST, pickle.dumps(done, pickle.HIGHEST_PROTOCOL))
+            _write_frame(out, _LAST, marshal.dumps(done.values()))
     except OSError as exc:  # the stream (a read error of the log is the result's error)
         print(f"logscan scan: {stream}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(1)
