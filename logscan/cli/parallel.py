@@ -131,7 +131,7 @@ class _Done:
     to its callbacks other than the sinks.
 
     Written as built-in values, not pickled: the report's classes may be compiled (mypyc, the
-    optional build), and a compiled class does not pickle."""
+    optional build), and mypyc's native classes do not pickle unless marked serializable."""
 
     result: FileResult
     faults: list[ParserFault]
