@@ -1,5 +1,8 @@
 """``scan`` progress on a terminal: bytes and lines read, rate and ETA, per file, on stderr.
 
+With ``scan -j`` the files are read by workers, which draw nothing: the line says how many of
+the files are done (:func:`files_done`).
+
 Shown only when stderr is a TTY and ``--quiet`` is not given; redrawn at most every
 ``INTERVAL`` seconds on one line (carriage return), cleared when the file is done. A gzip file's
 size on disk is not its text's, so for it only lines, bytes read and the rate are shown.
@@ -65,3 +68,15 @@ def _line(path: str, done: int, total: int | None, lines: int, elapsed: float) -
         eta = (total - done) / rate if rate > 0 else 0.0
         text += f" of {total / 1e6:,.1f} MB ({share:.0%}), ETA {eta:,.0f} s"
     return f"{text}, {lines:,} lines, {rate / 1e6:,.1f} MB/s"
+
+
+def files_done(out: TextIO, done: int, total: int) -> None:
+    """``scan -j``: ``done`` of ``total`` files read (redrawn as each one is)."""
+    out.write(f"\r{done} of {total} files read\x1b[K")
+    out.flush()
+
+
+def clear(out: TextIO) -> None:
+    """Remove the progress line (before other messages, and at the end)."""
+    out.write("\r\x1b[K")
+    out.flush()

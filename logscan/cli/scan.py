@@ -7,11 +7,15 @@ daemon; the sinks are the :class:`Report` and, with ``--format events``, a JSON-
     logscan scan /var/log/mail.log*                 # rotated files are read oldest first
     zcat old.log.gz | logscan scan --format json -
     logscan scan --parser exim --format events mainlog | jq .category
+
+Several files are parsed in ``-j`` worker processes and summed here in order
+(:mod:`logscan.cli.parallel`): the output is the one ``-j 1`` prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import io
 import json
@@ -28,7 +32,7 @@ import orjson
 from logscan.app.config import ConfigError
 from logscan.classify.classifier import Classifier
 from logscan.classify.rule_files import RuleError
-from logscan.cli import progress
+from logscan.cli import parallel, progress
 from logscan.cli.rules_options import add_rules_arguments, load_classifier
 from logscan.core.event import ClassifiedEvent, MessageNote
 from logscan.parsing.api import Parser
@@ -57,6 +61,11 @@ once. gzip is recognised by its magic bytes, so a compressed file need not end i
 UTF-8 is replaced, never fatal; lines longer than 64 KiB are cut. An empty file is not an
 error. Of a truncated gzip, the lines before the cut are counted, the cut line is not.
 
+-j N reads up to N files at once, one worker process per file (default: the cores this
+process may use); the output is the one -j 1 prints, whatever N. One file is never split:
+every built-in parser keeps state from line to line, so a large file takes one core. With
+stdin among the files, or one file, files are read one after another.
+
 --format events prints one JSON object per event as it is found (see docs/design.md "Event");
 --format json prints the summary as one JSON document; errors go to stderr.
 
@@ -65,7 +74,8 @@ exit status:
   1  some files failed (missing, permission denied, a directory, gzip truncated or corrupt,
      or no parser recognised the log); the report covers everything that was read,
      including the lines of a truncated file before the cut
-  2  nothing could be scanned (every file failed), or a usage or rules error
+  2  nothing could be scanned (every file failed), a usage or rules error, or a -j worker
+     failed (e.g. no space for its temporary file): no report rather than one missing lines
 """
 
 
@@ -97,6 +107,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--until", metavar="WHEN", help="report only what was logged before WHEN (as --since)"
+    )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=parallel.jobs_argument,
+        default=None,
+        metavar="N",
+        help="files read at once, one worker process per file "
+        f"(default: the usable cores, {parallel.default_jobs()} here)",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress on stderr (shown on a terminal)"
@@ -148,12 +167,17 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr if progress.wanted(sys.stderr, args.quiet) else None, print_parser_fault,
     )  # fmt: skip
     results = []
-    for path in unique_files(order_files(args.files)):
-        result = scanner.scan(path)
-        report.add_file(result)
-        results.append(result)
-        if result.error:
-            print(f"logscan scan: {result.error}", file=sys.stderr)
+    paths = unique_files(order_files(args.files))
+    jobs = args.jobs or parallel.default_jobs()
+    try:
+        with contextlib.closing(parallel.scan_files(scanner, paths, jobs)) as scanned:
+            for result in scanned:
+                report.add_file(result)
+                results.append(result)
+                if result.error:
+                    print(f"logscan scan: {result.error}", file=sys.stderr)
+    except parallel.WorkerFailed as exc:
+        return _fail(str(exc))
 
     messages.finish_all()  # what is still queued when the logs end is "in_flight"
     summary = report.summary()

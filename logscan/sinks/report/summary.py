@@ -24,7 +24,7 @@ clients (our own RBL doing its job). One mixed count would hide the first in the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast, get_args
 
@@ -151,6 +151,13 @@ class Report:
                 self.unrecognized_dropped += 1
 
         return keep
+
+    def add_unrecognized(self, lines: Sequence[Example], dropped: int) -> None:
+        """Unrecognized lines another report kept (a ``scan -j`` worker's, of the file read
+        next) and the number it dropped, as if they had come here: kept up to the cap."""
+        for example in lines:
+            self.unrecognized_line(example.path)(example.line, example.text)
+        self.unrecognized_dropped += dropped
 
     def add_file(self, result: FileResult) -> None:
         self.files.append(result)

@@ -84,3 +84,16 @@ def test_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert _on_a_terminal("--quiet", str(big)) == ""
     done = run(["scan", str(LOG)])  # stderr is a pipe here: nothing
     assert done.stderr == ""
+
+
+def test_progress_with_jobs_counts_the_files_read(tmp_path: Path) -> None:
+    """``-j 2``: the workers draw nothing; the line says how many files are read, and is
+    cleared before a file's error and at the end."""
+    missing = str(tmp_path / "missing.log")
+    copy = tmp_path / "copy.log"
+    copy.write_bytes(LOG.read_bytes())
+    shown = _on_a_terminal("-j", "2", str(LOG), missing, str(copy))
+    assert "0 of 3 files read" in shown and "2 of 3 files read" in shown, shown
+    assert "MB/s" not in shown
+    assert f"\r\x1b[Klogscan scan: {missing}: no such file" in shown
+    assert shown.endswith("\r\x1b[K")

@@ -42,6 +42,26 @@ def test_unrecognized_lines_are_capped() -> None:
     assert s["unrecognized_not_shown"] == 7
 
 
+def test_unrecognized_lines_of_another_report_keep_the_cap_as_if_read_here() -> None:
+    """``scan -j``: a worker's kept lines of the next file, added, give what one report gives."""
+
+    def fed(report: Report, path: str, lines: range) -> Report:
+        keep = report.unrecognized_line(path)
+        for n in lines:
+            keep(n, f"junk {n}")
+        return report
+
+    whole = fed(fed(Report(max_unrecognized=3), "a.log", range(1, 3)), "b.log", range(1, 6))
+    first = fed(Report(max_unrecognized=3), "a.log", range(1, 3))
+    second = fed(Report(max_unrecognized=3), "b.log", range(1, 6))
+    first.add_unrecognized(second.unrecognized, second.unrecognized_dropped)
+    assert first.summary() == whole.summary()
+    assert [(u["path"], u["line"]) for u in first.summary()["unrecognized_lines"]] == [
+        ("a.log", 1), ("a.log", 2), ("b.log", 1),
+    ]  # fmt: skip
+    assert first.summary()["unrecognized_not_shown"] == 4
+
+
 def listed(direction: Direction, line: int) -> ClassifiedEvent:
     status = "bounced" if direction == "outbound" else "rejected"
     text = f"554 5.7.1 blocked using zen.spamhaus.org ({direction})"
