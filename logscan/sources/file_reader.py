@@ -82,6 +82,10 @@ def last_line_end(fd: int, size: int) -> int:
     return size if nl < 0 else size - len(tail) + nl + 1
 
 
+class RewrittenWhileReading(Exception):
+    """The file was truncated or rewritten in place while a chunk of it was being read."""
+
+
 class FileReader:
     """One open file and how far its complete lines have been handed over."""
 
@@ -147,12 +151,21 @@ class FileReader:
         self.partial = self.head = b""
         self.fp = ""
 
-    def read(self, handler: LineHandler, budget: int) -> bool:
-        """Hand over the complete lines of up to ``budget`` bytes; True when at end of file."""
+    def read(self, handler: LineHandler, budget: int, verify: bool = False) -> bool:
+        """Hand over the complete lines of up to ``budget`` bytes; True when at end of file.
+
+        ``verify``: the file may be truncated and rewritten under us (copytruncate) between the
+        caller's check and this read, and bytes read past our offset would then be the new
+        file's, not the rest of the old one. They are handed over only if the file still starts
+        as it did (read after them); otherwise :class:`RewrittenWhileReading` is raised and
+        nothing is consumed: the copy holds what followed our offset.
+        """
         self.size = os.fstat(self.fd).st_size
         pos = self.read_pos
         chunk = os.pread(self.fd, budget, pos)
         if chunk:
+            if verify and pos and self.head and os.pread(self.fd, len(self.head), 0) != self.head:
+                raise RewrittenWhileReading(self.path)
             if pos < FP_MAX and len(self.head) == pos:
                 self.head += chunk[: FP_MAX - pos]
             self._consume(chunk, handler)

@@ -40,6 +40,7 @@ from logscan.sources.file_reader import (
     FileReader,
     LineHandler,
     NotRegularFile,
+    RewrittenWhileReading,
     last_line_end,
     open_regular,
     try_open,
@@ -89,11 +90,15 @@ class Follower:
             return False
         r = self.readers[0]
         cr_only = r.cr_only
+        alone = len(self.readers) == 1  # the current file: the one copytruncate rewrites
         try:
-            if len(self.readers) == 1 and (r.rewritten() or self._copied_away(r)):
+            if alone and (r.rewritten() or self._copied_away(r)):
                 self._truncated(r)
                 return True
-            at_eof = r.read(self.handler, budget)
+            at_eof = r.read(self.handler, budget, verify=alone)
+        except RewrittenWhileReading:  # truncated and rewritten since the check just above
+            self._truncated(r)
+            return True
         except OSError as exc:
             self.notify("read_error", r.path, error_kind(exc))
             return False

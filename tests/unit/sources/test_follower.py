@@ -172,3 +172,42 @@ def test_a_successor_under_a_reused_inode_number_is_read_not_taken_for_an_older_
         pass
     f.close()
     assert got == ["between 1", "between 2", "current 1"]
+
+
+def test_a_copytruncate_between_the_look_at_the_file_and_the_read_costs_no_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """logrotate runs in another process: its copytruncate, and the writer's next lines, can
+    land between the follower's check for a truncation and its read. The bytes past our offset
+    are then the new file's; read as the old one's rest, they were counted twice (they come
+    again from offset 0) and the old rest in the copy was lost (seen in the kill -9 crash test).
+    The rotation is made at that instant, right after the real check answers."""
+    import shutil
+
+    log = tmp_path / "mail.log"
+    old = [f"old line {i:04d} of the first file" for i in range(60)]
+    new = [f"new line {i:04d} of the second file, longer" for i in range(200)]
+    log.write_text("".join(f"{line}\n" for line in old))
+    got: list[str] = []
+    f = Follower(str(log), lambda lines, first: got.extend(lines), lambda *a: None, "beginning")
+    f.step(budget=700)  # the first lines only
+    assert 0 < len(got) < len(old)
+    reader = f.readers[0]
+    check = reader.rewritten
+    rotated: list[bool] = []
+
+    def copytruncate_right_after_the_check() -> bool:
+        answer = check()
+        if not rotated:
+            rotated.append(True)
+            shutil.copyfile(log, log.with_name("mail.log.1"))
+            os.truncate(log, 0)
+            with log.open("a") as fh:
+                fh.write("".join(f"{line}\n" for line in new))
+        return answer
+
+    monkeypatch.setattr(reader, "rewritten", copytruncate_right_after_the_check)
+    while f.step(budget=700):
+        pass
+    assert rotated
+    assert got == old + new
