@@ -157,8 +157,19 @@ class RotatedFiles:
     def _snapshot_once(self, r: FileReader) -> dict[FileKey, Sibling]:
         known: dict[FileKey, Sibling] = {}
         r_size = os.fstat(r.fd).st_size
-        for p, st in self.stats():
+        siblings = self.stats()
+        # Rotated away itself between its opening and this listing (logrotate runs when it
+        # likes): then its successors may be listed too. A file written after ``r`` last was
+        # is not one that came before it; left out, it is found as a successor.
+        try:
+            moved = key_of_path(self.path) != r.key
+        except OSError:
+            moved = True
+        last_write = os.fstat(r.fd).st_mtime_ns
+        for p, st in siblings:
             key = (st.st_dev, st.st_ino)
+            if moved and st.st_mtime_ns > last_write:
+                continue
             if 0 < st.st_size <= r_size:
                 fd = self._open_as(p, st)
                 contained = contains(r.fd, fd, st.st_size)

@@ -211,3 +211,54 @@ def test_a_copytruncate_between_the_look_at_the_file_and_the_read_costs_no_line(
         pass
     assert rotated
     assert got == old + new
+
+
+def test_two_rotations_between_opening_the_new_file_and_listing_its_siblings_cost_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a rotation the follower opens the new file, then lists the rotated files there
+    (the ones before it). If logrotate rotates twice in between, the new file's successor is
+    already among them, and was taken for an older file: never read (seen in the kill -9
+    crash test, a whole rotated file lost). The rotations are made at that instant."""
+    log = tmp_path / "mail.log"
+
+    def lines(tag: str, n: int) -> list[str]:
+        return [f"{tag} line {i:04d}" for i in range(n)]
+
+    def write(batch: list[str]) -> None:
+        with log.open("a") as fh:
+            fh.write("".join(f"{line}\n" for line in batch))
+
+    def rotate() -> None:
+        for n in sorted((int(p.suffix[1:]) for p in tmp_path.glob("mail.log.*")), reverse=True):
+            os.rename(log.with_name(f"mail.log.{n}"), log.with_name(f"mail.log.{n + 1}"))
+        os.rename(log, log.with_name("mail.log.1"))
+        log.touch()
+
+    a, b, c, d = lines("a", 50), lines("b", 40), lines("c", 30), lines("d", 20)
+    write(a)
+    got: list[str] = []
+    f = Follower(str(log), lambda batch, first: got.extend(batch), lambda *x: None, "beginning")
+    while f.step():
+        pass
+    rotate()
+    write(b)
+    real = f._rotated.snapshot
+    injected: list[bool] = []
+
+    def two_rotations_first(r: Any) -> Any:
+        if not injected:  # the first listing: right after the new file (b) was opened
+            injected.append(True)
+            rotate()  # the file just opened (b) goes away ...
+            write(c)  # ... its successor is written (a clock tick later: file times are coarse)
+            later = os.stat(log.with_name("mail.log.1")).st_mtime_ns + 10_000_000
+            os.utime(log, ns=(later, later))
+            rotate()  # ... and so does its successor (c), now among the siblings
+            write(d)
+        return real(r)
+
+    monkeypatch.setattr(f._rotated, "snapshot", two_rotations_first)
+    for _ in range(50):
+        f.step()
+    assert injected
+    assert got == a + b + c + d
