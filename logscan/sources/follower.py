@@ -173,8 +173,11 @@ class Follower:
         self.notify("open", self.path, f"offset={r.offset}")
         return True
 
-    def _append_current(self) -> None:
-        fd = self._open(self.path)
+    def _append_current(self, fd: int | None = None) -> None:
+        """Read the path's file next; ``fd``: that file, opened already (else the path is
+        opened now)."""
+        if fd is None:
+            fd = self._open(self.path)
         if fd is None:
             self._remember_unopened()
         else:
@@ -259,16 +262,18 @@ class Follower:
             self.notify("rotation", self.path, f"old={r.path}")
             while not r.read(self.handler, STEP_BYTES):
                 pass  # what the writer added before it moved to the new file
-            self._queue_successors(r)
+            current = self._queue_successors(r)
             self._retire(self.readers.popleft())
             self._initial_start = "beginning"
-            self._append_current()
+            self._append_current(current)
             return True
         if st is None and os.fstat(r.fd).st_nlink == 0:
             # Deleted and not (yet) re-created: finish it; the next file starts at 0. In the
             # middle of a rotation (``rotate K`` deleted it, the path is not re-created yet), the
             # file that came after it is under a rotation name now: read it too.
-            self._queue_successors(r)
+            current = self._queue_successors(r)
+            if current is not None:
+                os.close(current)  # re-created meanwhile: opened as the path's file when due
             self._retire(self.readers.popleft())
             self._initial_start = "beginning"
             return bool(self.readers)
@@ -297,8 +302,11 @@ class Follower:
             c.close()
         return bool(copies)
 
-    def _queue_successors(self, r: FileReader) -> None:
-        """Rotations between ``r`` and the current file (missed while busy or down)."""
+    def _queue_successors(self, r: FileReader) -> int | None:
+        """Rotations between ``r`` and the current file (missed while busy or down). Returns the
+        current file, open (None if there is none): the one the path named when they were
+        listed. Opening the path again later could find a newer file, and whatever rotated
+        in between would be neither a successor found here nor newer than that file: lost."""
         exclude = {r.key}
         cur_fd = try_open(self.path)
         try:
@@ -307,9 +315,11 @@ class Follower:
             for rr in self._rotated.successors(r, exclude, current_fd=cur_fd):
                 self.notify("open", rr.path, "offset=0 (rotated while behind)")
                 self.readers.append(rr)
-        finally:
+        except BaseException:
             if cur_fd is not None:
                 os.close(cur_fd)
+            raise
+        return cur_fd
 
     # -- restart ---------------------------------------------------------------------------
 

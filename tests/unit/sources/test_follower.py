@@ -262,3 +262,51 @@ def test_two_rotations_between_opening_the_new_file_and_listing_its_siblings_cos
         f.step()
     assert injected
     assert got == a + b + c + d
+
+
+def test_a_rotation_between_listing_successors_and_opening_the_new_file_costs_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a rotation the follower lists the files rotated since its file (its successors),
+    then takes up the path's file. A rotation in between made the path name a newer file, and
+    the one rotated meanwhile was neither listed nor newer: lost (seen in the kill -9 crash
+    test, mixed methods). The rotation is made at that instant."""
+    log = tmp_path / "mail.log"
+
+    def write(tag: str, n: int) -> list[str]:
+        batch = [f"{tag} line {i:04d}" for i in range(n)]
+        with log.open("a") as fh:
+            fh.write("".join(f"{line}\n" for line in batch))
+        return batch
+
+    def rotate() -> None:
+        for n in sorted((int(p.suffix[1:]) for p in tmp_path.glob("mail.log.*")), reverse=True):
+            os.rename(log.with_name(f"mail.log.{n}"), log.with_name(f"mail.log.{n + 1}"))
+        os.rename(log, log.with_name("mail.log.1"))
+        log.touch()
+
+    a = write("a", 50)
+    got: list[str] = []
+    f = Follower(str(log), lambda batch, first: got.extend(batch), lambda *x: None, "beginning")
+    while f.step():
+        pass
+    rotate()
+    b = write("b", 40)
+    real = f._rotated.successors
+    injected: list[bool] = []
+
+    def rotation_right_after(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        if not injected:
+            injected.append(True)
+            rotate()  # b's file goes away: the path names a newer one
+        return found
+
+    monkeypatch.setattr(f._rotated, "successors", rotation_right_after)
+    for _ in range(20):
+        f.step()
+    c = write("c", 30)
+    for _ in range(20):
+        f.step()
+    assert injected
+    assert got == a + b + c
