@@ -93,8 +93,8 @@ class Classifier:
         inferred: bool = False,
         writer: str | None = None,
     ) -> Verdict:
-        """``writer``: the MTA that wrote the reply when it is ours (see ``written_by`` in
-        docs/rules.md); None when a remote server wrote it or it is not known."""
+        """``writer``: the MTA that wrote the reply when it is ours (see ``written_by`` in the
+        header of rules/signatures.toml); None when a remote server wrote it or it is unknown."""
         memo = self._memo
         key = (code, enhanced, text, remote_host, stage, status, inferred, writer)
         verdict = memo.get(key)
