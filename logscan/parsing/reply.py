@@ -6,6 +6,8 @@ Parsers use these to pull replies apart; deciding what a reply means is the clas
     Reply(code='550', enhanced='5.7.1', text='550-5.7.1 Our system ... 550 5.7.1 Please visit')
     >>> enhanced_in_text("550 sorry, no mailbox here by that name (#5.1.1 - chkusr)")
     '5.1.1'
+    >>> enhanced_in_text("435 Unable to authenticate at present (perl/5.20.2)") is None
+    True
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import NamedTuple
 from logscan.core.smtp import ENHANCED_CLASS, ENHANCED_NUMBER, REPLY_CODES
 
 # An enhanced code anywhere in a text, or qmail's "#5.1.1": not the tail of a longer dotted
-# number or a word ("15.1.1", "v2.4.1") and not the head of one ("5.1.10000", "5.1.1.2").
+# number, a word or a path ("15.1.1", "v2.4.1", "perl/5.20.2") and not the head of one
+# ("5.1.10000", "5.1.1.2").
 _ENHANCED = re.compile(
-    rf"(?<![\w.])#?({ENHANCED_CLASS})\.({ENHANCED_NUMBER})\.({ENHANCED_NUMBER})(?![\w.]*\d)"
+    rf"(?<![\w./])#?({ENHANCED_CLASS})\.({ENHANCED_NUMBER})\.({ENHANCED_NUMBER})(?![\w.]*\d)"
 )
 
 
