@@ -56,6 +56,12 @@ def find_line(lines: list[ParsedLine], file_name: str, needle: str) -> ParsedLin
     return found[0]
 
 
+def only_event(line: ParsedLine) -> Event:
+    """The one event of ``line`` (failing, with the line, if it has none or several)."""
+    assert line.events is not None and len(line.events) == 1, line.text
+    return line.events[0]
+
+
 def assert_valid_event(ev: Event, mta: str, lineno: int) -> None:
     assert ev.mta == mta
     assert ev.line == lineno

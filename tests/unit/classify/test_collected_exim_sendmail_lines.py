@@ -13,11 +13,17 @@ from typing import Any
 import pytest
 
 from logscan.classify.classifier import Classifier
-from logscan.core.event import Event, Verdict
+from logscan.core.event import Verdict
 from parsers.exim import EximParser
 from parsers.postfix import PostfixParser
 from parsers.sendmail import SendmailParser
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, parse_corpus
+from tests.helpers.mta_corpus import (
+    ParsedLine,
+    assert_golden,
+    find_line,
+    only_event,
+    parse_corpus,
+)
 
 EXIM_PASTES = "code-index-exim-pastes.log"
 PLANETWORK = "lua-syslog-grammar-planetwork-exim-2017.log"
@@ -44,15 +50,6 @@ def exim() -> list[ParsedLine]:
 @pytest.fixture(scope="module")
 def sendmail() -> list[ParsedLine]:
     return parse_corpus(SendmailParser, "sendmail")
-
-
-def only_event(line: ParsedLine) -> Event:
-    assert line.events is not None and len(line.events) == 1, line.text
-    return line.events[0]
-
-
-def verdict(clf: Classifier, ev: Event) -> Verdict:
-    return clf.classify_event(ev).verdict
 
 
 # -- Exim ------------------------------------------------------------------------------------
@@ -163,7 +160,7 @@ def test_exim_texts_in_real_lines(
 ) -> None:
     ev = only_event(find_line(exim, file_name, needle))
     assert ev.status == status
-    v = verdict(clf, ev)
+    v = clf.classify_event(ev).verdict
     assert (v.category, v.rule) == (category, rule)
 
 
@@ -184,7 +181,7 @@ def test_a_host_list_whose_dns_lookup_deferred_is_a_dns_failure_not_the_451(
         recipient="me@localhost",
     )
     assert_golden(line, [expected])
-    v = verdict(clf, only_event(line))
+    v = clf.classify_event(only_event(line)).verdict
     assert (v.category, v.rule) == ("dns-failure", "signature:exim-host-lookup-failed")
 
 
@@ -202,7 +199,7 @@ def test_exim_local_deliveries_without_a_reply_are_delivered(
 ) -> None:
     ev = only_event(find_line(exim, EXIM_PASTES, needle))
     assert (ev.status, ev.code, ev.direction) == ("sent", None, "outbound")
-    assert verdict(clf, ev).category == "delivered"
+    assert clf.classify_event(ev).verdict.category == "delivered"
 
 
 @pytest.mark.parametrize(
@@ -234,7 +231,9 @@ def test_exim_smarthost_unreachable_defers_each_message_once(
     assert len(lines) == 12
     events = [ev for p in lines for ev in p.events or []]
     assert len(events) == 6
-    assert {(ev.status, verdict(clf, ev).category) for ev in events} == {("deferred", "network")}
+    assert {(ev.status, clf.classify_event(ev).verdict.category) for ev in events} == {
+        ("deferred", "network")
+    }
 
 
 def test_exim_syslog_line_quoted_without_its_time_stamp_and_host_is_exim(
@@ -265,7 +264,7 @@ def test_tcpwrappers_rejection_is_a_refused_connection(
         queue_id=None,
     )
     assert_golden(line, [expected])
-    v = verdict(clf, only_event(line))
+    v = clf.classify_event(only_event(line)).verdict
     assert (v.category, v.rule) == ("policy-rejected", "signature:sendmail-tcpwrappers-rejection")
 
 
@@ -278,7 +277,7 @@ def test_client_ruleset_reject_leaves_the_outcome_to_the_to_line(
     assert find_line(sendmail, UBUNTU, "ruleset=tls_rcpt").events == []
     ev = only_event(find_line(sendmail, UBUNTU, "to=benloc@sipnsearch.com"))
     assert (ev.direction, ev.status) == ("outbound", "deferred")
-    assert verdict(clf, ev).category == "server-error"
+    assert clf.classify_event(ev).verdict.category == "server-error"
 
 
 @pytest.mark.parametrize(
@@ -305,7 +304,7 @@ def test_sendmail_texts_in_real_lines(
     for line in lines:
         ev = only_event(line)
         assert ev.status == status, line.text
-        assert verdict(clf, ev).category == category, line.text
+        assert clf.classify_event(ev).verdict.category == category, line.text
 
 
 def test_sendmail_8_14_sender_notify_of_an_expired_message_is_expired(
@@ -319,7 +318,7 @@ def test_sendmail_8_14_sender_notify_of_an_expired_message_is_expired(
         "mAO2tx04010773",
         "Cannot send message for 5 days",
     )
-    assert verdict(clf, ev).category == "network"
+    assert clf.classify_event(ev).verdict.category == "network"
 
 
 def test_sendmail_through_an_iso_time_syslog_template(sendmail: list[ParsedLine]) -> None:
@@ -341,13 +340,13 @@ def test_postfix_pastes_from_github_issues(clf: Classifier) -> None:
     name = "github-issues-postfix-pastes-2.log"
     # T-Online's own blocklist, named by its "(BL)" suffix; the host was T-Online's MX
     ev = only_event(find_line(lines, name, "tosa@rx.t-online.de"))
-    v = verdict(clf, ev)
+    v = clf.classify_event(ev).verdict
     assert (ev.code, v.category, v.provider) == ("554", "blocklisted", "t-online")
     ev = only_event(find_line(lines, name, "to=<doesnotexist@example.com>"))
-    assert (ev.status, verdict(clf, ev).category) == ("bounced", "mailbox-unknown")
+    assert (ev.status, clf.classify_event(ev).verdict.category) == ("bounced", "mailbox-unknown")
     for line in [p for p in lines if p.path.name == name and "tiscali" in p.text]:
         ev = only_event(line)
-        assert (ev.status, ev.stage, verdict(clf, ev).category) == (
+        assert (ev.status, ev.stage, clf.classify_event(ev).verdict.category) == (
             "deferred",
             "end-of-data",
             "network",
@@ -367,7 +366,7 @@ def test_exim_mail_without_helo_is_a_protocol_error_with_its_503(clf: Classifier
     [ev] = EximParser("mainlog", year=2024).feed(line, 1) or []
     assert (ev.stage, ev.code, ev.code_inferred) == ("mail", "503", True)
     assert (ev.remote_host, ev.remote_ip) == ("mx.example.net", "192.0.2.7")
-    v = verdict(clf, ev)
+    v = clf.classify_event(ev).verdict
     assert (v.category, v.rule) == ("protocol", "signature:helo-missing")
 
 
@@ -408,7 +407,7 @@ def test_exim_address_parse_errors_in_a_refusal(clf: Classifier, text: str, cate
     line = f"2024-03-12 10:00:03 H=(x) [192.0.2.7] F=<a@example.net> rejected RCPT <u@>: {text}"
     [ev] = EximParser("mainlog", year=2024).feed(line, 1) or []
     assert (ev.code, ev.code_inferred) == ("550", True)
-    assert verdict(clf, ev).category == category
+    assert clf.classify_event(ev).verdict.category == category
 
 
 def test_sendmail_reply_read_error_is_network(clf: Classifier) -> None:
@@ -421,5 +420,5 @@ def test_sendmail_reply_read_error_is_network(clf: Classifier) -> None:
     )
     [ev] = SendmailParser("maillog", year=2024).feed(line, 1) or []
     assert (ev.status, ev.code) == ("deferred", "451")
-    v = verdict(clf, ev)
+    v = clf.classify_event(ev).verdict
     assert (v.category, v.rule) == ("network", "signature:sendmail-reply-read-error")

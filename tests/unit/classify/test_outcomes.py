@@ -12,10 +12,9 @@ from __future__ import annotations
 import pytest
 
 from logscan.classify.classifier import Classifier
-from logscan.core.event import Event, Verdict
 from parsers.exim import EximParser
 from parsers.sendmail import SendmailParser
-from tests.helpers.mta_corpus import ParsedLine, find_line, parse_corpus
+from tests.helpers.mta_corpus import ParsedLine, find_line, only_event, parse_corpus
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +25,6 @@ def clf() -> Classifier:
 @pytest.fixture(scope="module")
 def exim() -> list[ParsedLine]:
     return parse_corpus(EximParser, "exim")
-
-
-def only_event(line: ParsedLine) -> Event:
-    assert line.events is not None and len(line.events) == 1, line.text
-    return line.events[0]
-
-
-def verdict(clf: Classifier, ev: Event) -> Verdict:
-    return clf.classify_event(ev).verdict
 
 
 @pytest.mark.parametrize(
@@ -51,7 +41,7 @@ def test_exim_delivery_without_a_reply_is_delivered(
 ) -> None:
     ev = only_event(find_line(exim, file_name, needle))
     assert (ev.status, ev.code) == ("sent", None)
-    v = verdict(clf, ev)
+    v = clf.classify_event(ev).verdict
     assert (v.category, v.rule, v.class_) == ("delivered", "status:sent", None)
 
 
@@ -112,7 +102,7 @@ def test_exim_router_and_transport_errors_have_their_category(
         for ev in line.events or []:
             assert status is None or ev.status == status, line.text
             assert ev.code is None, line.text
-            v = verdict(clf, ev)
+            v = clf.classify_event(ev).verdict
             assert v.category == category, (line.text, v)
             assert v.rule.startswith("signature:"), v.rule
 
@@ -137,7 +127,7 @@ def test_exim_router_and_transport_errors_have_their_category(
 )
 def test_exim_texts_from_its_configuration(clf: Classifier, text: str, category: str) -> None:
     [ev] = EximParser("mainlog", year=2024).feed(text, 1) or []
-    assert verdict(clf, ev).category == category
+    assert clf.classify_event(ev).verdict.category == category
 
 
 def test_exim_inferred_code_does_not_override_the_text(
@@ -151,11 +141,11 @@ def test_exim_inferred_code_does_not_override_the_text(
     sync = [ev for ev in inferred if "synchronization error" in (ev.text or "")]
     assert len(sync) >= 10
     for ev in sync:
-        assert (ev.code, verdict(clf, ev).category) == ("554", "protocol")
+        assert (ev.code, clf.classify_event(ev).verdict.category) == ("554", "protocol")
     for ev in inferred:
         by_text = clf.classify(None, None, ev.text)
         if by_text.rule.startswith("signature:"):
-            assert verdict(clf, ev).category == by_text.category, ev.text
+            assert clf.classify_event(ev).verdict.category == by_text.category, ev.text
 
 
 def test_sendmail_local_mailer_tempfail_is_a_server_error(clf: Classifier) -> None:
@@ -166,7 +156,7 @@ def test_sendmail_local_mailer_tempfail_is_a_server_error(clf: Classifier) -> No
     assert len(tempfail) >= 10
     for ev in tempfail:
         assert ev.status == "deferred"
-        v = verdict(clf, ev)
+        v = clf.classify_event(ev).verdict
         assert (v.category, v.rule) == (
             "server-error",
             "signature:sendmail-mailer-exit-server-error",
@@ -188,7 +178,7 @@ def test_sendmail_exit_statuses(clf: Classifier, text: str, category: str) -> No
         f"xdelay=00:00:00, mailer=local, pri=30593, dsn=4.0.0, stat=Deferred: {text}"
     )
     [ev] = SendmailParser("maillog", year=2024).feed(line, 1) or []
-    assert verdict(clf, ev).category == category
+    assert clf.classify_event(ev).verdict.category == category
 
 
 def test_codes_still_decide_a_delivery_status_cannot(clf: Classifier) -> None:
@@ -217,7 +207,7 @@ def test_domain_not_found_is_a_bad_domain_in_every_postfix_log(clf: Classifier) 
     ]
     assert len(found) >= 5
     for ev in found:
-        assert verdict(clf, ev).category == "bad-domain", ev.text
+        assert clf.classify_event(ev).verdict.category == "bad-domain", ev.text
 
 
 @pytest.mark.parametrize(
@@ -235,7 +225,7 @@ def test_postfix_agents_own_texts(clf: Classifier, needle: str, category: str) -
     assert lines, needle
     for line in lines:
         for ev in line.events or []:
-            assert verdict(clf, ev).category == category, line.text
+            assert clf.classify_event(ev).verdict.category == category, line.text
 
 
 def test_exim_default_550_means_a_rule_refused(clf: Classifier, exim: list[ParsedLine]) -> None:
@@ -244,7 +234,7 @@ def test_exim_default_550_means_a_rule_refused(clf: Classifier, exim: list[Parse
     inferred = [ev for p in exim for ev in p.events or [] if ev.code_inferred and ev.code == "550"]
     assert len(inferred) >= 50
     for ev in inferred:
-        v = verdict(clf, ev)
+        v = clf.classify_event(ev).verdict
         if v.category == "mailbox-unknown":
             assert v.rule.startswith("signature:"), (ev.text, v.rule)
         elif not v.rule.startswith("signature:"):
@@ -255,7 +245,9 @@ def test_exim_default_550_means_a_rule_refused(clf: Classifier, exim: list[Parse
         if p.path.name == "crowdsec-hub-exim-tests.log" and "No Such User Here" in p.text
         for ev in p.events or []
     ]
-    assert no_user and all(verdict(clf, ev).category == "mailbox-unknown" for ev in no_user)
+    assert no_user and all(
+        clf.classify_event(ev).verdict.category == "mailbox-unknown" for ev in no_user
+    )
     # The same code, logged by the remote server itself, keeps its RFC meaning at RCPT.
     assert clf.classify("550", None, "550 nope", stage="rcpt").category == "mailbox-unknown"
 
@@ -277,7 +269,7 @@ def test_sendmail_refusals_by_what_they_mean(clf: Classifier, needle: str, categ
     assert lines, needle
     for line in lines:
         for ev in line.events or []:
-            assert verdict(clf, ev).category == category, line.text
+            assert clf.classify_event(ev).verdict.category == category, line.text
 
 
 def test_exim_mua_wrapper_failures_keep_their_text(clf: Classifier, exim: list[ParsedLine]) -> None:
@@ -288,4 +280,4 @@ def test_exim_mua_wrapper_failures_keep_their_text(clf: Classifier, exim: list[P
     for line in lines:
         ev = only_event(line)
         assert ev.text and ("mua_wrapper" in ev.text or "routing yielded" in ev.text)
-        assert verdict(clf, ev).category == "routing"
+        assert clf.classify_event(ev).verdict.category == "routing"
