@@ -36,7 +36,10 @@ from logscan.pipeline import MAX_LINE_CHARS
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
-CHUNK_BYTES = 1 << 20
+# Read 128 KiB at a time: a block's lines, events and their garbage are what a scan holds
+# beyond its tables; 1 MiB blocks cost 9 MiB more peak RSS on 1M Postfix lines, and no speed
+# (bench/RESULTS.md, "peak RSS").
+CHUNK_BYTES = 1 << 17
 # A line longer than this is cut here while reading (the pipeline cuts it to MAX_LINE_CHARS
 # anyway); the rest of it is skipped up to its newline, so a 10 MB line costs no 10 MB buffer.
 MAX_LINE_BYTES = MAX_LINE_CHARS * 4
