@@ -80,7 +80,10 @@ ATTEMPT_FAILURES = (
     "connection failed",
     "socket error",
     "ssl negotiation failed",
-    "connection closed by the other side",
+    "connection closed",
+    "connection reset",
+    "no route to host",
+    "unreachable",
 )
 # Lines that say the message's data has been sent: the next reply is the one to its end.
 _DATA_SENT = ("Sending <", "Transfer Complete")

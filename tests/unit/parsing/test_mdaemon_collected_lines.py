@@ -119,3 +119,24 @@ def test_a_drop_after_the_quit_is_no_deferral() -> None:
     drop = "Socket connection closed by the other side (how rude!)"
     assert p.feed(f"{day}0.400: [1] {drop}", 4) == []
     assert [ev.code for ev in p.flush()] == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "*  Name server reports domain name unknown",  # before any reply (MDaemon 10)
+        "*  SSL negotiation failed, error code 0x80090331",  # after the remote's 220 (18)
+        "Socket connection closed by the other side (how rude!)",  # a plain line (18)
+        "*  Socket error 10065: no route to host",
+    ],
+)
+def test_an_attempt_failure_defers_outbound_only(line: str) -> None:
+    day = "Mon 2018-04-23 20:39:00"
+    for role, expected in (
+        ("Attempting SMTP connection to [mx.example.net:25]", 1),
+        ("Accepting SMTP connection from [203.0.113.9:4242] to [10.0.0.1:25]", 0),
+    ):
+        p = MDaemonParser("MDaemon-SMTP.log", year=2024)
+        p.feed(f"{day}: [7] {role}", 1)
+        assert p.feed(f"{day}: [7] {line}", 2) == []
+        assert [ev.status for ev in p.flush()] == ["deferred"] * expected
