@@ -245,7 +245,7 @@ class MDaemonParser(Parser):
         """Hold the deferral of an outbound attempt that ``text`` says has failed (see the
         module docstring); not once the message has its outcome or the session is quitting."""
         low = text.lower()
-        if sess.role == "inbound" or not any(p in low for p in ATTEMPT_FAILURES):
+        if sess.foreign or sess.role == "inbound" or not any(p in low for p in ATTEMPT_FAILURES):
             return
         dialogue = sess.dialogue
         if sess.decided or dialogue.stage == "quit":
@@ -298,7 +298,7 @@ class MDaemonParser(Parser):
             m = _MESSAGE_FILE.search(msg)
             if m is not None and sess.queue_id is None:
                 sess.queue_id = _cut(m.group(1))
-        else:
+        elif sess.role == "outbound":  # a plain line says less than an info line: be sure
             self._attempt_failure(sess, msg, lineno, ts)
         return []
 

@@ -140,3 +140,13 @@ def test_an_attempt_failure_defers_outbound_only(line: str) -> None:
         p.feed(f"{day}: [7] {role}", 1)
         assert p.feed(f"{day}: [7] {line}", 2) == []
         assert [ev.status for ev in p.flush()] == ["deferred"] * expected
+
+
+def test_a_closed_connection_of_another_protocol_or_an_unknown_role_is_no_deferral() -> None:
+    day = "Mon 2018-04-23 20:39:00"
+    for first in ("Accepting IMAP connection from [203.0.113.9:4242] to [10.0.0.1:143]", None):
+        p = MDaemonParser("MDaemon-all.log", year=2024)
+        if first is not None:
+            p.feed(f"{day}: [8] {first}", 1)
+        p.feed(f"{day}: [8] Socket connection closed by the other side (how rude!)", 2)
+        assert p.flush() == []
