@@ -1,8 +1,10 @@
 """Microsoft Exchange logs: message tracking, SMTP Send/Receive protocol, legacy SMTPSVC.
 
-One parser for the three formats; each file says which it is in its ``#Software``,
-``#Log-type`` and ``#Fields`` header (repeated when Exchange starts a new file), else its name
-(``MSGTRK*.LOG``, ``SEND*.LOG``, ``RECV*.LOG``, ``ex*.log``), else the shape of its lines::
+One parser for the three formats (and for tracking records as ``Get-MessageTrackingLog |
+Format-List`` prints them, :mod:`parsers.exchange_tracking_list`); each file says which it is
+in its ``#Software``, ``#Log-type`` and ``#Fields`` header (repeated when Exchange starts a new
+file), else its name (``MSGTRK*.LOG``, ``SEND*.LOG``, ``RECV*.LOG``, ``ex*.log``), else the
+shape of its lines::
 
     >>> p = ExchangeParser("SEND20221019-1.LOG")
     >>> p.feed("#Log-type: SMTP Send Protocol Log", 3)
@@ -32,6 +34,7 @@ from logscan.parsing.smtp_dialogue import MAX_SESSION_BYTES
 from parsers.exchange_protocol import ProtocolLog
 from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.exchange_tracking import TrackingLog
+from parsers.exchange_tracking_list import PROPERTIES, PROPERTY_LINE, TrackingList
 
 _CSV_LINE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\"?,")
 # The header row of an Exchange Online message trace (historical search) CSV export:
@@ -41,6 +44,10 @@ _CSV_HEADER = re.compile(r"\"?date_time(?:_utc)?\"?,.*\bevent_id\b")
 _W3C_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [0-9A-Fa-f.:]+ \S+ \S+ \S+ \S+ \d+ \S")
 # A protocol line: timestamp, connector, session id, sequence number, 2 endpoints, event.
 _PROTOCOL_LINE = re.compile(r"[^,]*,[^,]*,[0-9A-Fa-f]+,\d+,[^,]*,[^,]*,[-+<>*]?,")
+# Properties only Exchange's tracking records have (Format-List prints them padded: "EventId  :").
+_EXCHANGE_PROPERTY = re.compile(
+    r"\s*(?:EventId|RecipientStatus|InternalMessageId|SourceContext|ConnectorId|ClientHostname)\s+:"
+)
 _LOG_TYPES = {
     "message tracking log": "tracking",
     "smtp send protocol log": "send",
@@ -69,6 +76,7 @@ class ExchangeParser(Parser):
         self._max_session_bytes = max_session_bytes
         self._reader: _Reader | None = None
         self._protocol: ProtocolLog | None = None
+        self._list: TrackingList | None = None
         self._kind: str | None = _kind_from_name(path)
 
     @classmethod
@@ -83,12 +91,13 @@ class ExchangeParser(Parser):
         body = [ln for ln in lines if not ln.startswith("#")]
         if not body:
             return 0.9 if named and not lines else 0.0
-        shaped = sum(1 for ln in body if _shape(ln) is not None)
-        share = shaped / len(body)
+        share = _shaped(body) / len(body)
         if named and share > 0.5:
             return 1.0
         if "Microsoft Internet Information Services" in header and "SMTPSVC" in " ".join(body):
             return 0.9
+        if share > 0.5 and any(_EXCHANGE_PROPERTY.match(ln) for ln in body):
+            return 0.9  # Format-List output naming the tracking log's own properties
         return 0.8 * share if share > 0.5 else 0.0
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
@@ -111,6 +120,8 @@ class ExchangeParser(Parser):
         return reader.feed(text, lineno)
 
     def flush(self) -> list[Event]:
+        if self._list is not None:
+            return self._list.flush()
         return self._protocol.flush() if self._protocol is not None else []
 
     def _header(self, text: str) -> None:
@@ -147,6 +158,9 @@ class ExchangeParser(Parser):
             return TrackingLog(self.path, None, self.timestamps, self.notes)
         if kind == "smtpsvc":
             return SmtpSvcLog(self.path, None, self.timestamps)
+        if kind == "list":
+            self._list = TrackingList(self.path, self.timestamps, self.notes)
+            return self._list
         if kind in ("send", "receive", "protocol"):
             # One protocol reader per file: its open sessions survive a repeated header.
             known = kind if kind != "protocol" else None
@@ -181,12 +195,32 @@ def _kind_from_name(path: str | None) -> str | None:
 
 
 def _shape(text: str) -> str | None:
-    """Which format a body line has: ``tracking``, ``protocol``, ``smtpsvc`` or None."""
+    """Which format a body line has: ``tracking``, ``protocol``, ``smtpsvc``, ``list`` (a
+    tracking record printed by Get-MessageTrackingLog | Format-List) or None."""
     if _CSV_LINE.match(text):
         return "protocol" if _PROTOCOL_LINE.match(text) else "tracking"
     if _W3C_LINE.match(text):
         return "smtpsvc"
+    m = PROPERTY_LINE.match(text)
+    if m is not None and m["name"] in PROPERTIES:
+        return "list"
     return None
+
+
+def _shaped(body: Sequence[str]) -> int:
+    """How many lines have a format's shape, counting the indented lines that continue a
+    Format-List value the console wrapped."""
+    shaped = 0
+    in_list = False
+    for ln in body:
+        shape = _shape(ln)
+        if shape is not None:
+            in_list = shape == "list"
+        elif not (in_list and ln[:1].isspace()):
+            in_list = False
+            continue
+        shaped += 1
+    return shaped
 
 
 def _family(kind: str) -> str:

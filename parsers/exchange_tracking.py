@@ -270,9 +270,10 @@ class TrackingLog:
         if columns is None:
             # A file whose header we never saw: the column count tells the schema.
             columns = _COLUMNS_2013 if len(row) >= len(FIELDS_2013) else _COLUMNS_2010
-        return self._events(columns.read(row), lineno)
+        return self.events(columns.read(row), lineno)
 
-    def _events(self, col: Mapping[str, str], lineno: int) -> list[Event]:
+    def events(self, col: Mapping[str, str], lineno: int) -> list[Event]:
+        """The events of one record, ``col`` holding the fields this reader reads."""
         how = OUTCOMES.get(col["event-id"].upper())
         if how is None:
             return []

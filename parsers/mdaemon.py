@@ -1,15 +1,10 @@
 """MDaemon SMTP session logs: ``MDaemon-SMTP-in``, ``MDaemon-SMTP-out`` and the ``-all`` log.
 
-Every line is ``Day YYYY-MM-DD HH:MM:SS[.mmm]: message`` (session transcripts quoted in MDaemon's
-delivery status notifications add one leading space); "log sessions in real time" adds a
-``[session:child]`` ID string, and MDaemon 18 and later a thread number and the session id
-(``Thu 2019-02-07 11:10:18.554: 03: [183789] --> 220 ...``), by which lines are grouped into
-sessions; MDaemon 26 writes endpoints without brackets (``Accepting SMTP connection from
-203.0.113.10:45584 to 192.168.0.10:25``). The header at the top of each file ("START Event Log /
-MDaemon PRO v26.0.3, SMTP (in) log information", rules of dashes, "Event Time/Date ...") is
-ignored. ``-->`` is what MDaemon sent, ``<--`` what
-the other side sent, so a reply line under ``<--`` is a remote server's reply to us
-(``outbound``) and one under ``-->`` our reply to a connecting client (``inbound``). A session
+The line formats of every version (time stamps, ID strings, MDaemon 18's thread numbers) are
+read by :mod:`parsers.mdaemon_line`; MDaemon 26 writes endpoints without brackets (``Accepting
+SMTP connection from 203.0.113.10:45584 to 192.168.0.10:25``). ``-->`` is what MDaemon sent,
+``<--`` what the other side sent, so a reply line under ``<--`` is a remote server's reply to
+us (``outbound``) and one under ``-->`` our reply to a connecting client (``inbound``). A session
 starts with ``Session N; child M`` and says its role on the next lines ("Attempting SMTP
 connection to ..." outbound, "Accepting SMTP connection from ..." inbound)::
 
@@ -59,14 +54,8 @@ from logscan.parsing.smtp_dialogue import (
     reply_event,
     reply_start,
 )
+from parsers.mdaemon_line import LINE, is_header, read
 
-# Day, date, time (MDaemon 13+ adds milliseconds), MDaemon 18+'s thread number ("03: "), an
-# optional "[session:child]" (real-time logging) or "[session]" (18+) ID string.
-_LINE = re.compile(
-    r"\s*[^\W\d_]{2,4} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?): "
-    r"(?:(\d{1,4}): )?(?:\[(\d+(?::\d+)?)\] )?(.*)",
-    re.DOTALL,
-)
 _SESSION = re.compile(r"Session (\d+); child (\d+)")
 # The other end of "Accepting SMTP connection from [ip:port] to [...]" (MDaemon 26 drops the
 # brackets: "from 203.0.113.10:45584 to 192.168.0.10:25") or "Attempting ... to [host]".
@@ -76,7 +65,10 @@ _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}$")
 _PTR = re.compile(r"PTR=\[([^\]]+)\]")
 _ESTABLISHED = re.compile(r"-> \[?([0-9A-Fa-f.:]+?)\]?:\d+\)")
 
-# Info lines ("*  ...") that end a delivery attempt before the remote server said anything.
+# Lines ("*  ..." info lines, or plain ones) that end a delivery attempt before the remote
+# server gave its final word: no answer at all, a TLS handshake that failed after the remote's
+# 220 to STARTTLS, or the remote dropping the connection ("Socket connection closed by the other
+# side (how rude!)", MDaemon 18).
 ATTEMPT_FAILURES = (
     "name server reports",
     "no mx records",
@@ -87,10 +79,14 @@ ATTEMPT_FAILURES = (
     "connect error",
     "connection failed",
     "socket error",
+    "ssl negotiation failed",
+    "connection closed",
+    "connection reset",
+    "no route to host",
+    "unreachable",
 )
-# The header of each log file ("START Event Log / MDaemon PRO v26.0.3, SMTP (in) log
-# information", a rule of dashes, "Event Time/Date    Event Description", a rule).
-_BANNERS = ("START Event Log", "STOP Event Log", "Event Time/Date")
+# Lines that say the message's data has been sent: the next reply is the one to its end.
+_DATA_SENT = ("Sending <", "Transfer Complete")
 # Lines that close a session.
 _SESSION_ENDS = ("SMTP session successful", "SMTP session terminated", "SMTP session ended")
 
@@ -128,11 +124,6 @@ class _Session:
         return n
 
 
-def _is_rule(text: str) -> bool:
-    """A line of dashes (the header's rules), not a dated "-----" session end."""
-    return text[:5] == "-----" and not text.strip("-\r\n ")
-
-
 def _cut(text: str | None) -> str | None:
     """What is kept of a header field or a host name a remote host chose."""
     return text[:MAX_ADDRESS_CHARS] if text else None
@@ -160,10 +151,10 @@ class MDaemonParser(Parser):
         by_name = name.startswith("mdaemon-") and name.endswith((".log", ".txt"))
         if any(ln.startswith("START Event Log / MDaemon") for ln in head[:3]):
             return 1.0  # the header of every MDaemon log file names it
-        head = [ln for ln in head if not ln.startswith(_BANNERS) and not _is_rule(ln)]
-        matches = [m for ln in head if ln.strip() and (m := _LINE.match(ln))]
+        head = [ln for ln in head if not is_header(ln)]
+        matches = [m for ln in head if ln.strip() and (m := LINE.match(ln))]
         dated = [m.group(0) for m in matches]
-        arrows = sum(1 for m in matches if m.group(5).startswith(("<-- ", "--> ")))
+        arrows = sum(1 for m in matches if m["msg"].startswith(("<-- ", "--> ")))
         markers = sum(
             1
             for ln in dated
@@ -179,25 +170,17 @@ class MDaemonParser(Parser):
         return 0.3 * share
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
-        if text.startswith(_BANNERS) or _is_rule(text):
+        if is_header(text):
             return []  # the header MDaemon writes at the top of each log file
-        if ": " not in text:
+        line = read(text)
+        if line is None:
             return None
-        m = _LINE.match(text)
-        if m is None:
-            return None
-        # The session id, else the thread that runs the session, else one session per file.
-        key = m.group(4) or (f"thread {m.group(3)}" if m.group(3) else "")
-        msg = m.group(5).rstrip("\r\n")
+        msg, ts = line.msg, self.timestamps(line.clock)  # None if impossible (Feb 30)
         if msg.startswith(("<-- ", "--> ")) or msg in ("<--", "-->"):
-            return self._arrow(key, msg[:3], msg[4:], lineno, self._ts(m))
+            return self._arrow(line.key, msg[:3], msg[4:], lineno, ts)
         if msg.startswith("*  "):
-            return self._info(key, msg[3:], lineno, self._ts(m))
-        return self._narrative(key, msg, lineno)
-
-    def _ts(self, m: re.Match[str]) -> str | None:
-        """ISO 8601 time of a dated line, None if impossible (Feb 30)."""
-        return self.timestamps(f"{m.group(1)}T{m.group(2)}")
+            return self._info(line.key, msg[3:], lineno, ts)
+        return self._narrative(line.key, msg, lineno, ts)
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
@@ -254,24 +237,35 @@ class MDaemonParser(Parser):
             m = _ESTABLISHED.search(info)
             if m is not None:
                 sess.remote_ip = _cut(m.group(1))
-        elif sess.role != "inbound" and any(p in low for p in ATTEMPT_FAILURES):
-            sess.failure = self.event(
-                line=lineno,
-                direction="outbound",
-                stage="connect",
-                status="deferred",
-                enhanced=enhanced_in_text(info),
-                text=info.strip()[:MAX_REPLY_CHARS],
-                ts=ts,
-                remote_host=sess.remote_host,
-                remote_ip=sess.remote_ip,
-                sender=sess.header_from,
-                recipient=sess.header_to,
-                queue_id=sess.queue_id,
-            )
+        else:
+            self._attempt_failure(sess, info, lineno, ts)
         return []
 
-    def _narrative(self, key: str, msg: str, lineno: int) -> list[Event]:
+    def _attempt_failure(self, sess: _Session, text: str, lineno: int, ts: str | None) -> None:
+        """Hold the deferral of an outbound attempt that ``text`` says has failed (see the
+        module docstring); not once the message has its outcome or the session is quitting."""
+        low = text.lower()
+        if sess.foreign or sess.role == "inbound" or not any(p in low for p in ATTEMPT_FAILURES):
+            return
+        dialogue = sess.dialogue
+        if sess.decided or dialogue.stage == "quit":
+            return
+        sess.failure = self.event(
+            line=lineno,
+            direction="outbound",
+            stage=dialogue.stage if dialogue.commanded else "connect",
+            status="deferred",
+            enhanced=enhanced_in_text(text),
+            text=text.strip()[:MAX_REPLY_CHARS],
+            ts=ts,
+            remote_host=sess.remote_host,
+            remote_ip=sess.remote_ip,
+            sender=sess.header_from,
+            recipient=sess.header_to,
+            queue_id=sess.queue_id,
+        )
+
+    def _narrative(self, key: str, msg: str, lineno: int, ts: str | None) -> list[Event]:
         if msg.startswith("Session ") and _SESSION.match(msg):
             old = self._sessions.pop(key)
             self._sessions.get(key).dialogue.stage = "connect"
@@ -298,9 +292,28 @@ class MDaemonParser(Parser):
                 self._note_message(sess)  # the file before it, in a session that sends several
             m = _MESSAGE_FILE.search(msg)
             sess.queue_id = _cut(m.group(1)) if m else None
+            sess.decided = sess.deferred = False
+        elif msg.startswith(_DATA_SENT):
+            self._data_sent(sess.dialogue)
+            m = _MESSAGE_FILE.search(msg)
+            if m is not None and sess.queue_id is None:
+                sess.queue_id = _cut(m.group(1))
+        elif sess.role == "outbound":  # a plain line says less than an info line: be sure
+            self._attempt_failure(sess, msg, lineno, ts)
         return []
 
     # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _data_sent(dialogue: Dialogue) -> None:
+        """The message's data went out ("Sending <...msg> to [ip]", "Transfer Complete"): the
+        next reply answers its end, even where the log (or a paste of it) lost the DATA
+        command and its 354 went to the RCPT before it."""
+        if dialogue.awaiting and dialogue.awaiting[0][0] == "end-of-data":
+            return
+        rcpt = dialogue.accepted[0] if len(dialogue.accepted) == 1 else None
+        dialogue.awaiting.clear()
+        dialogue.awaiting.append(("end-of-data", rcpt))
 
     @staticmethod
     def _remote(sess: _Session, msg: str) -> None:
