@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
@@ -70,6 +71,11 @@ class MetricSpec:
     @property
     def overflow(self) -> LabelValues:
         return (OTHER,) * len(self.labels)
+
+    @cached_property
+    def bucket_labels(self) -> tuple[tuple[float, str], ...]:
+        """Each bucket's bound with its ``le`` label, made once (observed on the line path)."""
+        return tuple((bound, _le(bound)) for bound in self.buckets)
 
 
 SPECS: tuple[MetricSpec, ...] = (
@@ -271,9 +277,9 @@ class Metrics:
     def observe(self, name: str, labels: LabelValues, value: float) -> None:
         """One observation of a histogram (``labels`` without ``le``)."""
         inc = self.inc
-        for bound in self.specs[name].buckets:
+        for bound, le in self.specs[name].bucket_labels:
             if value <= bound:
-                inc(name, (*labels, _le(bound)))
+                inc(name, (*labels, le))
         inc(name, (*labels, "+Inf"))
         inc(name, (*labels, "sum"), value)
 
@@ -428,7 +434,7 @@ def _histogram(spec: MetricSpec, series: Mapping[LabelValues, float]) -> Metric:
     groups: dict[LabelValues, dict[str, float]] = {}
     for labels, value in series.items():
         groups.setdefault(labels[:-1], {})[labels[-1]] = value
-    bounds = [_le(b) for b in spec.buckets]
+    bounds = [le for _, le in spec.bucket_labels]
     for labels, by_le in sorted(groups.items()):
         if "+Inf" not in by_le:
             continue
