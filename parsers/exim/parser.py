@@ -26,6 +26,7 @@ from parsers.exim.texts import (
     _FROM_HOST,
     _LOST_AFTER,
     _MSGID,
+    _PROTOCOL_ERROR_CODE,
     _PROTOCOL_ERROR_CODES,
     _QUIET_PREFIXES,
     _REFUSED_CODE,
@@ -33,6 +34,7 @@ from parsers.exim.texts import (
     _SENDER,
     _SIZE,
     _SYNC_ERROR_CODE,
+    _SYNTAX_ERROR_CODE,
     _TOO_MANY_RCPT_CODE,
     _failure_text,
     _host,
@@ -63,6 +65,8 @@ class EximParser(Parser):
         if prefix is None:
             return None
         ts, body = prefix
+        if not body:
+            return []  # the continuation of a message split across syslog lines
         m = _MSGID.match(body)
         if m is not None:
             return self._message_line(body[m.end() :], m.group(1), ts, lineno)
@@ -271,17 +275,18 @@ class EximParser(Parser):
         m = _AFTER_HOST.match(tail)
         text = m.group(1) if m else body
         code = next((c for key, c in _PROTOCOL_ERROR_CODES if key in text), None)
-        if code is None and body.startswith("SMTP syntax error"):
-            code = "501"
+        if code is None:
+            syntax = body.startswith("SMTP syntax error")
+            code = _SYNTAX_ERROR_CODE if syntax else _PROTOCOL_ERROR_CODE
         q = body.find('"')
-        stage = _stage_of(body[q + 1 : q + 12]) if q >= 0 else "unknown"
+        stage = _stage_of(body[q + 1 : body.find('"', q + 1)]) if q >= 0 else "unknown"
         name, ip = _host(tail)
         return self.event(
             line=lineno,
             direction="inbound",
             stage=stage,
             code=code,
-            code_inferred=code is not None,
+            code_inferred=True,
             text=text,
             ts=ts,
             remote_host=name,
