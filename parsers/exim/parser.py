@@ -10,6 +10,7 @@ from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
 from logscan.parsing.reply import enhanced_in_text, leading_code, parse_reply
+from parsers.exim.message_log import as_main_log
 from parsers.exim.prefix import LinePrefix
 from parsers.exim.texts import (
     _ACL_DEFER_CODE,
@@ -111,14 +112,16 @@ class EximParser(Parser):
         m = _SIZE.search(rest)
         self._messages.remember(qid, Envelope(sender, int(m.group(1)) if m else None))
 
-    def _delivered(self, rest: str, qid: str, ts: str | None, lineno: int) -> Event:
+    def _delivered(self, rest: str, qid: str | None, ts: str | None, lineno: int) -> Event:
         m = _CONFIRM.search(rest)  # C="250 ..." (log_selector +smtp_confirmation)
         text = m.group(1) if m is not None else None
         stage = "end-of-data" if text is not None else "unknown"
         host = _host(rest)
         return self._delivery(rest[3:], qid, ts, lineno, "sent", stage, text, host)
 
-    def _failed(self, rest: str, qid: str, ts: str | None, lineno: int, *, deferred: bool) -> Event:
+    def _failed(
+        self, rest: str, qid: str | None, ts: str | None, lineno: int, *, deferred: bool
+    ) -> Event:
         body = rest[3:]
         host = _host(body)
         stage = "unknown"
@@ -137,18 +140,14 @@ class EximParser(Parser):
             lost = _LOST_AFTER.search(text) if text else None
             if lost is not None:
                 stage = _stage_of(lost.group(1))
-        if deferred:
-            status = "deferred"
-        elif text is not None and text.startswith(_EXPIRED):
-            status = "expired"
-        else:
-            status = "bounced"
+        expired = text is not None and text.startswith(_EXPIRED)
+        status = "deferred" if deferred else "expired" if expired else "bounced"
         return self._delivery(body, qid, ts, lineno, status, stage, text, host)
 
     def _delivery(
         self,
         body: str,
-        qid: str,
+        qid: str | None,
         ts: str | None,
         lineno: int,
         status: str,
@@ -246,7 +245,12 @@ class EximParser(Parser):
             return [self._inbound(body, ts, lineno, stage, "550", m.group("reason"), True)]
         if body.startswith(_QUIET_PREFIXES):
             return []
-        return None
+        main = as_main_log(body)  # a line of a message's own log (exim -Mvl)?
+        if not main:
+            return None if main is None else []
+        if main.startswith("=> "):
+            return [self._delivered(main, None, ts, lineno)]
+        return [self._failed(main, None, ts, lineno, deferred=main.startswith("== "))]
 
     def _auth_failed(self, body: str, ts: str | None, lineno: int, qid: str | None) -> Event:
         """ "... authenticator failed for (helo) [ip]:port I=[ip]:25: 535 Incorrect ...": a
@@ -274,10 +278,8 @@ class EximParser(Parser):
         tail = body[h:] if h >= 0 else body
         m = _AFTER_HOST.match(tail)
         text = m.group(1) if m else body
-        code = next((c for key, c in _PROTOCOL_ERROR_CODES if key in text), None)
-        if code is None:
-            syntax = body.startswith("SMTP syntax error")
-            code = _SYNTAX_ERROR_CODE if syntax else _PROTOCOL_ERROR_CODE
+        default = _SYNTAX_ERROR_CODE if body.startswith("SMTP syntax") else _PROTOCOL_ERROR_CODE
+        code = next((c for key, c in _PROTOCOL_ERROR_CODES if key in text), default)
         q = body.find('"')
         stage = _stage_of(body[q + 1 : body.find('"', q + 1)]) if q >= 0 else "unknown"
         name, ip = _host(tail)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from logscan.core.smtp import REPLY_CODE, stage_of_command
+from parsers.exim.message_log import is_message_log_line
 
 # "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
 # (log_timezone).
@@ -249,8 +250,10 @@ def _looks_like_exim(line: str) -> bool:
             rest = rest[p.end() :] if p else rest
         if _MSGID.match(rest) is not None:
             return True
-        return rest.startswith(("H=", "SMTP ", "no MAIL", "U=", "F=")) or (
-            "authenticator failed" in rest
+        return (
+            rest.startswith(("H=", "SMTP ", "no MAIL", "U=", "F=", "Received from "))
+            or "authenticator failed" in rest
+            or is_message_log_line(rest)
         )
     head = line[:120]
     if " exim[" in head or " exim4[" in head or " splogger[" in head:

@@ -1,7 +1,7 @@
 """Exim lines collected for issue 12, third round (tests/data/SOURCES.md), and the forms of the
 same families built from Exim's source where no real line was found: the companion line of a
-router that found the local host, protocol errors Exim answers with an unlogged 503, and
-messages split across syslog lines."""
+router that found the local host, protocol errors Exim answers with an unlogged 503,
+messages split across syslog lines, and the lines of a message's own log (exim -Mvl)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_
 
 PASTES = "github-issues-exim-pastes-3.log"
 FORUM_2011 = "ubuntuforums-exim4-2011-no-route.log"
+MSGLOG_2013 = "ubuntuforums-exim4-2013-msglog.log"
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +169,41 @@ def test_a_smarthost_without_route_defers_each_message(
     assert {(ev.status, clf.classify_event(ev).verdict.category) for ev in events} == {
         ("deferred", "network")
     }
+
+
+# -- a message's own log (exim -Mvl) -------------------------------------------------------
+
+
+def test_a_pasted_message_log_is_exim_and_its_deferrals_are_outcomes(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    """`exim -Mvl <id>` as a poster pasted it: deliver.c's lines without message id or flag."""
+    lines = [p for p in exim if p.path.name == MSGLOG_2013]
+    assert EximParser.detect([p.text for p in lines], None) == 1.0
+    assert all(p.events is not None for p in lines)  # every line understood
+    events = [ev for p in lines for ev in p.events or []]
+    assert [(ev.status, ev.recipient, ev.queue_id, ev.text) for ev in events] == [
+        ("deferred", "me@mycompany.com", None, "Connection refused")
+    ] * 3
+    assert {clf.classify_event(ev).verdict.category for ev in events} == {"network"}
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "category"),
+    [
+        # the other message-log forms, as Exim's test suite expects them (test/msglog)
+        ("routing failed for u@example.com : Unrouteable address", "bounced", "routing"),
+        ("u@example.com <alias@example.com>: appendfile transport succeeded", "sent", "delivered"),
+        (
+            "u@example.com R=localuser T=appendfile defer (-22): mailbox is full (MTA-imposed "
+            "quota exceeded while writing to /var/mail/u)",
+            "deferred",
+            "mailbox-full",
+        ),
+    ],
+)
+def test_message_log_forms(clf: Classifier, line: str, status: str, category: str) -> None:
+    [evs] = feed(f"2024-03-12 10:00:00 {line}")
+    assert evs is not None and len(evs) == 1
+    assert (evs[0].status, evs[0].recipient) == (status, "u@example.com")
+    assert clf.classify_event(evs[0]).verdict.category == category
