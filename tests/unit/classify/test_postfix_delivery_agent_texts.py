@@ -1,7 +1,7 @@
-"""Postfix's delivery agents other than smtp (local, virtual, pipe, lmtp, error) in real lines
-collected for issue 12, third round (tests/data/SOURCES.md): what each family of their own texts
-means, from Postfix's source (pipe_command.c, sys_exits.c, local/*.c, virtual/mailbox.c, cited
-in rules/outcomes.toml)."""
+"""Postfix's delivery agents other than smtp (local, virtual, pipe, lmtp, error) and postscreen in
+real lines collected for issue 12, third round (tests/data/SOURCES.md): what each family of their
+own texts means, from Postfix's source (pipe_command.c, sys_exits.c, local/*.c,
+virtual/mailbox.c, postscreen/*.c, cited in rules/outcomes.toml)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_
 
 AGENTS = "github-issues-postfix-delivery-agents.log"
 PREFIXED = "github-issues-postfix-delivery-agents-prefixed.log"
+POSTSCREEN = "github-issues-postfix-postscreen-4.log"
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +112,38 @@ def test_delivery_agents_in_real_lines(
     ev = only_event(find_line(postfix, file_name, needle))
     assert (ev.direction, ev.status) == ("outbound", status)
     assert clf.classify_event(ev).verdict.category == category
+
+
+def test_postscreen_deferring_a_new_client_after_its_deep_tests_is_greylisting(
+    clf: Classifier, postfix: list[ParsedLine]
+) -> None:
+    """postscreen_state.c's rcpt_reply: the client passed, is allowlisted, and must reconnect."""
+    line = find_line(postfix, POSTSCREEN, "450 4.3.2 Service currently unavailable")
+    expected: dict[str, Any] = dict(
+        direction="inbound", stage="rcpt", status="rejected", code="450", enhanced="4.3.2"
+    )
+    assert_golden(line, [expected])
+    v = clf.classify_event(only_event(line)).verdict
+    assert (v.category, v.rule) == ("greylisted", "signature:postfix-postscreen-come-back-later")
+
+
+@pytest.mark.parametrize(
+    ("needle", "category"),
+    [
+        # a DNSBL that postscreen or smtpd consulted
+        ("client [X] blocked using zen.spamhaus.org", "blocklisted"),
+        # ... through a public resolver: the receiver's own fault, no listing
+        ("Error: open resolver", "server-error"),
+    ],
+)
+def test_postscreen_and_smtpd_dnsbl_refusals(
+    clf: Classifier, postfix: list[ParsedLine], needle: str, category: str
+) -> None:
+    ev = only_event(find_line(postfix, POSTSCREEN, needle))
+    assert (ev.direction, ev.status) == ("inbound", "rejected")
+    assert clf.classify_event(ev).verdict.category == category
+
+
+def test_postscreen_denylist_reply_is_a_local_policy(clf: Classifier) -> None:
+    v = clf.classify("550", "5.3.2", "550 5.3.2 Service currently unavailable", None, "connect")
+    assert (v.category, v.rule) == ("policy-rejected", "signature:postfix-postscreen-denylisted")
