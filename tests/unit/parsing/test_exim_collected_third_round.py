@@ -207,3 +207,21 @@ def test_message_log_forms(clf: Classifier, line: str, status: str, category: st
     assert evs is not None and len(evs) == 1
     assert (evs[0].status, evs[0].recipient) == (status, "u@example.com")
     assert clf.classify_event(evs[0]).verdict.category == category
+
+
+def test_a_smarthost_refusing_our_credentials_is_an_auth_failure(clf: Classifier) -> None:
+    """The "==" line after an "authenticator failed ... 535" line, as a Hestia operator quoted
+    both from a real mainlog (code index id 41369471689; time stamp and id added here)."""
+    [auth, deferral] = feed(
+        "2025-03-12 10:00:00 1tAbCd-000Xyz-Ef smtp_relay_login authenticator failed "
+        "H=relay.edpnet.be [212.71.0.16] 535 Error: authentication failed",
+        "2025-03-12 10:00:00 1tAbCd-000Xyz-Ef == recipient@example.com R=send_via_smtp_relay "
+        "T=smtp_relay_smtp defer (-42): authentication required but authentication attempt(s) "
+        "failed",
+    )
+    assert auth is not None and deferral is not None
+    assert [(ev.direction, ev.stage, ev.code) for ev in auth] == [("outbound", "auth", "535")]
+    [ev] = deferral
+    assert (ev.status, ev.recipient) == ("deferred", "recipient@example.com")
+    v = clf.classify_event(ev).verdict
+    assert (v.category, v.rule) == ("auth-failed", "signature:exim-client-auth-failed")
