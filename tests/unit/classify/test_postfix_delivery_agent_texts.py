@@ -16,6 +16,7 @@ from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_
 AGENTS = "github-issues-postfix-delivery-agents.log"
 PREFIXED = "github-issues-postfix-delivery-agents-prefixed.log"
 POSTSCREEN = "github-issues-postfix-postscreen-4.log"
+FORUMS = "ubuntuforums-postfix-virtual-pipe-discard.log"
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +100,17 @@ def test_local_and_pipe_texts(clf: Classifier, text: str, category: str) -> None
         (PREFIXED, "Execution of Sieve filters was aborted", "deferred", "server-error"),
         # local(8) handed the message to a command that took it
         (PREFIXED, "delivered to command: /usr/bin/procmail-wrapper", "sent", "delivered"),
+        # virtual(8): a maildir delivery (also in Postfix 2.2's form without delays=), an
+        # unknown user
+        (FORUMS, "3B93750047D: to=<MYEMAIL>", "sent", "delivered"),
+        (FORUMS, "2828B2DC839: to=<cam@x.org>", "sent", "delivered"),
+        (FORUMS, 'unknown user: "anything@MYDOMAIN"', "bounced", "mailbox-unknown"),
+        # pipe(8): the fax command died (pipe_command.c), or handed over to dovecot
+        (FORUMS, "Command died with status 255", "bounced", "server-error"),
+        (FORUMS, "delivered via dovecot service", "sent", "delivered"),
+        # discard(8) "delivers" by throwing the message away, as configured
+        (FORUMS, "to=<HDYAVORGEDQZ@source.com>", "sent", "delivered"),
+        (FORUMS, "to=<e@faturaporto.com.br>", "sent", "delivered"),
     ],
 )
 def test_delivery_agents_in_real_lines(
