@@ -85,3 +85,20 @@ def test_an_rfc3339_syslog_time_stamp_keeps_its_fraction_and_offset(
     ev = only_event(find_line(sendmail, VCENTER, "to=<adm.vms@domain.hk>"))
     assert ev.ts is not None and ev.ts.startswith("2020-11-30T04:23:31")
     assert (ev.queue_id, ev.enhanced) == ("0AU4NVat063189", "5.1.2")
+
+
+def test_a_server_failing_our_tls_requirements_is_tls_not_unknown(clf: Classifier) -> None:
+    """deliver.c's own reply when the tls_server ruleset refuses the session it negotiated as a
+    client (no real line found; built from Sendmail's to= format with that stat= text)."""
+    line = (
+        "Mar  3 10:00:01 mx1 sm-mta[4242]: 2BCA0000001236: to=<a@example.net>, delay=00:00:01, "
+        "xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.net. [192.0.2.8], "
+        "dsn=4.7.0, stat=Deferred: 403 4.7.0 server not authenticated."
+    )
+    [ev] = SendmailParser("maillog", year=2024).feed(line, 1) or []
+    assert (ev.status, ev.code, ev.enhanced) == ("deferred", "403", "4.7.0")
+    v = clf.classify_event(ev).verdict
+    assert (v.category, v.rule) == (
+        "tls-required",
+        "signature:sendmail-tls-server-not-authenticated",
+    )
