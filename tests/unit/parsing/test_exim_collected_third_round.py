@@ -225,3 +225,16 @@ def test_a_smarthost_refusing_our_credentials_is_an_auth_failure(clf: Classifier
     assert (ev.status, ev.recipient) == ("deferred", "recipient@example.com")
     v = clf.classify_event(ev).verdict
     assert (v.category, v.rule) == ("auth-failed", "signature:exim-client-auth-failed")
+
+
+def test_a_hosting_ratelimit_refusal_is_a_rate_limit(clf: Classifier) -> None:
+    """'Sender rate overlimit - <rate> / <period>': a ratelimit ACL's wording on shared hosting,
+    here in the refusal line Exim logs for it (the text as a real reply quoted it)."""
+    [evs] = feed(
+        "2024-03-12 10:00:00 U=webuser F=<shop@example.org> rejected RCPT <a@example.net>: "
+        "Sender rate overlimit - 290.8 / 24h"
+    )
+    assert evs is not None and len(evs) == 1
+    assert (evs[0].stage, evs[0].code) == ("rcpt", "550")
+    v = clf.classify_event(evs[0]).verdict
+    assert (v.category, v.rule) == ("rate-limited", "signature:exim-sender-rate-overlimit")
