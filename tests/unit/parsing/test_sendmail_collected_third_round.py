@@ -15,6 +15,8 @@ from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_
 FORUMS = "ubuntuforums-sendmail-pastes-3.log"
 MSP = "journal-stfc-sendmail-msp-2020.log"
 VCENTER = "notes-vcenter-sendmail-rfc3339-2020.log"
+OHMAGE = "github-issues-sendmail-pastes-3.log"
+REJECTS = "code-index-sendmail-rejects.log"
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +104,29 @@ def test_a_server_failing_our_tls_requirements_is_tls_not_unknown(clf: Classifie
         "tls-required",
         "signature:sendmail-tls-server-not-authenticated",
     )
+
+
+@pytest.mark.parametrize(
+    ("file_name", "needle", "text", "category"),
+    [
+        # a remote's 550 5.7.1 to RCPT: Sendmail logs EX_UNAVAILABLE's name and the remote's DSN
+        (OHMAGE, "to=<jeroen.ooms@stat.ucla.edu>", None, "policy-rejected"),
+        # a 553 5.1.8 (the sender's domain does not exist) becomes EX_NOUSER, "User unknown"
+        (REJECTS, "o23BRwlA004693: to=<doron@doron-desktop>", None, "bad-domain"),
+        # with Sendmail's own default DSN (no enhanced code from the remote) the name stays
+        (OHMAGE, "to=<no-reply@ohmage.org>", "Service unavailable", "service-unavailable"),
+    ],
+)
+def test_a_bounce_named_only_by_its_exit_status_is_read_from_the_remote_dsn(
+    clf: Classifier,
+    sendmail: list[ParsedLine],
+    file_name: str,
+    needle: str,
+    text: str | None,
+    category: str,
+) -> None:
+    """usersmtp.c smtprcpt(): 550/551/553 to RCPT -> EX_NOUSER, any other 5xx -> EX_UNAVAILABLE,
+    whatever the reply said; before 8.17's reply= the remote's words are lost, its DSN is not."""
+    ev = only_event(find_line(sendmail, file_name, needle))
+    assert (ev.status, ev.text) == ("bounced", text)
+    assert clf.classify_event(ev).verdict.category == category
