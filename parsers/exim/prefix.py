@@ -1,12 +1,21 @@
 """The start of an Exim line taken apart: Exim's own time stamp or a syslog one (its year from the
 parser's :meth:`~logscan.parsing.api.Parser.iso_time`, so it crosses New Year as every parser's),
-a syslog relay or splogger, the ``[1\\3]`` of a message split across syslog lines, a ``[pid]``."""
+a syslog relay or splogger, the ``[1\\3]`` of a message split across syslog lines, a ``[pid]``;
+and the envelope and header lines the reject log writes under a refusal."""
 
 from __future__ import annotations
 
 from logscan.parsing.api import Parser
 from logscan.parsing.syslog import split
-from parsers.exim.texts import _EXIM_TS, _PID, _PROGRAMS, _RELAY, _SYSLOG_PART, _exim_iso
+from parsers.exim.texts import (
+    _EXIM_TS,
+    _PID,
+    _PROGRAMS,
+    _REJECTED_HEADER,
+    _RELAY,
+    _SYSLOG_PART,
+    _exim_iso,
+)
 
 
 class LinePrefix:
@@ -15,12 +24,16 @@ class LinePrefix:
     def __init__(self, parser: Parser) -> None:
         self._parser = parser
         self._last_ts: tuple[str | None, str] = (None, "")
+        self._after_refusal = False  # the last Exim line refused something
 
     def split(self, text: str) -> tuple[str | None, str] | None:
         """(ISO time, the text after time stamp, syslog relay and [pid]), or None if not Exim's.
         The text is empty for the second and later parts of a message split across syslog
-        lines: the first part holds the line's outcome, the rest only continues its text."""
+        lines: the first part holds the line's outcome, the rest only continues its text, and
+        for the envelope and headers the reject log lists under a refusal (log.c)."""
         m = _EXIM_TS.match(text)
+        if m is None and self._after_refusal and _REJECTED_HEADER.match(text) is not None:
+            return None, ""
         if m is not None:
             raw = m.group(0)
             if raw != self._last_ts[0]:  # consecutive lines mostly share their second
@@ -51,6 +64,7 @@ class LinePrefix:
             p = _PID.match(body)
             if p is not None:
                 body = body[p.end() :]
+        self._after_refusal = "rejected " in body
         return self._parser.timestamps(ts), body
 
 

@@ -16,6 +16,11 @@ _EXIM_TS = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: ([+-]\d\
 # No syslog time stamp at all: "mail.example.com exim[3751842]: 2021-07-17 23:20:49 ...".
 _RELAY = re.compile(r"(?:\S+ )?(?:exim\d?|splogger)(?:\[\d+\])?: ")
 _PID = re.compile(r"\[\d+\] ")
+# log.c writes under a refusal after DATA (log_selector +rejected_header) the envelope
+# ("Envelope-from: <a>", "Envelope-to: <b>", "    <c>" up to five, "    ...") and the headers,
+# each as its spool type letter (or "*" deleted, " " other), a space and the header, folded
+# lines indented; a cut list ends "*** truncated ***".
+_REJECTED_HEADER = re.compile(r"Envelope-(?:from|to): <|[A-Z* ] \S|[ \t]+\S|\*\*\* truncated")
 # log.c write_syslog() numbers the parts of a message longer than a syslog line or holding a
 # newline: "[1\\2] first part", "[2/2] the rest".
 _SYSLOG_PART = re.compile(r"\[(\d+)[\\/]\d+\] ")

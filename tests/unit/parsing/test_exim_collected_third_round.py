@@ -238,3 +238,24 @@ def test_a_hosting_ratelimit_refusal_is_a_rate_limit(clf: Classifier) -> None:
     assert (evs[0].stage, evs[0].code) == ("rcpt", "550")
     v = clf.classify_event(evs[0]).verdict
     assert (v.category, v.rule) == ("rate-limited", "signature:exim-sender-rate-overlimit")
+
+
+def test_the_envelope_and_headers_the_reject_log_lists_under_a_refusal_are_understood() -> None:
+    """log.c (log_selector +rejected_header) after a refusal once the headers were read; the
+    entry as Exim's test suite expects it (test/rejectlog/0014). Only the refusal is an event."""
+    lines = feed(
+        "1999-03-02 09:44:33 10HmaY-000000005vi-0000 F=<userx@test1> rejected by non-SMTP ACL: "
+        "don't like sender userx@test1",
+        "Envelope-from: <userx@test1>",
+        "Envelope-to: <userx@test.ex>",
+        "P Received: from CALLER by myhost.test.ex with local (Exim x.yz)",
+        "\t(envelope-from <userx@test1>)",
+        "\tid 10HmaY-000000005vi-0000",
+        "I Message-Id: <E10HmaY-000000005vi-0000@myhost.test.ex>",
+        "F From: userx@test1",
+        "  Date: Tue, 2 Mar 1999 09:44:33 +0000",
+    )
+    refusal, *headers = lines
+    assert refusal is not None and [ev.status for ev in refusal] == ["rejected"]
+    assert headers == [[]] * 8
+    assert feed("P Received: without a refusal before it") == [None]
