@@ -10,6 +10,7 @@ from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
 from logscan.parsing.reply import enhanced_in_text, leading_code, parse_reply
+from parsers.exim.message_log import as_main_log
 from parsers.exim.prefix import LinePrefix
 from parsers.exim.texts import (
     _ACL_DEFER_CODE,
@@ -26,6 +27,7 @@ from parsers.exim.texts import (
     _FROM_HOST,
     _LOST_AFTER,
     _MSGID,
+    _PROTOCOL_ERROR_CODE,
     _PROTOCOL_ERROR_CODES,
     _QUIET_PREFIXES,
     _REFUSED_CODE,
@@ -33,6 +35,7 @@ from parsers.exim.texts import (
     _SENDER,
     _SIZE,
     _SYNC_ERROR_CODE,
+    _SYNTAX_ERROR_CODE,
     _TOO_MANY_RCPT_CODE,
     _failure_text,
     _host,
@@ -63,6 +66,8 @@ class EximParser(Parser):
         if prefix is None:
             return None
         ts, body = prefix
+        if not body:
+            return []  # the continuation of a message split across syslog lines
         m = _MSGID.match(body)
         if m is not None:
             return self._message_line(body[m.end() :], m.group(1), ts, lineno)
@@ -107,14 +112,16 @@ class EximParser(Parser):
         m = _SIZE.search(rest)
         self._messages.remember(qid, Envelope(sender, int(m.group(1)) if m else None))
 
-    def _delivered(self, rest: str, qid: str, ts: str | None, lineno: int) -> Event:
+    def _delivered(self, rest: str, qid: str | None, ts: str | None, lineno: int) -> Event:
         m = _CONFIRM.search(rest)  # C="250 ..." (log_selector +smtp_confirmation)
         text = m.group(1) if m is not None else None
         stage = "end-of-data" if text is not None else "unknown"
         host = _host(rest)
         return self._delivery(rest[3:], qid, ts, lineno, "sent", stage, text, host)
 
-    def _failed(self, rest: str, qid: str, ts: str | None, lineno: int, *, deferred: bool) -> Event:
+    def _failed(
+        self, rest: str, qid: str | None, ts: str | None, lineno: int, *, deferred: bool
+    ) -> Event:
         body = rest[3:]
         host = _host(body)
         stage = "unknown"
@@ -133,18 +140,14 @@ class EximParser(Parser):
             lost = _LOST_AFTER.search(text) if text else None
             if lost is not None:
                 stage = _stage_of(lost.group(1))
-        if deferred:
-            status = "deferred"
-        elif text is not None and text.startswith(_EXPIRED):
-            status = "expired"
-        else:
-            status = "bounced"
+        expired = text is not None and text.startswith(_EXPIRED)
+        status = "deferred" if deferred else "expired" if expired else "bounced"
         return self._delivery(body, qid, ts, lineno, status, stage, text, host)
 
     def _delivery(
         self,
         body: str,
-        qid: str,
+        qid: str | None,
         ts: str | None,
         lineno: int,
         status: str,
@@ -242,7 +245,12 @@ class EximParser(Parser):
             return [self._inbound(body, ts, lineno, stage, "550", m.group("reason"), True)]
         if body.startswith(_QUIET_PREFIXES):
             return []
-        return None
+        main = as_main_log(body)  # a line of a message's own log (exim -Mvl)?
+        if not main:
+            return None if main is None else []
+        if main.startswith("=> "):
+            return [self._delivered(main, None, ts, lineno)]
+        return [self._failed(main, None, ts, lineno, deferred=main.startswith("== "))]
 
     def _auth_failed(self, body: str, ts: str | None, lineno: int, qid: str | None) -> Event:
         """ "... authenticator failed for (helo) [ip]:port I=[ip]:25: 535 Incorrect ...": a
@@ -270,18 +278,17 @@ class EximParser(Parser):
         tail = body[h:] if h >= 0 else body
         m = _AFTER_HOST.match(tail)
         text = m.group(1) if m else body
-        code = next((c for key, c in _PROTOCOL_ERROR_CODES if key in text), None)
-        if code is None and body.startswith("SMTP syntax error"):
-            code = "501"
+        default = _SYNTAX_ERROR_CODE if body.startswith("SMTP syntax") else _PROTOCOL_ERROR_CODE
+        code = next((c for key, c in _PROTOCOL_ERROR_CODES if key in text), default)
         q = body.find('"')
-        stage = _stage_of(body[q + 1 : q + 12]) if q >= 0 else "unknown"
+        stage = _stage_of(body[q + 1 : body.find('"', q + 1)]) if q >= 0 else "unknown"
         name, ip = _host(tail)
         return self.event(
             line=lineno,
             direction="inbound",
             stage=stage,
             code=code,
-            code_inferred=code is not None,
+            code_inferred=True,
             text=text,
             ts=ts,
             remote_host=name,

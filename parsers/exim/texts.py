@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from logscan.core.smtp import REPLY_CODE, stage_of_command
+from parsers.exim.message_log import is_message_log_line
 
 # "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
 # (log_timezone).
@@ -15,6 +16,14 @@ _EXIM_TS = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: ([+-]\d\
 # No syslog time stamp at all: "mail.example.com exim[3751842]: 2021-07-17 23:20:49 ...".
 _RELAY = re.compile(r"(?:\S+ )?(?:exim\d?|splogger)(?:\[\d+\])?: ")
 _PID = re.compile(r"\[\d+\] ")
+# log.c writes under a refusal after DATA (log_selector +rejected_header) the envelope
+# ("Envelope-from: <a>", "Envelope-to: <b>", "    <c>" up to five, "    ...") and the headers,
+# each as its spool type letter (or "*" deleted, " " other), a space and the header, folded
+# lines indented; a cut list ends "*** truncated ***".
+_REJECTED_HEADER = re.compile(r"Envelope-(?:from|to): <|[A-Z* ] \S|[ \t]+\S|\*\*\* truncated")
+# log.c write_syslog() numbers the parts of a message longer than a syslog line or holding a
+# newline: "[1\\2] first part", "[2/2] the rest".
+_SYSLOG_PART = re.compile(r"\[(\d+)[\\/]\d+\] ")
 # Message ids: "1RwtJa-000AFB-07" (before 4.97) and "10HmaX-000000005vi-0000" (4.97 and later).
 _MSGID = re.compile(r"([0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}) ")
 
@@ -100,19 +109,25 @@ _DROPPED_BY = re.compile(r" dropped by '(\w+)' ACL(?:: (?P<reason>.*))?$")
 _ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt": "rcpt"}
 
 # Protocol errors Exim answers with a fixed code but does not log it (smtp_in.c):
-# "554 SMTP synchronization error"; synprot_error() for syntax (501, 500 for an unknown
-# command) and protocol errors (503 for AUTH when not advertised, 504 for an unsupported
-# mechanism); smtp_notquit_exit() for "too many syntax or protocol errors" (see _DROPPED_CODES).
+# "554 SMTP synchronization error"; synprot_error() for syntax errors (501, 500 for an unknown
+# command) and protocol errors: 503 for all but the ones in _PROTOCOL_ERROR_CODES ("sender not
+# yet given", "valid RCPT command must precede DATA", "... used when not advertised", "HELO or
+# EHLO required", "only RSET accepted now", ...); smtp_notquit_exit() for "too many syntax or
+# protocol errors" (see _DROPPED_CODES).
 _SYNC_ERROR_CODE = "554"
 # "refused connection from ... (host_reject_connection)": "554 SMTP service not available";
 # recipients_max exceeded: "452 too many recipients".
 _REFUSED_CODE = "554"
 _TOO_MANY_RCPT_CODE = "452"
 _PROTOCOL_ERROR_CODES = (
-    ("used when not advertised", "503"),
     ("mechanism not supported", "504"),
+    ("zero size for BDAT command", "504"),
+    ("missing size for BDAT command", "501"),
+    ("must have an address operand", "501"),
     ("unrecognized command", "500"),
 )
+_PROTOCOL_ERROR_CODE = "503"
+_SYNTAX_ERROR_CODE = "501"
 # smtp_in.c's smtp_notquit_exit() codes: 554 "Too many nonmail commands" (since 4.68), 500
 # "Too many unrecognized commands"; too many syntax or protocol errors repeat the last error's.
 _DROPPED_CODES = (
@@ -160,6 +175,10 @@ _QUIET_PREFIXES = (
     "SMTP protocol",
     "ACL",
     "Authentication",
+    # routers/rf_self_action.c (self = freeze) names the address it was routing or verifying;
+    # the ACL's refusal or the "==" line that follows is the outcome.
+    "lowest numbered MX record points to local host: ",
+    "remote host address is the local host: ",
 )
 
 
@@ -236,8 +255,10 @@ def _looks_like_exim(line: str) -> bool:
             rest = rest[p.end() :] if p else rest
         if _MSGID.match(rest) is not None:
             return True
-        return rest.startswith(("H=", "SMTP ", "no MAIL", "U=", "F=")) or (
-            "authenticator failed" in rest
+        return (
+            rest.startswith(("H=", "SMTP ", "no MAIL", "U=", "F=", "Received from "))
+            or "authenticator failed" in rest
+            or is_message_log_line(rest)
         )
     head = line[:120]
     if " exim[" in head or " exim4[" in head or " splogger[" in head:

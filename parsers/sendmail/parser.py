@@ -32,6 +32,7 @@ from parsers.sendmail.texts import (
     _STAGE_OF_RULESET,
     _TCPWRAPPERS,
     _USER_UNKNOWN_CODE,
+    _dsn_says_more,
     _field,
     _milter_field,
     _relay,
@@ -143,6 +144,7 @@ class SendmailParser(Parser):
         if dsn is not None and not is_enhanced_code(dsn):
             dsn = None  # not an enhanced status code: a damaged line
         status = _status(dsn, stat)
+        text: str | None
         text, reply_code, reply_enhanced = _stat_reply(stat)
         if reply_code is None and status == "bounced":
             # Sendmail 8.17 logs a bounce's remote reply in reply= (the last field before
@@ -152,6 +154,8 @@ class SendmailParser(Parser):
             remote = parse_reply(fields[j + 8 :]) if j >= 0 else None
             if remote is not None and remote.code is not None:
                 text, reply_code, reply_enhanced = remote.text, remote.code, remote.enhanced
+            elif _dsn_says_more(stat, dsn):
+                text = None  # only the exit status's name: let the remote's enhanced code decide
         name, ip = _relay(fields)
         env = self._messages.get(qid)
         recipients = _field(fields, "to") or ""

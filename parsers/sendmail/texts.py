@@ -113,6 +113,24 @@ _QUIET = (
 )
 
 
+# usersmtp.c smtprcpt(): a remote's 550, 551 or 553 to RCPT becomes EX_NOUSER and any other 5xx
+# EX_UNAVAILABLE, whatever the reply said. Without reply= (before 8.17), stat= then holds only the
+# exit status's name (sysexits.c) and dsn= the remote's enhanced code, or these defaults when the
+# remote gave none.
+_EXIT_NAME_DEFAULT_DSN = {"User unknown": "5.1.1", "Service unavailable": "5.0.0"}
+
+
+def _dsn_says_more(stat: str, dsn: str | None) -> bool:
+    """Whether ``dsn`` (the remote's enhanced code) says more about a bounce than ``stat``, when
+    ``stat`` is only the name of the exit status Sendmail made of the remote's 5xx. An x.y.0
+    code is "other" within its subject; x.4.y is about reaching a host, which answered here."""
+    default = _EXIT_NAME_DEFAULT_DSN.get(stat)
+    if default is None or dsn is None or dsn == default:
+        return False
+    _, subject, detail = dsn.split(".")
+    return detail != "0" and subject != "4"
+
+
 def _field(fields: str, name: str) -> str | None:
     """The value of ``name=`` in a ``k=v, k=v`` list (values may hold ``<a>,<b>``)."""
     key = name + "="
