@@ -59,6 +59,21 @@ def split(line: str) -> SyslogLine | None:
     return SyslogLine(m.group("ts"), host, prog, m.group("pid"), m.group("msg"))
 
 
+def after_message_id(text: str, start: int) -> int:
+    """Where a message begins when Solaris syslog put its message id first
+    (``postfix/smtp[2076]: [ID 197553 mail.info] 2E35E2F68: to=<...``); ``start`` otherwise.
+
+    >>> line = "smtp[2076]: [ID 197553 mail.info] 2E35E2F68: to=<a@b.c>"
+    >>> line[after_message_id(line, 12):]
+    '2E35E2F68: to=<a@b.c>'
+    """
+    if text.startswith("[ID ", start):
+        end = text.find("] ", start)
+        if end > 0:
+            return end + 2
+    return start
+
+
 def bsd_month(ts: str | None) -> int | None:
     """The month (1-12) of a BSD timestamp (``Jan  5 12:34:56``); None for any other shape."""
     return _MONTHS.get(ts[:3]) if ts else None

@@ -10,7 +10,7 @@ from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import BlockResult, Outcome, Parser
 from logscan.parsing.message_state import MAX_SENDER_CHARS
 from logscan.parsing.reply import leading_code
-from logscan.parsing.syslog import split
+from logscan.parsing.syslog import after_message_id, split
 from parsers.postfix.clock import LineClock
 from parsers.postfix.programs import (
     DELIVERY,
@@ -105,6 +105,8 @@ class PostfixParser(Parser):
             # The daemon's own tests, inline and most frequent first; a line without a reply
             # leaves after one to three cheap tests on the unsplit line.
             start = colon + 2
+            if text.startswith("[ID ", start):  # Solaris syslog's message id: skip it
+                start = after_message_id(text, start)
             if kind == INBOUND:
                 # Two substring scans of the whole line beat locating the action word.
                 if "reject" in text or "proxy-" in text:
@@ -122,7 +124,9 @@ class PostfixParser(Parser):
         kind = program_kind(s.program)
         if kind == UNKNOWN:
             return None
-        return self._dispatch(kind, text, len(text) - len(s.message), lineno)
+        return self._dispatch(
+            kind, text, after_message_id(text, len(text) - len(s.message)), lineno
+        )
 
     def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
         """``Parser.feed_block`` with feed()'s two commonest answers inline: a line of a quiet
@@ -148,7 +152,7 @@ class PostfixParser(Parser):
                         ignored += 1
                         continue
                     try:  # a message arrives: a note, no event
-                        self._client(text, colon + 2)
+                        self._client(text, after_message_id(text, colon + 2))
                         ignored += 1
                     except Exception:  # as below
                         errors += 1
