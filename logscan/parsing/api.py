@@ -41,6 +41,7 @@ from typing import ClassVar, NamedTuple, Protocol, TypeVar
 from logscan.core.event import Event, MessageNote
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.event_builder import EventBuilder
+from logscan.parsing.repeats import unfold
 from logscan.parsing.syslog import bsd_month, iso_ts
 
 
@@ -142,6 +143,27 @@ class Parser(ABC):
         multi-line reply), ``[]`` for a line understood that holds no reply, or ``None`` for a
         line this parser does not understand. Must never raise on any input.
         """
+
+    def feed_repeated(self, text: str, start: int, lineno: int) -> list[Event] | None:
+        """The answer of :meth:`feed` for a line whose message at ``start`` is rsyslog's
+        ``message repeated N times: [MESSAGE]`` (:mod:`logscan.parsing.repeats`): the events of
+        ``MESSAGE`` on a line of its own, ``N`` times; ``[]`` or None as ``MESSAGE``'s line
+        would be answered, None too for a notice not in that form.
+
+        A syslog parser calls it where its messages start, after a test for
+        :data:`~logscan.parsing.repeats.MARK`. Message notes are not repeated: the same message
+        held back ``N`` times is not ``N`` arrivals or removals, so none are given for it.
+        """
+        unfolded = unfold(text, start)
+        if unfolded is None:
+            return None
+        line, times = unfolded
+        notes, self.notes = self.notes, None
+        try:
+            events = self.feed(line, lineno)
+        finally:
+            self.notes = notes
+        return events * times if events else events
 
     def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
         """:meth:`feed` over consecutive ``lines`` numbered from ``start`` (batch reading, and
