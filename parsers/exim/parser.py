@@ -65,7 +65,7 @@ class EximParser(Parser):
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         prefix = self._split_prefix(text)
         if prefix is None:
-            return None
+            return self.not_understood(text)  # a BSD syslogd's "last message repeated N times"?
         ts, body = prefix
         if not body:
             return []  # the continuation of a message split across syslog lines

@@ -121,7 +121,7 @@ class PostfixParser(Parser):
                 return self._dispatch(kind, text, start, lineno)
         s = split(text)  # an unusual prefix (no pid, odd header): the full syslog splitter
         if s is None:
-            return None
+            return self.not_understood(text)  # a BSD syslogd's "last message repeated N times"?
         kind = program_kind(s.program)
         if kind == UNKNOWN:
             return None
@@ -168,7 +168,7 @@ class PostfixParser(Parser):
                 ignored += 1
             else:
                 rest.append((lineno, text, events))
-        return BlockResult(ignored, errors, rest)
+        return self.repeat_previous(BlockResult(ignored, errors, rest), lineno)
 
     def _dispatch(self, kind: int, text: str, start: int, lineno: int) -> list[Event]:
         """The message at ``text[start:]`` of a ``kind`` program (substring tests on ``text``:

@@ -61,7 +61,7 @@ class SendmailParser(Parser):
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         head = text[:200]
         if "sm-" not in head and "sendmail[" not in head:
-            return None  # cheap test before any regex: another program's line
+            return self.not_understood(text)  # another program's, or syslogd's "last message ..."
         m = _PROGRAM.search(head)
         if m is None:
             return None

@@ -234,3 +234,99 @@ def test_scan_counts_each_repeated_outcome(tmp_path: Any) -> None:
     assert s["by_status"] == {"rejected": 4}
     table = run(["scan", "-q", str(log)]).stdout
     assert "3 lines (2 with events, 1 ignored, 0 unrecognized), 4 events" in table
+
+
+# ---------------------------------------------------------------- "last message repeated N times"
+# sysklogd and the BSD syslogds (FreeBSD usr.sbin/syslogd/syslogd.c, fprintlog(): the time of the
+# last duplicate, the host, then this text) write a line of its own, with no program, for the
+# duplicates of the last message written to the file.
+BSD_REPEAT = "%.15s %s last message repeated %d times"
+
+POSTFIX_REJECT = "Jan 12 10:00:01 mx postfix/smtpd[1234]: " + REJECT
+EXIM_REJECT = (
+    "Jan 12 10:00:01 mx exim[123]: H=(bot) [192.0.2.9] F=<a@b.c> rejected RCPT "
+    "<x@example.org>: relay not permitted"
+)
+SENDMAIL_REJECT = (
+    "Jan 12 10:00:01 mx sm-mta[42]: k0ABC123: ruleset=check_rcpt, arg1=<x@example.org>, "
+    "relay=bot [192.0.2.9], reject=550 5.7.1 <x@example.org>... Relaying denied"
+)
+
+
+def bsd_line(ts: str, times: int, host: str = "mx") -> str:
+    return BSD_REPEAT % (ts, host, times)
+
+
+@pytest.mark.parametrize(
+    ("parser", "first"),
+    [(PostfixParser, POSTFIX_REJECT), (EximParser, EXIM_REJECT), (SendmailParser, SENDMAIL_REJECT)],
+)
+def test_last_message_repeated_gives_the_line_before_n_more_times(
+    parser: type[Parser], first: str
+) -> None:
+    p = parser(year=2026)
+    result = p.feed_block([first, bsd_line("Jan 12 10:00:31", 3)], 1)
+    assert result.ignored == 0
+    (_, _, once), (lineno, _, repeated) = result.rest
+    assert once is not None and len(once) == 1
+    assert lineno == 2 and repeated is not None and len(repeated) == 3
+    for ev in repeated:
+        assert ev.line == 2
+        assert fields(ev) == fields(once[0])  # the time too: that of the message repeated
+
+
+def test_counts_flushed_by_the_timer_repeat_the_message_not_the_count() -> None:
+    """syslogd writes the count every 30 s or more while the duplicates go on (domark): each
+    line is that many more of the same message."""
+    lines = [
+        POSTFIX_REJECT,
+        bsd_line("Jan 12 10:00:31", 30),
+        bsd_line("Jan 12 10:02:31", 120),
+        "Jan 12 10:02:32 mx postfix/smtpd[1234]: disconnect from unknown[192.0.2.7]",
+    ]
+    assert block_answers(PostfixParser(year=2026), lines) == [1, 30, 120, 0]
+
+
+def test_the_line_before_may_end_the_block_before() -> None:
+    p = PostfixParser(year=2026)
+    p.feed_block(["Jan 12 10:00:00 mx postfix/smtpd[1234]: connect from a[1.2.3.4]"], 1)
+    p.feed_block([POSTFIX_REJECT], 2)
+    result = p.feed_block([bsd_line("Jan 12 10:00:31", 4), bsd_line("Jan 12 10:01:31", 2)], 3)
+    assert [(n, len(evs or [])) for n, _, evs in result.rest] == [(3, 4), (4, 2)]
+    assert [ev.line for ev in result.rest[1][2] or []] == [4, 4]
+
+
+def test_a_repeat_of_an_ignored_line_is_ignored_and_of_an_unknown_one_unknown() -> None:
+    """The real form from a Linux /var/log/warn (LKML, 2000-11-21): the kernel line before it is
+    not a mail line, so neither are its repeats."""
+    lines = [
+        "Jan 12 10:00:00 mx postfix/smtpd[1234]: connect from a[1.2.3.4]",
+        bsd_line("Jan 12 10:00:30", 5),
+        "Nov 21 23:07:09 elfie kernel: _isofs_bmap: block < 0",
+        "Nov 21 23:07:33 elfie last message repeated 2 times",
+    ]
+    p = PostfixParser(year=2026)
+    result = p.feed_block(lines, 1)
+    assert result.ignored == 2
+    assert [(n, evs) for n, _, evs in result.rest] == [(3, None), (4, None)]
+    assert p.feed(lines[1], 2) is None  # feed() alone cannot know the line before
+
+
+def test_a_block_that_ends_on_an_ignored_line_repeats_nothing() -> None:
+    p = PostfixParser(year=2026)
+    p.feed_block([POSTFIX_REJECT, "Jan 12 10:00:02 mx postfix/anvil[9]: statistics: x"], 1)
+    result = p.feed_block([bsd_line("Jan 12 10:00:31", 3)], 3)
+    assert result.ignored == 1 and result.rest == []
+
+
+def test_scan_counts_last_message_repeated(tmp_path: Any) -> None:
+    log = tmp_path / "maillog"
+    log.write_text(
+        f"{SENDMAIL_REJECT}\n{bsd_line('Jan 12 10:00:31', 6)}\n{bsd_line('Jan 12 10:01:31', 2)}\n",
+        encoding="utf-8",
+    )
+    done = run(["scan", "-q", "--format", "json", str(log)])
+    assert done.returncode == 0, done.stderr
+    s = summary(done)
+    assert s["outcomes"] == {"event": 3, "ignored": 0, "unrecognized": 0}
+    assert s["by_status"] == {"rejected": 9}
