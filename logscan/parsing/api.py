@@ -184,6 +184,8 @@ class Parser(ABC):
         (:func:`~logscan.parsing.repeats.with_repeats`): the last step of every
         :meth:`feed_block`, which otherwise only keeps what the block's last line repeats."""
         rest = result.rest
+        if not rest and not result.ignored:
+            return result  # a block of no lines: the line before is still the one before
         if self._repeats_seen:
             self._repeats_seen = False
             rest, dropped, after = with_repeats(rest, self._before)

@@ -24,7 +24,7 @@ the last message written to each file and write, for its duplicates, a line with
 It stands for ``N`` more outcomes of the line before it in the same file (the previous message
 of that file, from the same host): :meth:`Parser.feed_block
 <logscan.parsing.api.Parser.feed_block>`, which sees the lines in order, gives it that line's
-events ``N`` times (:func:`last_repeated`).
+events ``N`` times (:func:`last_repeated`, :func:`with_repeats`).
 
     >>> line = "Jan 12 10:00:01 mx smtpd[7]: message repeated 3 times: [ connect from a[1.2.3.4]]"
     >>> unfold(line, line.index("message"))

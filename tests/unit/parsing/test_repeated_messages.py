@@ -294,6 +294,9 @@ def test_the_line_before_may_end_the_block_before() -> None:
     result = p.feed_block([bsd_line("Jan 12 10:00:31", 4), bsd_line("Jan 12 10:01:31", 2)], 3)
     assert [(n, len(evs or [])) for n, _, evs in result.rest] == [(3, 4), (4, 2)]
     assert [ev.line for ev in result.rest[1][2] or []] == [4, 4]
+    p.feed_block([], 5)  # a read that found nothing new
+    result = p.feed_block([bsd_line("Jan 12 10:02:31", 7)], 5)
+    assert [(n, len(evs or [])) for n, _, evs in result.rest] == [(5, 7)]
 
 
 def test_a_repeat_of_an_ignored_line_is_ignored_and_of_an_unknown_one_unknown() -> None:
