@@ -41,6 +41,7 @@ from typing import ClassVar, NamedTuple, Protocol, TypeVar
 from logscan.core.event import Event, MessageNote
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.event_builder import EventBuilder
+from logscan.parsing.repeats import Repeatable, last_repeated, unfold, with_repeats
 from logscan.parsing.syslog import bsd_month, iso_ts
 
 
@@ -77,6 +78,10 @@ class Parser(ABC):
     # by the pipeline only when a sink wants them (message correlation), so it costs nothing
     # otherwise. A parser that knows none ignores it.
     notes: Callable[[MessageNote], None] | None = None
+    # A BSD syslogd's "last message repeated N times" line was not understood in this block,
+    # and what such a line would repeat after the block before (None: an ignored line).
+    _repeats_seen: bool = False
+    _before: Repeatable = None
 
     def __init__(self, path: str = "-", year: int | None = None) -> None:
         # ``year`` completes BSD syslog timestamps, which carry none (default: the current year).
@@ -143,6 +148,53 @@ class Parser(ABC):
         line this parser does not understand. Must never raise on any input.
         """
 
+    def feed_repeated(self, text: str, start: int, lineno: int) -> list[Event] | None:
+        """The answer of :meth:`feed` for a line whose message at ``start`` is rsyslog's
+        ``message repeated N times: [MESSAGE]`` (:mod:`logscan.parsing.repeats`): the events of
+        ``MESSAGE`` on a line of its own, ``N`` times; ``[]`` or None as ``MESSAGE``'s line
+        would be answered, None too for a notice not in that form.
+
+        A syslog parser calls it where its messages start, after a test for
+        :data:`~logscan.parsing.repeats.MARK`. Message notes are not repeated: the same message
+        held back ``N`` times is not ``N`` arrivals or removals, so none are given for it.
+        """
+        unfolded = unfold(text, start)
+        if unfolded is None:
+            return None
+        line, times = unfolded
+        notes, self.notes = self.notes, None
+        try:
+            events = self.feed(line, lineno)
+        finally:
+            self.notes = notes
+        return events * times if events else events
+
+    def not_understood(self, text: str) -> list[Event] | None:
+        """None, feed()'s answer for a line it does not understand: a syslog parser answers this
+        where its other programs' lines leave, so that :meth:`feed_block` can give a BSD
+        syslogd's ``last message repeated N times`` line the events of the line before it
+        (:func:`~logscan.parsing.repeats.last_repeated`); feed() alone cannot know them."""
+        if last_repeated(text) is not None:
+            self._repeats_seen = True
+        return None
+
+    def repeat_previous(self, result: BlockResult, last: int) -> BlockResult:
+        """``result`` of a block whose last line is numbered ``last``, with each BSD ``last
+        message repeated N times`` line in it given the events of the message it repeats
+        (:func:`~logscan.parsing.repeats.with_repeats`): the last step of every
+        :meth:`feed_block`, which otherwise only keeps what the block's last line repeats."""
+        rest = result.rest
+        if not rest and not result.ignored:
+            return result  # a block of no lines: the line before is still the one before
+        if self._repeats_seen:
+            self._repeats_seen = False
+            rest, dropped, after = with_repeats(rest, self._before)
+            result = result._replace(ignored=result.ignored + dropped, rest=rest)
+        else:
+            after = (rest[-1][0], rest[-1][2]) if rest else None
+        self._before = after if after is not None and after[0] == last else None
+        return result
+
     def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
         """:meth:`feed` over consecutive ``lines`` numbered from ``start`` (batch reading, and
         the daemon's reads).
@@ -150,7 +202,8 @@ class Parser(ABC):
         Counts the lines ``feed`` ignored (gave ``[]``) and those on which it raised, and lists
         the others as ``(lineno, text, events)``, ``events`` being None for a line not understood
         or on which ``feed`` raised. A parser may override this with a loop that skips its
-        ignorable lines without a call per line; the answers must stay those of ``feed``.
+        ignorable lines without a call per line; the answers must stay those of ``feed``, but
+        for the lines :meth:`repeat_previous` (its last step) answers.
         """
         feed = self.feed
         ignored = 0
@@ -166,7 +219,8 @@ class Parser(ABC):
                 ignored += 1
             else:
                 rest.append((lineno, text, events))
-        return BlockResult(ignored, len(failed), rest, tuple(failed))
+        result = BlockResult(ignored, len(failed), rest, tuple(failed))
+        return self.repeat_previous(result, start + len(lines) - 1)
 
     def flush(self) -> list[Event]:
         """Events still held in state at the end of the input (default: none)."""

@@ -9,6 +9,7 @@ from typing import ClassVar
 from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
+from logscan.parsing.repeats import MARK
 from logscan.parsing.reply import enhanced_in_text, leading_code, parse_reply
 from parsers.exim.message_log import as_main_log
 from parsers.exim.prefix import LinePrefix
@@ -64,10 +65,12 @@ class EximParser(Parser):
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         prefix = self._split_prefix(text)
         if prefix is None:
-            return None
+            return self.not_understood(text)  # a BSD syslogd's "last message repeated N times"?
         ts, body = prefix
         if not body:
             return []  # the continuation of a message split across syslog lines
+        if body.startswith(MARK):  # rsyslog's "message repeated N times: [...]"
+            return self.feed_repeated(text, len(text) - len(body), lineno)
         m = _MSGID.match(body)
         if m is not None:
             return self._message_line(body[m.end() :], m.group(1), ts, lineno)
@@ -260,17 +263,10 @@ class EximParser(Parser):
         reply = parse_reply(text) if text else None
         name, ip = _host(body)
         return self.event(
-            line=lineno,
-            direction="inbound" if qid is None else "outbound",
-            stage="auth",
-            code=reply.code if reply else None,
-            enhanced=reply.enhanced if reply else None,
-            text=text,
-            ts=ts,
-            remote_host=name,
-            remote_ip=ip,
-            queue_id=qid,
-        )
+            line=lineno, direction="inbound" if qid is None else "outbound", stage="auth",
+            code=reply.code if reply else None, enhanced=reply.enhanced if reply else None,
+            text=text, ts=ts, remote_host=name, remote_ip=ip, queue_id=qid,
+        )  # fmt: skip
 
     def _protocol_error(self, body: str, ts: str | None, lineno: int) -> Event:
         # The client's command is quoted first and may itself hold "H=": the host is the last.

@@ -9,6 +9,7 @@ from typing import ClassVar
 from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import BlockResult, Outcome, Parser
 from logscan.parsing.message_state import MAX_SENDER_CHARS
+from logscan.parsing.repeats import MARK
 from logscan.parsing.reply import leading_code
 from logscan.parsing.syslog import after_message_id, split
 from parsers.postfix.clock import LineClock
@@ -23,6 +24,7 @@ from parsers.postfix.programs import (
     UNKNOWN,
     program_kind,
     program_of,
+    remember_kind,
 )
 from parsers.postfix.queue import QueueState
 from parsers.postfix.replies import (
@@ -42,9 +44,6 @@ from parsers.postfix.replies import (
     reply_enhanced,
     split_client,
 )
-
-# "program[pid]" cache bound: real logs have a few hundred, garbage could have many.
-_CACHE_MAX = 4096
 
 
 class PostfixParser(Parser):
@@ -101,12 +100,14 @@ class PostfixParser(Parser):
             token = text[text.rfind(" ", 0, colon) + 1 : colon]
             kind = self._kinds.get(token)
             if kind is None:
-                kind = self._remember(token)
+                kind = remember_kind(self._kinds, token)
             # The daemon's own tests, inline and most frequent first; a line without a reply
             # leaves after one to three cheap tests on the unsplit line.
             start = colon + 2
             if text.startswith("[ID ", start):  # Solaris syslog's message id: skip it
                 start = after_message_id(text, start)
+            if text.startswith(MARK, start):  # rsyslog's "message repeated N times: [...]"
+                return self.feed_repeated(text, start, lineno)
             if kind == INBOUND:
                 # Two substring scans of the whole line beat locating the action word.
                 if "reject" in text or "proxy-" in text:
@@ -120,7 +121,7 @@ class PostfixParser(Parser):
                 return self._dispatch(kind, text, start, lineno)
         s = split(text)  # an unusual prefix (no pid, odd header): the full syslog splitter
         if s is None:
-            return None
+            return self.not_understood(text)  # a BSD syslogd's "last message repeated N times"?
         kind = program_kind(s.program)
         if kind == UNKNOWN:
             return None
@@ -167,14 +168,7 @@ class PostfixParser(Parser):
                 ignored += 1
             else:
                 rest.append((lineno, text, events))
-        return BlockResult(ignored, errors, rest)
-
-    def _remember(self, token: str) -> int:
-        kind = program_kind(token.partition("[")[0])
-        if len(self._kinds) >= _CACHE_MAX:
-            self._kinds.clear()
-        self._kinds[token] = kind
-        return kind
+        return self.repeat_previous(BlockResult(ignored, errors, rest), lineno)
 
     def _dispatch(self, kind: int, text: str, start: int, lineno: int) -> list[Event]:
         """The message at ``text[start:]`` of a ``kind`` program (substring tests on ``text``:

@@ -43,6 +43,9 @@ MAIL_LOG_NEIGHBOURS = frozenset((
 ))
 # fmt: on
 
+# "program[pid]" cache bound: real logs have a few hundred, garbage could have many.
+_CACHE_MAX = 4096
+
 
 def program_kind(program: str) -> int:
     """What ``program``'s lines can hold: one of the module's kind constants.
@@ -70,3 +73,13 @@ def program_of(line: str) -> str | None:
     if colon <= 0 or colon > 400:
         return None
     return line[line.rfind(" ", 0, colon) + 1 : colon].partition("[")[0]
+
+
+def remember_kind(kinds: dict[str, int], token: str) -> int:
+    """The kind of the program of a ``program[pid]`` ``token``, remembered in ``kinds`` (a
+    parser's cache, emptied when it reaches its bound)."""
+    kind = program_kind(token.partition("[")[0])
+    if len(kinds) >= _CACHE_MAX:
+        kinds.clear()
+    kinds[token] = kind
+    return kind

@@ -10,6 +10,7 @@ from logscan.core.event import Event, MessageNote
 from logscan.core.smtp import is_enhanced_code
 from logscan.parsing.api import Parser
 from logscan.parsing.message_state import Envelope, MessageState
+from logscan.parsing.repeats import MARK
 from logscan.parsing.reply import enhanced_in_text, parse_reply
 from logscan.parsing.syslog import split
 from parsers.sendmail.texts import (
@@ -60,12 +61,14 @@ class SendmailParser(Parser):
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         head = text[:200]
         if "sm-" not in head and "sendmail[" not in head:
-            return None  # cheap test before any regex: another program's line
+            return self.not_understood(text)  # another program's, or syslogd's "last message ..."
         m = _PROGRAM.search(head)
         if m is None:
             return None
         ts = self._timestamp(text, m.start())
         msg = text[m.end() :]
+        if msg.startswith(MARK):  # rsyslog's "message repeated N times: [...]"
+            return self.feed_repeated(text, m.end(), lineno)
         qid = None
         q = _QID.match(msg)
         if q is not None:
