@@ -44,10 +44,11 @@ if TYPE_CHECKING:
 # Where the message of a repeat line starts (a parser tests for it where its messages start).
 MARK: Final = "message repeated "
 _COUNT_END: Final = " times: ["
-# A line claims its own N: a local user can write one through syslog(3), so N is bounded to
-# keep one line from costing minutes of classification (rsyslog flushes a run at the next
-# different message, and Postfix's smtpd ends a session after 20 refusals by default).
-MAX_REPEATS: Final = 10_000
+# A line claims its own N, and a local user can write one through syslog(3): N is bounded so
+# that one line cannot make more than a thousand events (a flood of them would otherwise be a
+# 10,000-fold amplifier of the line path). Real runs are short: rsyslog flushes a run at the
+# next different message, and Postfix's smtpd ends a session after 20 refusals by default.
+MAX_REPEATS: Final = 1_000
 
 
 def unfold(text: str, start: int) -> tuple[str, int] | None:
