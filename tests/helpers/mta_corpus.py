@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from logscan.classify.classifier import Classifier
 from logscan.core.event import STAGES, STATUSES, Event
 from logscan.core.smtp import is_enhanced_code, is_reply_code
 from logscan.parsing.api import Parser
@@ -105,3 +106,19 @@ def code_recall(corpus: list[ParsedLine]) -> tuple[int, int, list[ParsedLine]]:
         else:
             misses.append(line)
     return hits, with_code, misses
+
+
+def assert_outcome(
+    clf: Classifier,
+    corpus: list[ParsedLine],
+    file_name: str,
+    needle: str,
+    direction: str,
+    status: str,
+    category: str,
+) -> None:
+    """The one event of the line of ``file_name`` holding ``needle`` has this direction, status
+    and category (the check the collected-lines tests make of each real line)."""
+    ev = only_event(find_line(corpus, file_name, needle))
+    assert (ev.direction, ev.status) == (direction, status), ev
+    assert clf.classify_event(ev).verdict.category == category, ev.text

@@ -102,11 +102,6 @@ def cat() -> Catalogue:
     return Catalogue.from_files(load_rule_files())
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
 def _all_entries(cat: Catalogue) -> list[tuple[str, Entry]]:
     return [
         (f"{table}.{key}", entry)

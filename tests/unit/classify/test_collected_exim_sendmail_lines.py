@@ -37,21 +37,6 @@ BLOGS = "blogs-sendmail-pastes.log"
 ISO_SYSLOG = "hoddmimes-iptblk-sendmail-2019.log"
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def exim() -> list[ParsedLine]:
-    return parse_corpus(EximParser, "exim")
-
-
-@pytest.fixture(scope="module")
-def sendmail() -> list[ParsedLine]:
-    return parse_corpus(SendmailParser, "sendmail")
-
-
 # -- Exim ------------------------------------------------------------------------------------
 
 

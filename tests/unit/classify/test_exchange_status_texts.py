@@ -40,11 +40,6 @@ def load_rows() -> list[Row]:
 ROWS = load_rows()
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
 def test_the_table_covers_each_source() -> None:
     counts = Counter(r.source for r in ROWS)
     assert set(counts) == {"ackreason", "smtpresponse", "exo-ndr-table"}

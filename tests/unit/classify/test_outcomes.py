@@ -17,16 +17,6 @@ from parsers.sendmail import SendmailParser
 from tests.helpers.mta_corpus import ParsedLine, find_line, only_event, parse_corpus
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def exim() -> list[ParsedLine]:
-    return parse_corpus(EximParser, "exim")
-
-
 @pytest.mark.parametrize(
     ("file_name", "needle"),
     [

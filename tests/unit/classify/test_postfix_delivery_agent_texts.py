@@ -10,23 +10,18 @@ from typing import Any
 import pytest
 
 from logscan.classify.classifier import Classifier
-from parsers.postfix import PostfixParser
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event, parse_corpus
+from tests.helpers.mta_corpus import (
+    ParsedLine,
+    assert_golden,
+    assert_outcome,
+    find_line,
+    only_event,
+)
 
 AGENTS = "github-issues-postfix-delivery-agents.log"
 PREFIXED = "github-issues-postfix-delivery-agents-prefixed.log"
 POSTSCREEN = "github-issues-postfix-postscreen-4.log"
 FORUMS = "ubuntuforums-postfix-virtual-pipe-discard.log"
-
-
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def postfix() -> list[ParsedLine]:
-    return parse_corpus(PostfixParser, "postfix")
 
 
 def test_a_delivery_command_that_exits_ex_tempfail_is_our_server_error(
@@ -121,9 +116,7 @@ def test_delivery_agents_in_real_lines(
     status: str,
     category: str,
 ) -> None:
-    ev = only_event(find_line(postfix, file_name, needle))
-    assert (ev.direction, ev.status) == ("outbound", status)
-    assert clf.classify_event(ev).verdict.category == category
+    assert_outcome(clf, postfix, file_name, needle, "outbound", status, category)
 
 
 def test_postscreen_deferring_a_new_client_after_its_deep_tests_is_greylisting(
@@ -151,9 +144,7 @@ def test_postscreen_deferring_a_new_client_after_its_deep_tests_is_greylisting(
 def test_postscreen_and_smtpd_dnsbl_refusals(
     clf: Classifier, postfix: list[ParsedLine], needle: str, category: str
 ) -> None:
-    ev = only_event(find_line(postfix, POSTSCREEN, needle))
-    assert (ev.direction, ev.status) == ("inbound", "rejected")
-    assert clf.classify_event(ev).verdict.category == category
+    assert_outcome(clf, postfix, POSTSCREEN, needle, "inbound", "rejected", category)
 
 
 def test_postscreen_denylist_reply_is_a_local_policy(clf: Classifier) -> None:

@@ -22,11 +22,6 @@ from logscan.parsing.reply import parse_reply
 RULES = builtin_rules_dir()
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
 def builtin_signatures(clf: Classifier) -> list[Signature]:
     return [s for s in clf.signatures.ordered if Path(s.origin).parent == RULES]
 

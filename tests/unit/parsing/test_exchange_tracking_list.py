@@ -16,11 +16,6 @@ from tests.helpers.log_replay import DATA, replay
 EXCHANGE = DATA / "exchange"
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
 @pytest.mark.parametrize(
     ("file_name", "expected", "category"),
     [

@@ -12,21 +12,11 @@ import pytest
 from logscan.classify.classifier import Classifier
 from logscan.core.event import Event
 from parsers.exim import EximParser
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event, parse_corpus
+from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event
 
 PASTES = "github-issues-exim-pastes-3.log"
 FORUM_2011 = "ubuntuforums-exim4-2011-no-route.log"
 MSGLOG_2013 = "ubuntuforums-exim4-2013-msglog.log"
-
-
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def exim() -> list[ParsedLine]:
-    return parse_corpus(EximParser, "exim")
 
 
 def feed(*lines: str) -> list[list[Event] | None]:

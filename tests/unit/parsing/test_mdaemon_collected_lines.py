@@ -15,21 +15,11 @@ import pytest
 from logscan.classify.classifier import Classifier
 from parsers.mdaemon import MDaemonParser
 from tests.helpers.log_replay import DATA, replay
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, parse_corpus
+from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line
 
 PASTED = "mdaemon-l-2018-pasted-gmail-refusals.log"
 OUT_TLS = "mdaemon-l-2018-smtp-out-tls.log"
 IN_TLS = "mdaemon-l-2018-smtp-in-tls.log"
-
-
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def mdaemon() -> list[ParsedLine]:
-    return parse_corpus(MDaemonParser, "mdaemon")
 
 
 def events_of(lines: list[ParsedLine], file_name: str) -> list[tuple[int, str | None, str]]:

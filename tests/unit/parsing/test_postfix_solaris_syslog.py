@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from logscan.classify.classifier import Classifier
 from parsers.postfix import PostfixParser
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, parse_corpus
+from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line
 
 SOLARIS = "solaris-syslog-message-id.log"
-
-
-@pytest.fixture(scope="module")
-def postfix() -> list[ParsedLine]:
-    return parse_corpus(PostfixParser, "postfix")
 
 
 def test_a_deferral_behind_a_message_id_is_read(postfix: list[ParsedLine]) -> None:

@@ -10,23 +10,19 @@ import pytest
 
 from logscan.classify.classifier import Classifier
 from parsers.sendmail import SendmailParser
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event, parse_corpus
+from tests.helpers.mta_corpus import (
+    ParsedLine,
+    assert_golden,
+    assert_outcome,
+    find_line,
+    only_event,
+)
 
 FORUMS = "ubuntuforums-sendmail-pastes-3.log"
 MSP = "journal-stfc-sendmail-msp-2020.log"
 VCENTER = "notes-vcenter-sendmail-rfc3339-2020.log"
 OHMAGE = "github-issues-sendmail-pastes-3.log"
 REJECTS = "code-index-sendmail-rejects.log"
-
-
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def sendmail() -> list[ParsedLine]:
-    return parse_corpus(SendmailParser, "sendmail")
 
 
 def test_gmail_rate_deferral_cut_to_its_first_line_is_rate_limited(
@@ -76,9 +72,7 @@ def test_stat_texts_in_real_lines(
     status: str,
     category: str,
 ) -> None:
-    ev = only_event(find_line(sendmail, file_name, needle))
-    assert (ev.direction, ev.status) == ("outbound", status)
-    assert clf.classify_event(ev).verdict.category == category
+    assert_outcome(clf, sendmail, file_name, needle, "outbound", status, category)
 
 
 def test_an_rfc3339_syslog_time_stamp_keeps_its_fraction_and_offset(
