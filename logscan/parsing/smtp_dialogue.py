@@ -158,6 +158,8 @@ class Dialogue:
             stage, rcpt = self.stage, None
         if code == "220" and not self.commanded:
             stage = "connect"  # the banner, even where the log missed the connection
+        elif code == "354" and stage != "data":
+            stage, rcpt = self._data_after_lost_replies()
         if stage == "rcpt" and code[:1] == "2" and len(self.accepted) < MAX_AWAITING:
             self.accepted.append(rcpt)
         elif stage in ("data", "end-of-data"):
@@ -173,6 +175,16 @@ class Dialogue:
         if stage == "data" and code == "354":
             self.awaiting.appendleft(("end-of-data", rcpt))
         return reply
+
+    def _data_after_lost_replies(self) -> tuple[str, str | None]:
+        """A 354 answers DATA alone (RFC 5321, 4.3.2): when the commands it was matched with
+        wait for replies the log did not keep (an excerpt, a lost line), those waits are dropped
+        up to the DATA, so that the next reply answers the end of the data."""
+        while self.awaiting:
+            stage, rcpt = self.awaiting.popleft()
+            if stage == "data":
+                return stage, rcpt
+        return "data", None
 
     def approx_bytes(self) -> int:
         """An estimate of the memory this dialogue holds (what Sessions budgets)."""

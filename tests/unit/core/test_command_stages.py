@@ -111,3 +111,25 @@ def test_bdat_last_is_the_end_of_data(stage_in: Callable[[str], str]) -> None:
     # message); any other chunk's reply answers the data, not its end.
     assert stage_in("BDAT 1024 LAST") == "end-of-data"
     assert stage_in("BDAT 1024") == "data"
+
+
+def test_a_354_answers_data_even_when_replies_before_it_were_not_logged() -> None:
+    """An excerpt that lost the RCPT's 250: the 354 still answers DATA, and the reply after
+    it answers the end of the data (not the DATA command)."""
+    d = Dialogue(stage="helo")
+    for command in ("MAIL FROM:<a@example.org>", "RCPT TO:<b@example.com>", "DATA"):
+        d.command(command)
+    invite = d.reply_line("354 Enter mail, end with <CRLF>.<CRLF>", 1)
+    refusal = d.reply_line("550 5.7.1 Message rejected as spam", 2)
+    assert invite is not None and refusal is not None
+    assert (invite.stage, refusal.stage) == ("data", "end-of-data")
+    assert not d.awaiting  # nothing left to mislabel the next transaction's replies
+
+
+def test_a_354_without_its_data_command_in_the_log_is_still_data() -> None:
+    d = Dialogue(stage="helo")
+    d.command("RCPT TO:<b@example.com>")
+    invite = d.reply_line("354 Start mail input", 1)
+    done = d.reply_line("250 2.0.0 Ok: queued as 4QbXc3", 2)
+    assert invite is not None and done is not None
+    assert (invite.stage, done.stage) == ("data", "end-of-data")
