@@ -1,0 +1,32 @@
+"""Families whose category the postmaster's audit of the real corpora (tests/data) corrected: each
+test is a real line, and says from the MTA's or provider's documentation why the category is
+what a postmaster would say."""
+
+from __future__ import annotations
+
+from logscan.classify.classifier import Classifier
+from tests.helpers.mta_corpus import ParsedLine, find_line, only_event
+
+
+def test_a_sender_not_owned_by_the_logged_in_user_is_policy_not_auth_required(
+    clf: Classifier, postfix: list[ParsedLine]
+) -> None:
+    """Postfix says 'not owned by user NAME' only to a client logged in as NAME
+    (reject_sender_login_mismatch): logging in is done, the sender address is refused."""
+    line = find_line(postfix, "whyscream-postfix-grok-patterns.log", "not owned by user ph123")
+    ev = only_event(line)
+    # reject_warning: a dry run of the restriction, so no status, but the same reply
+    assert (ev.direction, ev.status) == ("inbound", None), ev
+    verdict = clf.classify_event(ev).verdict
+    assert (verdict.category, verdict.rule) == (
+        "policy-rejected",
+        "signature:postfix-sender-login-mismatch",
+    )
+
+
+def test_not_logged_in_stays_auth_required(clf: Classifier) -> None:
+    """The unauthenticated half of the same restriction: there, logging in is the fix."""
+    verdict = clf.classify(
+        "553", "5.7.1", "553 5.7.1 <me@example.com>: Sender address rejected: not logged in"
+    )
+    assert verdict.category == "auth-required"
