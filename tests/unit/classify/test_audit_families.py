@@ -5,7 +5,7 @@ what a postmaster would say."""
 from __future__ import annotations
 
 from logscan.classify.classifier import Classifier
-from tests.helpers.mta_corpus import ParsedLine, find_line, only_event
+from tests.helpers.mta_corpus import ParsedLine, assert_outcome, find_line, only_event
 
 
 def test_a_sender_not_owned_by_the_logged_in_user_is_policy_not_auth_required(
@@ -30,3 +30,20 @@ def test_not_logged_in_stays_auth_required(clf: Classifier) -> None:
         "553", "5.7.1", "553 5.7.1 <me@example.com>: Sender address rejected: not logged in"
     )
     assert verdict.category == "auth-required"
+
+
+def test_a_multi_recipient_bounce_is_a_policy_refusal_not_a_protocol_error(
+    clf: Classifier, postfix: list[ParsedLine]
+) -> None:
+    """A null sender with several recipients is legal SMTP; Postfix refuses it only under
+    reject_multi_recipient_bounce, a restriction the postmaster chose."""
+    for file_name in ("fail2ban-postfix.log", "logwatch-postfix-logwatch-TD.log"):
+        assert_outcome(
+            clf,
+            postfix,
+            file_name,
+            "Multi-recipient bounce",
+            "inbound",
+            "rejected",
+            "policy-rejected",
+        )
