@@ -47,3 +47,18 @@ def test_a_multi_recipient_bounce_is_a_policy_refusal_not_a_protocol_error(
             "rejected",
             "policy-rejected",
         )
+
+
+def test_gmail_not_authorized_error_is_recognised_across_exims_escaped_line_breaks(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    """Exim logs Gmail's wrapped NotAuthorizedError with literal backslash-n between the lines;
+    the reply is still Gmail's own (end-user IP space), not a bare 5.7.1."""
+    ev = only_event(find_line(exim, "code-index-exim-pastes.log", "not authorized"))
+    assert (ev.direction, ev.status) == ("outbound", "bounced"), ev
+    verdict = clf.classify_event(ev).verdict
+    assert (verdict.category, verdict.provider, verdict.rule) == (
+        "policy-rejected",
+        "google",
+        "signature:google-ip-not-authorized",
+    )
