@@ -62,3 +62,23 @@ def test_gmail_not_authorized_error_is_recognised_across_exims_escaped_line_brea
         "google",
         "signature:google-ip-not-authorized",
     )
+
+
+def test_gmails_wrapped_replies_are_read_across_exims_escaped_line_breaks(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    """Exim writes the line breaks of a multi-line reply as a literal backslash-n; Gmail's own
+    signatures still decide, so its 550 block is blocklisted, not a bare 5.7.1 policy refusal."""
+    ev = only_event(find_line(exim, "aminer-tests-cpanel-guide-exim.log", "unusual rate of"))
+    assert clf.classify_event(ev).verdict.rule == "signature:google-rate-unsolicited"
+    # google-block-unsolicited's example, with its line breaks as Exim logs them
+    block = (
+        "550-5.7.1 [192.0.2.1      12] Our system has detected an unusual rate of\\n"
+        "550-5.7.1 unsolicited mail originating from your IP address. To protect our\\n"
+        "550-5.7.1 users from spam, mail sent from your IP address has been blocked."
+    )
+    verdict = clf.classify("550", "5.7.1", block)
+    assert (verdict.category, verdict.rule) == (
+        "blocklisted",
+        "signature:google-block-unsolicited",
+    )
