@@ -43,6 +43,7 @@ from parsers.exim.texts import (
     _looks_like_exim,
     _recipient,
     _remote_reply,
+    _reply_host,
     _stage_of,
 )
 
@@ -200,7 +201,7 @@ class EximParser(Parser):
         reply = parse_reply(text)
         if reply.code is None:
             return None
-        name, ip = _host(body)
+        name, ip = _reply_host(body)
         env = self._messages.get(qid)
         return self.event(
             line=lineno,

@@ -206,6 +206,17 @@ def _host(text: str) -> tuple[str | None, str | None]:
     return m.group("name"), m.group("ip")
 
 
+def _reply_host(text: str) -> tuple[str | None, str | None]:
+    """The host of a quoted remote reply: H=, or before 4.80 or so the host after the command
+    ("SMTP error from remote mail server after MAIL FROM:<x>: host mx [ip]: 421 ...")."""
+    name, ip = _host(text)
+    if ip is None:
+        m = _REMOTE_ERROR.search(text)
+        if m is not None and m.group("ip") is not None:
+            return m.group("name"), m.group("ip")
+    return name, ip
+
+
 def _stage_of(command: str) -> str:
     cmd = command.lower()
     if cmd.startswith("pipelined "):
