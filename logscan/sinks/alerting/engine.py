@@ -2,10 +2,11 @@
 the counts into firing and resolved alerts.
 
 The daemon wires it in two places: ``engine.observe`` is a sink on the line path (it only finds
-the rules that can match the event's category, runs their pre-compiled filters and increments a
-counter, moved into a ring of time buckets once a second), and ``engine.tick(now, health)`` runs
-every second or so off the line path, evaluates the rules, hands the transitions to the
-notifiers' :class:`~logscan.sinks.alerting.notifiers.Dispatcher` and returns them::
+the rules that can match the event's category, direction and code, runs their pre-compiled
+filters and increments a counter, moved into a ring of time buckets once a second), and
+``engine.tick(now, health)`` runs every second or so off the line path, evaluates the rules,
+hands the transitions to the notifiers'
+:class:`~logscan.sinks.alerting.notifiers.Dispatcher` and returns them::
 
     >>> import time
     >>> from logscan.sinks.alerting.rules import load_alert_rules
@@ -46,7 +47,7 @@ from logscan.sinks.alerting.log_time import LogClock
 from logscan.sinks.alerting.rules import AlertRule
 from logscan.sinks.alerting.signals import Signal
 from logscan.sinks.alerting.transitions import Transitions
-from logscan.sinks.alerting.watcher import Watcher, any_category, by_category
+from logscan.sinks.alerting.watcher import Watcher, WatcherIndex
 
 
 class Delivery(Protocol):
@@ -86,8 +87,7 @@ class AlertEngine:
         self._pending_at = 0.0  # log time of the last event observed
         self._latest = 0.0  # latest log time counted (at most clock_skew ahead of its read time)
         self.rules: tuple[AlertRule, ...] = ()
-        self._index: Mapping[str, tuple[Watcher, ...]] = {}
-        self._any: tuple[Watcher, ...] = ()
+        self._index = WatcherIndex(())
         self.reload(rules, now)
 
     # --- line path ---------------------------------------------------------------------------
@@ -98,9 +98,10 @@ class AlertEngine:
         It counts at its log time (``logscan.sinks.alerting.log_time``): an event older than a
         window when it arrives is not in that window.
         """
-        watchers = self._index.get(ce.verdict.category, self._any)
+        ev = ce.event
+        watchers = self._index((ce.verdict.category, ev.direction, ev.code))
         if watchers:
-            ts = ce.event.ts
+            ts = ev.ts
             at = now if ts is None else self._log_clock.event_time(ts, now)
             if not self._batch_from <= at < self._batch_to:
                 self._flush()
@@ -220,8 +221,7 @@ class AlertEngine:
             for r in rules
             if r.signal is Signal.EVENTS
         ]
-        self._any = any_category(watchers)
-        self._index = by_category(watchers)
+        self._index = WatcherIndex(watchers)
         self._take_snapshot()
 
     def _known(self, rule: AlertRule) -> frozenset[str]:

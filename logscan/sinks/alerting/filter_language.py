@@ -293,20 +293,25 @@ def _compare_source(node: _Compare, consts: dict[str, object]) -> str:
     return f"((_v := {get}) is None or {name}(_v) is None)"
 
 
-def _categories(node: _Node) -> frozenset[str] | None:
-    """The categories an event must have to match, or None when any category may match."""
+# The fields whose required values the engine indexes rules by (see ``Filter.requires``).
+INDEXED: tuple[str, ...] = ("category", "direction", "code")
+
+
+def _required(node: _Node, field: str) -> frozenset[str | None] | None:
+    """The values ``field`` must have for ``node`` to match (None: a null value), or None when
+    any value may match."""
     if isinstance(node, _Compare):
-        if node.field != "category":
+        if node.field != field:
             return None
         value = node.literal.value
-        if node.op == "==" and isinstance(value, str):
+        if node.op == "==" and (value is None or isinstance(value, str)):
             return frozenset({value})
         if node.op == "in" and isinstance(value, tuple):
             return frozenset(value)
         return None
     if isinstance(node, _Not):
         return None
-    found = [_categories(n) for n in node.operands]
+    found = [_required(n, field) for n in node.operands]
     if node.op == "and":
         known = [f for f in found if f is not None]
         return frozenset.intersection(*known) if known else None
@@ -352,13 +357,19 @@ def conjunction(text: str) -> tuple[Comparison, ...] | None:
 class Filter:
     """A parsed, checked and compiled filter expression.
 
-    ``categories`` is the set of categories the filter can match (None: any); the engine uses
-    it to skip rules without calling the predicate.
+    ``requires`` maps each field of :data:`INDEXED` to the values it must have for the filter to
+    match (a field absent: any value); the engine uses it to skip rules without calling the
+    predicate.
     """
 
     text: str
     matches: Predicate
-    categories: frozenset[str] | None
+    requires: dict[str, frozenset[str | None]]
+
+    @property
+    def categories(self) -> frozenset[str | None] | None:
+        """The categories the filter can match (None: any)."""
+        return self.requires.get("category")
 
     @classmethod
     def parse(cls, text: str) -> Filter:
@@ -366,9 +377,10 @@ class Filter:
         if not text.strip():
             raise ExpressionError(1, "empty expression")
         tree = _parse_tree(text)
-        return cls(text, _compile(tree), _categories(tree))
+        requires = {f: v for f in INDEXED if (v := _required(tree, f)) is not None}
+        return cls(text, _compile(tree), requires)
 
     @classmethod
     def always(cls) -> Filter:
         """The filter that matches every event (a rule without ``filter``)."""
-        return cls("", lambda ce: True, None)
+        return cls("", lambda ce: True, {})

@@ -7,9 +7,8 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from logscan.core.categories import CATEGORIES
 from logscan.core.event import ClassifiedEvent
-from logscan.sinks.alerting.filter_language import FIELDS
+from logscan.sinks.alerting.filter_language import FIELDS, INDEXED
 from logscan.sinks.alerting.groups import GroupState, new_group
 from logscan.sinks.alerting.rules import AlertRule
 
@@ -80,22 +79,42 @@ class Watcher:
         return sum(1 for k in self.groups if k not in known) >= self.rule.max_groups
 
 
-def by_category(watchers: Iterable[Watcher]) -> Mapping[str, tuple[Watcher, ...]]:
-    """The watchers an event of each category concerns (those of any category included)."""
-    ws = tuple(watchers)
-    return {
-        cat: tuple(w for w in ws if (c := _categories(w.rule)) is None or cat in c)
-        for cat in CATEGORIES
-    }
+_Key = tuple[str, str | None, str | None]  # an event's (category, direction, code)
 
 
-def any_category(watchers: Iterable[Watcher]) -> tuple[Watcher, ...]:
-    """The watchers an event of any category concerns (for a category the index lacks)."""
-    return tuple(w for w in watchers if _categories(w.rule) is None)
+class WatcherIndex:
+    """The watchers an event concerns, by its (category, direction, code): a rule whose filter
+    (for a ratio, its ``of``) requires other values of these fields is never called for it.
+
+    The answers are memoised per key; keys are bounded (categories, directions and the reply codes
+    a log holds), and past ``MAX_KEYS`` an answer is computed and not kept, so a flood of odd
+    codes costs time, not memory.
+    """
+
+    MAX_KEYS = 4096
+
+    __slots__ = ("_memo", "_watchers")
+
+    def __init__(self, watchers: Iterable[Watcher]) -> None:
+        self._watchers = tuple((w, _requires(w.rule)) for w in watchers)
+        self._memo: dict[_Key, tuple[Watcher, ...]] = {}
+
+    def __call__(self, key: _Key) -> tuple[Watcher, ...]:
+        found = self._memo.get(key)
+        if found is None:
+            found = tuple(w for w, req in self._watchers if _concerns(req, key))
+            if len(self._memo) < self.MAX_KEYS:
+                self._memo[key] = found
+        return found
 
 
-def _categories(rule: AlertRule) -> frozenset[str] | None:
-    """The categories an event needs to concern ``rule`` (None: any)."""
-    if rule.of is not None:
-        return rule.of.categories
-    return rule.filter.categories
+def _requires(rule: AlertRule) -> dict[str, frozenset[str | None]]:
+    """What an event's indexed fields must be for ``rule`` to look at it."""
+    return (rule.of if rule.of is not None else rule.filter).requires
+
+
+def _concerns(requires: Mapping[str, frozenset[str | None]], key: _Key) -> bool:
+    return all(
+        (values := requires.get(name)) is None or value in values
+        for name, value in zip(INDEXED, key, strict=True)
+    )

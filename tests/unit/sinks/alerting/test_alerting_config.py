@@ -163,7 +163,7 @@ def test_a_failing_rule_never_breaks_the_line_path() -> None:
     def broken(ce: object) -> bool:
         raise ValueError("a bug")
 
-    bad = replace(rule, name="Broken", filter=Filter("bug", broken, None))
+    bad = replace(rule, name="Broken", filter=Filter("bug", broken, {}))
     alerting.engine.reload([*alerting.engine.rules, bad], 0.0)
     with capture_logs() as logs:
         for _ in range(3):

@@ -123,3 +123,35 @@ def test_token_soup_parses_or_fails_cleanly(tokens: list[str]) -> None:
         assert 1 <= exc.column <= len(text) + 1
         return
     assert f.matches(event()) in (True, False)
+
+
+INDEX_WORDS = [
+    *WORDS,
+    "direction",
+    '"outbound"',
+    '"inbound"',
+    '"mailbox-unknown"',
+    '"451"',
+]
+INDEX_EVENTS = [
+    event(category, code=code, direction=direction)
+    for category in ("blocklisted", "mailbox-unknown", "delivered")
+    for code in ("421", "451", "554", None)
+    for direction in ("outbound", "inbound", None)
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(INDEX_WORDS), min_size=3, max_size=12))
+def test_the_rule_index_never_skips_an_event_its_filter_matches(tokens: list[str]) -> None:
+    """``Filter.requires`` lets the engine skip a rule unasked; it must be sound: whatever the
+    filter matches has its indexed fields among the required values."""
+    try:
+        f = Filter.parse(" ".join(tokens))
+    except ExpressionError:
+        return
+    for ce in INDEX_EVENTS:
+        if f.matches(ce):
+            key = {"category": ce.verdict.category, "direction": ce.event.direction}
+            key["code"] = ce.event.code
+            assert all(v in f.requires.get(k, {v}) for k, v in key.items()), (tokens, ce)

@@ -6,7 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from logscan.classify.classifier import Classifier
+from logscan.classify.rule_files import load_rule_files
 from logscan.sinks.alerting.assembly import Alerting, AlertingConfig
+from logscan.sinks.alerting.rules import load_alert_rules
+from logscan.sinks.alerting.watcher import Watcher, WatcherIndex
 from logscan.sinks.labels import LabelSets
 from tests.helpers.alert_helpers import BLOCKLIST, T0, engine, event
 
@@ -85,3 +88,25 @@ def test_events_without_the_group_field() -> None:
         e2.observe(event(blocklist=None), T0 + i)
     [alert] = e2.tick(T0 + 3)
     assert alert.labels["blocklist"] == "unnamed"
+
+
+def test_the_shipped_rules_are_asked_only_about_events_they_can_count() -> None:
+    """The index by (category, direction, code): an inbound unknown-user refusal concerns none
+    of the shipped events rules, a delivery only the bases of the outbound ratios."""
+    rules = [r for r in load_alert_rules(load_rule_files()) if r.filter.text]
+    index = WatcherIndex(Watcher(r, {}) for r in rules)
+
+    def asked(category: str, direction: str, code: str | None) -> set[str]:
+        return {w.rule.name for w in index((category, direction, code))}
+
+    assert asked("mailbox-unknown", "inbound", "550") == set()
+    assert asked("delivered", "outbound", "250") == asked("delivered", "outbound", None)
+    delivered = asked("delivered", "outbound", "250")
+    assert 1 <= len(delivered) < len(rules)
+    outbound_421 = asked("service-unavailable", "outbound", "421")
+    assert delivered < outbound_421
+    # Whatever the index skips, the rule's filter (and its ``of``) would not have matched.
+    for r in rules:
+        if r.name not in asked("mailbox-unknown", "inbound", "550"):
+            ce = event("mailbox-unknown", code="550", direction="inbound")
+            assert not r.filter.matches(ce) or (r.of is not None and not r.of.matches(ce))
