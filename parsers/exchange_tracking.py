@@ -47,6 +47,24 @@ the message), RESUBMIT, RESUBMITFAIL and RESUBMITDEFER (Safety Net redelivers ma
 already delivered once), SUPPRESSED (transmission left out on purpose), DELIVERFAIL (an agent's
 folder move failed; the message is still delivered).
 
+A refusal by this server's own transport agents is ours, not the next hop's: a FAIL, DEFER or
+DROP whose ``source`` is AGENT (transport rules, content, malware and attachment filters, after
+the message was accepted), or whose ``source`` is SMTP and whose ``source-context`` names the
+receive side's agent (``Sender Id Agent``, ``Recipient Filter Agent``, ...) or whose
+``connector-id`` is a Receive connector (``SERVER\\Connector``; Send connectors have a bare
+name), is ``inbound``: we refused them, whatever the message's ``directionality`` (a transport
+rule refusing our own user's message is still our refusal), and the remote end is the client
+(the ``{FQDN=...};{IP=...}`` of such a status names this server).
+Routing and store failures (RESOLVER., STOREDRV.) stay ``outbound``, as any MTA's failed delivery
+to a local mailbox does::
+
+    >>> log = TrackingLog("MSGTRK20240101-1.LOG")
+    >>> line = ('2024-01-01T10:00:00.000Z,198.51.100.7,mx.example.net,10.0.0.5,,Sender Id Agent,'
+    ...         'EX1\\\\Default EX1,SMTP,FAIL,42,<m@x>,a@example.org,'
+    ...         '550 5.7.1 Sender ID (PRA) Not Permitted,0,1,,,Hi,me@x,me@x,,Incoming,,,,')
+    >>> [(e.direction, e.status, e.remote_ip) for e in log.feed(line, 6) or []]
+    [('inbound', 'bounced', '198.51.100.7')]
+
 The stage is that of the outcome, not of the reply Exchange echoes: a SEND line often carries
 the remote's ``250 2.1.5`` to RCPT, and it still means the message was handed over. The remote
 end is ``server-*`` for SEND, FAIL and DEFER, ``client-*`` for RECEIVE, when ``source`` is SMTP;
@@ -183,6 +201,8 @@ _HINT = re.compile(',"?(?:' + "|".join(OUTCOMES) + ')"?,')
 # A RECEIVE (or DROP) line is an event only if it holds a reply code somewhere.
 _ANY_CODE = re.compile(rf"[,;\"=]\s*{REPLY_CODE}[ -]")
 _DATE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d")
+# "Sender Id Agent", "Recipient Filter Agent": the receive side's anti-spam agents by name.
+_AGENT = re.compile(r"\bAgent$", re.IGNORECASE)
 _BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")
 _WANTED = (
     "date-time",
@@ -198,6 +218,8 @@ _WANTED = (
     "client-hostname",
     "client-ip",
     "recipient-count",
+    "source-context",
+    "connector-id",
 )
 # What is kept of a host name or an address a remote host chose, in a message note.
 _NOTE_CHARS = 300
@@ -281,8 +303,13 @@ class TrackingLog:
         statuses = split_statuses(col["recipient-status"])
         if len(statuses) == 1 and len(recipients) > 1:
             statuses = statuses * len(recipients)
-        # Only the SMTP component talks to another host; ROUTING, STOREDRIVER... name ourselves.
-        side = how.remote if col["source"].upper() == "SMTP" else None
+        source = col["source"].upper()
+        direction = how.direction
+        if how.status in ("bounced", "deferred") and our_refusal(col):
+            direction, side = "inbound", "client" if source == "SMTP" else None
+        else:
+            # Only the SMTP component talks to another host; ROUTING, STOREDRIVER... are ours.
+            side = how.remote if source == "SMTP" else None
         host = (col[f"{side}-hostname"] or None) if side else None
         ip = (col[f"{side}-ip"] or None) if side else None
         ts = self.timestamps(col["date-time"] or None)
@@ -295,13 +322,15 @@ class TrackingLog:
         for i in range(max(len(recipients), len(statuses), 1)):
             status = statuses[i] if i < len(statuses) else ""
             reply, fqdn, led_ip = unwrap_status(status)
+            if direction != how.direction:
+                fqdn = led_ip = None  # the status names this server, which refused
             start = reply_start(reply)
             if how.needs_code and start is None:
                 continue
             events.append(
                 self.event(
                     line=lineno,
-                    direction=how.direction,
+                    direction=direction,
                     stage=how.stage,
                     status=how.status,
                     code=start[0] if start else None,
@@ -337,6 +366,18 @@ class TrackingLog:
                 int(count) if count.isdigit() and len(count) < 7 else None,
             )
         )  # fmt: skip
+
+
+def our_refusal(col: Mapping[str, str]) -> bool:
+    """Whether a failure record is this server's own agents refusing the message (module
+    docstring): the AGENT source, a receive-side agent in ``source-context``, or a Receive
+    connector in ``connector-id``."""
+    source = col["source"].upper()
+    if source == "AGENT":
+        return True
+    if source != "SMTP":
+        return False
+    return _AGENT.search(col["source-context"]) is not None or "\\" in col["connector-id"]
 
 
 def split_statuses(field: str) -> list[str]:

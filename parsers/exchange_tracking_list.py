@@ -57,15 +57,16 @@ FIELDS: Mapping[str, str] = {
     "TotalBytes": "total-bytes",
     "RecipientCount": "recipient-count",
     "Sender": "sender-address",
+    "SourceContext": "source-context",
+    "ConnectorId": "connector-id",
 }
 PROPERTIES = frozenset(
     {
         *FIELDS,
-        "RunspaceId", "PSComputerName", "PSShowComputerName", "SourceContext", "ConnectorId",
-        "MessageId", "NetworkMessageId", "RelatedRecipientAddress", "Reference",
-        "MessageSubject", "ReturnPath", "Directionality", "TenantId", "OriginalClientIp",
-        "OriginalServerIp", "MessageInfo", "MessageLatency", "MessageLatencyType", "EventData",
-        "TransportTrafficType", "SchemaVersion", "LogId",
+        "RunspaceId", "PSComputerName", "PSShowComputerName", "MessageId", "NetworkMessageId",
+        "RelatedRecipientAddress", "Reference", "MessageSubject", "ReturnPath", "Directionality",
+        "TenantId", "OriginalClientIp", "OriginalServerIp", "MessageInfo", "MessageLatency",
+        "MessageLatencyType", "EventData", "TransportTrafficType", "SchemaVersion", "LogId",
     }
 )  # fmt: skip
 # "EventId                 : FAIL": the name, padded to the longest one, " : ", the value.
