@@ -34,7 +34,7 @@ from logscan.parsing.smtp_dialogue import MAX_SESSION_BYTES
 from parsers.exchange_protocol import ProtocolLog
 from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.exchange_tracking import TrackingLog
-from parsers.exchange_tracking_list import PROPERTIES, PROPERTY_LINE, TrackingList
+from parsers.exchange_tracking_list import LED_STATUS, PROPERTIES, PROPERTY_LINE, TrackingList
 
 _CSV_LINE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\"?,")
 # The header row of an Exchange Online message trace (historical search) CSV export:
@@ -98,6 +98,8 @@ class ExchangeParser(Parser):
             return 0.9
         if share > 0.5 and any(_EXCHANGE_PROPERTY.match(ln) for ln in body):
             return 0.9  # Format-List output naming the tracking log's own properties
+        if any(LED_STATUS.search(ln) for ln in body):
+            return 0.9  # Exchange's {LED=<reply>} status, pasted among other text
         return 0.8 * share if share > 0.5 else 0.0
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
@@ -202,8 +204,8 @@ def _shape(text: str) -> str | None:
     if _W3C_LINE.match(text):
         return "smtpsvc"
     m = PROPERTY_LINE.match(text)
-    if m is not None and m["name"] in PROPERTIES:
-        return "list"
+    if (m is not None and m["name"] in PROPERTIES) or LED_STATUS.search(text):
+        return "list"  # a record's property, or a status in Exchange's {LED=...} pasted alone
     return None
 
 

@@ -203,7 +203,9 @@ _ANY_CODE = re.compile(rf"[,;\"=]\s*{REPLY_CODE}[ -]")
 _DATE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d")
 # "Sender Id Agent", "Recipient Filter Agent": the receive side's anti-spam agents by name.
 _AGENT = re.compile(r"\bAgent$", re.IGNORECASE)
-_BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")
+# One level of braces may nest in a value (Telstra's "IB305 i{<guid>}"); a status a paste cut
+# short ends its LED at the end of the text.
+_BRACED = re.compile(r"\{(LED|FQDN|IP)=((?:[^{}]|\{[^{}]*\})*)(?:\}|$)")
 _WANTED = (
     "date-time",
     "event-id",

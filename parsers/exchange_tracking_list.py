@@ -25,6 +25,19 @@ of its ``RecipientStatus``. A value the console wrapped continues on the indente
 it; lists are printed in braces (``{a@example.org, b@example.org}``, one status per recipient).
 Pastes often hold a single property: a ``RecipientStatus`` without its ``EventId`` is a FAIL
 when its reply is a 5xx and a DEFER when a 4xx (the events that carry a refusal), else nothing.
+So is a status in Exchange's ``{LED=<reply>}`` wrapping pasted on a line of its own, whatever
+surrounds it: Exchange Online's message trace detail (``Reason: [{LED=450 4.4.316 ...}]``), a
+queue's ``LastError``, a delivery report, a sentence quoting it::
+
+    >>> log = TrackingList("pasted.txt")
+    >>> log.feed("Mail trace shows: '[{LED=450 4.4.316 Connection refused};{MSG=}", 1)
+    []
+    >>> [(e.line, e.status, e.code, e.enhanced) for e in log.flush()]
+    [(1, 'deferred', '450', '4.4.316')]
+
+Archives that drop the indentation (Markdown, some forums) leave a wrapped value at the start of
+its lines: a line that is no property continues the value before it while that value has a
+``{`` or ``[`` still open.
 
 ``Timestamp`` is the server's local time in the shell's culture: with AM/PM it is en-US
 (month/day/year), without, day/month/year (en-GB, de-DE and most others), unless the first
@@ -71,6 +84,8 @@ PROPERTIES = frozenset(
 )  # fmt: skip
 # "EventId                 : FAIL": the name, padded to the longest one, " : ", the value.
 PROPERTY_LINE = re.compile(r"\s*(?P<name>[A-Za-z]+)\s+:(?: (?P<value>.*))?$")
+# Exchange's acknowledgement status around a reply: "[{LED=550 5.1.1 ...};{MSG=};{FQDN=...}]".
+LED_STATUS = re.compile(r"\[?\{LED=[2-5]\d\d[ -]")
 # A ", " between two list elements: the next one is a status of its own.
 _NEXT_STATUS = re.compile(r", (?=\[|\d{3}[ -])")
 _STAMP = re.compile(
@@ -103,10 +118,19 @@ class TrackingList:
             self._lines[name] = lineno
             self._last = name
             return events
-        if text[0].isspace() and self._last is not None:
-            self._record[self._last] += " " + text.strip()  # a value the console wrapped
+        last = self._last
+        led = LED_STATUS.search(text)
+        # A new status pasted alone is no continuation, unless a record's own status wraps.
+        lone = led is not None and "EventId" not in self._record
+        if last is not None and (text[0].isspace() or (_open(self._record[last]) and not lone)):
+            self._record[last] += " " + text.strip()  # a value the console wrapped
             return []
         events = self.flush()  # a line that is no part of a record ends the one before
+        if led is not None:  # a status pasted alone (module docstring)
+            self._record = {"RecipientStatus": text[led.start() :].strip()}
+            self._lines = {"RecipientStatus": lineno}
+            self._last = "RecipientStatus"
+            return events
         return events or None
 
     def flush(self) -> list[Event]:
@@ -117,12 +141,18 @@ class TrackingList:
         col = {name: "" for name in FIELDS.values()}
         for name, value in record.items():
             if name in FIELDS:
-                col[FIELDS[name]] = _unlist(name, value) if value.startswith("{") else value
+                listed = value.startswith("{") and not value.startswith("{LED=")
+                col[FIELDS[name]] = _unlist(name, value) if listed else value
         col["date-time"] = local_time(col["date-time"]) or ""
         if not col["event-id"]:
             col["event-id"] = _implied_event(col["recipient-status"])
         line = lines.get("RecipientStatus", lines.get("EventId", 0))
         return self._log.events(col, line)
+
+
+def _open(value: str) -> bool:
+    """Whether a value still has a brace or a bracket open (it goes on, on the next line)."""
+    return value.count("{") + value.count("[") > value.count("}") + value.count("]")
 
 
 def _unlist(name: str, value: str) -> str:
