@@ -1,9 +1,8 @@
 """Exchange message tracking logs (``MSGTRK*.LOG``): one event per recipient and outcome.
 
-The ``#Fields:`` header names the columns (Exchange 2010 writes 26 of them, 2013, 2016 and 2019
-30, with ``network-message-id`` in the middle); lines are CSV. Exchange Online's message trace
-export (historical search, "message trace details") has the same columns under a plain CSV
-header row, with ``_`` for ``-`` (``date_time_utc``, ``event_id``) and every value quoted.
+The ``#Fields:`` header names the columns (:mod:`parsers.exchange_tracking_fields`); lines are
+CSV. Exchange Online's message trace export (historical search, "message trace details") has
+the same columns under a plain CSV header row, every value quoted.
 ``recipient-address`` and ``recipient-status`` are ``;``-separated lists in the same order, and
 a status is the reply (``550 5.1.1 RESOLVER.ADR.RecipNotFound; not found``), possibly wrapped as
 ``[{LED=<reply>};{FQDN=<host>};{IP=<ip>}]`` by Exchange 2013 and later::
@@ -105,67 +104,7 @@ from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.event_builder import EventBuilder
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import reply_start
-
-FIELDS_2010 = (
-    "date-time",
-    "client-ip",
-    "client-hostname",
-    "server-ip",
-    "server-hostname",
-    "source-context",
-    "connector-id",
-    "source",
-    "event-id",
-    "internal-message-id",
-    "message-id",
-    "recipient-address",
-    "recipient-status",
-    "total-bytes",
-    "recipient-count",
-    "related-recipient-address",
-    "reference",
-    "message-subject",
-    "sender-address",
-    "return-path",
-    "message-info",
-    "directionality",
-    "tenant-id",
-    "original-client-ip",
-    "original-server-ip",
-    "custom-data",
-)
-FIELDS_2013 = (
-    "date-time",
-    "client-ip",
-    "client-hostname",
-    "server-ip",
-    "server-hostname",
-    "source-context",
-    "connector-id",
-    "source",
-    "event-id",
-    "internal-message-id",
-    "message-id",
-    "network-message-id",
-    "recipient-address",
-    "recipient-status",
-    "total-bytes",
-    "recipient-count",
-    "related-recipient-address",
-    "reference",
-    "message-subject",
-    "sender-address",
-    "return-path",
-    "message-info",
-    "directionality",
-    "tenant-id",
-    "original-client-ip",
-    "original-server-ip",
-    "custom-data",
-    "transport-traffic-type",
-    "log-id",
-    "schema-version",
-)
+from parsers.exchange_tracking_fields import COLUMNS_2010, COLUMNS_2013, FIELDS_2013, Columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,55 +145,8 @@ _AGENT = re.compile(r"\bAgent$", re.IGNORECASE)
 # One level of braces may nest in a value (Telstra's "IB305 i{<guid>}"); a status a paste cut
 # short ends its LED at the end of the text.
 _BRACED = re.compile(r"\{(LED|FQDN|IP)=((?:[^{}]|\{[^{}]*\})*)(?:\}|$)")
-_WANTED = (
-    "date-time",
-    "event-id",
-    "source",
-    "recipient-address",
-    "recipient-status",
-    "sender-address",
-    "internal-message-id",
-    "total-bytes",
-    "server-hostname",
-    "server-ip",
-    "client-hostname",
-    "client-ip",
-    "recipient-count",
-    "source-context",
-    "connector-id",
-)
 # What is kept of a host name or an address a remote host chose, in a message note.
 _NOTE_CHARS = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Columns:
-    """Where the columns we read are (-1: absent), from a ``#Fields:`` header."""
-
-    at: tuple[int, ...]
-
-    @classmethod
-    def of(cls, fields: Sequence[str]) -> Columns:
-        index = {_field_name(name): i for i, name in enumerate(fields)}
-        return cls(tuple(index.get(name, -1) for name in _WANTED))
-
-    def read(self, row: list[str]) -> dict[str, str]:
-        n = len(row)
-        return {
-            name: row[i].strip() if 0 <= i < n else ""
-            for name, i in zip(_WANTED, self.at, strict=True)
-        }
-
-
-def _field_name(name: str) -> str:
-    """The on-premises name of a column: Exchange Online's export writes ``event_id`` for
-    ``event-id`` and ``date_time_utc`` for ``date-time``."""
-    key = name.strip().strip('"').lower().replace("_", "-")
-    return "date-time" if key == "date-time-utc" else key
-
-
-_COLUMNS_2010 = Columns.of(FIELDS_2010)
-_COLUMNS_2013 = Columns.of(FIELDS_2013)
 
 
 class TrackingLog:
@@ -293,7 +185,7 @@ class TrackingLog:
         columns = self._columns
         if columns is None:
             # A file whose header we never saw: the column count tells the schema.
-            columns = _COLUMNS_2013 if len(row) >= len(FIELDS_2013) else _COLUMNS_2010
+            columns = COLUMNS_2013 if len(row) >= len(FIELDS_2013) else COLUMNS_2010
         return self.events(columns.read(row), lineno)
 
     def events(self, col: Mapping[str, str], lineno: int) -> list[Event]:

@@ -52,7 +52,8 @@ from collections.abc import Callable, Mapping
 from logscan.core.event import Event, MessageNote
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.smtp_dialogue import reply_start
-from parsers.exchange_tracking import FIELDS_2013, TrackingLog
+from parsers.exchange_tracking import TrackingLog
+from parsers.exchange_tracking_fields import FIELDS_2013
 
 # The Format-List properties of a tracking record (Exchange 2010-2019), and the tracking log
 # field each one read here is.
