@@ -107,6 +107,8 @@ class ExchangeParser(Parser):
             text = text[1:]
         if text.endswith("\r"):
             text = text[:-1]  # Exchange writes CRLF; a source may hand the CR over
+        if text[:1].isspace():
+            text = _unindented(text)
         if text.startswith("#"):
             self._header(text)
             return []
@@ -196,9 +198,17 @@ def _kind_from_name(path: str | None) -> str | None:
     return None
 
 
+def _unindented(text: str) -> str:
+    """A CSV or W3C line as pasted in an indented block (Markdown, forums) without its indent;
+    any other line unchanged (an indented Format-List line continues a wrapped value)."""
+    bare = text.lstrip()
+    return bare if _CSV_LINE.match(bare) or _W3C_LINE.match(bare) else text
+
+
 def _shape(text: str) -> str | None:
     """Which format a body line has: ``tracking``, ``protocol``, ``smtpsvc``, ``list`` (a
     tracking record printed by Get-MessageTrackingLog | Format-List) or None."""
+    text = _unindented(text) if text[:1].isspace() else text
     if _CSV_LINE.match(text):
         return "protocol" if _PROTOCOL_LINE.match(text) else "tracking"
     if _W3C_LINE.match(text):

@@ -106,3 +106,27 @@ def test_statuses_pasted_alone_are_detected_as_exchange() -> None:
     head = (EXCHANGE / "msqa-2192662-exchange2019-delivery-report.log").read_text().splitlines()
     assert ExchangeParser.detect(head, "report.txt") == 0.9
     assert ExchangeParser.detect(["Pending", "Failed", "550 5.1.1 no such user"], "x.txt") == 0.0
+
+
+def test_a_receive_session_pasted_in_an_indented_block_reads_as_the_log() -> None:
+    """A blog's relay session, indented by four spaces as Markdown code: the same replies as the
+    protocol log itself, ending in the 250 2.6.0 that queued the message; the final
+    Remote(ConnectionReset) is no reply."""
+    path = EXCHANGE / "blog-2024-exchange-smtp-relay-report-receive.log"
+    assert ExchangeParser.detect(path.read_text().splitlines(), str(path)) >= 0.8
+    events = replay(ExchangeParser, path).events
+    assert [(ev.line, ev.stage, ev.code) for ev in events] == [
+        (2, "connect", "220"),
+        (4, "helo", "250"),
+        (7, "mail", "250"),
+        (9, "rcpt", "250"),
+        (11, "data", "354"),
+        (13, "end-of-data", "250"),
+    ]
+    last = events[-1]
+    assert (last.direction, last.remote_ip, last.sender, last.recipient) == (
+        "inbound",
+        "10.100.100.30",
+        "veeam@contoso.com",
+        "edv@contoso.com",
+    )
