@@ -130,3 +130,20 @@ def test_a_receive_session_pasted_in_an_indented_block_reads_as_the_log() -> Non
         "veeam@contoso.com",
         "edv@contoso.com",
     )
+
+
+def test_a_utf16_file_reads_as_its_text() -> None:
+    """Windows PowerShell 5.1 writes UTF-16LE when output is redirected, and Exchange Online's
+    trace exports are UTF-16LE: a record saved that way, read as UTF-8 as every source reads
+    (the BOM replaced, a NUL after each character), gives the event of the text itself."""
+    path = EXCHANGE / "msqa-347573-exchange2016-get-messagetrackinglog-fl.log"
+    text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
+    raw = b"\xff\xfe" + text.encode("utf-16-le")
+    lines = raw.decode("utf-8", "replace").split("\n")
+    assert ExchangeParser.detect(lines[:20], "trace.txt") == 0.9
+    p = ExchangeParser("trace.txt")
+    events = [ev for n, ln in enumerate(lines, 1) for ev in p.feed(ln, n) or []] + p.flush()
+    [plain] = replay(ExchangeParser, path).events
+    assert [(ev.line, ev.code, ev.text, ev.ts, ev.recipient) for ev in events] == [
+        (plain.line, plain.code, plain.text, plain.ts, plain.recipient)
+    ]
