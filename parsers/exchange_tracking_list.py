@@ -27,7 +27,8 @@ Pastes often hold a single property: a ``RecipientStatus`` without its ``EventId
 when its reply is a 5xx and a DEFER when a 4xx (the events that carry a refusal), else nothing.
 So is a status in Exchange's ``{LED=<reply>}`` wrapping pasted on a line of its own, whatever
 surrounds it: Exchange Online's message trace detail (``Reason: [{LED=450 4.4.316 ...}]``), a
-queue's ``LastError``, a delivery report, a sentence quoting it::
+queue's ``LastError``, a delivery report, a sentence quoting it; on a ``Format-Table`` row, the
+event id the row names decides (a DSN's copy of a FAIL's status is no second event)::
 
     >>> log = TrackingList("pasted.txt")
     >>> log.feed("Mail trace shows: '[{LED=450 4.4.316 Connection refused};{MSG=}", 1)
@@ -52,7 +53,7 @@ from collections.abc import Callable, Mapping
 from logscan.core.event import Event, MessageNote
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.smtp_dialogue import reply_start
-from parsers.exchange_tracking import TrackingLog
+from parsers.exchange_tracking import EVENT_IDS, TrackingLog
 from parsers.exchange_tracking_fields import FIELDS_2013
 
 # The Format-List properties of a tracking record (Exchange 2010-2019), and the tracking log
@@ -87,6 +88,7 @@ PROPERTIES = frozenset(
 PROPERTY_LINE = re.compile(r"\s*(?P<name>[A-Za-z]+)\s+:(?: (?P<value>.*))?$")
 # Exchange's acknowledgement status around a reply: "[{LED=550 5.1.1 ...};{MSG=};{FQDN=...}]".
 LED_STATUS = re.compile(r"\[?\{LED=[2-5]\d\d[ -]")
+_TOKEN = re.compile(r"\b[A-Z]{3,}\b")
 # A ", " between two list elements: the next one is a status of its own.
 _NEXT_STATUS = re.compile(r", (?=\[|\d{3}[ -])")
 _STAMP = re.compile(
@@ -129,6 +131,9 @@ class TrackingList:
         events = self.flush()  # a line that is no part of a record ends the one before
         if led is not None:  # a status pasted alone (module docstring)
             self._record = {"RecipientStatus": text[led.start() :].strip()}
+            named = [t for t in _TOKEN.findall(text[: led.start()]) if t in EVENT_IDS]
+            if named:  # a Format-Table row names its event (DSN, FAIL, ...)
+                self._record["EventId"] = named[-1]
             self._lines = {"RecipientStatus": lineno}
             self._last = "RecipientStatus"
             return events

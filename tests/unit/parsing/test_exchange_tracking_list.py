@@ -138,3 +138,21 @@ def test_our_own_agents_refusals_are_inbound(
     side agent in SourceContext or a Receive connector in ConnectorId; else the next hop's."""
     [ev] = replay(ExchangeParser, EXCHANGE / file_name).events
     assert (ev.direction, ev.remote_ip) == (direction, remote_ip)
+
+
+def test_a_table_row_names_the_event_of_its_status() -> None:
+    """Get-MessageTrackingLog | Format-Table with a RecipientStatus column (hand-written in the
+    console's layout): the FAIL row is the outcome; the DSN row repeats its status and is none."""
+    p = ExchangeParser("table.txt")
+    rows = [
+        "Timestamp            EventId Source RecipientStatus",
+        "---------            ------- ------ ---------------",
+        "3/12/2025 7:50:43 PM FAIL    SMTP   {[{LED=550 5.1.1 unknown};{FQDN=mx.example}]}",
+        "3/12/2025 7:50:43 PM DSN     DSN    {[{LED=550 5.1.1 unknown};{FQDN=mx.example}]}",
+        "3/12/2025 7:50:44 PM DEFER   SMTP   {[{LED=451 4.4.0 DNS query failed};{MSG=};{FQDN=}]}",
+    ]
+    events = [ev for n, row in enumerate(rows, 1) for ev in p.feed(row, n) or []] + p.flush()
+    assert [(ev.line, ev.status, ev.code, ev.remote_host) for ev in events] == [
+        (3, "bounced", "550", "mx.example"),
+        (5, "deferred", "451", None),
+    ]
