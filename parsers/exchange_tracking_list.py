@@ -123,9 +123,7 @@ class TrackingList:
             return events
         last = self._last
         led = LED_STATUS.search(text)
-        # A new status pasted alone is no continuation, unless a record's own status wraps.
-        lone = led is not None and "EventId" not in self._record
-        if last is not None and (text[0].isspace() or (_open(self._record[last]) and not lone)):
+        if last is not None and (text[0].isspace() or self._goes_on(last, led is not None)):
             self._record[last] += " " + text.strip()  # a value the console wrapped
             return []
         events = self.flush()  # a line that is no part of a record ends the one before
@@ -138,6 +136,19 @@ class TrackingList:
             self._last = "RecipientStatus"
             return events
         return events or None
+
+    def _goes_on(self, last: str, status: bool) -> bool:
+        """Whether a line that is no property and not indented continues the value before it
+        (module docstring). Outside a record (no ``EventId``) a value goes on only while its
+        LED is open and the line is no status of its own: prose after a status cut short by
+        its poster is not part of the reply."""
+        value = self._record[last]
+        if "EventId" in self._record:
+            return _open(value)
+        if status:
+            return False
+        led = value.find("{LED=")
+        return "}" not in value[led:] if led >= 0 else _open(value)
 
     def flush(self) -> list[Event]:
         record, lines = self._record, self._lines

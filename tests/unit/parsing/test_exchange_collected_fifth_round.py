@@ -147,3 +147,15 @@ def test_a_utf16_file_reads_as_its_text() -> None:
     assert [(ev.line, ev.code, ev.text, ev.ts, ev.recipient) for ev in events] == [
         (plain.line, plain.code, plain.text, plain.ts, plain.recipient)
     ]
+
+
+def test_prose_after_a_status_cut_short_is_not_its_reply() -> None:
+    """Q&A 1187616's reason ends mid-{MSG=...} where the poster cut it; the question's next
+    sentence (here on the following line, as a paste without indentation would put it) is no
+    part of the reply, while the LastError of Q&A 234456 wraps inside its LED and is."""
+    lines = (EXCHANGE / "msqa-exchange-online-message-trace-reasons.log").read_text().splitlines()
+    p = ExchangeParser("reasons.txt")
+    assert p.feed(lines[1], 1) == []
+    prose = "Has been working okay just suddenly stopped, blocked by spam filters?"
+    [ev] = (p.feed(prose, 2) or []) + p.flush()  # the prose ends the status
+    assert ev.line == 1 and ev.text is not None and "spam" not in ev.text
