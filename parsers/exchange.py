@@ -34,7 +34,7 @@ from logscan.parsing.smtp_dialogue import MAX_SESSION_BYTES
 from parsers.exchange_protocol import ProtocolLog
 from parsers.exchange_smtpsvc import SmtpSvcLog
 from parsers.exchange_tracking import TrackingLog
-from parsers.exchange_tracking_list import PROPERTIES, PROPERTY_LINE, TrackingList
+from parsers.exchange_tracking_list import LED_STATUS, PROPERTIES, PROPERTY_LINE, TrackingList
 
 _CSV_LINE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\"?,")
 # The header row of an Exchange Online message trace (historical search) CSV export:
@@ -81,7 +81,7 @@ class ExchangeParser(Parser):
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        lines = [ln.lstrip("\ufeff") for ln in head if ln.strip()]
+        lines = [_from_utf16(ln).lstrip("\ufeff") for ln in head if ln.strip("\x00\r\n ")]
         header = " ".join(ln for ln in lines if ln.startswith("#"))
         if "Microsoft Exchange Server" in header or any(t in header for t in _HEADER_TYPES):
             return 1.0
@@ -98,13 +98,19 @@ class ExchangeParser(Parser):
             return 0.9
         if share > 0.5 and any(_EXCHANGE_PROPERTY.match(ln) for ln in body):
             return 0.9  # Format-List output naming the tracking log's own properties
+        if any(LED_STATUS.search(ln) for ln in body):
+            return 0.9  # Exchange's {LED=<reply>} status, pasted among other text
         return 0.8 * share if share > 0.5 else 0.0
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
+        if "\x00" in text:
+            text = _from_utf16(text)
         if text.startswith("\ufeff"):
             text = text[1:]
         if text.endswith("\r"):
             text = text[:-1]  # Exchange writes CRLF; a source may hand the CR over
+        if text[:1].isspace():
+            text = _unindented(text)
         if text.startswith("#"):
             self._header(text)
             return []
@@ -194,16 +200,37 @@ def _kind_from_name(path: str | None) -> str | None:
     return None
 
 
+def _from_utf16(text: str) -> str:
+    r"""A line of a UTF-16LE file as read as UTF-8: Windows PowerShell 5.1 writes UTF-16LE when
+    output is redirected (``Get-MessageTrackingLog | Format-List > out.txt``), and Exchange
+    Online's message trace exports are UTF-16LE; without its NULs (and the BOM, which UTF-8
+    decoding replaced) an ASCII line is itself again.
+
+    >>> _from_utf16("\ufffd\ufffdE\x00v\x00e\x00n\x00t\x00I\x00d\x00")
+    'EventId'
+    """
+    text = text.replace("\x00", "")
+    return text[2:] if text.startswith("\ufffd\ufffd") else text
+
+
+def _unindented(text: str) -> str:
+    """A CSV or W3C line as pasted in an indented block (Markdown, forums) without its indent;
+    any other line unchanged (an indented Format-List line continues a wrapped value)."""
+    bare = text.lstrip()
+    return bare if _CSV_LINE.match(bare) or _W3C_LINE.match(bare) else text
+
+
 def _shape(text: str) -> str | None:
     """Which format a body line has: ``tracking``, ``protocol``, ``smtpsvc``, ``list`` (a
     tracking record printed by Get-MessageTrackingLog | Format-List) or None."""
+    text = _unindented(text) if text[:1].isspace() else text
     if _CSV_LINE.match(text):
         return "protocol" if _PROTOCOL_LINE.match(text) else "tracking"
     if _W3C_LINE.match(text):
         return "smtpsvc"
     m = PROPERTY_LINE.match(text)
-    if m is not None and m["name"] in PROPERTIES:
-        return "list"
+    if (m is not None and m["name"] in PROPERTIES) or LED_STATUS.search(text):
+        return "list"  # a record's property, or a status in Exchange's {LED=...} pasted alone
     return None
 
 

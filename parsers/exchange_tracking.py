@@ -1,9 +1,8 @@
 """Exchange message tracking logs (``MSGTRK*.LOG``): one event per recipient and outcome.
 
-The ``#Fields:`` header names the columns (Exchange 2010 writes 26 of them, 2013, 2016 and 2019
-30, with ``network-message-id`` in the middle); lines are CSV. Exchange Online's message trace
-export (historical search, "message trace details") has the same columns under a plain CSV
-header row, with ``_`` for ``-`` (``date_time_utc``, ``event_id``) and every value quoted.
+The ``#Fields:`` header names the columns (:mod:`parsers.exchange_tracking_fields`); lines are
+CSV. Exchange Online's message trace export (historical search, "message trace details") has
+the same columns under a plain CSV header row, every value quoted.
 ``recipient-address`` and ``recipient-status`` are ``;``-separated lists in the same order, and
 a status is the reply (``550 5.1.1 RESOLVER.ADR.RecipNotFound; not found``), possibly wrapped as
 ``[{LED=<reply>};{FQDN=<host>};{IP=<ip>}]`` by Exchange 2013 and later::
@@ -47,6 +46,24 @@ the message), RESUBMIT, RESUBMITFAIL and RESUBMITDEFER (Safety Net redelivers ma
 already delivered once), SUPPRESSED (transmission left out on purpose), DELIVERFAIL (an agent's
 folder move failed; the message is still delivered).
 
+A refusal by this server's own transport agents is ours, not the next hop's: a FAIL, DEFER or
+DROP whose ``source`` is AGENT (transport rules, content, malware and attachment filters, after
+the message was accepted), or whose ``source`` is SMTP and whose ``source-context`` names the
+receive side's agent (``Sender Id Agent``, ``Recipient Filter Agent``, ...) or whose
+``connector-id`` is a Receive connector (``SERVER\\Connector``; Send connectors have a bare
+name), is ``inbound``: we refused them, whatever the message's ``directionality`` (a transport
+rule refusing our own user's message is still our refusal), and the remote end is the client
+(the ``{FQDN=...};{IP=...}`` of such a status names this server).
+Routing and store failures (RESOLVER., STOREDRV.) stay ``outbound``, as any MTA's failed delivery
+to a local mailbox does::
+
+    >>> log = TrackingLog("MSGTRK20240101-1.LOG")
+    >>> line = ('2024-01-01T10:00:00.000Z,198.51.100.7,mx.example.net,10.0.0.5,,Sender Id Agent,'
+    ...         'EX1\\\\Default EX1,SMTP,FAIL,42,<m@x>,a@example.org,'
+    ...         '550 5.7.1 Sender ID (PRA) Not Permitted,0,1,,,Hi,me@x,me@x,,Incoming,,,,')
+    >>> [(e.direction, e.status, e.remote_ip) for e in log.feed(line, 6) or []]
+    [('inbound', 'bounced', '198.51.100.7')]
+
 The stage is that of the outcome, not of the reply Exchange echoes: a SEND line often carries
 the remote's ``250 2.1.5`` to RCPT, and it still means the message was handed over. The remote
 end is ``server-*`` for SEND, FAIL and DEFER, ``client-*`` for RECEIVE, when ``source`` is SMTP;
@@ -87,67 +104,7 @@ from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.event_builder import EventBuilder
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import reply_start
-
-FIELDS_2010 = (
-    "date-time",
-    "client-ip",
-    "client-hostname",
-    "server-ip",
-    "server-hostname",
-    "source-context",
-    "connector-id",
-    "source",
-    "event-id",
-    "internal-message-id",
-    "message-id",
-    "recipient-address",
-    "recipient-status",
-    "total-bytes",
-    "recipient-count",
-    "related-recipient-address",
-    "reference",
-    "message-subject",
-    "sender-address",
-    "return-path",
-    "message-info",
-    "directionality",
-    "tenant-id",
-    "original-client-ip",
-    "original-server-ip",
-    "custom-data",
-)
-FIELDS_2013 = (
-    "date-time",
-    "client-ip",
-    "client-hostname",
-    "server-ip",
-    "server-hostname",
-    "source-context",
-    "connector-id",
-    "source",
-    "event-id",
-    "internal-message-id",
-    "message-id",
-    "network-message-id",
-    "recipient-address",
-    "recipient-status",
-    "total-bytes",
-    "recipient-count",
-    "related-recipient-address",
-    "reference",
-    "message-subject",
-    "sender-address",
-    "return-path",
-    "message-info",
-    "directionality",
-    "tenant-id",
-    "original-client-ip",
-    "original-server-ip",
-    "custom-data",
-    "transport-traffic-type",
-    "log-id",
-    "schema-version",
-)
+from parsers.exchange_tracking_fields import COLUMNS_2010, COLUMNS_2013, FIELDS_2013, Columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,60 +134,31 @@ OUTCOMES: Mapping[str, Outcome] = MappingProxyType(
         "RECEIVE": Outcome("inbound", None, "end-of-data", True, "client"),
     }
 )
+# Every event id of Microsoft's "Event types in the message tracking log" (Exchange 2013-2019),
+# outcomes or not: a token of these in a pasted table row names the row's event.
+EVENT_IDS = frozenset(
+    {
+        *OUTCOMES,
+        "AGENTINFO", "CLIENTSUBMISSION", "DELIVERFAIL", "DSN", "DUPLICATEEXPAND",
+        "DUPLICATEREDIRECT", "EXPAND", "HADISCARD", "HARECEIVE", "HAREDIRECT", "HAREDIRECTFAIL",
+        "INITMESSAGECREATED", "LOAD", "MODERATORAPPROVE", "MODERATORSALLUNAVAILABLE", "NOTIFYMAPI",
+        "NOTIFYSHADOW", "POISONMESSAGE", "PROCESS", "PROCESSMEETINGMESSAGE", "REDIRECT",
+        "RESOLVE", "RESUBMIT", "RESUBMITDEFER", "RESUBMITFAIL", "SUBMIT", "SUPPRESSED", "TRANSFER",
+    }
+)  # fmt: skip
 _RECEIVE = OUTCOMES["RECEIVE"]
 # A line must name one of the event-ids above to be worth the CSV parse.
 _HINT = re.compile(',"?(?:' + "|".join(OUTCOMES) + ')"?,')
 # A RECEIVE (or DROP) line is an event only if it holds a reply code somewhere.
 _ANY_CODE = re.compile(rf"[,;\"=]\s*{REPLY_CODE}[ -]")
 _DATE = re.compile(r"\"?\d{4}-\d\d-\d\dT\d\d:\d\d")
-_BRACED = re.compile(r"\{(LED|FQDN|IP)=([^{}]*)\}")
-_WANTED = (
-    "date-time",
-    "event-id",
-    "source",
-    "recipient-address",
-    "recipient-status",
-    "sender-address",
-    "internal-message-id",
-    "total-bytes",
-    "server-hostname",
-    "server-ip",
-    "client-hostname",
-    "client-ip",
-    "recipient-count",
-)
+# "Sender Id Agent", "Recipient Filter Agent": the receive side's anti-spam agents by name.
+_AGENT = re.compile(r"\bAgent$", re.IGNORECASE)
+# One level of braces may nest in a value (Telstra's "IB305 i{<guid>}"); a status a paste cut
+# short ends its LED at the end of the text.
+_BRACED = re.compile(r"\{(LED|FQDN|IP)=((?:[^{}]|\{[^{}]*\})*)(?:\}|$)")
 # What is kept of a host name or an address a remote host chose, in a message note.
 _NOTE_CHARS = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Columns:
-    """Where the columns we read are (-1: absent), from a ``#Fields:`` header."""
-
-    at: tuple[int, ...]
-
-    @classmethod
-    def of(cls, fields: Sequence[str]) -> Columns:
-        index = {_field_name(name): i for i, name in enumerate(fields)}
-        return cls(tuple(index.get(name, -1) for name in _WANTED))
-
-    def read(self, row: list[str]) -> dict[str, str]:
-        n = len(row)
-        return {
-            name: row[i].strip() if 0 <= i < n else ""
-            for name, i in zip(_WANTED, self.at, strict=True)
-        }
-
-
-def _field_name(name: str) -> str:
-    """The on-premises name of a column: Exchange Online's export writes ``event_id`` for
-    ``event-id`` and ``date_time_utc`` for ``date-time``."""
-    key = name.strip().strip('"').lower().replace("_", "-")
-    return "date-time" if key == "date-time-utc" else key
-
-
-_COLUMNS_2010 = Columns.of(FIELDS_2010)
-_COLUMNS_2013 = Columns.of(FIELDS_2013)
 
 
 class TrackingLog:
@@ -269,7 +197,7 @@ class TrackingLog:
         columns = self._columns
         if columns is None:
             # A file whose header we never saw: the column count tells the schema.
-            columns = _COLUMNS_2013 if len(row) >= len(FIELDS_2013) else _COLUMNS_2010
+            columns = COLUMNS_2013 if len(row) >= len(FIELDS_2013) else COLUMNS_2010
         return self.events(columns.read(row), lineno)
 
     def events(self, col: Mapping[str, str], lineno: int) -> list[Event]:
@@ -281,8 +209,13 @@ class TrackingLog:
         statuses = split_statuses(col["recipient-status"])
         if len(statuses) == 1 and len(recipients) > 1:
             statuses = statuses * len(recipients)
-        # Only the SMTP component talks to another host; ROUTING, STOREDRIVER... name ourselves.
-        side = how.remote if col["source"].upper() == "SMTP" else None
+        source = col["source"].upper()
+        direction = how.direction
+        if how.status in ("bounced", "deferred") and our_refusal(col):
+            direction, side = "inbound", "client" if source == "SMTP" else None
+        else:
+            # Only the SMTP component talks to another host; ROUTING, STOREDRIVER... are ours.
+            side = how.remote if source == "SMTP" else None
         host = (col[f"{side}-hostname"] or None) if side else None
         ip = (col[f"{side}-ip"] or None) if side else None
         ts = self.timestamps(col["date-time"] or None)
@@ -295,13 +228,15 @@ class TrackingLog:
         for i in range(max(len(recipients), len(statuses), 1)):
             status = statuses[i] if i < len(statuses) else ""
             reply, fqdn, led_ip = unwrap_status(status)
+            if direction != how.direction:
+                fqdn = led_ip = None  # the status names this server, which refused
             start = reply_start(reply)
             if how.needs_code and start is None:
                 continue
             events.append(
                 self.event(
                     line=lineno,
-                    direction=how.direction,
+                    direction=direction,
                     stage=how.stage,
                     status=how.status,
                     code=start[0] if start else None,
@@ -337,6 +272,18 @@ class TrackingLog:
                 int(count) if count.isdigit() and len(count) < 7 else None,
             )
         )  # fmt: skip
+
+
+def our_refusal(col: Mapping[str, str]) -> bool:
+    """Whether a failure record is this server's own agents refusing the message (module
+    docstring): the AGENT source, a receive-side agent in ``source-context``, or a Receive
+    connector in ``connector-id``."""
+    source = col["source"].upper()
+    if source == "AGENT":
+        return True
+    if source != "SMTP":
+        return False
+    return _AGENT.search(col["source-context"]) is not None or "\\" in col["connector-id"]
 
 
 def split_statuses(field: str) -> list[str]:

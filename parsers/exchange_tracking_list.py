@@ -25,6 +25,20 @@ of its ``RecipientStatus``. A value the console wrapped continues on the indente
 it; lists are printed in braces (``{a@example.org, b@example.org}``, one status per recipient).
 Pastes often hold a single property: a ``RecipientStatus`` without its ``EventId`` is a FAIL
 when its reply is a 5xx and a DEFER when a 4xx (the events that carry a refusal), else nothing.
+So is a status in Exchange's ``{LED=<reply>}`` wrapping pasted on a line of its own, whatever
+surrounds it: Exchange Online's message trace detail (``Reason: [{LED=450 4.4.316 ...}]``), a
+queue's ``LastError``, a delivery report, a sentence quoting it; on a ``Format-Table`` row, the
+event id the row names decides (a DSN's copy of a FAIL's status is no second event)::
+
+    >>> log = TrackingList("pasted.txt")
+    >>> log.feed("Mail trace shows: '[{LED=450 4.4.316 Connection refused};{MSG=}", 1)
+    []
+    >>> [(e.line, e.status, e.code, e.enhanced) for e in log.flush()]
+    [(1, 'deferred', '450', '4.4.316')]
+
+Archives that drop the indentation (Markdown, some forums) leave a wrapped value at the start of
+its lines: a line that is no property continues the value before it while that value has a
+``{`` or ``[`` still open.
 
 ``Timestamp`` is the server's local time in the shell's culture: with AM/PM it is en-US
 (month/day/year), without, day/month/year (en-GB, de-DE and most others), unless the first
@@ -39,7 +53,8 @@ from collections.abc import Callable, Mapping
 from logscan.core.event import Event, MessageNote
 from logscan.core.timestamp import TimestampCheck
 from logscan.parsing.smtp_dialogue import reply_start
-from parsers.exchange_tracking import FIELDS_2013, TrackingLog
+from parsers.exchange_tracking import EVENT_IDS, TrackingLog
+from parsers.exchange_tracking_fields import FIELDS_2013
 
 # The Format-List properties of a tracking record (Exchange 2010-2019), and the tracking log
 # field each one read here is.
@@ -57,19 +72,23 @@ FIELDS: Mapping[str, str] = {
     "TotalBytes": "total-bytes",
     "RecipientCount": "recipient-count",
     "Sender": "sender-address",
+    "SourceContext": "source-context",
+    "ConnectorId": "connector-id",
 }
 PROPERTIES = frozenset(
     {
         *FIELDS,
-        "RunspaceId", "PSComputerName", "PSShowComputerName", "SourceContext", "ConnectorId",
-        "MessageId", "NetworkMessageId", "RelatedRecipientAddress", "Reference",
-        "MessageSubject", "ReturnPath", "Directionality", "TenantId", "OriginalClientIp",
-        "OriginalServerIp", "MessageInfo", "MessageLatency", "MessageLatencyType", "EventData",
-        "TransportTrafficType", "SchemaVersion", "LogId",
+        "RunspaceId", "PSComputerName", "PSShowComputerName", "MessageId", "NetworkMessageId",
+        "RelatedRecipientAddress", "Reference", "MessageSubject", "ReturnPath", "Directionality",
+        "TenantId", "OriginalClientIp", "OriginalServerIp", "MessageInfo", "MessageLatency",
+        "MessageLatencyType", "EventData", "TransportTrafficType", "SchemaVersion", "LogId",
     }
 )  # fmt: skip
 # "EventId                 : FAIL": the name, padded to the longest one, " : ", the value.
 PROPERTY_LINE = re.compile(r"\s*(?P<name>[A-Za-z]+)\s+:(?: (?P<value>.*))?$")
+# Exchange's acknowledgement status around a reply: "[{LED=550 5.1.1 ...};{MSG=};{FQDN=...}]".
+LED_STATUS = re.compile(r"\[?\{LED=[2-5]\d\d[ -]")
+_TOKEN = re.compile(r"\b[A-Z]{3,}\b")
 # A ", " between two list elements: the next one is a status of its own.
 _NEXT_STATUS = re.compile(r", (?=\[|\d{3}[ -])")
 _STAMP = re.compile(
@@ -102,11 +121,34 @@ class TrackingList:
             self._lines[name] = lineno
             self._last = name
             return events
-        if text[0].isspace() and self._last is not None:
-            self._record[self._last] += " " + text.strip()  # a value the console wrapped
+        last = self._last
+        led = LED_STATUS.search(text)
+        if last is not None and (text[0].isspace() or self._goes_on(last, led is not None)):
+            self._record[last] += " " + text.strip()  # a value the console wrapped
             return []
         events = self.flush()  # a line that is no part of a record ends the one before
+        if led is not None:  # a status pasted alone (module docstring)
+            self._record = {"RecipientStatus": text[led.start() :].strip()}
+            named = [t for t in _TOKEN.findall(text[: led.start()]) if t in EVENT_IDS]
+            if named:  # a Format-Table row names its event (DSN, FAIL, ...)
+                self._record["EventId"] = named[-1]
+            self._lines = {"RecipientStatus": lineno}
+            self._last = "RecipientStatus"
+            return events
         return events or None
+
+    def _goes_on(self, last: str, status: bool) -> bool:
+        """Whether a line that is no property and not indented continues the value before it
+        (module docstring). Outside a record (no ``EventId``) a value goes on only while its
+        LED is open and the line is no status of its own: prose after a status cut short by
+        its poster is not part of the reply."""
+        value = self._record[last]
+        if "EventId" in self._record:
+            return _open(value)
+        if status:
+            return False
+        led = value.find("{LED=")
+        return "}" not in value[led:] if led >= 0 else _open(value)
 
     def flush(self) -> list[Event]:
         record, lines = self._record, self._lines
@@ -116,12 +158,18 @@ class TrackingList:
         col = {name: "" for name in FIELDS.values()}
         for name, value in record.items():
             if name in FIELDS:
-                col[FIELDS[name]] = _unlist(name, value) if value.startswith("{") else value
+                listed = value.startswith("{") and not value.startswith("{LED=")
+                col[FIELDS[name]] = _unlist(name, value) if listed else value
         col["date-time"] = local_time(col["date-time"]) or ""
         if not col["event-id"]:
             col["event-id"] = _implied_event(col["recipient-status"])
         line = lines.get("RecipientStatus", lines.get("EventId", 0))
         return self._log.events(col, line)
+
+
+def _open(value: str) -> bool:
+    """Whether a value still has a brace or a bracket open (it goes on, on the next line)."""
+    return value.count("{") + value.count("[") > value.count("}") + value.count("]")
 
 
 def _unlist(name: str, value: str) -> str:

@@ -22,6 +22,9 @@ queue, and only the expiry of that queue (not in this log) bounces it. It is hel
 session ends, and dropped if MDaemon then reaches another host. Sessions of other protocols in
 the ``-all`` log (POP, IMAP, MultiPOP: "Accepting IMAP connection ...") give no events.
 
+A connection MDaemon's Screening refused before any SMTP is read by
+:mod:`parsers.mdaemon_screening`.
+
 Message correlation (only when a sink wants message notes): an SMTP-out session delivers the
 queued message files it names (``Parsing message <...\\pd50000012001.msg>``; a session may
 deliver several, one after the other), and a file's name is the queue id of its events. When
@@ -55,6 +58,7 @@ from logscan.parsing.smtp_dialogue import (
     reply_start,
 )
 from parsers.mdaemon_line import LINE, is_header, read
+from parsers.mdaemon_screening import SCREENING, screened
 
 _SESSION = re.compile(r"Session (\d+); child (\d+)")
 # The other end of "Accepting SMTP connection from [ip:port] to [...]" (MDaemon 26 drops the
@@ -266,6 +270,8 @@ class MDaemonParser(Parser):
         )
 
     def _narrative(self, key: str, msg: str, lineno: int, ts: str | None) -> list[Event]:
+        if msg.startswith(SCREENING):
+            return screened(self.event, msg, lineno, ts)
         if msg.startswith("Session ") and _SESSION.match(msg):
             old = self._sessions.pop(key)
             self._sessions.get(key).dialogue.stage = "connect"

@@ -42,7 +42,12 @@ EXCHANGE = DATA / "exchange"
         ),
         (  # the Sender ID agent, a day/month/year culture; a Format-Table row above it
             "msqa-1407358-exchange2016-get-messagetrackinglog-fl.log",
-            {"line": 31, "status": "bounced", "ts": "2023-10-28T20:18:34", "remote_ip": "x.x.x.x"},
+            {
+                "line": 31,
+                "status": "bounced",
+                "ts": "2023-10-28T20:18:34",
+                "remote_ip": "199.15.214.202",  # the client we refused, not our {IP=x.x.x.x}
+            },
             "sender-auth-failed",
         ),
         (  # a record of the script's help, indented; the PRA's domain does not exist
@@ -107,3 +112,47 @@ def test_a_status_without_a_refusal_and_without_its_event_id_is_nothing() -> Non
     p = ExchangeParser("pasted.txt")
     p.feed("RecipientStatus         : {250 2.1.5 Recipient OK}", 1)
     assert p.flush() == []
+
+
+@pytest.mark.parametrize(
+    ("file_name", "direction", "remote_ip"),
+    [
+        # Source SMTP, the Intra-Organization *Send* connector: the next hop refused us
+        ("msqa-208018-exchange2019-get-messagetrackinglog-fl.log", "outbound", "192.168.159.133"),
+        # Source AGENT, the Transport Rule Agent: our policy refused the message
+        ("msqa-347573-exchange2016-get-messagetrackinglog-fl.log", "inbound", None),
+        # Source SMTP, the Sender Id Agent on a Receive connector (SERVER\Default SERVER): the
+        # remote end is the client that sent it, not our own ServerIp
+        ("msqa-1407358-exchange2016-get-messagetrackinglog-fl.log", "inbound", "199.15.214.202"),
+        ("psmodule-get-recentfailedmessage-fl-example.log", "inbound", "222.127.163.110"),
+        # Source AGENT, a DROP by a third-party routing agent
+        ("msqa-389033-exchange2016-get-messagetrackinglog-fl-drop.log", "inbound", None),
+        # Source ROUTING: the resolver's failed delivery stays outbound, as a local delivery's
+        ("blog-sharepoint-exchange-routing-fail-fl.log", "outbound", None),
+    ],
+)
+def test_our_own_agents_refusals_are_inbound(
+    file_name: str, direction: str, remote_ip: str | None
+) -> None:
+    """A FAIL is "we refused them" when the record's source is AGENT, or SMTP with a receive
+    side agent in SourceContext or a Receive connector in ConnectorId; else the next hop's."""
+    [ev] = replay(ExchangeParser, EXCHANGE / file_name).events
+    assert (ev.direction, ev.remote_ip) == (direction, remote_ip)
+
+
+def test_a_table_row_names_the_event_of_its_status() -> None:
+    """Get-MessageTrackingLog | Format-Table with a RecipientStatus column (hand-written in the
+    console's layout): the FAIL row is the outcome; the DSN row repeats its status and is none."""
+    p = ExchangeParser("table.txt")
+    rows = [
+        "Timestamp            EventId Source RecipientStatus",
+        "---------            ------- ------ ---------------",
+        "3/12/2025 7:50:43 PM FAIL    SMTP   {[{LED=550 5.1.1 unknown};{FQDN=mx.example}]}",
+        "3/12/2025 7:50:43 PM DSN     DSN    {[{LED=550 5.1.1 unknown};{FQDN=mx.example}]}",
+        "3/12/2025 7:50:44 PM DEFER   SMTP   {[{LED=451 4.4.0 DNS query failed};{MSG=};{FQDN=}]}",
+    ]
+    events = [ev for n, row in enumerate(rows, 1) for ev in p.feed(row, n) or []] + p.flush()
+    assert [(ev.line, ev.status, ev.code, ev.remote_host) for ev in events] == [
+        (3, "bounced", "550", "mx.example"),
+        (5, "deferred", "451", None),
+    ]

@@ -170,9 +170,10 @@ def test_tracking_2010_golden() -> None:
 def test_tracking_event_ids_that_end_or_delay_a_recipient() -> None:
     """BADMAIL, DROP (with a reply), SUBMITFAIL/SUBMITDEFER, MODERATORREJECT, MODERATIONEXPIRE
     are outcomes; a DROP without a reply (a completed approval request), POISONMESSAGE,
-    HAREDIRECTFAIL and RESUBMITFAIL are not (the table in parsers/exchange_tracking.py)."""
+    HAREDIRECTFAIL and RESUBMITFAIL are not (the table in parsers/exchange_tracking.py). The
+    AGENT DROP is our own agent's refusal: inbound."""
     assert rows("MSGTRK20240313-1.LOG") == [
-        (7, "outbound", "unknown", "bounced", "550", "4.3.2", "dana@contoso.example"),
+        (7, "inbound", "unknown", "bounced", "550", "4.3.2", "dana@contoso.example"),
         (8, "outbound", "unknown", "bounced", "550", "5.2.0", "lee@contoso.example"),
         (10, "outbound", "unknown", "bounced", "550", "5.3.4", "all@contoso.example"),
         (11, "outbound", "unknown", "bounced", "550", "5.6.0", "kim@fabrikam.example"),
