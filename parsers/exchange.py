@@ -81,7 +81,7 @@ class ExchangeParser(Parser):
 
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
-        lines = [_from_utf16(ln).lstrip("\ufeff") for ln in head if ln.strip("\x00\r\n ")]
+        lines = [ln.lstrip("\ufeff") for ln in head if ln.strip()]
         header = " ".join(ln for ln in lines if ln.startswith("#"))
         if "Microsoft Exchange Server" in header or any(t in header for t in _HEADER_TYPES):
             return 1.0
@@ -103,8 +103,6 @@ class ExchangeParser(Parser):
         return 0.8 * share if share > 0.5 else 0.0
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
-        if "\x00" in text:
-            text = _from_utf16(text)
         if text.startswith("\ufeff"):
             text = text[1:]
         if text.endswith("\r"):
@@ -198,19 +196,6 @@ def _kind_from_name(path: str | None) -> str | None:
     if name.startswith("RECV"):
         return "receive"
     return None
-
-
-def _from_utf16(text: str) -> str:
-    r"""A line of a UTF-16LE file as read as UTF-8: Windows PowerShell 5.1 writes UTF-16LE when
-    output is redirected (``Get-MessageTrackingLog | Format-List > out.txt``), and Exchange
-    Online's message trace exports are UTF-16LE; without its NULs (and the BOM, which UTF-8
-    decoding replaced) an ASCII line is itself again.
-
-    >>> _from_utf16("\ufffd\ufffdE\x00v\x00e\x00n\x00t\x00I\x00d\x00")
-    'EventId'
-    """
-    text = text.replace("\x00", "")
-    return text[2:] if text.startswith("\ufffd\ufffd") else text
 
 
 def _unindented(text: str) -> str:

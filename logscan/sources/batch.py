@@ -1,9 +1,10 @@
 """Batch source: log files read once (plain or gzip, told apart by magic bytes) or stdin.
 
 Lines come out numbered from 1 per file, decoded as UTF-8 with invalid bytes replaced (never an
-exception), without their line ending (``\\n``, ``\\r\\n``, or ``\\r`` when the first line ends in
-a CR alone: old Mac style). Files are read in large binary chunks and handed on as blocks of
-lines, so memory stays flat in the file's size::
+exception; a file that starts with a UTF-16 byte order mark as UTF-16), without their line ending
+(``\\n``, ``\\r\\n``, or ``\\r`` when the first line ends in a CR alone: old Mac style).
+Files are read in large binary chunks and handed on as blocks of lines, so memory stays flat in
+the file's size::
 
     >>> import gzip, tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -24,11 +25,12 @@ oldest first; otherwise the order given is kept.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import re
 import sys
 import zlib
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -44,6 +46,9 @@ CHUNK_BYTES = 1 << 17
 # anyway); the rest of it is skipped up to its newline, so a 10 MB line costs no 10 MB buffer.
 MAX_LINE_BYTES = MAX_LINE_CHARS * 4
 GZIP_MAGIC = b"\x1f\x8b"
+# Windows PowerShell 5.1 writes UTF-16LE when output is redirected (``Get-MessageTrackingLog |
+# Format-List > out.txt``), and Exchange Online's message trace exports are UTF-16LE.
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class SourceError(Exception):
@@ -122,10 +127,49 @@ def _decompressed(raw: BinaryIO, name: str) -> BinaryIO:
     return raw
 
 
+class _Reader:
+    """The bytes of a stream as UTF-8: as they are, or transcoded from UTF-16 when the stream
+    starts with a UTF-16 byte order mark, so that line splitting and the limits on line length
+    work alike on both. Read errors of the stream pass through."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self._head: bytes | None = b""  # None once the BOM question is settled
+        self._utf16: codecs.IncrementalDecoder | None = None
+
+    def read(self, size: int) -> bytes:
+        if self._head is not None:
+            return self._sniff(size)
+        if self._utf16 is None:
+            return self._read(size)
+        return self._transcoded(self._read(size))
+
+    def _sniff(self, size: int) -> bytes:
+        head = self._head or b""
+        while len(head) < 2:
+            more = self._read(size)
+            if not more:
+                break
+            head += more
+        self._head = None
+        if head[:2] in UTF16_BOMS:
+            self._utf16 = codecs.getincrementaldecoder("utf-16")("replace")
+            return self._transcoded(head)
+        return head
+
+    def _transcoded(self, raw: bytes) -> bytes:
+        assert self._utf16 is not None
+        while True:
+            text = self._utf16.decode(raw, final=not raw)
+            if text or not raw:  # a lone byte decodes to nothing yet: read on
+                return text.encode("utf-8", "replace")
+            raw = self._read(len(raw) or 1)
+
+
 def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
     # read1() returns what one underlying read gave: on a truncated gzip the data before the cut
     # arrives in earlier calls, and only the call that finds nothing more raises.
-    read = stream.read1 if hasattr(stream, "read1") else stream.read
+    read = _Reader(stream.read1 if hasattr(stream, "read1") else stream.read).read
     lineno = 0
     pending = b""  # the start of a line whose newline has not been read yet
     skipping = False  # inside an over-long line, after its first MAX_LINE_BYTES

@@ -6,11 +6,13 @@ from Exchange Online's message trace, queue viewers and delivery reports.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from logscan.classify.classifier import Classifier
+from logscan.sources.batch import read_lines
 from parsers.exchange import ExchangeParser
 from tests.helpers.log_replay import DATA, replay
 
@@ -132,14 +134,15 @@ def test_a_receive_session_pasted_in_an_indented_block_reads_as_the_log() -> Non
     )
 
 
-def test_a_utf16_file_reads_as_its_text() -> None:
+def test_a_utf16_file_reads_as_its_text(tmp_path: Path) -> None:
     """Windows PowerShell 5.1 writes UTF-16LE when output is redirected, and Exchange Online's
-    trace exports are UTF-16LE: a record saved that way, read as UTF-8 as every source reads
-    (the BOM replaced, a NUL after each character), gives the event of the text itself."""
+    trace exports are UTF-16LE: the batch source decodes such a file (by its BOM), and the
+    record gives the event of the text itself."""
     path = EXCHANGE / "msqa-347573-exchange2016-get-messagetrackinglog-fl.log"
     text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
-    raw = b"\xff\xfe" + text.encode("utf-16-le")
-    lines = raw.decode("utf-8", "replace").split("\n")
+    saved = tmp_path / "trace.txt"
+    saved.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    lines = [line for _, line in read_lines(str(saved))]
     assert ExchangeParser.detect(lines[:20], "trace.txt") == 0.9
     p = ExchangeParser("trace.txt")
     events = [ev for n, ln in enumerate(lines, 1) for ev in p.feed(ln, n) or []] + p.flush()

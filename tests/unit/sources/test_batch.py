@@ -48,6 +48,35 @@ def test_lines_match_reference_for_any_chunking(
     assert [n for n, _ in got] == list(range(1, len(got) + 1))
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(["a", "é", "€", "😀", "\n", "\r\n", " "]), max_size=80).map(
+        "".join
+    ),
+    encoding=st.sampled_from(["utf-16-le", "utf-16-be"]),
+    chunk=st.integers(min_value=1, max_value=64),
+    packed=st.booleans(),
+)
+def test_a_utf16_file_reads_as_its_text_for_any_chunking(
+    tmp_path_factory: pytest.TempPathFactory, text: str, encoding: str, chunk: int, packed: bool
+) -> None:
+    """Windows PowerShell's redirected output and Exchange Online's exports are UTF-16 with a
+    BOM: they read as the same text saved in UTF-8 (line numbers, endings, any character)."""
+    bom = b"\xff\xfe" if encoding == "utf-16-le" else b"\xfe\xff"
+    data = bom + text.encode(encoding)
+    path = tmp_path_factory.mktemp("u") / "export.txt"
+    path.write_bytes(gzip.compress(data) if packed else data)
+    got = list(read_lines(str(path), chunk_bytes=chunk))
+    assert [line for _, line in got] == reference_lines(text.encode("utf-8"))
+    assert [n for n, _ in got] == list(range(1, len(got) + 1))
+
+
+def test_a_utf16_file_cut_mid_character_ends_in_a_replacement(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_bytes(b"\xff\xfe" + "ok\nlast".encode("utf-16-le") + b"x")
+    assert list(read_lines(str(path))) == [(1, "ok"), (2, "last\ufffd")]
+
+
 def test_over_long_line_is_cut_and_following_lines_keep_their_numbers(tmp_path: Path) -> None:
     path = tmp_path / "log"
     path.write_bytes(b"first\n" + b"y" * (3 * MAX_LINE_BYTES) + b"\nthird\n")
