@@ -20,6 +20,8 @@ from parsers.exim.texts import (
     _ACL_WHAT,
     _AFTER_HOST,
     _AUTH_REPLY,
+    _BUSY_CODE,
+    _BUSY_REFUSALS,
     _CONFIRM,
     _DELIVERED,
     _DROPPED_BY,
@@ -224,6 +226,8 @@ class EximParser(Parser):
             return [self._auth_failed(body, ts, lineno, None)]
         if body.startswith("refused connection from"):
             return [self._inbound(body, ts, lineno, "connect", _REFUSED_CODE, body, True)]
+        if body.startswith(_BUSY_REFUSALS) and "refused" in body:
+            return [self._busy_refusal(body, ts, lineno)]
         if body.startswith("too many recipients"):
             return [self._inbound(body, ts, lineno, "rcpt", _TOO_MANY_RCPT_CODE, body, True)]
         if body.startswith("SMTP protocol synchronization error"):
@@ -255,6 +259,13 @@ class EximParser(Parser):
         if main.startswith("=> "):
             return [self._delivered(main, None, ts, lineno)]
         return [self._failed(main, None, ts, lineno, deferred=main.startswith("== "))]
+
+    def _busy_refusal(self, body: str, ts: str | None, lineno: int) -> Event:
+        """The daemon's or smtp_in.c's refusal of a connection over its limits, with the 421 it
+        sent; the client is "[ip]" (daemon.c) or host_and_ident() after "from"."""
+        h = _FROM_HOST.search(body)
+        host = (h.group("name"), h.group("ip")) if h else None
+        return self._inbound(body, ts, lineno, "connect", _BUSY_CODE, body, True, host=host)
 
     def _auth_failed(self, body: str, ts: str | None, lineno: int, qid: str | None) -> Event:
         """ "... authenticator failed for (helo) [ip]:port I=[ip]:25: 535 Incorrect ...": a
@@ -369,29 +380,13 @@ class EximParser(Parser):
         )
 
     def _inbound(
-        self,
-        body: str,
-        ts: str | None,
-        lineno: int,
-        stage: str,
-        code: str | None,
-        text: str | None,
-        inferred: bool,
-        *,
-        status: str | None = "rejected",
-        enhanced: str | None = None,
-    ) -> Event:
-        name, ip = _host(body)
+        self, body: str, ts: str | None, lineno: int, stage: str, code: str | None,
+        text: str | None, inferred: bool, *, status: str | None = "rejected",
+        enhanced: str | None = None, host: tuple[str | None, str | None] | None = None,
+    ) -> Event:  # fmt: skip
+        name, ip = host or _host(body)
         return self.event(
-            line=lineno,
-            direction="inbound",
-            stage=stage,
-            status=status,
-            code=code,
-            code_inferred=inferred and code is not None,
-            enhanced=enhanced,
-            text=text,
-            ts=ts,
-            remote_host=name,
-            remote_ip=ip,
-        )
+            line=lineno, direction="inbound", stage=stage, status=status, code=code,
+            code_inferred=inferred and code is not None, enhanced=enhanced, text=text, ts=ts,
+            remote_host=name, remote_ip=ip,
+        )  # fmt: skip

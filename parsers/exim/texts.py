@@ -119,6 +119,13 @@ _SYNC_ERROR_CODE = "554"
 # recipients_max exceeded: "452 too many recipients".
 _REFUSED_CODE = "554"
 _TOO_MANY_RCPT_CODE = "452"
+# Connections refused over the server's limits, all answered "421 ... please try again later":
+# daemon.c "Connection from <client> refused: too many connections[ from that IP address]"
+# (smtp_accept_max, smtp_accept_max_per_host) or ": load average = <n>" (smtp_load_reserve);
+# smtp_in.c "temporarily refused connection from <host>: not in reserve list ..."
+# (smtp_accept_reserve, smtp_reserve_hosts).
+_BUSY_REFUSALS = ("Connection from ", "temporarily refused connection from ")
+_BUSY_CODE = "421"
 _PROTOCOL_ERROR_CODES = (
     ("mechanism not supported", "504"),
     ("zero size for BDAT command", "504"),
