@@ -23,6 +23,7 @@ from parsers.exim.texts import (
     _BUSY_CODE,
     _BUSY_REFUSALS,
     _CONFIRM,
+    _DELIVER_TIME,
     _DELIVERED,
     _DROPPED_BY,
     _DROPPED_CODES,
@@ -146,7 +147,9 @@ class EximParser(Parser):
             lost = _LOST_AFTER.search(text) if text else None
             if lost is not None:
                 stage = _stage_of(lost.group(1))
-        expired = text is not None and text.startswith(_EXPIRED)
+        if text is not None:
+            text = _DELIVER_TIME.sub("", text) or None
+        expired = text is not None and any(e in text for e in _EXPIRED)
         status = "deferred" if deferred else "expired" if expired else "bounced"
         return self._delivery(body, qid, ts, lineno, status, stage, text, host)
 

@@ -43,6 +43,9 @@ _REMOTE_ERROR = re.compile(
     r"(?:host (?P<name>\S+) \[(?P<ip>[^\]]+)\]: )?(?P<reply>.*)$",
     re.DOTALL,
 )
+# log_selector +deliver_time (4.94 and later) ends a "**" line with " DT=<time>" after the reason
+# (string_timediff(): "0.004s", "2m3s", "1h"); it is a field, not part of the reason.
+_DELIVER_TIME = re.compile(r" DT=\d[\d.smhdw]*$")
 _LOST_AFTER = re.compile(r"(?:closed connection|timeout|timed out) (?:in response to|after) (.+)$")
 _MALFORMED = re.compile(r"Malformed SMTP reply .*?in response to (?P<cmd>.*?): (?P<reply>.*)$")
 # A callout's or a closed connection's reply: 'response to "MAIL FROM:<>" was: 550 ...',
@@ -56,7 +59,13 @@ _AUTH_REPLY = re.compile(rf"[\]:\d] ({REPLY_CODE}(?:[ -].*)?)$")
 
 _PROGRAMS = frozenset({"exim", "exim4", "exim3", "splogger"})
 _DELIVERED = ("=> ", "-> ", ">> ")
-_EXPIRED = ("retry timeout exceeded", "retry time not reached for any host after a long failure")
+# The retry cut-off (smtp.c, retry.c): the address is failed because its hosts have failed too long.
+# Since 4.99 the errno's text may come first ("Connection refused : retry timeout exceeded").
+_EXPIRED = (
+    "retry timeout exceeded",
+    "retry time not reached for any host after a long failure",
+    "have been failing for a long time",
+)
 
 # Exim's own names for what it was doing when a reply came, beyond SMTP commands: the end of the
 # message data, and the banner. Any other "after <command>" names the command it sent.

@@ -211,3 +211,62 @@ def test_a_greylistd_deferral_is_greylisting(clf: Classifier) -> None:
     )
     verdict = clf.classify_event(ev).verdict
     assert (verdict.category, verdict.rule) == ("greylisted", "signature:greylist-greylistd")
+
+
+# -- deliver.c failure_log(): +deliver_time and the 4.99 separators -------------------------
+
+
+def test_the_delivery_time_ending_a_failure_is_no_part_of_its_reason(
+    exim: list[ParsedLine],
+) -> None:
+    """log_selector +deliver_time (4.94+) ends a "**" line with " DT=<time>" after the reason:
+    the real Exim 4.98 line of drlight17/mta-log-parser#22 (github-issues-exim-pastes-3.log)."""
+    line = find_line(exim, "github-issues-exim-pastes-3.log", "returned 127 (could mean")
+    text = only_event(line).text
+    assert text is not None and text.endswith("/usr/local/libexec/dovecot/deliver")
+
+
+@pytest.mark.parametrize(
+    ("reason", "text", "category"),
+    [
+        # anchored texts did not match with the field after them
+        ("Unrouteable address DT=0s", "Unrouteable address", "routing"),
+        ("Permission denied DT=0.001s", "Permission denied", "server-error"),
+        (
+            "SMTP error from remote mail server after RCPT TO:<u@example.net>: 550 5.1.1 "
+            "User unknown DT=1m2s",
+            "550 5.1.1 User unknown",
+            "mailbox-unknown",
+        ),
+    ],
+)
+def test_a_failure_with_its_delivery_time(
+    clf: Classifier, reason: str, text: str, category: str
+) -> None:
+    """deliver.c failure_log() as Exim 4.94-4.98 write it, and 4.99's " : " before the reason
+    (test/log of Exim 4.99: "** userx@test.ex R=r1 T=t1 : all hosts ...")."""
+    for sep in (": ", " : "):
+        ev = one(
+            f"2025-06-01 10:00:00 1uLXyz-00000000AbC-1xYz ** u@example.net R=r T=t{sep}{reason}"
+        )
+        assert (ev.status, ev.text) == ("bounced", text)
+        assert clf.classify_event(ev).verdict.category == category
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "all hosts for 'example.net' have been failing for a long time "
+        "(and retry time not reached)",
+        # 4.99 writes the last error's strerror() before the message, after " : "
+        "Connection refused : all hosts for 'example.net' have been failing for a long time "
+        "(and retry time not reached) DT=0s",
+        "Connection timed out : retry timeout exceeded",
+    ],
+)
+def test_the_retry_cutoff_is_an_expiry(clf: Classifier, reason: str) -> None:
+    """smtp.c's "all hosts ... have been failing for a long time" fails the address at the retry
+    rules' cut-off, as "retry timeout exceeded" does: expired, not a plain bounce."""
+    ev = one(f"2025-06-01 10:00:00 1uLXyz-00000000AbC-1xYz ** u@example.net R=r T=t : {reason}")
+    assert ev.status == "expired"
+    assert clf.classify_event(ev).verdict.category == "network"
