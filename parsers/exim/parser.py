@@ -20,8 +20,6 @@ from parsers.exim.texts import (
     _ACL_WHAT,
     _AFTER_HOST,
     _AUTH_REPLY,
-    _BUSY_CODE,
-    _BUSY_REFUSALS,
     _CONFIRM,
     _DELIVER_TIME,
     _DELIVERED,
@@ -34,16 +32,15 @@ from parsers.exim.texts import (
     _PROTOCOL_ERROR_CODE,
     _PROTOCOL_ERROR_CODES,
     _QUIET_PREFIXES,
-    _REFUSED_CODE,
     _REMOTE_ERROR,
     _SENDER,
     _SIZE,
-    _SYNC_ERROR_CODE,
     _SYNTAX_ERROR_CODE,
-    _TOO_MANY_RCPT_CODE,
+    _client,
     _failure_text,
     _host,
     _looks_like_exim,
+    _own_refusal,
     _recipient,
     _remote_reply,
     _reply_host,
@@ -227,14 +224,10 @@ class EximParser(Parser):
     def _session_line(self, body: str, ts: str | None, lineno: int) -> list[Event] | None:
         if "authenticator failed" in body:
             return [self._auth_failed(body, ts, lineno, None)]
-        if body.startswith("refused connection from"):
-            return [self._inbound(body, ts, lineno, "connect", _REFUSED_CODE, body, True)]
-        if body.startswith(_BUSY_REFUSALS) and "refused" in body:
-            return [self._busy_refusal(body, ts, lineno)]
-        if body.startswith("too many recipients"):
-            return [self._inbound(body, ts, lineno, "rcpt", _TOO_MANY_RCPT_CODE, body, True)]
-        if body.startswith("SMTP protocol synchronization error"):
-            return [self._inbound(body, ts, lineno, "connect", _SYNC_ERROR_CODE, body, True)]
+        own = _own_refusal(body)
+        if own is not None:
+            host = _client(body)
+            return [self._inbound(body, ts, lineno, *own, body, True, host=host)]
         if body.startswith(("SMTP protocol error in", "SMTP syntax error in")):
             return [self._protocol_error(body, ts, lineno)]
         if body.startswith("SMTP call from") and " dropped: " in body:
@@ -262,13 +255,6 @@ class EximParser(Parser):
         if main.startswith("=> "):
             return [self._delivered(main, None, ts, lineno)]
         return [self._failed(main, None, ts, lineno, deferred=main.startswith("== "))]
-
-    def _busy_refusal(self, body: str, ts: str | None, lineno: int) -> Event:
-        """The daemon's or smtp_in.c's refusal of a connection over its limits, with the 421 it
-        sent; the client is "[ip]" (daemon.c) or host_and_ident() after "from"."""
-        h = _FROM_HOST.search(body)
-        host = (h.group("name"), h.group("ip")) if h else None
-        return self._inbound(body, ts, lineno, "connect", _BUSY_CODE, body, True, host=host)
 
     def _auth_failed(self, body: str, ts: str | None, lineno: int, qid: str | None) -> Event:
         """ "... authenticator failed for (helo) [ip]:port I=[ip]:25: 535 Incorrect ...": a
