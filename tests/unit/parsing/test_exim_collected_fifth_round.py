@@ -270,3 +270,92 @@ def test_the_retry_cutoff_is_an_expiry(clf: Classifier, reason: str) -> None:
     ev = one(f"2025-06-01 10:00:00 1uLXyz-00000000AbC-1xYz ** u@example.net R=r T=t : {reason}")
     assert ev.status == "expired"
     assert clf.classify_event(ev).verdict.category == "network"
+
+
+# -- smtp_in.c and receive.c: refusals logged in words of their own ------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "stage", "code", "client", "category"),
+    [
+        # host_and_ident(FALSE) has no "H=": the client was lost before
+        (
+            "refused connection from mail.example.com [192.0.2.1] (host_reject_connection)",
+            "connect",
+            "554",
+            ("mail.example.com", "192.0.2.1"),
+            "policy-rejected",
+        ),
+        # recipients_max_reject sends 552 for the whole message, not the excess's 452
+        (
+            "too many recipients: message rejected: sender=<a@example.com> "
+            "H=mail.example.com [192.0.2.1]",
+            "rcpt",
+            "552",
+            ("mail.example.com", "192.0.2.1"),
+            "rate-limited",
+        ),
+        (
+            "unqualified sender rejected: <root> H=(ylmf-pc) [192.0.2.1]",
+            "mail",
+            "501",
+            (None, "192.0.2.1"),
+            "bad-address",
+        ),
+        (
+            "unqualified recipient rejected: <admin> H=(ylmf-pc) [192.0.2.1]",
+            "rcpt",
+            "501",
+            (None, "192.0.2.1"),
+            "bad-address",
+        ),
+        (
+            "overlong message header line received from mail.example.com (helo.example.com) "
+            "[192.0.2.1] (more than 998 characters): message abandoned",
+            "end-of-data",
+            "552",
+            ("mail.example.com", "192.0.2.1"),
+            "message-too-large",
+        ),
+        (
+            "local_scan() function timed out - message temporarily rejected (size 12345)",
+            "end-of-data",
+            "421",
+            (None, None),
+            "server-error",
+        ),
+    ],
+)
+def test_refusals_exim_logs_in_its_own_words(
+    clf: Classifier,
+    line: str,
+    stage: str,
+    code: str,
+    client: tuple[str | None, str | None],
+    category: str,
+) -> None:
+    """The format strings of smtp_in.c and receive.c, filled in: the unqualified addresses, the
+    header limits and local_scan() were not understood, the others lost their client or code."""
+    ev = one(f"2024-03-12 10:00:00 {line}")
+    assert (ev.direction, ev.stage, ev.status, ev.code, ev.code_inferred) == (
+        "inbound",
+        stage,
+        "rejected",
+        code,
+        True,
+    )
+    assert (ev.remote_host, ev.remote_ip) == client
+    assert clf.classify_event(ev).verdict.category == category
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # log_selector +dnslist_defer and +ident_timeout: notes, the ACL decides after them
+        "DNS list lookup defer (probably timeout) for 1.2.0.192.zen.spamhaus.org: "
+        "assumed not in list",
+        "ident connection to 192.0.2.1 timed out",
+    ],
+)
+def test_lookup_notes_are_understood_and_give_no_event(line: str) -> None:
+    assert feed(f"2024-03-12 10:00:00 {line}") == [[]]
