@@ -210,6 +210,8 @@ _QUIET_PREFIXES = (
     "rejected XCLIENT",
     "DNS list lookup defer",  # dnsbl.c, log_selector +dnslist_defer: the ACL goes on
     "ident connection to",  # verify.c, log_selector +ident_timeout
+    # configure.default's and Debian's logwrite beside "Rejected for too many bad recipients"
+    "REJECT [",
     "SMTP syntax error",
     "SMTP protocol",
     "ACL",

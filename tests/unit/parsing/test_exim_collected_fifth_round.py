@@ -359,3 +359,42 @@ def test_refusals_exim_logs_in_its_own_words(
 )
 def test_lookup_notes_are_understood_and_give_no_event(line: str) -> None:
     assert feed(f"2024-03-12 10:00:00 {line}") == [[]]
+
+
+# -- the ACL texts of Exim's configure.default and Debian's exim4-config ---------------------
+
+
+@pytest.mark.parametrize(
+    ("refusal", "code", "category"),
+    [
+        ("rejected RCPT <u@example.net>: nice hosts say HELO first", "550", "protocol"),
+        (
+            "temporarily rejected RCPT <u@example.net>: Temporary DNS error while checking SPF "
+            "record.  Try again later.",
+            "451",
+            "dns-failure",
+        ),
+        # log_message of the local blacklists: a list of our own, still a blocklist
+        (
+            "rejected RCPT <u@example.net>: sender IP address is locally blacklisted.",
+            "550",
+            "blocklisted",
+        ),
+        (
+            "rejected RCPT <u@example.net>: Rejected for too many bad recipients",
+            "550",
+            "policy-rejected",
+        ),
+    ],
+)
+def test_debian_acl_refusals(clf: Classifier, refusal: str, code: str, category: str) -> None:
+    """acl/30_exim4-config_check_rcpt's messages with the ACL refusal's line around them."""
+    ev = one(f"2024-03-12 10:00:00 H=(x) [192.0.2.1] F=<a@example.com> {refusal}")
+    assert (ev.stage, ev.code) == ("rcpt", code)
+    assert clf.classify_event(ev).verdict.category == category
+
+
+def test_the_logwrite_beside_the_bad_recipients_refusal_is_understood() -> None:
+    """configure.default and Debian write 'REJECT [<ip>]: bad recipient count high [<n>]' with
+    logwrite before the refusal line, which is the outcome."""
+    assert feed("2024-03-12 10:00:00 REJECT [192.0.2.1]: bad recipient count high [6]") == [[]]
