@@ -13,6 +13,7 @@ from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_
 SENDMAIL = "ubuntuforums-sendmail-pastes-5.log"
 POSTFIX = "code-index-postfix-pastes-5.log"
 ALAVETELI = "alaveteli-spec-postfix-2012.log"
+RSPAMD = "code-index-postfix-rspamd-2026.log"
 
 
 def outcomes(clf: Classifier, lines: list[ParsedLine], name: str) -> list[tuple[Any, ...]]:
@@ -27,7 +28,11 @@ def outcomes(clf: Classifier, lines: list[ParsedLine], name: str) -> list[tuple[
 def test_every_collected_line_is_understood(
     sendmail: list[ParsedLine], postfix: list[ParsedLine]
 ) -> None:
-    for lines, name, count in ((sendmail, SENDMAIL, 22), (postfix, POSTFIX, 13)):
+    for lines, name, count in (
+        (sendmail, SENDMAIL, 22),
+        (postfix, POSTFIX, 13),
+        (postfix, RSPAMD, 9),
+    ):
         mine = [p for p in lines if p.path.name == name]
         assert len(mine) == count
         assert all(p.events is not None for p in mine), name
@@ -78,6 +83,14 @@ def test_the_postfix_lines(clf: Classifier, postfix: list[ParsedLine]) -> None:
         (12, "outbound", "deferred", "dns-failure"),
         (13, "outbound", "deferred", "dns-failure"),
     ]
+    assert outcomes(clf, postfix, RSPAMD) == [
+        (2, "outbound", "sent", "delivered"),
+        (3, "outbound", "deferred", "service-unavailable"),
+        (5, "outbound", "sent", "delivered"),
+        (7, "outbound", "sent", "delivered"),  # lmtp to the local Dovecot
+        (8, "inbound", "rejected", "spam-rejected"),
+        (9, "inbound", "rejected", "greylisted"),  # rspamd's greylist through its milter
+    ]
     assert outcomes(clf, postfix, ALAVETELI) == [
         (2, "outbound", "sent", "delivered"),
         (3, "outbound", "deferred", "network"),
@@ -100,3 +113,17 @@ def test_an_ip_block_is_named_for_what_it_is(
     ev = only_event(find_line(postfix, POSTFIX, needle))
     assert (ev.stage, ev.status) == ("connect", "deferred")
     assert clf.classify_event(ev).verdict.rule == rule
+
+
+def test_rspamds_greylisting_through_its_milter(clf: Classifier, postfix: list[ParsedLine]) -> None:
+    """cleanup logs the milter's "451 4.7.1 Try again later" with the enhanced code only; the
+    same author's rspamd log says "soft reject ... (set by greylist)" for it. It was read as a
+    generic service-unavailable."""
+    ev = only_event(find_line(postfix, RSPAMD, "4.7.1 Try again later"))
+    assert (ev.stage, ev.code, ev.enhanced, ev.remote_ip) == (
+        "end-of-data",
+        None,
+        "4.7.1",
+        "69.30.249.19",
+    )
+    assert clf.classify_event(ev).verdict.rule == "signature:greylist-rspamd-milter"
