@@ -398,3 +398,30 @@ def test_the_logwrite_beside_the_bad_recipients_refusal_is_understood() -> None:
     """configure.default and Debian write 'REJECT [<ip>]: bad recipient count high [<n>]' with
     logwrite before the refusal line, which is the outcome."""
     assert feed("2024-03-12 10:00:00 REJECT [192.0.2.1]: bad recipient count high [6]") == [[]]
+
+
+# -- smtp_in.c smtp_handle_acl_fail(): a receiving Exim's sender verification, quoted --------
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "550-Unrouteable address",  # was bad-domain: the domain is the sender's, not ours
+        # a callout to the sender's own server: was mailbox-unknown, as if the recipient were
+        "550-Called:   192.0.2.1\\n550-Sent:     RCPT TO:<a@example.com>\\n"
+        "550-Response: 550 5.1.1 <a@example.com>: Recipient address rejected: User unknown",
+    ],
+)
+def test_a_remote_sender_verification_is_a_policy_refusal(clf: Classifier, detail: str) -> None:
+    ev = one(
+        "2024-03-12 10:00:00 1rk3Ab-0001xX-Ab ** u@example.net R=dnslookup T=remote_smtp "
+        "H=mx.example.net [203.0.113.1]: SMTP error from remote mail server after RCPT "
+        f"TO:<u@example.net>: 550-Verification failed for <a@example.com>\\n{detail}\\n"
+        "550 Sender verify failed"
+    )
+    assert (ev.stage, ev.status, ev.code) == ("rcpt", "bounced", "550")
+    verdict = clf.classify_event(ev).verdict
+    assert (verdict.category, verdict.rule) == (
+        "policy-rejected",
+        "signature:exim-sender-verification-reply",
+    )
