@@ -21,6 +21,7 @@ from parsers.exim.texts import (
     _AFTER_HOST,
     _AUTH_REPLY,
     _CONFIRM,
+    _DELIVER_TIME,
     _DELIVERED,
     _DROPPED_BY,
     _DROPPED_CODES,
@@ -31,16 +32,15 @@ from parsers.exim.texts import (
     _PROTOCOL_ERROR_CODE,
     _PROTOCOL_ERROR_CODES,
     _QUIET_PREFIXES,
-    _REFUSED_CODE,
     _REMOTE_ERROR,
     _SENDER,
     _SIZE,
-    _SYNC_ERROR_CODE,
     _SYNTAX_ERROR_CODE,
-    _TOO_MANY_RCPT_CODE,
+    _client,
     _failure_text,
     _host,
     _looks_like_exim,
+    _own_refusal,
     _recipient,
     _remote_reply,
     _reply_host,
@@ -144,7 +144,9 @@ class EximParser(Parser):
             lost = _LOST_AFTER.search(text) if text else None
             if lost is not None:
                 stage = _stage_of(lost.group(1))
-        expired = text is not None and text.startswith(_EXPIRED)
+        if text is not None:
+            text = _DELIVER_TIME.sub("", text) or None
+        expired = text is not None and any(e in text for e in _EXPIRED)
         status = "deferred" if deferred else "expired" if expired else "bounced"
         return self._delivery(body, qid, ts, lineno, status, stage, text, host)
 
@@ -222,12 +224,10 @@ class EximParser(Parser):
     def _session_line(self, body: str, ts: str | None, lineno: int) -> list[Event] | None:
         if "authenticator failed" in body:
             return [self._auth_failed(body, ts, lineno, None)]
-        if body.startswith("refused connection from"):
-            return [self._inbound(body, ts, lineno, "connect", _REFUSED_CODE, body, True)]
-        if body.startswith("too many recipients"):
-            return [self._inbound(body, ts, lineno, "rcpt", _TOO_MANY_RCPT_CODE, body, True)]
-        if body.startswith("SMTP protocol synchronization error"):
-            return [self._inbound(body, ts, lineno, "connect", _SYNC_ERROR_CODE, body, True)]
+        own = _own_refusal(body)
+        if own is not None:
+            host = _client(body)
+            return [self._inbound(body, ts, lineno, *own, body, True, host=host)]
         if body.startswith(("SMTP protocol error in", "SMTP syntax error in")):
             return [self._protocol_error(body, ts, lineno)]
         if body.startswith("SMTP call from") and " dropped: " in body:
@@ -369,29 +369,13 @@ class EximParser(Parser):
         )
 
     def _inbound(
-        self,
-        body: str,
-        ts: str | None,
-        lineno: int,
-        stage: str,
-        code: str | None,
-        text: str | None,
-        inferred: bool,
-        *,
-        status: str | None = "rejected",
-        enhanced: str | None = None,
-    ) -> Event:
-        name, ip = _host(body)
+        self, body: str, ts: str | None, lineno: int, stage: str, code: str | None,
+        text: str | None, inferred: bool, *, status: str | None = "rejected",
+        enhanced: str | None = None, host: tuple[str | None, str | None] | None = None,
+    ) -> Event:  # fmt: skip
+        name, ip = host or _host(body)
         return self.event(
-            line=lineno,
-            direction="inbound",
-            stage=stage,
-            status=status,
-            code=code,
-            code_inferred=inferred and code is not None,
-            enhanced=enhanced,
-            text=text,
-            ts=ts,
-            remote_host=name,
-            remote_ip=ip,
-        )
+            line=lineno, direction="inbound", stage=stage, status=status, code=code,
+            code_inferred=inferred and code is not None, enhanced=enhanced, text=text, ts=ts,
+            remote_host=name, remote_ip=ip,
+        )  # fmt: skip

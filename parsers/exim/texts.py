@@ -43,6 +43,9 @@ _REMOTE_ERROR = re.compile(
     r"(?:host (?P<name>\S+) \[(?P<ip>[^\]]+)\]: )?(?P<reply>.*)$",
     re.DOTALL,
 )
+# log_selector +deliver_time (4.94 and later) ends a "**" line with " DT=<time>" after the reason
+# (string_timediff(): "0.004s", "2m3s", "1h"); it is a field, not part of the reason.
+_DELIVER_TIME = re.compile(r" DT=\d[\d.smhdw]*$")
 _LOST_AFTER = re.compile(r"(?:closed connection|timeout|timed out) (?:in response to|after) (.+)$")
 _MALFORMED = re.compile(r"Malformed SMTP reply .*?in response to (?P<cmd>.*?): (?P<reply>.*)$")
 # A callout's or a closed connection's reply: 'response to "MAIL FROM:<>" was: 550 ...',
@@ -56,7 +59,13 @@ _AUTH_REPLY = re.compile(rf"[\]:\d] ({REPLY_CODE}(?:[ -].*)?)$")
 
 _PROGRAMS = frozenset({"exim", "exim4", "exim3", "splogger"})
 _DELIVERED = ("=> ", "-> ", ">> ")
-_EXPIRED = ("retry timeout exceeded", "retry time not reached for any host after a long failure")
+# The retry cut-off (smtp.c, retry.c): the address is failed because its hosts have failed too long.
+# Since 4.99 the errno's text may come first ("Connection refused : retry timeout exceeded").
+_EXPIRED = (
+    "retry timeout exceeded",
+    "retry time not reached for any host after a long failure",
+    "have been failing for a long time",
+)
 
 # Exim's own names for what it was doing when a reply came, beyond SMTP commands: the end of the
 # message data, and the banner. Any other "after <command>" names the command it sent.
@@ -114,11 +123,39 @@ _ACL_NAME_STAGE = {"connect": "connect", "helo": "helo", "mail": "mail", "rcpt":
 # yet given", "valid RCPT command must precede DATA", "... used when not advertised", "HELO or
 # EHLO required", "only RSET accepted now", ...); smtp_notquit_exit() for "too many syntax or
 # protocol errors" (see _DROPPED_CODES).
-_SYNC_ERROR_CODE = "554"
-# "refused connection from ... (host_reject_connection)": "554 SMTP service not available";
-# recipients_max exceeded: "452 too many recipients".
-_REFUSED_CODE = "554"
-_TOO_MANY_RCPT_CODE = "452"
+# Refusals Exim logs in words of their own (no "rejected <what>" of an ACL), with the stage and
+# the code it sent but does not log:
+_OWN_REFUSALS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(prefix), stage, code)
+    for prefix, stage, code in (
+        # smtp_in.c: host_reject_connection, "554 SMTP service not available"
+        (r"refused connection from ", "connect", "554"),
+        # smtp_in.c: smtp_accept_reserve, "421 <host>: Too many concurrent SMTP connections"
+        # or "Too much load"; daemon.c: smtp_accept_max[_per_host], smtp_load_reserve,
+        # "Connection from <client> refused: ...", answered "421 ... please try again later"
+        (r"temporarily refused connection from ", "connect", "421"),
+        (r"Connection from .*? refused: ", "connect", "421"),
+        # smtp_in.c: recipients_max, "552 too many recipients" with recipients_max_reject,
+        # else "452 too many recipients" for the excess
+        (r"too many recipients: message rejected", "rcpt", "552"),
+        (r"too many recipients", "rcpt", "452"),
+        # smtp_in.c: "554 SMTP synchronization error"
+        (r"SMTP protocol synchronization error", "connect", "554"),
+        # smtp_in.c: "501 <address>: sender/recipient address must contain a domain"
+        (r"unqualified sender rejected: ", "mail", "501"),
+        (r"unqualified recipient rejected: ", "rcpt", "501"),
+        # receive.c: header_maxsize and header_line_maxsize, "552 Message header is
+        # ridiculously long", "552 A message header line is too long"
+        (
+            r"(?:ridiculously long message header|overlong message header line) received ",
+            "end-of-data",
+            "552",
+        ),
+        # receive.c receive_bomb_out(): "421 <host> local verification problem - closing
+        # connection."
+        (r"local_scan\(\) function (?:timed out|crashed)", "end-of-data", "421"),
+    )
+)
 _PROTOCOL_ERROR_CODES = (
     ("mechanism not supported", "504"),
     ("zero size for BDAT command", "504"),
@@ -171,6 +208,10 @@ _QUIET_PREFIXES = (
     "SMTP data",
     "configured error code",  # a panic about the config: Exim sent its default instead
     "rejected XCLIENT",
+    "DNS list lookup defer",  # dnsbl.c, log_selector +dnslist_defer: the ACL goes on
+    "ident connection to",  # verify.c, log_selector +ident_timeout
+    # configure.default's and Debian's logwrite beside "Rejected for too many bad recipients"
+    "REJECT [",
     "SMTP syntax error",
     "SMTP protocol",
     "ACL",
@@ -187,6 +228,22 @@ def _exim_iso(m: re.Match[str]) -> str:
     if m.group(3) is not None:
         ts += f"{m.group(3)}:{m.group(4)}"
     return ts
+
+
+def _own_refusal(body: str) -> tuple[str, str] | None:
+    """(stage, code) of a refusal Exim logs in words of its own, or None."""
+    return next(((stage, code) for r, stage, code in _OWN_REFUSALS if r.match(body)), None)
+
+
+def _client(text: str) -> tuple[str | None, str | None]:
+    """The client of a session line: after H= or, in host_and_ident(FALSE)'s and
+    sender_fullhost's form, after "from"."""
+    name, ip = _host(text)
+    if ip is None:
+        m = _FROM_HOST.search(text)
+        if m is not None:
+            return m.group("name"), m.group("ip")
+    return name, ip
 
 
 def _recipient(after_marker: str) -> str | None:

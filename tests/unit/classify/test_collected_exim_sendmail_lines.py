@@ -367,7 +367,11 @@ def test_cpanel_cannot_route_is_routing_but_after_a_sender_verify_it_is_the_veri
     )
     assert verdict_of(clf, "550", cannot).category == "routing"
     quoted = f"Verification failed for <a@example.invalid>\\n{cannot}\\nSender verify failed"
-    assert verdict_of(clf, "550", quoted).rule == "signature:sender-verify-failed"
+    verdict = verdict_of(clf, "550", quoted)
+    assert (verdict.category, verdict.rule) == (
+        "policy-rejected",
+        "signature:exim-sender-verification-reply",
+    )
 
 
 def verdict_of(clf: Classifier, code: str, text: str) -> Verdict:
