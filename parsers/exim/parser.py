@@ -144,7 +144,7 @@ class EximParser(Parser):
             lost = _LOST_AFTER.search(text) if text else None
             if lost is not None:
                 stage = _stage_of(lost.group(1))
-        if text is not None:
+        if text is not None and " DT=" in text:
             text = _DELIVER_TIME.sub("", text) or None
         expired = text is not None and any(e in text for e in _EXPIRED)
         status = "deferred" if deferred else "expired" if expired else "bounced"

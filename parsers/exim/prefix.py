@@ -40,7 +40,7 @@ class LinePrefix:
                 self._last_ts = (raw, _exim_iso(m))
             ts: str | None = self._last_ts[1]
             body = text[m.end() :]
-            if "exim" in body[:80] or "splogger" in body[:80]:
+            if body.find("exim", 0, 80) >= 0 or body.find("splogger", 0, 80) >= 0:
                 r = _RELAY.match(body)
                 if r is not None:
                     body = _first_part(body[r.end() :])

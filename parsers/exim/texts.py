@@ -156,6 +156,9 @@ _OWN_REFUSALS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"local_scan\(\) function (?:timed out|crashed)", "end-of-data", "421"),
     )
 )
+# All of them in one pattern, one group per row (their own groups do not capture): one match per
+# session line instead of one per row.
+_OWN_REFUSAL = re.compile("|".join(f"({r.pattern})" for r, _, _ in _OWN_REFUSALS))
 _PROTOCOL_ERROR_CODES = (
     ("mechanism not supported", "504"),
     ("zero size for BDAT command", "504"),
@@ -232,7 +235,11 @@ def _exim_iso(m: re.Match[str]) -> str:
 
 def _own_refusal(body: str) -> tuple[str, str] | None:
     """(stage, code) of a refusal Exim logs in words of its own, or None."""
-    return next(((stage, code) for r, stage, code in _OWN_REFUSALS if r.match(body)), None)
+    m = _OWN_REFUSAL.match(body)
+    if m is None:
+        return None
+    _, stage, code = _OWN_REFUSALS[(m.lastindex or 1) - 1]
+    return stage, code
 
 
 def _client(text: str) -> tuple[str | None, str | None]:
