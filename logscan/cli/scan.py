@@ -40,7 +40,6 @@ from logscan.parsing.registry import Registry
 from logscan.pipeline import MAX_LINE_CHARS, LineCounts, ParserFault, Pipeline, Sink
 from logscan.sinks.messages import MessageTracker
 from logscan.sinks.report.gaps import Gaps
-from logscan.sinks.report.html import render_html
 from logscan.sinks.report.summary import FileResult, Report
 from logscan.sinks.report.table import render
 from logscan.sinks.report.time_window import TimeWindow, parse_when
@@ -188,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
         json.dump(summary, out, indent=1)
         out.write("\n")
     elif args.format == "html":
+        from logscan.sinks.report.html import render_html  # 5 ms of imports only this needs
+
         out.write(render_html(summary))
     elif args.format == "table":
         out.write(render(summary, args.show_unrecognized))
