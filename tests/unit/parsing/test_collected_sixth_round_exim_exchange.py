@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from logscan.classify.classifier import Classifier
+from logscan.core.event import Event
 from logscan.parsing.reply import enhanced_in_text
 from logscan.parsing.smtp_dialogue import reply_start
 from parsers.exchange import ExchangeParser
@@ -165,3 +166,28 @@ def test_exchange_queue_errors_are_classified_by_the_reply_they_quote(
     start = reply_start(text)
     code = start[0] if start is not None else None
     assert clf.classify(code, enhanced_in_text(text), text).category == category
+
+
+# -- Exim: its own fatal error, as a client sees it ----------------------------------------------
+
+
+def test_exim_s_panic_die_reply_is_a_server_error_not_a_busy_server(clf: Classifier) -> None:
+    """MailCleaner#359 (2021): a paniclog error made Exim die with log.c's "Unexpected failure,
+    please try later", a 421 to the relaying Exchange. Blind: service-unavailable, as any 421
+    "please try later"; the server failed, it was not busy."""
+    assert clf.classify("421", None, "421 Unexpected failure, please try later").category == (
+        "server-error"
+    )
+    [ev] = feed_exim(
+        "2021-06-29 10:00:00 1lyAbc-0001Xy-Zz == user@example.com R=dnslookup T=remote_smtp"
+        " defer (-44) H=mx.example.com [192.0.2.25]: SMTP error from remote mail server after"
+        " RCPT TO:<user@example.com>: 421 Unexpected failure, please try later"
+    )
+    assert (ev.status, ev.stage, ev.code) == ("deferred", "rcpt", "421")
+    assert clf.classify_event(ev).verdict.category == "server-error"
+
+
+def feed_exim(line: str) -> list[Event]:
+    events = EximParser("mainlog").feed(line, 1)
+    assert events is not None
+    return events
