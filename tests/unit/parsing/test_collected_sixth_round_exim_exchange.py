@@ -46,16 +46,24 @@ def test_exim_test_task_lines_of_2012_give_one_right_event_per_outcome(clf: Clas
     assert got == TESTTASK_2012
 
 
-def test_exim_debug_pastes_read_as_mainlog_lines(clf: Classifier) -> None:
+def test_exim_issue_pastes_give_the_outcome_their_text_says(clf: Classifier) -> None:
     """Mimecast's 451 after RCPT is its greylisting; Exim's own "retry time not reached for any
-    host" is a deferral whose cause is the hosts' earlier failures."""
+    host" is a deferral whose cause is the hosts' earlier failures; a quota expansion that
+    yields "0MM" is the configuration's fault (VestaCP); cPanel's "cwd=... args:" lines are
+    no outcomes."""
     run = replay(EximParser, EXIM / "github-issues-exim-pastes-6.log")
+    assert list(run.outcomes.values()) == ["event"] * 3 + ["ignored"] * 4
     got = [(e.line, e.status, e.stage, e.code) for e in run.events]
-    assert got == [(1, None, "rcpt", "451"), (2, "deferred", "unknown", None)]
+    assert got == [
+        (1, None, "rcpt", "451"),
+        (2, "deferred", "unknown", None),
+        (3, "deferred", "unknown", None),
+    ]
     verdicts = [clf.classify_event(e).verdict for e in run.events]
     assert [(v.category, v.provider) for v in verdicts] == [
         ("greylisted", "mimecast"),
         ("network", None),
+        ("server-error", None),
     ]
 
 
@@ -191,3 +199,11 @@ def feed_exim(line: str) -> list[Event]:
     events = EximParser("mainlog").feed(line, 1)
     assert events is not None
     return events
+
+
+def test_exim_s_command_line_records_are_exim_s_for_detection() -> None:
+    """log_selector +arguments (cPanel's default) writes exim.c's "cwd=%s %d args:" line for
+    every Exim process: a cPanel mainlog full of them is still Exim's (tech-MSP#14)."""
+    head = (EXIM / "github-issues-exim-pastes-6.log").read_text(encoding="utf-8").splitlines()
+    assert EximParser.detect(head[3:], None) == 1.0
+    assert EximParser.detect(["2015-10-26 21:50:31 cwd=/root is where I was"], None) == 0.0
