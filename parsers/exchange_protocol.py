@@ -136,6 +136,8 @@ class ProtocolLog:
         sess = self._sessions.get(sid)
         if self.kind == "receive" or sess.direction != "outbound":
             return []  # the client's failure in a Receive log, no delivery of ours
+        if self.kind is None and sess.dialogue.last_code is None:
+            return []  # no reply yet says which side of the session we are
         events = self._pending(sess)
         events.append(
             self.event(

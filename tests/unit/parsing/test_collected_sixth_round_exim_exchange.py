@@ -207,3 +207,11 @@ def test_exim_s_command_line_records_are_exim_s_for_detection() -> None:
     head = (EXIM / "github-issues-exim-pastes-6.log").read_text(encoding="utf-8").splitlines()
     assert EximParser.detect(head[3:], None) == 1.0
     assert EximParser.detect(["2015-10-26 21:50:31 cwd=/root is where I was"], None) == 0.0
+
+
+def test_a_failure_before_any_reply_in_a_log_of_unknown_kind_is_not_guessed() -> None:
+    """Without the log's header and before a reply, nothing tells a Send session from a
+    Receive one: the failure could be a client's, so it gives no event."""
+    log = ProtocolLog("pasted.log", None)
+    row = "1,10.0.0.5:25123,203.0.113.25:25,*,,TLS negotiation failed with error SocketError"
+    assert log.feed(SESSION + row, 1) == []
