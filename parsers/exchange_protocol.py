@@ -16,6 +16,10 @@ never saw is read by what the lines say: a reply under ``>`` is ours, under ``<`
     >>> ev.direction, ev.stage, ev.code, ev.enhanced, ev.remote_ip
     ('inbound', 'auth', '535', '5.7.3', '192.0.2.9')
 
+A Send session's own failures have no reply to tell them: Exchange writes them as information
+(``*``), and those listed in :data:`SEND_FAILURES` are outbound deferrals without a code (the
+session is given up, the messages stay queued); in a Receive log they are the client's.
+
 Replies take their stage from the previous command of the same ``session-id`` (state bounded by
 :data:`logscan.parsing.smtp_dialogue.MAX_SESSIONS`); a multi-line reply (``250-...`` lines, then
 ``250 ...``) is one event on its final line.
@@ -43,6 +47,16 @@ from logscan.parsing.smtp_dialogue import (
 _DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 _RECORD_ID = re.compile(r"RecordId (\d+)")
 _COLUMNS = 9
+# The failures a Send session logs as information (``*``), with no reply of the remote server
+# to tell them: Exchange's SmtpOutSession writes "Outbound Authentication failed with
+# <SecurityStatus>" when its X-EXPS/AUTH handshake fails, and "TLS negotiation failed with error
+# <status>" when STARTTLS does (Microsoft's "TLS negotiation failed with error NoCredentials"
+# article: the messages stay queued and are retried). Each is the stage it failed at.
+SEND_FAILURES = {
+    "Outbound Authentication failed with ": "auth",
+    "TLS negotiation failed with error ": "starttls",
+}
+_FAILURE_PREFIXES = tuple(SEND_FAILURES)
 # What a session costs beyond its dialogue and strings, roughly (the object and its slots).
 _SESSION_OVERHEAD = 200
 
@@ -110,8 +124,36 @@ class ProtocolLog:
             m = _RECORD_ID.search(context) if "RecordId" in context else None
             if m is not None:
                 self._sessions.get(sid).queue_id = _cut(m.group(1))
-            return []
+            return self._failure(sid, context, lineno, ts)
         return None
+
+    def _failure(self, sid: str, context: str, lineno: int, ts: str) -> list[Event]:
+        """A send session's own failure, written as information without a reply (module
+        docstring): an outbound deferral, its stage what the failure is about."""
+        if not context.startswith(_FAILURE_PREFIXES):
+            return []  # most information lines: TLS details, certificates, record ids
+        stage = next(s for prefix, s in SEND_FAILURES.items() if context.startswith(prefix))
+        sess = self._sessions.get(sid)
+        if self.kind == "receive" or sess.direction != "outbound":
+            return []  # the client's failure in a Receive log, no delivery of ours
+        if self.kind is None and sess.dialogue.last_code is None:
+            return []  # no reply yet says which side of the session we are
+        events = self._pending(sess)
+        events.append(
+            self.event(
+                line=lineno,
+                direction="outbound",
+                stage=stage,
+                status="deferred",
+                text=context.strip(),
+                ts=self.timestamps(ts),
+                remote_host=sess.remote_host,
+                remote_ip=sess.remote_ip,
+                sender=sess.dialogue.sender,
+                queue_id=sess.queue_id,
+            )
+        )
+        return events
 
     def flush(self) -> list[Event]:
         events: list[Event] = []

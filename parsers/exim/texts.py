@@ -334,6 +334,8 @@ def _looks_like_exim(line: str) -> bool:
             rest.startswith(("H=", "SMTP ", "no MAIL", "U=", "F=", "Received from "))
             or "authenticator failed" in rest
             or is_message_log_line(rest)
+            # log_selector +arguments (cPanel's default): exim.c's "cwd=%s %d args:" line
+            or (rest.startswith("cwd=") and " args: " in rest)
         )
     head = line[:120]
     if " exim[" in head or " exim4[" in head or " splogger[" in head:
