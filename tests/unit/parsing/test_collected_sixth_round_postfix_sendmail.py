@@ -111,6 +111,14 @@ def test_the_sendmail_lines(clf: Classifier, sendmail: list[ParsedLine]) -> None
             "server-error",
             "signature:microsoft-replication-failure",
         ),
+        # Sendmail's "Deferred: <strerror>" when the socket cannot be set up (dsn=4.0.0): an
+        # IPv6 MX tried from a host without IPv6 was unknown.
+        (
+            "Deferred: Address family not supported by protocol",
+            "network",
+            "signature:socket-errors",
+        ),
+        ("Deferred: Cannot assign requested address", "network", "signature:socket-errors"),
     ],
 )
 def test_reply_families_from_the_sources(
