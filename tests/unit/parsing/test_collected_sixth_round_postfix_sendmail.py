@@ -27,7 +27,7 @@ def outcomes(clf: Classifier, lines: list[ParsedLine], name: str) -> list[tuple[
 def test_every_collected_line_is_understood(
     sendmail: list[ParsedLine], postfix: list[ParsedLine]
 ) -> None:
-    for lines, name, count in ((postfix, POSTFIX, 29), (sendmail, SENDMAIL, 37)):
+    for lines, name, count in ((postfix, POSTFIX, 32), (sendmail, SENDMAIL, 37)):
         mine = [p for p in lines if p.path.name == name]
         assert len(mine) == count
         assert all(p.events is not None for p in mine), name
@@ -53,6 +53,9 @@ def test_the_postfix_lines(clf: Classifier, postfix: list[ParsedLine]) -> None:
         (25, "outbound", "deferred", "mailbox-full"),  # behind docker compose's prefix
         (26, "outbound", None, "mailbox-full"),  # the attempt's own line, no to=
         (29, "inbound", "rejected", "policy-rejected"),  # check_client_access, RFC 3339 stamp
+        (30, "outbound", None, "blocklisted"),  # AOL's (RTR:DU): a dynamic IP, was 554's generic
+        (31, "outbound", "deferred", "blocklisted"),
+        (32, "outbound", "deferred", "rate-limited"),  # UOL's MX-UOL-02, a second instance
     ]
 
 
@@ -71,6 +74,20 @@ def test_a_relay_name_masked_by_the_poster(postfix: list[ParsedLine]) -> None:
         recipient="[redacted]@[redacted].br",
     )
     assert_golden(line, [expected])
+
+
+def test_yahoos_older_deferral_wordings(clf: Classifier) -> None:
+    """Before the [TSxx] codes Yahoo deferred with a bare number (sbcglobal's MX, 2012) or [GL01];
+    [GL01]'s help page names Yahoo."""
+    numbered = clf.classify(*parse_reply("451 Message temporarily deferred - [160]"))
+    assert (numbered.category, numbered.rule) == ("rate-limited", "signature:yahoo-tss04")
+    gl01 = clf.classify(
+        *parse_reply(
+            "421 4.7.0 [GL01] Message from (192.0.2.1) temporarily deferred - 4.16.50. Please"
+            " refer to http://postmaster.yahoo.com/errors/postmaster-21.html"
+        )
+    )
+    assert (gl01.category, gl01.provider) == ("rate-limited", "yahoo")
 
 
 def test_the_sendmail_lines(clf: Classifier, sendmail: list[ParsedLine]) -> None:
