@@ -160,6 +160,12 @@ def test_the_sendmail_lines(clf: Classifier, sendmail: list[ParsedLine]) -> None
             "signature:socket-errors",
         ),
         ("Deferred: Cannot assign requested address", "network", "signature:socket-errors"),
+        # a receiving Postfix's smtpd_hard_error_limit (smtpd.c): the session broke, not the server
+        (
+            "421 4.7.0 mail2.mail-vert.fr Error: too many errors",
+            "protocol",
+            "signature:postfix-too-many-errors",
+        ),
     ],
 )
 def test_reply_families_from_the_sources(
