@@ -66,9 +66,12 @@ _HEX_UPPER = frozenset("0123456789ABCDEF")
 # QID: to=<rcpt> (or to=rcpt), [orig_to=<..>, ]relay=HOST[IP]:PORT, delay=.., ...,
 #      [dsn=D, ]status=S (detail)
 # The fields before dsn= are skipped field by field (a lazy ".*?" here costs twice as much).
+# A host name may hold a poster's bracketed mask ("relay=[redacted]-br.mail.protection...[IP]:25"):
+# a bracket followed by more name is part of the name, the last one (then ":" or ",") is the IP.
 _DELIVERY_LINE = re.compile(
     r"(?:([0-9A-Za-z]+): )?to=(?:<([^>]*)>|([^,]*)), (?:orig_to=(?:<[^>]*>|[^,]*), )?"
-    r"relay=([^,\[]*)(?:\[([^\]]*)\][:\d]*)?, (?:[a-z_]+=[^,]*, )*?"
+    r"relay=([^,\[]*(?:\[[^\],]*\][^,\[:][^,\[]*)*)(?:\[([^\]]*)\][:\d]*)?, "
+    r"(?:[a-z_]+=[^,]*, )*?"
     r"(?:dsn=([^,]*), )?status=([\w-]+)(?: \((.*))?",
     re.DOTALL,
 )

@@ -290,6 +290,8 @@ NOT_A_REPLY = {
         " 'Reject action: 550 5.7.23' on every result, even Pass; the reply is smtpd's reject"
         for n in (35, 36, 37, 46, 60, 61, 62)
     },
+    ("github-issues-postfix-pastes-6.log", 28): "policyd-spf's own copy of the reject reply it"
+    " hands to smtpd; smtpd's NOQUEUE line is the event",
 }
 
 
