@@ -137,8 +137,8 @@ def test_postscreen_deferring_a_new_client_after_its_deep_tests_is_greylisting(
     [
         # a DNSBL that postscreen or smtpd consulted
         ("client [X] blocked using zen.spamhaus.org", "blocklisted"),
-        # ... through a public resolver: the receiver's own fault, no listing
-        ("Error: open resolver", "server-error"),
+        # ... through a public resolver: the receiving MTA's DNS problem, no listing
+        ("Error: open resolver", "dns-failure"),
     ],
 )
 def test_postscreen_and_smtpd_dnsbl_refusals(

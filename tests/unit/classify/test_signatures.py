@@ -132,7 +132,7 @@ def test_open_resolver_is_not_a_listing(clf: Classifier) -> None:
     )
     v = clf.classify("554", "5.7.1", text)
     assert v.category != "blocklisted"
-    assert v.category == "server-error"
+    assert v.category == "dns-failure"
     assert v.blocklist is None
     assert v.rule == "signature:spamhaus-open-resolver"
 
@@ -270,7 +270,7 @@ category = "blocklisted"
 blocklist = "local"
 """
     v = Classifier.load([_write_rules(tmp_path / "a", generic)]).classify("554", "5.7.1", text)
-    assert (v.category, v.blocklist) == ("server-error", None)
+    assert (v.category, v.blocklist) == ("dns-failure", None)
     v = Classifier.load([_write_rules(tmp_path / "b", generic + "priority = 1000\n")]).classify(
         "554", "5.7.1", text
     )
