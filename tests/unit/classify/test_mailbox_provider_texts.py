@@ -375,6 +375,9 @@ ROWS = [
     ),
     Row(EARTHLINK_CODES, "421 4.2.1 Connection deferred ELNK_110", "rate-limited", "earthlink"),
     Row(EARTHLINK_CODES, "421 4.2.1 Connection deferred ELNK_136", "rate-limited", "earthlink"),
+    # SFR: two-hour blocks of the IP, by documented code
+    Row("postmastery.com SFR_IN_XXX (rebuilt)", "450 4.7.1 SFR_IN_101", "rate-limited", "sfr"),
+    Row("postmastery.com SFR_IN_XXX (rebuilt)", "450 4.7.1 SFR_IN_105", "rate-limited", "sfr"),
     # Aruba and konto.pl: sending limits behind a session id
     Row(
         "guide.arubabusiness.it errori comuni",
