@@ -57,6 +57,16 @@ def find_line(lines: list[ParsedLine], file_name: str, needle: str) -> ParsedLin
     return found[0]
 
 
+def outcomes(clf: Classifier, lines: list[ParsedLine], name: str) -> list[tuple[Any, ...]]:
+    """(line, direction, status, category) of every event of the file ``name`` among ``lines``."""
+    return [
+        (p.lineno, ev.direction, ev.status, clf.classify_event(ev).verdict.category)
+        for p in lines
+        if p.path.name == name
+        for ev in p.events or []
+    ]
+
+
 def only_event(line: ParsedLine) -> Event:
     """The one event of ``line`` (failing, with the line, if it has none or several)."""
     assert line.events is not None and len(line.events) == 1, line.text

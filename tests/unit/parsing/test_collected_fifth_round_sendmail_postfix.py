@@ -8,21 +8,12 @@ from typing import Any
 import pytest
 
 from logscan.classify.classifier import Classifier
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event
+from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event, outcomes
 
 SENDMAIL = "ubuntuforums-sendmail-pastes-5.log"
 POSTFIX = "code-index-postfix-pastes-5.log"
 ALAVETELI = "alaveteli-spec-postfix-2012.log"
 RSPAMD = "code-index-postfix-rspamd-2026.log"
-
-
-def outcomes(clf: Classifier, lines: list[ParsedLine], name: str) -> list[tuple[Any, ...]]:
-    return [
-        (p.lineno, ev.direction, ev.status, clf.classify_event(ev).verdict.category)
-        for p in lines
-        if p.path.name == name
-        for ev in p.events or []
-    ]
 
 
 def test_every_collected_line_is_understood(

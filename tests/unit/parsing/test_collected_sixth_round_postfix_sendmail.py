@@ -9,19 +9,10 @@ import pytest
 
 from logscan.classify.classifier import Classifier
 from logscan.parsing.reply import parse_reply
-from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event
+from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, only_event, outcomes
 
 POSTFIX = "github-issues-postfix-pastes-6.log"
 SENDMAIL = "pages-sendmail-pastes-6.log"
-
-
-def outcomes(clf: Classifier, lines: list[ParsedLine], name: str) -> list[tuple[Any, ...]]:
-    return [
-        (p.lineno, ev.direction, ev.status, clf.classify_event(ev).verdict.category)
-        for p in lines
-        if p.path.name == name
-        for ev in p.events or []
-    ]
 
 
 def test_every_collected_line_is_understood(
