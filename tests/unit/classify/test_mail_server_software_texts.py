@@ -44,7 +44,7 @@ COURIER = "Courier-MTA delivery texts, as matched in sisimai lib/Sisimai/Lhost/C
 EXCHANGE = (
     "Exchange Server on-premises receive connector / NDR texts (learn.microsoft.com NDR reference)"
 )
-HARAKA = "haraka/Haraka connection.js rcpt_respond; plugins/dnsbl"
+HARAKA = "haraka/Haraka connection.js rcpt_respond (550; 450 in older releases)"
 HMAILSERVER = (
     "hMailServer SMTP server replies (SMTPConnection.cpp), as quoted in public forum threads"
 )
@@ -254,7 +254,6 @@ ROWS = [
     Row(EXCHANGE, "550 5.1.1 User unknown", "mailbox-unknown"),
     Row(HARAKA, "550 I cannot deliver mail for <user@example.com>", "relay-denied"),
     Row(HARAKA, "450 I cannot deliver mail for <user@example.com>", "relay-denied"),
-    Row(HARAKA, "550 host [192.0.2.1] is blacklisted by zen.spamhaus.org", "blocklisted"),
     Row(HMAILSERVER, "550 Unknown user", "mailbox-unknown"),
     Row(HMAILSERVER, "530 SMTP authentication is required.", "auth-required"),
     Row(HMAILSERVER, "550 Delivery is not allowed to this address.", "relay-denied"),
