@@ -52,6 +52,9 @@ RFC3463 = (
     "RFC 3463 X.7.1 default text, written as is by OpenSMTPD, Exchange transport rules and others"
 )
 
+AMAVIS = "amavisd-new's default reject reply per verdict (SPAM, INFECTED, BANNED)"
+RSPAMD = "rspamd's default reject, greylist and ratelimit messages (rspamd.com documentation)"
+
 ROWS = [
     Row(QMAIL, "Sorry, no mailbox here by that name. (#5.1.1)", "mailbox-unknown"),
     Row(
@@ -259,6 +262,18 @@ ROWS = [
     Row(HMAILSERVER, "550 Delivery is not allowed to this address.", "relay-denied"),
     Row(HMAILSERVER, "421 Too many invalid commands", "protocol"),
     Row(RFC3463, "550 5.7.1 Delivery not authorized, message refused", "policy-rejected"),
+    # Content filters in front of the receiving server
+    Row(AMAVIS, "554 5.7.0 Reject, id=12345-01 - SPAM", "spam-rejected"),
+    Row(AMAVIS, "554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature", "spam-rejected"),
+    Row(
+        AMAVIS,
+        "554 5.7.0 Reject, id=12345-01 - BANNED: P=p003,L=1,M=application/x-msdownload",
+        "policy-rejected",
+    ),
+    Row(RSPAMD, "554 5.7.1 Spam message rejected", "spam-rejected"),
+    Row(RSPAMD, "451 4.7.1 Try again later", "greylisted"),
+    Row(RSPAMD, "451 4.7.1 Ratelimit exceeded", "rate-limited"),
+    Row(EXCHANGE, "550 5.7.1 Message rejected as spam by Content Filtering.", "spam-rejected"),
 ]
 
 
