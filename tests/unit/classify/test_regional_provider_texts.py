@@ -28,6 +28,7 @@ SPECTRUM_URL = (
     "Please see https://www.spectrum.net/support/internet/understanding-email-error-codes "
     "for more information."
 )
+IUA = "mail.i.ua/err/<code> via sisimai lib/Sisimai/Rhost/IUA.pm (rebuilt)"
 DOCOMO = "sisimai lib/Sisimai/Rhost/NTTDOCOMO.pm"
 
 
@@ -75,6 +76,19 @@ ROWS = [
         "550 Mailbox is frozen. See http://mail.i.ua/err/3/",
         "mailbox-disabled",
         None,
+    ),
+    *(
+        Row(IUA, f"550 See http://mail.i.ua/err/{code}/", category, None)
+        for code, category in [
+            (1, "relay-denied"),
+            (2, "mailbox-unknown"),
+            (4, "mailbox-full"),
+            (5, "rate-limited"),
+            (6, "relay-denied"),
+            (7, "policy-rejected"),
+            (9, "blocklisted"),
+            (10, "policy-rejected"),
+        ]
     ),
 ]
 
