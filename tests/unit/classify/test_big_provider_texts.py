@@ -10,20 +10,11 @@ text alone does not name it (the remote host does, in a log).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
 from logscan.classify.classifier import Classifier
-from logscan.parsing.reply import parse_reply
-
-
-class Row(NamedTuple):
-    source: str
-    text: str
-    category: str
-    provider: str | None
-
+from tests.helpers.reply_texts import ReplyText as Row
+from tests.helpers.reply_texts import verdict_of
 
 GOOGLE = "support.google.com/a/answer/3726730 (Gmail SMTP errors and codes)"
 GOOGLE_CAPTURE = "smtpfieldmanual.com/provider/google (captured Gmail replies)"
@@ -908,8 +899,7 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.text[:60])
 def test_big_provider_reply_text(clf: Classifier, row: Row) -> None:
-    reply = parse_reply(row.text)
-    verdict = clf.classify(reply.code, reply.enhanced, reply.text)
+    verdict = verdict_of(clf, row.text)
     assert (verdict.category, verdict.provider) == (row.category, row.provider), verdict.rule
 
 

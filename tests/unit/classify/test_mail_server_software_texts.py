@@ -10,19 +10,11 @@ reads from the server's own meaning. Scored blind first with `logscan explain`
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
 from logscan.classify.classifier import Classifier
-from logscan.parsing.reply import parse_reply
-
-
-class Row(NamedTuple):
-    source: str
-    text: str
-    category: str
-
+from tests.helpers.reply_texts import ReplyText as Row
+from tests.helpers.reply_texts import verdict_of
 
 QMAIL = (
     "qmail 1.03 / netqmail / notqmail source (qmail-smtpd.c, qmail-local.c, qmail-remote.c, "
@@ -279,8 +271,7 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.text[:60])
 def test_server_software_reply_text(clf: Classifier, row: Row) -> None:
-    reply = parse_reply(row.text)
-    verdict = clf.classify(reply.code, reply.enhanced, reply.text)
+    verdict = verdict_of(clf, row.text)
     assert verdict.category == row.category, verdict.rule
 
 

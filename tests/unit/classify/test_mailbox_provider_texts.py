@@ -9,22 +9,13 @@ text alone does not name it (the remote host does, in a log).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
 from logscan.classify.classifier import Classifier
-from logscan.parsing.reply import parse_reply
 from parsers.postfix import PostfixParser
 from tests.helpers.paths import DATA
-
-
-class Row(NamedTuple):
-    source: str
-    text: str
-    category: str
-    provider: str | None
-
+from tests.helpers.reply_texts import ReplyText as Row
+from tests.helpers.reply_texts import verdict_of
 
 GODADDY = "godaddy.com/help 3568, quoted in sisimai lib/Sisimai/Rhost/GoDaddy.pm"
 NETEASE = "NetEase reply-code table (退信代码), quoted in public code"
@@ -396,8 +387,7 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.text[:60])
 def test_provider_reply_text(clf: Classifier, row: Row) -> None:
-    reply = parse_reply(row.text)
-    verdict = clf.classify(reply.code, reply.enhanced, reply.text)
+    verdict = verdict_of(clf, row.text)
     assert (verdict.category, verdict.provider) == (row.category, row.provider), verdict.rule
 
 

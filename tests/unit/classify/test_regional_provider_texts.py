@@ -8,20 +8,11 @@ provider's own explanation. ``provider`` is asserted only where the text names t
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
 from logscan.classify.classifier import Classifier
-from logscan.parsing.reply import parse_reply
-
-
-class Row(NamedTuple):
-    source: str
-    text: str
-    category: str
-    provider: str | None
-
+from tests.helpers.reply_texts import ReplyText as Row
+from tests.helpers.reply_texts import verdict_of
 
 SPECTRUM = "spectrum.net understanding-email-error-codes (rebuilt)"
 SPECTRUM_URL = (
@@ -95,6 +86,5 @@ ROWS = [
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.text[-60:])
 def test_regional_provider_reply_text(clf: Classifier, row: Row) -> None:
-    reply = parse_reply(row.text)
-    verdict = clf.classify(reply.code, reply.enhanced, reply.text)
+    verdict = verdict_of(clf, row.text)
     assert (verdict.category, verdict.provider) == (row.category, row.provider), verdict.rule
