@@ -156,6 +156,8 @@ class Follower:
 
     def _open_current(self) -> bool:
         exists = os.path.exists(self.path)
+        # Listed before the opening (not when there is nothing to open: it runs each poll).
+        before = self._rotated.listed() if exists else None
         fd = self._open(self.path)
         if fd is None:
             if not exists:
@@ -169,22 +171,23 @@ class Follower:
             r.offset = last_line_end(fd, r.size)
         self._initial_start = "beginning"
         self.readers.append(r)
-        r.known = self._rotated.snapshot(r)
+        r.known = self._rotated.snapshot(r, before)
         self.notify("open", self.path, f"offset={r.offset}")
         return True
 
-    def _append_current(self, fd: int | None = None) -> None:
-        """Read the path's file next; ``fd``: that file, opened already (else the path is
-        opened now)."""
-        if fd is None:
+    def _append_current(self, current: FileReader | None = None) -> None:
+        """Read the path's file next; ``current``: that file, opened already with its ``known``
+        (else the path is opened now)."""
+        if current is None:
+            before = self._rotated.listed()
             fd = self._open(self.path)
-        if fd is None:
-            self._remember_unopened()
-        else:
-            r = FileReader(fd, self.path)
-            self.readers.append(r)
-            r.known = self._rotated.snapshot(r)
-            self.notify("open", self.path, "offset=0")
+            if fd is None:
+                self._remember_unopened()
+                return
+            current = FileReader(fd, self.path)
+            current.known = self._rotated.snapshot(current, before)
+        self.readers.append(current)
+        self.notify("open", self.path, "offset=0")
 
     def _retire(self, r: FileReader) -> None:
         r.finish(self.handler)
@@ -273,7 +276,7 @@ class Follower:
             # file that came after it is under a rotation name now: read it too.
             current = self._queue_successors(r)
             if current is not None:
-                os.close(current)  # re-created meanwhile: opened as the path's file when due
+                current.close()  # re-created meanwhile: opened as the path's file when due
             self._retire(self.readers.popleft())
             self._initial_start = "beginning"
             return bool(self.readers)
@@ -302,24 +305,27 @@ class Follower:
             c.close()
         return bool(copies)
 
-    def _queue_successors(self, r: FileReader) -> int | None:
+    def _queue_successors(self, r: FileReader) -> FileReader | None:
         """Rotations between ``r`` and the current file (missed while busy or down). Returns the
-        current file, open (None if there is none): the one the path named when they were
-        listed. Opening the path again later could find a newer file, and whatever rotated
-        in between would be neither a successor found here nor newer than that file: lost."""
+        current file, open, with its ``known`` from the same listing (None if there is none):
+        the one the path named when they were listed. Opening the path again later could find
+        a newer file, and whatever rotated in between would be neither a successor found here
+        nor newer than that file: lost."""
         exclude = {r.key}
         cur_fd = try_open(self.path)
+        current = None
         try:
             if cur_fd is not None:
-                exclude.add(key_of_fd(cur_fd))
-            for rr in self._rotated.successors(r, exclude, current_fd=cur_fd):
+                current = FileReader(cur_fd, self.path)
+                exclude.add(current.key)
+            for rr in self._rotated.successors(r, exclude, current):
                 self.notify("open", rr.path, "offset=0 (rotated while behind)")
                 self.readers.append(rr)
         except BaseException:
             if cur_fd is not None:
                 os.close(cur_fd)
             raise
-        return cur_fd
+        return current
 
     # -- restart ---------------------------------------------------------------------------
 

@@ -86,22 +86,35 @@ class RotatedFiles:
 
     # -- the scans ---------------------------------------------------------------------------
 
-    def snapshot(self, r: FileReader) -> dict[FileKey, Sibling]:
+    def listed(self) -> set[FileKey]:
+        """The rotated files there now (taken before a file is opened: see ``snapshot``)."""
+        return self.consistently(lambda: {(st.st_dev, st.st_ino) for _, st in self.stats()}, set())
+
+    def snapshot(
+        self, r: FileReader, listed_before: set[FileKey] | None = None
+    ) -> dict[FileKey, Sibling]:
         """The rotated files there now, which are not copies of ``r``'s lines: ``r.known``.
 
         A sibling ``r`` still contains (a copytruncate under way) stays unknown: once ``r`` is
-        truncated, it is the copy to finish.
+        truncated, it is the copy to finish. So does one not in ``listed_before`` (the listing
+        taken before ``r`` was opened): a copytruncate may have finished between the opening and
+        this listing, and its copy, no longer contained, would pass for an older file.
         """
-        return self.consistently(lambda: self._snapshot_once(r), {})
+        return self.consistently(lambda: self._known_among(r, self.stats(), listed_before), {})
 
     def successors(
-        self, r: FileReader, exclude: set[FileKey], current_fd: int | None = None
+        self, r: FileReader, exclude: set[FileKey], current: FileReader | None = None
     ) -> list[FileReader]:
-        """Rotated files that came after ``r`` (its successors), oldest first, opened at 0."""
+        """Rotated files that came after ``r`` (its successors), oldest first, opened at 0.
+
+        ``current``: the file the path names, opened just before. Its ``known`` is set from the
+        same listing: between two listings logrotate could copy it and truncate it, and the
+        copy would be neither a successor of ``r`` (not there yet) nor unknown to ``current``
+        (there by the second listing, no longer contained): its lines lost.
+        """
         mtime = os.fstat(r.fd).st_mtime_ns
         return self.consistently(
-            lambda: self._successors_once(mtime, exclude, None, current_fd, r.fd, r.known, True),
-            [],
+            lambda: self._successors_of_and_known(r, mtime, exclude, current), []
         )
 
     def successors_of_gone(
@@ -154,21 +167,47 @@ class RotatedFiles:
     def _sibling(self, path: str, st: os.stat_result) -> Sibling:
         return Sibling(st.st_size, self._generation_of(path, st))
 
-    def _snapshot_once(self, r: FileReader) -> dict[FileKey, Sibling]:
-        known: dict[FileKey, Sibling] = {}
-        r_size = os.fstat(r.fd).st_size
-        siblings = self.stats()
-        # Rotated away itself between its opening and this listing (logrotate runs when it
-        # likes): then its successors may be listed too. A file written after ``r`` last was
-        # is not one that came before it; left out, it is found as a successor.
+    def _came_after(self, r: FileReader, siblings: Stats) -> set[FileKey]:
+        """Siblings that came after ``r``, which was the path's file when opened: if it was
+        rotated away itself before this listing (logrotate runs when it likes), its successors
+        may be listed too. A file written after ``r`` last was is not one that came before it."""
         try:
             moved = key_of_path(self.path) != r.key
         except OSError:
             moved = True
+        if not moved:
+            return set()
         last_write = os.fstat(r.fd).st_mtime_ns
+        return {(st.st_dev, st.st_ino) for _, st in siblings if st.st_mtime_ns > last_write}
+
+    def _successors_of_and_known(
+        self, r: FileReader, mtime: int, exclude: set[FileKey], current: FileReader | None
+    ) -> list[FileReader]:
+        siblings = self.stats()
+        if current is None:
+            return self._successors_once(mtime, exclude, None, None, r.fd, r.known, True, siblings)
+        # Files that came after ``current`` are its successors, read after it: not ``r``'s.
+        later = self._came_after(current, siblings)
+        found = self._successors_once(
+            mtime, exclude | later, None, current.fd, r.fd, r.known, True, siblings
+        )
+        try:
+            current.known = self._known_among(current, siblings)
+        except BaseException:
+            for rr in found:
+                rr.close()
+            raise
+        return found
+
+    def _known_among(
+        self, r: FileReader, siblings: Stats, listed_before: set[FileKey] | None = None
+    ) -> dict[FileKey, Sibling]:
+        known: dict[FileKey, Sibling] = {}
+        r_size = os.fstat(r.fd).st_size
+        later = self._came_after(r, siblings)  # left out: found as successors
         for p, st in siblings:
             key = (st.st_dev, st.st_ino)
-            if moved and st.st_mtime_ns > last_write:
+            if key in later or (listed_before is not None and key not in listed_before):
                 continue
             if 0 < st.st_size <= r_size:
                 fd = self._open_as(p, st)
@@ -193,6 +232,7 @@ class RotatedFiles:
         old_fd: int | None,
         old_known: dict[FileKey, Sibling],
         reused_after: bool = False,
+        siblings: Stats | None = None,
     ) -> list[FileReader]:
         """Siblings that appeared after the old file was opened (not in ``old_known``), modified
         at or after ``mtime`` (and not after ``until``). A copy the current file or the old one
@@ -200,7 +240,8 @@ class RotatedFiles:
         from the copy once its truncation shows)."""
         found: list[tuple[int, int, FileReader]] = []
         seen = set(exclude) | self.reading()
-        siblings = self.stats()
+        if siblings is None:
+            siblings = self.stats()
         try:
             for p, st in siblings:
                 key = (st.st_dev, st.st_ino)
