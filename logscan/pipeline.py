@@ -62,6 +62,9 @@ class LineCounts:
         return {"event": self.event, "ignored": self.ignored, "unrecognized": self.unrecognized}
 
 
+_NO_LINE = 1 << 62  # a line number past any file's: no note to hand over
+
+
 class _Block(list[str]):
     """A block's lines that hold the message notes the parser reports while reading them, each
     with the number of its line.
@@ -177,16 +180,17 @@ class Pipeline:
         on_unrecognized = self.on_unrecognized
         notes = self.notes
         n_held = len(held)
-        next_note = held[0][0] if held else None  # the line of the next note to hand over
+        # The line of the next note to hand over; past the last line when there is none.
+        next_note = held[0][0] if held else _NO_LINE
         i = event = unrecognized = 0
         try:
             for lineno, text, events in rest:
-                if next_note is not None and next_note <= lineno:
+                if next_note <= lineno:
                     assert notes is not None
-                    while i < n_held and held[i][0] <= lineno:
+                    while next_note <= lineno:
                         notes(held[i][1])
                         i += 1
-                    next_note = held[i][0] if i < n_held else None
+                        next_note = held[i][0] if i < n_held else _NO_LINE
                 if events:
                     event += 1
                     for ev in events:

@@ -87,6 +87,13 @@ class BoundedMap(Generic[K, V]):
         if self.bytes > self.max_bytes:
             self._shrink()
 
+    def grow(self, key: K, delta: int) -> None:
+        """``key`` (held) now costs ``delta`` bytes more (or less); as :meth:`resize`."""
+        self.bytes += delta
+        self._costs[key] = self._costs.get(key, 0) + delta
+        if self.bytes > self.max_bytes:
+            self._shrink()
+
     def pop(self, key: K) -> V | None:
         """Remove ``key`` (not an eviction); its value, None if not held."""
         self.bytes -= self._costs.pop(key, 0)

@@ -149,11 +149,12 @@ class PostfixParser(Parser):
                     ignored += 1
                     continue
                 if kind == INBOUND and "reject" not in text and "proxy-" not in text:
-                    if not (notes and ": client=" in text):
+                    client = text.find(": client=", colon) if notes else -1
+                    if client < 0:
                         ignored += 1
                         continue
                     try:  # a message arrives: a note, no event
-                        self._client(text, after_message_id(text, colon + 2))
+                        self._client(text, after_message_id(text, colon + 2), client)
                         ignored += 1
                     except Exception:  # as below
                         errors += 1
@@ -219,24 +220,27 @@ class PostfixParser(Parser):
             digits = text[i + 7 : j] if j >= 0 else text[i + 7 :]
             if digits.isdigit() and digits.isascii() and len(digits) < 19:
                 size = int(digits)
-        self.queue.put(qid, text[colon + 8 : gt], size, lineno)
+        sender = text[colon + 8 : gt]
+        self.queue.put(qid, sender, size, lineno)
         if self.notes is not None:
-            sender = text[colon + 8 : gt][:MAX_SENDER_CHARS]
             # No time: the arrival line a moment before has it (and --since filters on it).
-            self.notes(MessageNote("queued", "postfix", qid, None, sender, size))
+            self.notes(MessageNote("queued", "postfix", qid, None, sender[:MAX_SENDER_CHARS], size))
 
     # ------------------------------------------------------------------ message notes
-    def _client(self, text: str, start: int) -> None:
-        """smtpd ``QID: client=host[ip][, sasl_...]``: a message arrives (pflogsumm's
-        "received")."""
-        colon = text.find(": client=", start)
+    def _client(self, text: str, start: int, colon: int = -1) -> None:
+        """smtpd ``QID: client=host[ip][, sasl_...]`` (its ``: client=`` at ``colon`` if found
+        already): a message arrives (pflogsumm's "received")."""
+        if colon < 0:
+            colon = text.find(": client=", start)
         qid = text[start:colon]
         if not 5 <= len(qid) <= 20 or not qid.isalnum():  # a queue id, short or long
             return
         end = text.find(",", colon + 9)
         client = text[colon + 9 : end] if end >= 0 else text[colon + 9 :]
         assert self.notes is not None
-        self.notes(MessageNote("received", "postfix", qid, self._ts(text), client=client[:300]))
+        self.notes(
+            MessageNote("received", "postfix", qid, self._ts(text), None, None, client[:300])
+        )
 
     def _pickup(self, text: str, start: int) -> None:
         """pickup ``QID: uid=N from=<sender>``: a locally submitted message arrives."""

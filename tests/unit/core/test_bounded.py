@@ -37,6 +37,18 @@ def test_resize_counts_growth_and_evicts_for_it() -> None:
     assert m.bytes == 10
 
 
+def test_grow_counts_a_change_of_cost_and_evicts_for_it() -> None:
+    m: BoundedMap[str, int] = BoundedMap(max_items=10, max_bytes=100)
+    m.put("a", 1, cost=30)
+    m.put("b", 2, cost=30)
+    m.grow("b", -10)
+    m.grow("a", 50)  # 80 + 20 = 100: within
+    assert m.bytes == 100 and m.evictions == 0
+    m.grow("b", 40)  # 140 > 100: the oldest ("a") goes, and its cost with it
+    assert m.keys() == ["b"] and m.bytes == 60 and m.evictions == 1
+    assert m.pop("b") == 2 and m.bytes == 0
+
+
 def test_pop_and_drain_are_not_evictions() -> None:
     m: BoundedMap[str, int] = BoundedMap(max_items=10, max_bytes=1_000)
     m.put("a", 1, cost=100)

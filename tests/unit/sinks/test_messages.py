@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from logscan.core.event import ClassifiedEvent, Event, MessageNote, Verdict
-from logscan.sinks.messages import Finished, MessageTracker
+from logscan.sinks.messages import Finished, MessageTracker, _cost
 from tests.helpers.logscan_cli import run, summary
 from tests.helpers.paths import DATA
 
@@ -250,3 +252,28 @@ def test_flood_through_the_daemons_pipeline_is_bounded_and_counted() -> None:
         assert len(tracker) <= 5_000
     assert tracker.evictions == n - 5_000
     assert metrics.values["logscan_messages"] == {("postfix", "evicted"): float(n - 5_000)}
+
+
+_TEXTS = st.one_of(st.none(), st.text(max_size=300))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["received", "queued", "removed"]),
+            st.sampled_from(["Q1", "Q2", "Q3"]),
+            _TEXTS,
+            _TEXTS,
+        ),
+        max_size=40,
+    )
+)
+def test_the_byte_count_is_the_cost_of_the_messages_held(
+    notes: list[tuple[str, str, str | None, str | None]],
+) -> None:
+    """Costs are kept up to date by the change of each string replaced (not recomputed): after
+    any notes, the count must still be what each held message costs."""
+    t = MessageTracker(max_messages=100, max_bytes=1 << 30)
+    for kind, qid, sender, client in notes:
+        t.note(MessageNote(kind, "postfix", qid, None, sender, None, client))  # type: ignore[arg-type]
+        assert t.bytes == sum(_cost(m) for m in t._messages.values())
