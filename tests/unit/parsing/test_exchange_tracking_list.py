@@ -71,10 +71,11 @@ EXCHANGE = DATA / "exchange"
             },
             "sender-auth-failed",
         ),
-        (  # a distribution group that only takes authenticated senders
+        (  # a distribution group that only takes authenticated (internal) senders: the
+            # group's delivery restriction, not SMTP AUTH (issue 12, tenth round)
             "blog-sharepoint-exchange-routing-fail-fl.log",
             {"line": 6, "status": "bounced", "recipient": "TestingGroup@nauplius.local"},
-            "auth-required",
+            "policy-rejected",
         ),
         (  # Exchange 2010 DELIVER, RecipientStatus {}: a delivery
             "blog-exchange2010-deliver-fl.log",
