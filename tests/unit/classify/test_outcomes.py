@@ -166,6 +166,16 @@ def test_exim_spec_acl_texts_refuse_by_what_they_say(
     assert clf.classify_event(ev).verdict.category == category
 
 
+@pytest.mark.parametrize(("text", "category"), SPEC_ACL_TEXTS)
+def test_exim_spec_acl_texts_as_a_remote_exim_answers_them(
+    clf: Classifier, text: str, category: str
+) -> None:
+    # What a sending MTA logs when a remote Exim refuses with one of these texts: the bare 550
+    # alone would read as an unknown mailbox.
+    v = clf.classify("550", None, f"550 {text}", "mx.example.net", "rcpt", "bounced")
+    assert v.category == category, v
+
+
 @pytest.mark.parametrize(
     ("needle", "category"),
     [

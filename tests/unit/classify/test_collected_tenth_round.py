@@ -1,0 +1,58 @@
+"""Real Exim lines collected for issue 12's tenth round (tests/data/SOURCES.md, "Collected for
+issue 12, tenth round: Exim, Sendmail and MDaemon"), scored blind with the rules of the time
+and kept here with the category a postmaster gives each outcome.
+"""
+
+from __future__ import annotations
+
+from logscan.classify.classifier import Classifier
+from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, outcomes
+
+FILEBEAT = "filebeat-exim4-pipeline-tests-2021-2025.log"
+FORUM_2014 = "forum-exim4-2014-network-unreachable.log"
+
+
+def test_filebeat_exim4_lines_with_a_log_timezone(clf: Classifier, exim: list[ParsedLine]) -> None:
+    # log_timezone = true puts "+0100" after the time; deliveries, bounces and the refusals of
+    # the server's own ACLs keep their outcome, arrivals ("<=") give none.
+    assert outcomes(clf, exim, FILEBEAT) == [
+        (1, "outbound", "sent", "delivered"),
+        (7, "outbound", "sent", "delivered"),
+        (8, "outbound", "sent", "delivered"),
+        (10, "outbound", "bounced", "mailbox-unknown"),
+        (11, "outbound", "sent", "delivered"),
+        (12, "outbound", "deferred", "network"),  # retry time not reached for any host
+        (13, "outbound", "sent", "delivered"),
+        (14, "outbound", "sent", "delivered"),
+        (17, "outbound", "sent", "delivered"),
+        (18, "inbound", "rejected", "spam-rejected"),
+        (19, "inbound", "rejected", "greylisted"),
+        (20, "inbound", "rejected", "blocklisted"),
+        (21, "inbound", "rejected", "sender-auth-failed"),
+        (22, "inbound", "rejected", "mailbox-unknown"),
+        (23, "inbound", "rejected", "blocklisted"),
+        (24, "inbound", None, "protocol"),  # dropped: too many syntax or protocol errors
+    ]
+
+
+def test_a_line_cut_inside_its_confirmation_keeps_the_reply(exim: list[ParsedLine]) -> None:
+    # The line ends inside C="..." (cut by whatever stored it): the reply up to the cut is read.
+    line = find_line(exim, FILEBEAT, "1tvXWP-009NZS-3B =>")
+    assert_golden(
+        line,
+        [
+            {
+                "status": "sent",
+                "code": "250",
+                "enhanced": "2.0.0",
+                "text": "250 2.0.0 Ok: queued as 3B/26-10141-8EF1DD76",
+            }
+        ],
+    )
+
+
+def test_per_host_failures_leave_the_outcome_to_the_deferral(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    # Exim logs each host it could not reach on a line of its own; the "==" line is the outcome.
+    assert outcomes(clf, exim, FORUM_2014) == [(7, "outbound", "deferred", "network")]
