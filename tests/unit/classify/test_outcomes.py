@@ -177,6 +177,34 @@ def test_exim_spec_acl_texts_as_a_remote_exim_answers_them(
 
 
 @pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        # smtp_in.c, tls-openssl.c, receive.c: what a remote Exim answers a client whose SMTP
+        # dialogue is wrong, at the command it answers; at RCPT the bare 503 would read as
+        # "authentication required", the 501 as a bad address.
+        ("503 valid RCPT command must precede DATA", "data"),
+        ("503 sender not yet given", "rcpt"),
+        ("503 No sender yet given", "rcpt"),
+        ("503 Sender already given", "mail"),
+        ("503 MAIL FROM:<sender> command must precede DATA", "data"),
+        ("503 RCPT TO:<recipient> must precede DATA", "data"),
+        ("503 Command refused, required Proxy negotiation failed", "connect"),
+        ("501 MAIL FROM must have an address operand", "mail"),
+        ("501 RCPT TO must have an address operand", "rcpt"),
+        ("501 Syntactically invalid SIZE argument(s)", "mail"),
+        ("501 Unexpected argument data", "rcpt"),
+        ("554 Already in TLS", "connect"),
+        ("552 Message header not CRLF terminated", "end-of-data"),
+    ],
+)
+def test_a_remote_exims_protocol_replies_are_protocol(
+    clf: Classifier, text: str, stage: str
+) -> None:
+    v = clf.classify(text[:3], None, text, "mx.example.net", stage, "bounced")
+    assert v.category == "protocol", v
+
+
+@pytest.mark.parametrize(
     ("needle", "category"),
     [
         ("rejected by non-SMTP ACL: no verified certificate", "tls-required"),
