@@ -27,12 +27,13 @@ TEXTS = [
     ("421 4.7.0 mail.example.net Too many bad commands; closing connection", "protocol"),
     ("421 4.7.0 mail.example.net Command too long, possible attack [192.0.2.1]", "protocol"),
     ("421 4.7.0 mail.example.net Too many bad recipients; closing connection", "policy-rejected"),
-    # recipient.c: the recipient side's aliases and .forward files
-    ("550 Cannot mail directly to programs", "server-error"),
-    ("550 Cannot mail directly to :include:s", "server-error"),
-    ("550 Unsafe for mailing to files", "server-error"),
-    ("550 UID 1005 is an unknown user: cannot mail to programs", "server-error"),
-    ("550 User bob@example.net doesn't have a valid shell for mailing to files", "server-error"),
+    # recipient.c: programs, files and :include:s its local policy will not deliver to (as Exim's
+    # forbid_pipe), and alias loops
+    ("550 Cannot mail directly to programs", "policy-rejected"),
+    ("550 Cannot mail directly to :include:s", "policy-rejected"),
+    ("550 Unsafe for mailing to files", "policy-rejected"),
+    ("550 UID 1005 is an unknown user: cannot mail to programs", "policy-rejected"),
+    ("550 User bob@example.net doesn't have a valid shell for mailing to files", "policy-rejected"),
     ("554 aliasing/forwarding loop broken (10 aliases deep; 10 max)", "routing"),
     ("554 aliasing/forwarding loop for bob@example.net broken", "routing"),
     # collect.c: size limits
