@@ -1,6 +1,6 @@
-"""Real Exim lines collected for issue 12's tenth round (tests/data/SOURCES.md, "Collected for
-issue 12, tenth round: Exim, Sendmail and MDaemon"), scored blind with the rules of the time
-and kept here with the category a postmaster gives each outcome.
+"""Real Exim and Sendmail lines collected for issue 12's tenth round (tests/data/SOURCES.md,
+"Collected for issue 12, tenth round: Exim, Sendmail and MDaemon"), scored blind with the rules
+of the time and kept here with the category a postmaster gives each outcome.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, outco
 
 FILEBEAT = "filebeat-exim4-pipeline-tests-2021-2025.log"
 FORUM_2014 = "forum-exim4-2014-network-unreachable.log"
+SONIC = "grok-patterns-sonic-sendmail-2012.log"
 
 
 def test_filebeat_exim4_lines_with_a_log_timezone(clf: Classifier, exim: list[ParsedLine]) -> None:
@@ -56,3 +57,21 @@ def test_per_host_failures_leave_the_outcome_to_the_deferral(
 ) -> None:
     # Exim logs each host it could not reach on a line of its own; the "==" line is the outcome.
     assert outcomes(clf, exim, FORUM_2014) == [(7, "outbound", "deferred", "network")]
+
+
+def test_sonic_net_sendmail_lines(clf: Classifier, sendmail: list[ParsedLine]) -> None:
+    # A 2012 ISP's Sendmail (grok pattern tests): deliveries (one event per recipient of a
+    # to= line), a local refusal without a mailer, check_relay's ConnectionRateThrottle and
+    # ConnControl refusals. tls_server's reject= (client side) and AUTH=/STARTTLS= lines give
+    # no event. A bare "stat=Deferred" says nothing of why and stays unknown.
+    assert outcomes(clf, sendmail, SONIC) == [
+        (3, "outbound", "sent", "delivered"),
+        (4, "outbound", "sent", "delivered"),
+        (6, "outbound", "deferred", "unknown"),
+        (7, "outbound", "bounced", "policy-rejected"),  # "high volume mailings not allowed"
+        (8, "outbound", "sent", "delivered"),
+        (8, "outbound", "sent", "delivered"),
+        (8, "outbound", "sent", "delivered"),
+        (21, "inbound", "rejected", "rate-limited"),  # Connection rate limit exceeded.
+        (22, "inbound", "rejected", "rate-limited"),  # Too many open connections.
+    ]
