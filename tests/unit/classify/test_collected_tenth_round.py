@@ -11,6 +11,7 @@ from tests.helpers.mta_corpus import ParsedLine, assert_golden, find_line, outco
 FILEBEAT = "filebeat-exim4-pipeline-tests-2021-2025.log"
 FORUM_2014 = "forum-exim4-2014-network-unreachable.log"
 SONIC = "grok-patterns-sonic-sendmail-2012.log"
+TITAN = "go-tests-titan-exim-2026-defer-reasons.log"
 
 
 def test_filebeat_exim4_lines_with_a_log_timezone(clf: Classifier, exim: list[ParsedLine]) -> None:
@@ -57,6 +58,18 @@ def test_per_host_failures_leave_the_outcome_to_the_deferral(
 ) -> None:
     # Exim logs each host it could not reach on a line of its own; the "==" line is the outcome.
     assert outcomes(clf, exim, FORUM_2014) == [(7, "outbound", "deferred", "network")]
+
+
+def test_titan_deferral_reasons(clf: Classifier, exim: list[ParsedLine]) -> None:
+    # A cPanel server's retry deferrals (the host form, and the routing form without R=/T=),
+    # connection failures and Gmail's NoSuchUser bounce.
+    assert outcomes(clf, exim, TITAN) == [
+        (1, "outbound", "deferred", "network"),  # defer (101): Network is unreachable
+        *[(n, "outbound", "deferred", "network") for n in range(2, 7)],  # retry time not reached
+        (7, "outbound", "deferred", "network"),  # defer (111): Connection refused
+        (8, "outbound", "bounced", "mailbox-unknown"),
+        (9, "outbound", "bounced", "mailbox-unknown"),
+    ]
 
 
 def test_sonic_net_sendmail_lines(clf: Classifier, sendmail: list[ParsedLine]) -> None:
