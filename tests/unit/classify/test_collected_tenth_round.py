@@ -12,6 +12,7 @@ FILEBEAT = "filebeat-exim4-pipeline-tests-2021-2025.log"
 FORUM_2014 = "forum-exim4-2014-network-unreachable.log"
 SONIC = "grok-patterns-sonic-sendmail-2012.log"
 TITAN = "go-tests-titan-exim-2026-defer-reasons.log"
+SMARTHOST_AUTH = "ubuntuforums-exim4-2008-smarthost-auth.log"
 
 
 def test_filebeat_exim4_lines_with_a_log_timezone(clf: Classifier, exim: list[ParsedLine]) -> None:
@@ -70,6 +71,14 @@ def test_titan_deferral_reasons(clf: Classifier, exim: list[ParsedLine]) -> None
         (8, "outbound", "bounced", "mailbox-unknown"),
         (9, "outbound", "bounced", "mailbox-unknown"),
     ]
+
+
+def test_a_smarthost_that_wants_auth_is_auth_required(
+    clf: Classifier, exim: list[ParsedLine]
+) -> None:
+    # mail.ru's Exim: its default "Administrative prohibition" before the words that say what
+    # is missing (blind: policy-rejected; the poster's fix was client-side SMTP AUTH).
+    assert outcomes(clf, exim, SMARTHOST_AUTH) == [(1, "outbound", "bounced", "auth-required")]
 
 
 def test_sonic_net_sendmail_lines(clf: Classifier, sendmail: list[ParsedLine]) -> None:
