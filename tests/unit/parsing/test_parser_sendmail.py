@@ -461,7 +461,7 @@ def test_registered_as_entry_point() -> None:
 def test_huge_and_undecodable_lines() -> None:
     p = SendmailParser()
     big = (
-        "Nov 29 00:00:10 mx1 sm-mta[3]: 4AT0070K463007: to=<a@b>, dsn=5.0.0, stat="
+        "Nov 29 00:00:10 mx1 sm-mta[3]: 4AT0070K463007: to=<a@b>, mailer=esmtp, dsn=5.0.0, stat="
         + "x" * 10_000_000
     )
     [ev] = p.feed(big, 1) or []
