@@ -35,7 +35,9 @@ _HOST = re.compile(
 _AFTER_HOST = re.compile(r" H=.*?\[[^\]]*\](?::\d+)?(?: I=\[[^\]]*\](?::\d+)?)?(?: Ci=\d+)? (.*)$")
 _SENDER = re.compile(r"\bF=(?:<([^>]*)>|(\S+))")
 _SIZE = re.compile(r" S=(\d+)")
-_CONFIRM = re.compile(r' C="(.*?)"(?= [A-Za-z]+=|$)')
+# A line cut short (a syslog or collector length limit) ends inside C="...: the reply up to the
+# cut is still the server's confirmation.
+_CONFIRM = re.compile(r' C="(.*?)(?:"(?= [A-Za-z]+=|$)|$)')
 # The reply of a remote server, as Exim quotes it in a deferral or bounce. Before 4.80 or so
 # the host came after the command ("after RCPT TO:<x>: host mx [ip]: 450 ...").
 _REMOTE_ERROR = re.compile(

@@ -21,7 +21,9 @@ Choices where Sendmail's log is ambiguous:
   (Microsoft's "... Queued mail for delivery -> 250 2.1.5"); ``enhanced`` falls back to
   ``dsn=``.
 * ``to=<a>,<b>`` (one delivery to several recipients): one event per recipient, as Postfix
-  logs one line per recipient.
+  logs one line per recipient. A ``to=`` line without ``mailer=`` is no delivery: it names
+  the recipients of a message refused, discarded or aborted while it was received
+  (``srvrsmtp.c`` logundelrcpts()), whose refusal is its ``reject=`` line: ignored.
 * ``<addr>... 550 5.1.1 text`` after a ``to=`` line is the remote server's reply to that
   delivery (the ``to=`` line gave the outcome): an event with the code and no status, so the
   outcome is counted once and the reply once. ``<addr>... User unknown`` (no code) is our

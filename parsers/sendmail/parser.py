@@ -140,6 +140,11 @@ class SendmailParser(Parser):
         if i < 0:
             return []
         fields = msg[:i]
+        if "mailer=" not in fields:
+            # logundelrcpts() (srvrsmtp.c): the recipients of a message refused, discarded or
+            # aborted while it was received, logged without a mailer; the refusal is the
+            # reject= line's event, and nothing was delivered or bounced.
+            return []
         stat = msg[i + 7 :]
         if stat.startswith("queued"):
             return []  # accepted into the queue, no delivery attempt yet

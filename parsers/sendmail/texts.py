@@ -14,8 +14,9 @@ from logscan.parsing.reply import parse_reply
 # (NFS's "sm-notify" shares the prefix and is not Sendmail.)
 _PROGRAM = re.compile(r"(?:^|\s)(sendmail|sm-(?!notify)[\w.-]+)\[\d+\]: (?:\[ID \d+ [\w.]+\] )?")
 _BSD_TS = re.compile(r"\s*([A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)")
-# Queue ids: "4AT00103578509", "s1GNXHYB005133", AIX's "k1SN9pkK15806618", OpenEMM's digits.
-_QID = re.compile(r"([A-Za-z0-9]{8,20}): ")
+# Queue ids: "4AT00103578509", "s1GNXHYB005133", AIX's "k1SN9pkK15806618", OpenEMM's digits,
+# 8.9's "SAA15929": always with a digit, so "STARTTLS: write error=..." is no message's.
+_QID = re.compile(r"((?=[A-Za-z]*\d)[A-Za-z0-9]{8,20}): ")
 _FIELD = re.compile(r"(?:^|, )(to|mailer|relay|dsn|ruleset|arg1|reject)=")
 _RELAY = re.compile(r"relay=(?:(?P<name>[^\s,\[]+) ?)?(?:\[(?P<ip>[^\]]+)\])?")
 _SIZE = re.compile(r", size=(\d+)")

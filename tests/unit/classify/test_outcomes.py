@@ -120,6 +120,108 @@ def test_exim_texts_from_its_configuration(clf: Classifier, text: str, category:
     assert clf.classify_event(ev).verdict.category == category
 
 
+# The example texts of Exim's spec that administrators copy into their configuration (router
+# :fail: data, cannot_route_message, ACL message =): each built into the line Exim writes for
+# it, a bounce ("**", no code) or an ACL refusal (Exim's default 550, logged without a code).
+SPEC_ROUTER_TEXTS = [
+    ("Gone away, no forwarding address", "mailbox-disabled"),
+    ("Unknown local user", "mailbox-unknown"),
+    ("Invalid SRS recipient address", "mailbox-unknown"),
+    ("staff@lists.example is a closed mailing list", "policy-rejected"),
+]
+SPEC_ACL_TEXTS = [
+    ("Host not recognized", "policy-rejected"),
+    ("Invalid sender from client host", "policy-rejected"),
+    ("A valid sender header is required for bounces", "policy-rejected"),
+    ("HTML mail is not accepted here", "policy-rejected"),
+    ("Too many bad recipients", "policy-rejected"),
+    ("Sender did not verify", "policy-rejected"),
+    ("Can't verify sender", "policy-rejected"),
+    ("This address does not send an unsigned reverse path", "policy-rejected"),
+    ("Invalid reverse path signature.", "policy-rejected"),
+    ("Mail from Paypal with invalid/missing signature", "sender-auth-failed"),
+    ("no verified certificate", "tls-required"),  # acl.c, verify = certificate
+]
+
+
+@pytest.mark.parametrize(("text", "category"), SPEC_ROUTER_TEXTS)
+def test_exim_spec_router_texts_bounce_by_what_they_say(
+    clf: Classifier, text: str, category: str
+) -> None:
+    line = f"2024-03-12 10:00:01 1rk0Aa-0004Xy-2C ** user@example.org R=aliases: {text}"
+    [ev] = EximParser("mainlog", year=2024).feed(line, 1) or []
+    assert (ev.status, ev.code) == ("bounced", None)
+    assert clf.classify_event(ev).verdict.category == category
+
+
+@pytest.mark.parametrize(("text", "category"), SPEC_ACL_TEXTS)
+def test_exim_spec_acl_texts_refuse_by_what_they_say(
+    clf: Classifier, text: str, category: str
+) -> None:
+    line = (
+        "2024-03-12 10:00:02 H=client.example.net [192.0.2.7] F=<a@example.net> "
+        f"rejected RCPT <b@example.com>: {text}"
+    )
+    [ev] = EximParser("mainlog", year=2024).feed(line, 1) or []
+    assert clf.classify_event(ev).verdict.category == category
+
+
+@pytest.mark.parametrize(("text", "category"), SPEC_ACL_TEXTS)
+def test_exim_spec_acl_texts_as_a_remote_exim_answers_them(
+    clf: Classifier, text: str, category: str
+) -> None:
+    # What a sending MTA logs when a remote Exim refuses with one of these texts: the bare 550
+    # alone would read as an unknown mailbox.
+    v = clf.classify("550", None, f"550 {text}", "mx.example.net", "rcpt", "bounced")
+    assert v.category == category, v
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        # smtp_in.c, tls-openssl.c, receive.c: what a remote Exim answers a client whose SMTP
+        # dialogue is wrong, at the command it answers; at RCPT the bare 503 would read as
+        # "authentication required", the 501 as a bad address.
+        ("503 valid RCPT command must precede DATA", "data"),
+        ("503 sender not yet given", "rcpt"),
+        ("503 No sender yet given", "rcpt"),
+        ("503 Sender already given", "mail"),
+        ("503 MAIL FROM:<sender> command must precede DATA", "data"),
+        ("503 RCPT TO:<recipient> must precede DATA", "data"),
+        ("503 Command refused, required Proxy negotiation failed", "connect"),
+        ("501 MAIL FROM must have an address operand", "mail"),
+        ("501 RCPT TO must have an address operand", "rcpt"),
+        ("501 Syntactically invalid SIZE argument(s)", "mail"),
+        ("501 Unexpected argument data", "rcpt"),
+        ("554 Already in TLS", "connect"),
+        ("552 Message header not CRLF terminated", "end-of-data"),
+    ],
+)
+def test_a_remote_exims_protocol_replies_are_protocol(
+    clf: Classifier, text: str, stage: str
+) -> None:
+    v = clf.classify(text[:3], None, text, "mx.example.net", stage, "bounced")
+    assert v.category == "protocol", v
+
+
+@pytest.mark.parametrize(
+    ("needle", "category"),
+    [
+        ("rejected by non-SMTP ACL: no verified certificate", "tls-required"),
+        ("R=r3 : list1@lists.test.ex is a closed mailing list", "policy-rejected"),
+        ("10HmbA-000000005vi-0000 ** unknown@test.ex <forwarder@", "mailbox-unknown"),
+        (": I can't route to CALLER", "routing"),
+        ("R=q : cannot route this one (FAIL)", "routing"),
+        ("is not local, and can't route by DNS", "bad-domain"),  # stays a missing domain
+    ],
+)
+def test_exim_testsuite_texts_a_person_can_read(
+    clf: Classifier, exim: list[ParsedLine], needle: str, category: str
+) -> None:
+    v = clf.classify_event(only_event(find_line(exim, EXIM_TESTSUITE, needle))).verdict
+    assert v.category == category, v
+
+
 def test_exim_inferred_code_does_not_override_the_text(
     clf: Classifier, exim: list[ParsedLine]
 ) -> None:
