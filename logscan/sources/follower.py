@@ -228,7 +228,7 @@ class Follower:
                 continue
             del self._unopened[key]
             r = FileReader(fd, path)
-            r.known = self._rotated.snapshot(r)
+            r.known = self._rotated.snapshot(r, set(where))  # listed before it was opened
             if path == self.path or not self.readers:
                 self.readers.append(r)  # the current file, or the oldest one left to read
             else:
