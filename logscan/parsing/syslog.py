@@ -2,14 +2,23 @@
 
 Shared by the parsers of MTAs that log through syslog (Postfix, Sendmail, syslog-wrapped Exim).
 Handles BSD (``Jan  5 12:34:56``), RFC 3339 / ISO 8601 timestamps, an optional
-``facility.level`` (BusyBox), a docker-compose ``service_1  | `` prefix and lines with no time or
-host at all (``postfix/smtpd[12]: ...``)::
+``facility.level`` (BusyBox), a docker-compose ``service_1  | `` prefix, a ``<PRI>`` left in by
+a relay written to a file raw, and lines with no time or host at all
+(``postfix/smtpd[12]: ...``)::
 
     >>> s = split("Jan  5 12:34:56 mx1 postfix/smtp[42]: 3F2A1: to=<a@b.c>, status=sent")
     >>> s.program, s.pid, s.message
     ('postfix/smtp', '42', '3F2A1: to=<a@b.c>, status=sent')
     >>> iso_ts(s.ts, 2026)
     '2026-01-05T12:34:56'
+
+It also reads the RFC 5424 header (rsyslog's ``RSYSLOG_SyslogProtocol23Format``, syslog-ng's
+``syslog-protocol``, a central log host's files), where the program and its pid are fields of
+their own, and the message follows the structured data (a ``-`` field is empty)::
+
+    >>> s = split("<22>1 2024-03-01T10:00:01.5+00:00 mx postfix/smtp 1234 - - 3F2A1: to=<a@b.c>")
+    >>> s.ts, s.host, s.program, s.pid, s.message
+    ('2024-03-01T10:00:01.5+00:00', 'mx', 'postfix/smtp', '1234', '3F2A1: to=<a@b.c>')
 """
 
 from __future__ import annotations
@@ -30,10 +39,21 @@ _TS = (
 )
 _PROG = r"(?P<prog>[A-Za-z0-9_][^\s\[\]:]*)(?:\[(?P<pid>\d+)\])?:[ ]?"
 _LINE = re.compile(
+    r"(?:<\d{1,3}>)?"  # a PRI left in by a relay written to a file raw
     r"(?:[\w.-]+\s+\|\s)?"  # docker-compose service prefix
     rf"(?:{_TS}\s+(?:(?P<host>[^\s\[\]]+)\s+)?(?:[a-z0-9]+\.[a-z]+\s+)?)?"
     rf"(?:\[ID \d+ [\w.]+\]\s+)?{_PROG}"  # Solaris message id before the program
     r"(?P<msg>.*)",
+    re.DOTALL,
+)
+
+
+# RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [BOM]MSG, "-" for an
+# empty field. The version and an ISO time (or "-") tell it from a BSD line; a PRI may be missing
+# where a template dropped it.
+RFC5424 = re.compile(
+    r"(?:<\d{1,3}>)?1 (?P<ts>\d{4}-\d\d-\d\dT\S+|-) (?P<host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+"
+    r" (?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: \ufeff?(?P<msg>.*))?",
     re.DOTALL,
 )
 
@@ -48,7 +68,11 @@ class SyslogLine:
 
 
 def split(line: str) -> SyslogLine | None:
-    """Split ``line``; None when it has no ``program[pid]:`` part."""
+    """Split ``line``; None when it has no ``program[pid]:`` part (or RFC 5424 APP-NAME)."""
+    if line.startswith(("<", "1 ")):
+        r = RFC5424.match(line)
+        if r is not None:
+            return _rfc5424(r)
     m = _LINE.match(line)
     if m is None:
         return None
@@ -57,6 +81,17 @@ def split(line: str) -> SyslogLine | None:
     if host is not None and m.group("pid") is None and "/" not in prog and host.endswith(":"):
         return None
     return SyslogLine(m.group("ts"), host, prog, m.group("pid"), m.group("msg"))
+
+
+def _rfc5424(m: re.Match[str]) -> SyslogLine | None:
+    def field(name: str) -> str | None:
+        value = m.group(name)
+        return None if value == "-" else value
+
+    program = field("prog")
+    if program is None:
+        return None
+    return SyslogLine(field("ts"), field("host"), program, field("pid"), m.group("msg") or "")
 
 
 def after_message_id(text: str, start: int) -> int:

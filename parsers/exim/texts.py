@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from logscan.core.smtp import REPLY_CODE, stage_of_command
+from logscan.parsing.syslog import RFC5424
 from parsers.exim.message_log import is_message_log_line
 
 # "2012-02-13 14:39:22", optional ".345" (log_selector +millisec), optional " +0100"
@@ -342,6 +343,10 @@ def _looks_like_exim(line: str) -> bool:
     head = line[:120]
     if " exim[" in head or " exim4[" in head or " splogger[" in head:
         return True
+    if line.startswith(("<", "1 ")):  # RFC 5424: the program is a field of its own
+        h = RFC5424.match(line)
+        if h is not None:
+            return h.group("prog") in _PROGRAMS
     # A syslog line whose time stamp and host were cut by the tool that quoted it (OSSEC's
     # "Portion of the log(s)"): "exim[14700]: 2006-11-21 15:01:33 1Glsgv-0002wv-00 ...".
     r = _RELAY.match(line)

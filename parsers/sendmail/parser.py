@@ -60,12 +60,12 @@ class SendmailParser(Parser):
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         head = text[:200]
-        if "sm-" not in head and "sendmail[" not in head:
+        if "sm-" not in head and "sendmail" not in head:
             return self.not_understood(text)  # another program's, or syslogd's "last message ..."
         m = _PROGRAM.search(head)
         if m is None:
             return None
-        ts = self._timestamp(text, m.start())
+        ts = self._timestamp(text, m.start(1) if m.group(1) else m.start(2))
         msg = text[m.end() :]
         if msg.startswith(MARK):  # rsyslog's "message repeated N times: [...]"
             return self.feed_repeated(text, m.end(), lineno)

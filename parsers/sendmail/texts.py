@@ -12,7 +12,11 @@ from logscan.parsing.reply import parse_reply
 # The program tag, wherever the line starts: with a syslog time and host, a "<mail.notice>"
 # tag, a leading space, or at the program itself.
 # (NFS's "sm-notify" shares the prefix and is not Sendmail.)
-_PROGRAM = re.compile(r"(?:^|\s)(sendmail|sm-(?!notify)[\w.-]+)\[\d+\]: (?:\[ID \d+ [\w.]+\] )?")
+_PROGRAM = re.compile(
+    r"(?:^|\s)(sendmail|sm-(?!notify)[\w.-]+)\[\d+\]: (?:\[ID \d+ [\w.]+\] )?"
+    # RFC 5424 (logscan.parsing.syslog.RFC5424): APP-NAME, PROCID, MSGID, no structured data
+    r"|^(?:<\d{1,3}>)?1 \S+ \S+ (sendmail|sm-(?!notify)[\w.-]+) (?:\d+|-) \S+ - \ufeff?"
+)
 _BSD_TS = re.compile(r"\s*([A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)")
 # Queue ids: "4AT00103578509", "s1GNXHYB005133", AIX's "k1SN9pkK15806618", OpenEMM's digits,
 # 8.9's "SAA15929": always with a digit, so "STARTTLS: write error=..." is no message's.
