@@ -359,7 +359,7 @@ def _likely_reason(head_lines: Sequence[str]) -> str:
     if head_lines and stamped < len(head_lines) / 2:
         return (
             "; the lines carry no timestamp or program name, as `journalctl -o cat` prints "
-            "them: use `journalctl -o short-iso` (or the daemon's journald source)"
+            "them: use `journalctl -o short-iso` or `-o json` (or the daemon's journald source)"
         )
     return "; is this log written by another MTA? (omit --parser to detect it; `logscan parsers`)"
 

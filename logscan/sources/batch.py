@@ -3,8 +3,9 @@
 Lines come out numbered from 1 per file, decoded as UTF-8 with invalid bytes replaced (never an
 exception; a file that starts with a UTF-16 byte order mark as UTF-16), without their line ending
 (``\\n``, ``\\r\\n``, or ``\\r`` when the first line ends in a CR alone: old Mac style).
-Files are read in large binary chunks and handed on as blocks of lines, so memory stays flat in
-the file's size::
+A ``journalctl -o json`` export is read as the syslog-style lines the daemon's journald source
+makes of its entries. Files are read in large binary chunks and handed on as blocks of lines, so
+memory stays flat in the file's size::
 
     >>> import gzip, tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import itertools
 import re
 import sys
 import zlib
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from logscan.pipeline import MAX_LINE_CHARS
+from logscan.sources.journal_entry import export_line, looks_like_export
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -90,7 +93,7 @@ def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Generator[Block, N
     try:
         stream = _decompressed(raw, display_name(path))
         try:
-            yield from _blocks(stream, display_name(path), chunk_bytes)
+            yield from _journal_as_syslog(_blocks(stream, display_name(path), chunk_bytes))
         finally:
             if stream is not raw:
                 stream.close()  # a GzipFile does not close the file it was given
@@ -207,6 +210,21 @@ def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
         lineno += len(lines)
     if pending:
         yield Block(lineno + 1, _decode(pending, nl or b"\n"))
+
+
+def _journal_as_syslog(blocks: Iterator[Block]) -> Iterator[Block]:
+    """``blocks`` as they are, or, when the file is a ``journalctl -o json`` export, each entry
+    as the syslog-style line the daemon's journald source makes of it (one entry a line, so the
+    line numbers stay the file's)."""
+    first = next(blocks, None)
+    if first is None:
+        return
+    if not looks_like_export(first.lines):
+        yield first
+        yield from blocks
+        return
+    for block in itertools.chain([first], blocks):
+        yield Block(block.start, [export_line(text) for text in block.lines])
 
 
 def _line_end(data: bytes) -> bytes | None:

@@ -4,11 +4,8 @@ A reader thread runs ``journalctl`` and turns each entry into a syslog-style lin
 host identifier[pid]: message``, what the MTA parsers read from files) with the entry's cursor.
 If ``journalctl`` dies, the thread restarts it after a back-off, after the cursor of the last
 entry it read, so nothing is skipped or repeated. The daemon drains the queue in bounded
-batches and checkpoints the cursor of the last entry it counted::
-
-    >>> entry_line({"__REALTIME_TIMESTAMP": "0", "_HOSTNAME": "mx", "SYSLOG_IDENTIFIER":
-    ...             "postfix/smtp", "_PID": "7", "MESSAGE": "3F2A1: to=<a@b.c>"})
-    '1970-01-01T00:00:00.000000+00:00 mx postfix/smtp[7]: 3F2A1: to=<a@b.c>'
+batches and checkpoints the cursor of the last entry it counted. The line an entry becomes is
+:func:`logscan.sources.journal_entry.entry_line`'s.
 """
 
 from __future__ import annotations
@@ -21,12 +18,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 
 from logscan.app.config import SourceConfig, Start
+from logscan.sources.journal_entry import entry_line
 
 log = structlog.get_logger("logscan.sources.journald")
 
@@ -38,27 +34,6 @@ STABLE_RUN = 60.0  # a reader that ran this long starts its back-off afresh
 # for our own stop before calling it a death.
 STOP_SIGNALS = frozenset({-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP})
 SIGNAL_GRACE = 2.0
-
-
-def entry_line(entry: dict[str, Any]) -> str:
-    """The syslog-style line for one journal entry (JSON as ``journalctl -o json`` prints it)."""
-    msg = entry.get("MESSAGE")
-    if isinstance(msg, list):  # journalctl prints non-UTF-8 messages as a list of bytes
-        msg = bytes(b for b in msg if isinstance(b, int) and 0 <= b < 256).decode(
-            "utf-8", "replace"
-        )
-    elif not isinstance(msg, str):
-        msg = ""
-    try:
-        usec = int(entry.get("__REALTIME_TIMESTAMP", "0"))
-        ts = datetime.fromtimestamp(usec / 1e6, tz=UTC).isoformat(timespec="microseconds")
-    except (TypeError, ValueError, OverflowError, OSError):
-        ts = "1970-01-01T00:00:00+00:00"
-    host = entry.get("_HOSTNAME") or "localhost"
-    ident = entry.get("SYSLOG_IDENTIFIER") or entry.get("_COMM") or "unknown"
-    pid = entry.get("SYSLOG_PID") or entry.get("_PID")
-    prog = f"{ident}[{pid}]" if pid else str(ident)
-    return f"{ts} {host} {prog}: {msg}".replace("\n", " ")
 
 
 def journalctl_command(
