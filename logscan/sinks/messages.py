@@ -152,44 +152,29 @@ class MessageTracker:
         key = (mta, qid)
         messages = self._messages
         m = messages.get(key)
-        if m is None:
-            if kind != "removed":
-                self._arrive(key, n)
-            return
         if kind == "removed":
-            self._finish(key, _outcome(m, removed=True), ts or m.last_seen)
+            if m is not None:
+                self._finish(key, _outcome(m, removed=True), ts or m.last_seen)
             return
+        if m is None:
+            m = self._start(key, ts)
         if kind == "received":
             m.arrived = ts
             m.recipients = recipients
         if size is not None:
             m.size = size
-        # What the byte bound counts changes by the strings replaced.
+        # The byte bound's count changes by the strings replaced (no recount of the message).
         grown = 0
         if client is not None and kind == "received":
-            client = client if len(client) <= MAX_TEXT else client[:MAX_TEXT]
+            client = _cut(client)
             grown += len(client) - len(m.client or "")
             m.client = client
         if sender is not None:
-            sender = sender if len(sender) <= MAX_TEXT else sender[:MAX_TEXT]
+            sender = _cut(sender)
             grown += len(sender) - len(m.sender or "")
             m.sender = sender
         if grown:
             messages.grow(key, grown)
-
-    def _arrive(self, key: tuple[str, str], n: MessageNote) -> None:
-        """The first note of a message: held (and costed) once its fields are in."""
-        kind, mta, qid, ts, sender, size, client, recipients = n
-        m = Message(mta, qid if len(qid) <= MAX_TEXT else qid[:MAX_TEXT], None, ts, ts)
-        if kind == "received":
-            m.arrived = ts
-            m.recipients = recipients
-            if client is not None:
-                m.client = client if len(client) <= MAX_TEXT else client[:MAX_TEXT]
-        m.size = size
-        if sender is not None:
-            m.sender = sender if len(sender) <= MAX_TEXT else sender[:MAX_TEXT]
-        self._messages.put(key, m, _cost(m))
 
     def __call__(self, item: ClassifiedEvent) -> None:
         """An event: a delivery outcome (or a rejection after data) counts for its message."""
@@ -227,7 +212,7 @@ class MessageTracker:
     # -- state ------------------------------------------------------------------------------
 
     def _start(self, key: tuple[str, str], ts: str | None) -> Message:
-        m = Message(key[0], key[1][:MAX_TEXT], None, ts, ts)
+        m = Message(key[0], _cut(key[1]), None, ts, ts)
         self._messages.put(key, m, _cost(m))
         return m
 
@@ -290,6 +275,10 @@ def _outcome(m: Message, *, removed: bool) -> Outcome:
 def _cost(m: Message) -> int:
     """What ``m`` costs in memory, as the byte bound counts it: the object and its strings."""
     return _OVERHEAD + 2 * len(m.queue_id) + len(m.sender or "") + len(m.client or "")
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT]
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:
