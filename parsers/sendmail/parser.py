@@ -24,7 +24,6 @@ from parsers.sendmail.texts import (
     _NOTICE_LABELS,
     _NULLSERVER_CODE,
     _PREGREETING_CODE,
-    _PROGRAM,
     _QID,
     _QUIET,
     _QUIET_INSIDE,
@@ -36,6 +35,7 @@ from parsers.sendmail.texts import (
     _dsn_says_more,
     _field,
     _milter_field,
+    _program_span,
     _relay,
     _split_recipients,
     _stat_reply,
@@ -56,19 +56,20 @@ class SendmailParser(Parser):
     @classmethod
     def detect(cls, head: Sequence[str], path: str | None) -> float:
         # Parser.share, not cls.share: mypyc 2.4 fails on the latter (the compiled build).
-        return Parser.share(head, lambda line: _PROGRAM.search(line[:200]) is not None)
+        return Parser.share(head, lambda line: _program_span(line) is not None)
 
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         head = text[:200]
         if "sm-" not in head and "sendmail" not in head:
             return self.not_understood(text)  # another program's, or syslogd's "last message ..."
-        m = _PROGRAM.search(head)
-        if m is None:
+        span = _program_span(text)
+        if span is None:
             return None
-        ts = self._timestamp(text, m.start(1) if m.group(1) else m.start(2))
-        msg = text[m.end() :]
+        program_at, msg_at = span
+        ts = self._timestamp(text, program_at)
+        msg = text[msg_at:]
         if msg.startswith(MARK):  # rsyslog's "message repeated N times: [...]"
-            return self.feed_repeated(text, m.end(), lineno)
+            return self.feed_repeated(text, msg_at, lineno)
         qid = None
         q = _QID.match(msg)
         if q is not None:

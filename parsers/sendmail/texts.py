@@ -8,15 +8,30 @@ import re
 
 from logscan.core.smtp import ENHANCED_CODE, REPLY_CODE
 from logscan.parsing.reply import parse_reply
+from logscan.parsing.syslog import RFC5424
 
 # The program tag, wherever the line starts: with a syslog time and host, a "<mail.notice>"
 # tag, a leading space, or at the program itself.
 # (NFS's "sm-notify" shares the prefix and is not Sendmail.)
-_PROGRAM = re.compile(
-    r"(?:^|\s)(sendmail|sm-(?!notify)[\w.-]+)\[\d+\]: (?:\[ID \d+ [\w.]+\] )?"
-    # RFC 5424 (logscan.parsing.syslog.RFC5424): APP-NAME, PROCID, MSGID, no structured data
-    r"|^(?:<\d{1,3}>)?1 \S+ \S+ (sendmail|sm-(?!notify)[\w.-]+) (?:\d+|-) \S+ - \ufeff?"
-)
+_NAME = r"sendmail|sm-(?!notify)[\w.-]+"
+_PROGRAM = re.compile(rf"(?:^|\s)({_NAME})\[\d+\]: (?:\[ID \d+ [\w.]+\] )?")
+_IS_NAME = re.compile(_NAME)
+
+
+def _program_span(text: str) -> tuple[int, int] | None:
+    """Where a Sendmail line's program name starts and where its message starts, in the first
+    200 characters (the syslog tag ``sm-mta[42]: ``, or the fields of the RFC 5424 header);
+    None if it is not a Sendmail line."""
+    m = _PROGRAM.search(text, 0, 200)
+    if m is not None:
+        return m.start(1), m.end()
+    if text.startswith(("<", "1 ")):
+        h = RFC5424.match(text)
+        if h is not None and h.group("msg") is not None and _IS_NAME.fullmatch(h.group("prog")):
+            return h.start("prog"), h.start("msg")
+    return None
+
+
 _BSD_TS = re.compile(r"\s*([A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)")
 # Queue ids: "4AT00103578509", "s1GNXHYB005133", AIX's "k1SN9pkK15806618", OpenEMM's digits,
 # 8.9's "SAA15929": always with a digit, so "STARTTLS: write error=..." is no message's.

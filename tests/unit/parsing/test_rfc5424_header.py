@@ -87,3 +87,15 @@ def test_structured_data_and_a_bom_before_the_message() -> None:
     assert (ev.status, ev.code, ev.queue_id, ev.ts) == (
         "sent", "250", "4QbXc3XyzLz1wS", "2024-03-01T10:00:01.5Z"
     )  # fmt: skip
+
+
+def test_a_sendmail_line_with_structured_data() -> None:
+    line = (
+        '<22>1 2024-03-01T10:00:01Z mx sm-mta 42 - [meta sequenceId="7"] 421A0B2c012345:'
+        " to=<b@example.org>, delay=00:00:01, mailer=esmtp, pri=120000,"
+        " relay=mx.example.org. [203.0.113.5], dsn=5.1.1, stat=User unknown"
+    )
+    (ev,) = Registry.load().get("sendmail")(path="m.log", year=YEAR).feed(line, 1) or []
+    assert (ev.status, ev.enhanced, ev.queue_id, ev.ts) == (
+        "bounced", "5.1.1", "421A0B2c012345", "2024-03-01T10:00:01Z"
+    )  # fmt: skip
