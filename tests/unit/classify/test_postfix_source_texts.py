@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import pytest
 
 from logscan.classify.classifier import Classifier
-from logscan.parsing.reply import parse_reply
 from parsers.postfix import PostfixParser
 from tests.helpers.paths import DATA
+from tests.helpers.reply_texts import ReplyText, verdict_of
 
 
 @dataclass(frozen=True)
@@ -62,18 +62,11 @@ def test_postfix_status_text_category(clf: Classifier, row: Row) -> None:
     assert verdict.category == row.category, verdict.rule
 
 
-@dataclass(frozen=True)
-class Reply:
-    source: str
-    text: str
-    category: str
-
-
-def load_replies() -> list[Reply]:
+def load_replies() -> list[ReplyText]:
     path = DATA / "postfix" / "postfix-src-server-replies.tsv"
     with path.open(encoding="utf-8", newline="") as fh:
         return [
-            Reply(rec["source"], rec["text"], rec["category"])
+            ReplyText(rec["source"], rec["text"], rec["category"])
             for rec in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         ]
 
@@ -87,7 +80,6 @@ def test_the_reply_table_covers_the_servers() -> None:
 
 
 @pytest.mark.parametrize("row", REPLIES, ids=lambda r: r.text[:60])
-def test_postfix_server_reply_category(clf: Classifier, row: Reply) -> None:
-    reply = parse_reply(row.text)
-    verdict = clf.classify(reply.code, reply.enhanced, reply.text)
+def test_postfix_server_reply_category(clf: Classifier, row: ReplyText) -> None:
+    verdict = verdict_of(clf, row.text)
     assert verdict.category == row.category, verdict.rule
