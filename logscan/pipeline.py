@@ -13,9 +13,8 @@ Sources (batch files, tailed files, the journal) hand blocks of lines to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import length_hint
 from typing import Literal, get_args
 
 from logscan.classify.classifier import Classifier
@@ -65,28 +64,6 @@ class LineCounts:
 _NO_LINE = 1 << 62  # a line number past any file's: no note to hand over
 
 
-class _Block(list[str]):
-    """A block's lines that hold the message notes the parser reports while reading them, each
-    with the number of its line.
-
-    ``feed_block`` walks its lines once, in order, with one iterator (``Parser.feed_block`` and
-    the parsers' own loops do); the iterator's length hint says how far it got, in C, with no
-    call per line. A note that comes while no walk has begun is placed before the block's lines.
-    """
-
-    __slots__ = ("end", "held", "walk")
-
-    def __init__(self, lines: Sequence[str], start: int) -> None:
-        super().__init__(lines)
-        self.end = start + len(lines) - 1  # the number of the last line
-        self.held: list[tuple[int, MessageNote]] = []
-        self.walk: Iterator[str] = super().__iter__()  # not begun: its notes go first
-
-    def __iter__(self) -> Iterator[str]:
-        self.walk = super().__iter__()
-        return self.walk
-
-
 @dataclass
 class Pipeline:
     source: str
@@ -104,22 +81,16 @@ class Pipeline:
     # parser, which reports them there (see :class:`logscan.core.event.MessageNote`).
     notes: Callable[[MessageNote], None] | None = None
 
-    # The block being read while notes are wanted (its notes are held by line), else None.
-    _block: _Block | None = field(default=None, init=False, repr=False)
+    # The notes the parser gave while reading the block (or flushing), in its order: they go
+    # out by their line between the block's events, which come only after the block.
+    _held: list[MessageNote] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.notes is not None:
-            # One callback for the parser's whole life: parsers may hand it on to readers of
-            # their own (Exchange's tracking log does), so it must not change block by block.
-            self.parser.notes = self._note
-
-    def _note(self, note: MessageNote) -> None:
-        block = self._block
-        if block is not None:  # held with the number of the line the walk has reached
-            block.held.append((block.end - length_hint(block.walk), note))
-        else:  # outside a block (flush): straight through
-            assert self.notes is not None
-            self.notes(note)
+            # One callback for the parser's whole life (parsers may hand it on to readers of
+            # their own, as Exchange's tracking log does): the held list's own append, which
+            # costs no Python call per note.
+            self.parser.notes = self._held.append
 
     @property
     def invalid_timestamps(self) -> int:
@@ -155,22 +126,23 @@ class Pipeline:
         if notes is None:
             self._feed_block(lines, start, ())
             return
-        # Message notes reach us while the parser reads, events only after the block: held by
-        # line, the notes go out between the events, as they came in the log (a message
-        # removed within the block must end after its deliveries are seen).
-        block = self._block = _Block(lines, start)
+        # Message notes reach us while the parser reads, events only after the block: held,
+        # the notes go out by their line between the events, as they came in the log (a
+        # message removed within the block must end after its deliveries are seen).
+        held = self._held
         try:
-            held = self._feed_block(block, start, block.held)
+            rest = self._feed_block(lines, start, held)
+            for note in rest:
+                notes(note)  # the notes after the block's last event
         finally:
-            self._block = None
-        for _, note in held:
-            notes(note)  # the notes after the block's last event
+            held.clear()
 
     def _feed_block(
-        self, lines: Sequence[str], start: int, held: Sequence[tuple[int, MessageNote]]
-    ) -> Sequence[tuple[int, MessageNote]]:
-        """Feed the block, pass its events to the sinks, each line's ``held`` notes (filled
-        while the parser reads) before its events; return the notes not handed over yet."""
+        self, lines: Sequence[str], start: int, held: Sequence[MessageNote]
+    ) -> Sequence[MessageNote]:
+        """Feed the block, pass its events to the sinks, the ``held`` notes (filled while the
+        parser reads) before the events of their line and after those of the lines before;
+        return the notes not handed over yet."""
         ignored, errors, rest, failed = self.parser.feed_block(lines, start)
         if errors:
             first, last = (failed[0], failed[-1]) if failed else (start, start + len(lines) - 1)
@@ -181,16 +153,16 @@ class Pipeline:
         notes = self.notes
         n_held = len(held)
         # The line of the next note to hand over; past the last line when there is none.
-        next_note = held[0][0] if held else _NO_LINE
+        next_note = held[0].line if held else _NO_LINE
         i = event = unrecognized = 0
         try:
             for lineno, text, events in rest:
                 if next_note <= lineno:
                     assert notes is not None
                     while next_note <= lineno:
-                        notes(held[i][1])
+                        notes(held[i])
                         i += 1
-                        next_note = held[i][0] if i < n_held else _NO_LINE
+                        next_note = held[i].line if i < n_held else _NO_LINE
                 if events:
                     event += 1
                     for ev in events:
@@ -229,6 +201,10 @@ class Pipeline:
             events = self.parser.flush()
         except Exception:
             events = []
+        if self.notes is not None:  # what the parser still held ends before its events
+            for note in self._held:
+                self.notes(note)
+            self._held.clear()
         self._emit(events)
 
     def _emit(self, events: Sequence[Event]) -> None:

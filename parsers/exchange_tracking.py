@@ -223,7 +223,7 @@ class TrackingLog:
         queue_id = col["internal-message-id"] or None
         size = int(col["total-bytes"]) if col["total-bytes"].isdigit() else None
         if how is _RECEIVE and self.notes is not None and queue_id is not None:
-            self._note_arrival(col, queue_id, ts, sender, size)
+            self._note_arrival(col, queue_id, ts, sender, size, lineno)
         events: list[Event] = []
         for i in range(max(len(recipients), len(statuses), 1)):
             status = statuses[i] if i < len(statuses) else ""
@@ -260,6 +260,7 @@ class TrackingLog:
         ts: str | None,
         sender: str | None,
         size: int | None,
+        lineno: int,
     ) -> None:
         assert self.notes is not None
         client = col["client-hostname"] or col["client-ip"] or None
@@ -269,7 +270,7 @@ class TrackingLog:
                 "received", "exchange", queue_id[:_NOTE_CHARS], ts,
                 sender[:_NOTE_CHARS] if sender else None, size,
                 client[:_NOTE_CHARS] if client else None,
-                int(count) if count.isdigit() and len(count) < 7 else None,
+                int(count) if count.isdigit() and len(count) < 7 else None, lineno,
             )
         )  # fmt: skip
 

@@ -280,7 +280,7 @@ class MDaemonParser(Parser):
             old = self._sessions.pop(key)
             events = self._close(old)
             if old is not None and self.notes is not None:
-                self._note_message(old)
+                self._note_message(old, lineno)
             return events
         sess = self._sessions.get(key)
         if msg.startswith("Attempting SMTP connection to"):
@@ -295,7 +295,9 @@ class MDaemonParser(Parser):
             sess.foreign = True  # POP, IMAP, MultiPOP, DomainPOP sessions of the -all log
         elif msg.startswith("Parsing message"):
             if self.notes is not None:
-                self._note_message(sess)  # the file before it, in a session that sends several
+                self._note_message(
+                    sess, lineno
+                )  # the file before it, in a session that sends several
             m = _MESSAGE_FILE.search(msg)
             sess.queue_id = _cut(m.group(1)) if m else None
             sess.decided = sess.deferred = False
@@ -348,16 +350,18 @@ class MDaemonParser(Parser):
             sess.failure = None
         return events
 
-    def _note_message(self, sess: _Session) -> None:
+    def _note_message(self, sess: _Session, lineno: int) -> None:
         """The notes of the message file the session was delivering (module docstring)."""
         qid = sess.queue_id
         if qid is None or sess.role != "outbound":
             return
         assert self.notes is not None
         ts = sess.last_ts
-        self.notes(MessageNote("queued", "mdaemon", qid, ts, sess.header_from, sess.size))
+        self.notes(
+            MessageNote("queued", "mdaemon", qid, ts, sess.header_from, sess.size, line=lineno)
+        )
         if sess.decided and not sess.deferred:
-            self.notes(MessageNote("removed", "mdaemon", qid, ts))
+            self.notes(MessageNote("removed", "mdaemon", qid, ts, line=lineno))
         sess.decided = sess.deferred = False
         sess.size = None
 

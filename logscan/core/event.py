@@ -83,6 +83,9 @@ class MessageNote(NamedTuple):
     # How many recipients the message has, where the arrival line says (Sendmail's nrcpts=):
     # an MTA that logs no removal is done with the message when all of them have an outcome.
     recipients: int | None = None
+    # The number of the line that says it: the pipeline hands notes and events over in the
+    # log's order by it. 0 (a plug-in that does not say): before the events of its block.
+    line: int = 0
 
 
 def _set_slots_directly(cls: type) -> None:

@@ -88,14 +88,15 @@ class EximParser(Parser):
                 client = _host(rest)
                 self.notes(
                     MessageNote(
-                        "received", "exim", qid, ts, env.sender, env.size, client[0] or client[1]
+                        "received", "exim", qid, ts, env.sender, env.size,
+                        client[0] or client[1], None, lineno,
                     )
-                )
+                )  # fmt: skip
             return []
         if rest.startswith("Completed"):
             self._messages.forget(qid)
             if self.notes is not None:
-                self.notes(MessageNote("removed", "exim", qid, ts))
+                self.notes(MessageNote("removed", "exim", qid, ts, line=lineno))
             return []
         if head in _DELIVERED:
             return [self._delivered(rest, qid, ts, lineno)]

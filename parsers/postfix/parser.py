@@ -113,7 +113,7 @@ class PostfixParser(Parser):
                 if "reject" in text or "proxy-" in text:
                     return self._inbound(text, start, lineno)
                 if self.notes is not None and ": client=" in text:
-                    self._client(text, start)
+                    self._client(text, start, lineno)
                 return []
             if kind == QUIET:
                 return []
@@ -154,7 +154,7 @@ class PostfixParser(Parser):
                         ignored += 1
                         continue
                     try:  # a message arrives: a note, no event
-                        self._client(text, after_message_id(text, colon + 2), client)
+                        self._client(text, after_message_id(text, colon + 2), lineno, client)
                         ignored += 1
                     except Exception:  # as below
                         errors += 1
@@ -180,19 +180,20 @@ class PostfixParser(Parser):
             if "reject" in text or "proxy-" in text:
                 return self._inbound(text, start, lineno)
             if self.notes is not None and ": client=" in text:
-                self._client(text, start)
+                self._client(text, start, lineno)
             return []
         if kind == PICKUP:
             if self.notes is not None:
-                self._pickup(text, start)
+                self._pickup(text, start, lineno)
             return []
         if ", status=" in text:
             return self._status(text, start, lineno)
         if kind != DELIVERY:  # QUEUE or GENERIC
             if text.endswith(": removed"):
-                self.queue.remove(text[start:-9])
+                qid = text[start:-9]
+                self.queue.remove(qid)
                 if self.notes is not None:  # no time: the last delivery's is the message's end
-                    self.notes(MessageNote("removed", "postfix", text[start:-9]))
+                    self.notes(MessageNote("removed", "postfix", qid, line=lineno))
                 return []
             i = text.find(": from=<", start)
             if i >= 0:
@@ -224,10 +225,11 @@ class PostfixParser(Parser):
         self.queue.put(qid, sender, size, lineno)
         if self.notes is not None:
             # No time: the arrival line a moment before has it (and --since filters on it).
-            self.notes(MessageNote("queued", "postfix", qid, None, sender[:MAX_SENDER_CHARS], size))
+            sender = sender[:MAX_SENDER_CHARS]
+            self.notes(MessageNote("queued", "postfix", qid, None, sender, size, line=lineno))
 
     # ------------------------------------------------------------------ message notes
-    def _client(self, text: str, start: int, colon: int = -1) -> None:
+    def _client(self, text: str, start: int, lineno: int, colon: int = -1) -> None:
         """smtpd ``QID: client=host[ip][, sasl_...]`` (its ``: client=`` at ``colon`` if found
         already): a message arrives (pflogsumm's "received")."""
         if colon < 0:
@@ -238,18 +240,18 @@ class PostfixParser(Parser):
         end = text.find(",", colon + 9)
         client = text[colon + 9 : end] if end >= 0 else text[colon + 9 :]
         assert self.notes is not None
-        self.notes(
-            MessageNote("received", "postfix", qid, self._ts(text), None, None, client[:300])
-        )
+        ts = self._ts(text)
+        self.notes(MessageNote("received", "postfix", qid, ts, client=client[:300], line=lineno))
 
-    def _pickup(self, text: str, start: int) -> None:
+    def _pickup(self, text: str, start: int, lineno: int) -> None:
         """pickup ``QID: uid=N from=<sender>``: a locally submitted message arrives."""
         colon = text.find(": ", start)
         qid = text[start:colon]
         if colon < 0 or not is_queue_id(qid) or not text.startswith(("uid=", "sender="), colon + 2):
             return
         assert self.notes is not None
-        self.notes(MessageNote("received", "postfix", qid, self._ts(text), client="pickup"))
+        ts = self._ts(text)
+        self.notes(MessageNote("received", "postfix", qid, ts, client="pickup", line=lineno))
 
     # ------------------------------------------------------------------ outbound
     def _status(self, text: str, start: int, lineno: int) -> list[Event]:

@@ -79,7 +79,7 @@ class SendmailParser(Parser):
         if msg.startswith("from="):
             self._arrival(msg, qid)
             if self.notes is not None and qid is not None:
-                self._note_arrival(msg, qid, ts)
+                self._note_arrival(msg, qid, ts, lineno)
             return []
         if "reject=" in msg:
             ev = self._rejected(msg, qid, ts, lineno)
@@ -122,7 +122,7 @@ class SendmailParser(Parser):
         m = _SIZE.search(msg)
         self._messages.remember(qid, Envelope(sender.strip("<>"), int(m.group(1)) if m else None))
 
-    def _note_arrival(self, msg: str, qid: str, ts: str | None) -> None:
+    def _note_arrival(self, msg: str, qid: str, ts: str | None, lineno: int) -> None:
         """The arrival as a message note, with nrcpts= (Sendmail logs no removal)."""
         env = self._messages.get(qid)
         n = _field(msg, "nrcpts")
@@ -132,7 +132,7 @@ class SendmailParser(Parser):
             MessageNote(
                 "received", "sendmail", qid, ts, env.sender,
                 env.size, relay[:300] if relay else None,
-                int(n) if n is not None and n.isdigit() and len(n) < 7 else None,
+                int(n) if n is not None and n.isdigit() and len(n) < 7 else None, lineno,
             )
         )  # fmt: skip
 

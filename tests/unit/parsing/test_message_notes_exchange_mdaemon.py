@@ -81,7 +81,7 @@ def test_exchange_arrivals_are_read_only_when_notes_are_wanted() -> None:
     assert wanted.feed(line, 1) == []
     assert notes == [
         MessageNote("received", "exchange", "42", "2024-01-01T09:59:59.000Z", "me@x", 900,
-                    "mx.example.net", 1),
+                    "mx.example.net", 1, line=1),
     ]  # fmt: skip
 
 

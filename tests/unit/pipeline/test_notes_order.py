@@ -78,13 +78,13 @@ class Noting(Parser):
     def feed(self, text: str, lineno: int) -> list[Event] | None:
         if text.startswith("note"):
             if self.notes is not None:
-                self.notes(MessageNote("received", self.name, f"Q{lineno}"))
+                self.notes(MessageNote("received", self.name, f"Q{lineno}", line=lineno))
             return []
         return [Event(self.path, lineno, self.name, "outbound", code=text.split()[1])]
 
 
 class Indexing(Noting):
-    """A feed_block that reads its lines by index: no walk to place its notes by."""
+    """A feed_block that reads its lines by index, not in one walk."""
 
     def feed_block(self, lines: Sequence[str], start: int) -> BlockResult:
         rest: list[Outcome] = []
@@ -96,6 +96,16 @@ class Indexing(Noting):
             else:
                 ignored += 1
         return BlockResult(ignored, 0, rest)
+
+
+class Unnumbered(Noting):
+    """A plug-in whose notes do not say their line."""
+
+    def feed(self, text: str, lineno: int) -> list[Event] | None:
+        if text.startswith("note") and self.notes is not None:
+            self.notes(MessageNote("received", self.name, f"Q{lineno}"))
+            return []
+        return super().feed(text, lineno)
 
 
 def order_of(parser: Parser, lines: Sequence[str]) -> list[str]:
@@ -111,12 +121,12 @@ def order_of(parser: Parser, lines: Sequence[str]) -> list[str]:
     return order
 
 
-def test_any_parser_walking_its_block_gets_its_notes_placed_by_line() -> None:
+def test_notes_are_placed_by_their_line_however_the_parser_reads_its_block() -> None:
     lines = ["reply 250", "note", "reply 550", "note", "note", "reply 421", "note"]
-    assert order_of(Noting("t"), lines) == [
-        "event@1", "note Q2", "event@3", "note Q4", "note Q5", "event@6", "note Q7",
-    ]  # fmt: skip
-    # Read by index, the notes cannot be placed: they go before the block's events.
-    assert order_of(Indexing("t"), lines) == [
+    in_order = ["event@1", "note Q2", "event@3", "note Q4", "note Q5", "event@6", "note Q7"]
+    assert order_of(Noting("t"), lines) == in_order
+    assert order_of(Indexing("t"), lines) == in_order
+    # Notes that do not say their line cannot be placed: they go before the block's events.
+    assert order_of(Unnumbered("t"), lines) == [
         "note Q2", "note Q4", "note Q5", "note Q7", "event@1", "event@3", "event@6",
     ]  # fmt: skip
