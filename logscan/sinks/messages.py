@@ -148,7 +148,7 @@ class MessageTracker:
 
     def note(self, n: MessageNote) -> None:
         """A milestone from a parser: arrival, queued envelope, removal."""
-        kind, mta, qid, ts, sender, size, client, recipients = n  # one unpack: the hot path
+        kind, mta, qid, ts, sender, size, client, recipients, _ = n  # one unpack: the hot path
         key = (mta, qid)
         messages = self._messages
         m = messages.get(key)
@@ -156,21 +156,30 @@ class MessageTracker:
             if m is not None:
                 self._finish(key, _outcome(m, removed=True), ts or m.last_seen)
             return
-        if m is None:
-            m = self._start(key, ts)
-        if kind == "received":
+        # Strings are cut (slicing a short string gives it back, no copy); only an arrival
+        # says who handed the message over.
+        received = kind == "received"
+        if sender is not None:
+            sender = sender[:MAX_TEXT]
+        client = client[:MAX_TEXT] if client is not None and received else None
+        if m is None:  # a new message, costed once with its strings in
+            m = Message(
+                mta, qid[:MAX_TEXT], ts if received else None, ts, ts, sender, size, client,
+                recipients if received else None,
+            )  # fmt: skip
+            messages.put(key, m, _cost(m))
+            return
+        if received:
             m.arrived = ts
             m.recipients = recipients
         if size is not None:
             m.size = size
         # The byte bound's count changes by the strings replaced (no recount of the message).
         grown = 0
-        if client is not None and kind == "received":
-            client = _cut(client)
+        if client is not None:
             grown += len(client) - len(m.client or "")
             m.client = client
         if sender is not None:
-            sender = _cut(sender)
             grown += len(sender) - len(m.sender or "")
             m.sender = sender
         if grown:
@@ -212,7 +221,7 @@ class MessageTracker:
     # -- state ------------------------------------------------------------------------------
 
     def _start(self, key: tuple[str, str], ts: str | None) -> Message:
-        m = Message(key[0], _cut(key[1]), None, ts, ts)
+        m = Message(key[0], key[1][:MAX_TEXT], None, ts, ts)
         self._messages.put(key, m, _cost(m))
         return m
 
@@ -275,10 +284,6 @@ def _outcome(m: Message, *, removed: bool) -> Outcome:
 def _cost(m: Message) -> int:
     """What ``m`` costs in memory, as the byte bound counts it: the object and its strings."""
     return _OVERHEAD + 2 * len(m.queue_id) + len(m.sender or "") + len(m.client or "")
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT]
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:
