@@ -8,6 +8,7 @@ from logscan.parsing.api import Parser
 from logscan.parsing.syslog import split
 
 _TIME_CHARS = frozenset("0123456789:")
+_SECONDS = frozenset(f"{s:02d}" for s in range(61))  # 60: a leap second, as TimestampCheck
 
 
 class LineClock:
@@ -21,17 +22,27 @@ class LineClock:
         # form: events come in bursts within one second.
         self._last_stamp = ""
         self._last_iso: str | None = None
+        # That stamp's minute ("Nov 29 00:00:") and its ISO form ("2024-11-29T00:00:"): a new
+        # second of the same minute is its seconds appended, with no further check.
+        self._minute = "\0"
+        self._minute_iso = ""
 
     def ts(self, line: str) -> str | None:
         """ISO 8601 time of ``line``, None if it has none or an impossible one (Feb 30)."""
         stamp = line[:15]
         if stamp == self._last_stamp:
             return self._last_iso
+        if stamp[:13] == self._minute and stamp[13:] in _SECONDS and line[15:16] == " ":
+            iso = self._minute_iso + stamp[13:]
+            self._last_stamp = stamp
+            self._last_iso = iso
+            return iso
         iso = self._parser.timestamps(self._text_ts(line))
         # Only a valid BSD stamp is remembered: it alone decides the time (the year changes
         # only with the day), and an invalid one must be counted each time it occurs.
         if iso is not None and _is_bsd_stamp(line):
             self._last_stamp, self._last_iso = stamp, iso
+            self._minute, self._minute_iso = stamp[:13], iso[:-2]
         return iso
 
     def _text_ts(self, line: str) -> str | None:
