@@ -16,6 +16,8 @@ UNQUALIFIED = "ubuntuforums-2010-unqualified-hostname-no-mail.log"
 DOKUWIKI = "blog-2017-dokuwiki-sendmail-8.14-ubuntu.log"
 DEVNOTES = "devnotes-2022-sendmail-naver-yandex.log"
 PASTES = "forum-pastes-sendmail-11th-round.log"
+SMF_SPF = "github-issue-smf-spf-33-sendmail-8.15.log"
+ITSUKI = "ubuntuforums-2010-itsuki-check-mail.log"
 
 
 def test_a_submission_relayed_through_the_local_mta(
@@ -103,3 +105,11 @@ def test_forum_pastes(clf: Classifier, sendmail: list[ParsedLine]) -> None:
         (15, "outbound", "deferred", "network"),  # Connection timed out with ...
         (16, "outbound", "deferred", "network"),  # no dsn= (a damaged "relay=" field)
     ]
+
+
+def test_our_own_refusals(clf: Classifier, sendmail: list[ParsedLine]) -> None:
+    # A milter's reject without a text of its own gets Sendmail's default "Command rejected"
+    # (milter.c, SMFIR_REJECT): a policy refusal, whatever the milter checked (smf-spf's SPF
+    # failure is on its own line, another program's). check_mail's unqualified sender domain.
+    assert outcomes(clf, sendmail, SMF_SPF) == [(1, "inbound", "rejected", "policy-rejected")]
+    assert outcomes(clf, sendmail, ITSUKI) == [(1, "inbound", "rejected", "bad-domain")]
