@@ -49,3 +49,11 @@ def test_postfix_pastes(clf: Classifier, postfix: list[ParsedLine]) -> None:
         (18, "inbound", "rejected", "dns-failure"),  # Spamhaus refused an open resolver
         (20, "outbound", "bounced", "bad-domain"),  # a line pasted without its time stamp
     ]
+
+
+def test_the_lines_users_quoted_in_the_exim_faq(clf: Classifier, exim: list[ParsedLine]) -> None:
+    # Q0430: an unreadable .forward (was unknown); Q0617: MX hosts without address records.
+    assert outcomes(clf, exim, "exim-faq-lines-1998-1999.log") == [
+        (1, "outbound", "deferred", "server-error"),
+        (2, "outbound", "deferred", "dns-failure"),
+    ]
