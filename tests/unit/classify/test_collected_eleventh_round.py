@@ -22,6 +22,8 @@ def test_exim_pastes(clf: Classifier, exim: list[ParsedLine]) -> None:
         (4, "outbound", "deferred", "dns-failure"),  # host lookup did not complete
         (5, "outbound", "deferred", "dns-failure"),
         (15, "outbound", "deferred", "server-error"),  # Hestia's expansion of a missing path
+        (16, "inbound", "rejected", "relay-denied"),  # fail2ban's <HOST>/<EMAIL> placeholders
+        (17, "inbound", "rejected", "relay-denied"),  # with X= and CV= of a TLS session
     ]
 
 
@@ -40,7 +42,7 @@ def test_exim_3_lines_of_a_manual(clf: Classifier, exim: list[ParsedLine]) -> No
 
 
 def test_postfix_pastes(clf: Classifier, postfix: list[ParsedLine]) -> None:
-    # qmgr, postscreen, smtpd connect/disconnect, TLS and opendmarc lines give none.
+    # qmgr, postscreen, dnsblog, smtpd connect/disconnect, TLS and opendmarc lines give none.
     assert outcomes(clf, postfix, POSTFIX_PASTES) == [
         (1, "outbound", "deferred", "network"),
         (3, "outbound", "sent", "delivered"),
@@ -48,6 +50,9 @@ def test_postfix_pastes(clf: Classifier, postfix: list[ParsedLine]) -> None:
         (8, "outbound", "sent", "delivered"),  # Dovecot's LMTP "Saved"
         (18, "inbound", "rejected", "dns-failure"),  # Spamhaus refused an open resolver
         (20, "outbound", "bounced", "bad-domain"),  # a line pasted without its time stamp
+        (25, "inbound", "rejected", "greylisted"),  # rmilter's greylisting through cleanup
+        (32, "inbound", "rejected", "greylisted"),  # the same under syslog_name postfix-in
+        (33, "inbound", "rejected", "greylisted"),
     ]
 
 
