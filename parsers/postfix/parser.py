@@ -149,12 +149,11 @@ class PostfixParser(Parser):
                     ignored += 1
                     continue
                 if kind == INBOUND and "reject" not in text and "proxy-" not in text:
-                    client = text.find(": client=", colon) if notes else -1
-                    if client < 0:
+                    if not notes or ": client=" not in text:  # an operator: no call
                         ignored += 1
                         continue
                     try:  # a message arrives: a note, no event
-                        self._client(text, after_message_id(text, colon + 2), lineno, client)
+                        self._client(text, after_message_id(text, colon + 2), lineno)
                         ignored += 1
                     except Exception:  # as below
                         errors += 1
@@ -229,11 +228,10 @@ class PostfixParser(Parser):
             self.notes(MessageNote("queued", "postfix", qid, None, sender, size, line=lineno))
 
     # ------------------------------------------------------------------ message notes
-    def _client(self, text: str, start: int, lineno: int, colon: int = -1) -> None:
-        """smtpd ``QID: client=host[ip][, sasl_...]`` (its ``: client=`` at ``colon`` if found
-        already): a message arrives (pflogsumm's "received")."""
-        if colon < 0:
-            colon = text.find(": client=", start)
+    def _client(self, text: str, start: int, lineno: int) -> None:
+        """smtpd ``QID: client=host[ip][, sasl_...]``: a message arrives (pflogsumm's
+        "received")."""
+        colon = text.find(": client=", start)
         qid = text[start:colon]
         if not 5 <= len(qid) <= 20 or not qid.isalnum():  # a queue id, short or long
             return
