@@ -120,6 +120,10 @@ class BoundedMap(Generic[K, V]):
         """Every value, oldest first."""
         return list(self._items.values())
 
+    def items(self) -> list[tuple[K, V]]:
+        """Every entry, oldest first."""
+        return list(self._items.items())
+
     def shrink(self) -> None:
         """Evict the oldest while over a bound (after the bounds were lowered)."""
         if len(self._items) > self.max_items or self.bytes > self.max_bytes:

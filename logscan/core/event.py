@@ -68,9 +68,10 @@ class MessageNote(NamedTuple):
     Parsers report them through :attr:`logscan.parsing.api.Parser.notes` (only when a sink wants
     them), never as events: the reply counters, alerts and ``--format events`` see no change.
     ``received``: a client handed it over (Postfix smtpd ``client=``, pickup; Exim ``<=``);
-    ``queued``: its envelope is known (Postfix qmgr ``from=<..>, size=N``); ``removed``: the MTA
-    is done with it (Postfix qmgr ``removed``, Exim ``Completed``). A NamedTuple, not a frozen
-    dataclass: built for a third of the log's lines, it must be cheap to build.
+    ``queued``: its envelope is known (MDaemon's message file; Postfix's messages still queued
+    when the log ends, from qmgr's ``from=<..>, size=N``); ``removed``: the MTA is done with it
+    (Postfix qmgr ``removed``, with that envelope; Exim ``Completed``). A NamedTuple, not a
+    frozen dataclass: built for a fifth of the log's lines, it must be cheap to build.
     """
 
     kind: NoteKind

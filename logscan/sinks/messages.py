@@ -21,6 +21,8 @@ When is a message done? Postfix says so (qmgr ``removed``), Exim too (``Complete
 logs no removal, so a Sendmail message is done when each of its ``nrcpts`` recipients has a final
 outcome. At the end of a ``scan``, :meth:`MessageTracker.finish_all` reports what is left: by
 its outcomes so far, or ``in_flight`` when it has none yet (still queued when the log ends).
+A Postfix message's envelope (sender, size) comes with its removal, or at the end of the log
+for one still queued: a message evicted before either is reported without it.
 
 Memory is bounded by count and by (estimated) bytes; past either bound the oldest message is
 dropped and reported with the outcome ``evicted``, so a flood of unique queue ids costs a
@@ -154,6 +156,11 @@ class MessageTracker:
         m = messages.get(key)
         if kind == "removed":
             if m is not None:
+                # Postfix's removal carries the envelope (it leaves the map: no byte count).
+                if sender is not None:
+                    m.sender = sender[:MAX_TEXT]
+                if size is not None:
+                    m.size = size
                 self._finish(key, _outcome(m, removed=True), ts or m.last_seen)
             return
         # Strings are cut (slicing a short string gives it back, no copy); only an arrival

@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from logscan.core.event import Event, MessageNote
 from logscan.parsing.api import BlockResult, Outcome, Parser
-from logscan.parsing.message_state import MAX_SENDER_CHARS
 from logscan.parsing.repeats import MARK
 from logscan.parsing.reply import leading_code
 from logscan.parsing.syslog import after_message_id, split
@@ -17,13 +16,12 @@ from parsers.postfix.programs import (
     DELIVERY,
     GENERIC,
     INBOUND,
-    MAIL_LOG_NEIGHBOURS,
     PICKUP,
     QUEUE,
     QUIET,
     UNKNOWN,
+    postfix_share,
     program_kind,
-    program_of,
     remember_kind,
 )
 from parsers.postfix.queue import QueueState
@@ -70,26 +68,7 @@ class PostfixParser(Parser):
     def detect(cls, head: Sequence[str], path: str | None) -> float:
         """Share of ``head`` lines written by Postfix programs (neighbours count half)."""
         del path
-        postfix = neighbour = total = 0
-        for line in head:
-            if not line.strip():
-                continue
-            total += 1
-            program = program_of(line)
-            kind = program_kind(program) if program is not None else UNKNOWN
-            if kind == UNKNOWN:
-                s = split(line)
-                program = s.program if s is not None else None
-                kind = program_kind(program) if program is not None else UNKNOWN
-            if kind == UNKNOWN or program is None:
-                continue
-            if program.partition("/")[0] in MAIL_LOG_NEIGHBOURS:
-                neighbour += 1
-            else:
-                postfix += 1
-        if postfix == 0:
-            return 0.0
-        return min(1.0, 1.5 * (postfix + 0.5 * neighbour) / total)
+        return postfix_share(head)
 
     # ------------------------------------------------------------------ hot path
     def feed(self, text: str, lineno: int) -> list[Event] | None:
@@ -189,10 +168,7 @@ class PostfixParser(Parser):
             return self._status(text, start, lineno)
         if kind != DELIVERY:  # QUEUE or GENERIC
             if text.endswith(": removed"):
-                qid = text[start:-9]
-                self.queue.remove(qid)
-                if self.notes is not None:  # no time: the last delivery's is the message's end
-                    self.notes(MessageNote("removed", "postfix", qid, line=lineno))
+                self._removed(text[start:-9], lineno)
                 return []
             i = text.find(": from=<", start)
             if i >= 0:
@@ -220,12 +196,23 @@ class PostfixParser(Parser):
             digits = text[i + 7 : j] if j >= 0 else text[i + 7 :]
             if digits.isdigit() and digits.isascii() and len(digits) < 19:
                 size = int(digits)
-        sender = text[colon + 8 : gt]
-        self.queue.put(qid, sender, size, lineno)
+        self.queue.put(qid, text[colon + 8 : gt], size, lineno)
+
+    def _removed(self, qid: str, lineno: int) -> None:
+        """qmgr ``QID: removed``: its note carries the envelope held since ``from=`` (no time:
+        the last delivery's is the message's end)."""
+        held = self.queue.remove(qid)
         if self.notes is not None:
-            # No time: the arrival line a moment before has it (and --since filters on it).
-            sender = sender[:MAX_SENDER_CHARS]
-            self.notes(MessageNote("queued", "postfix", qid, None, sender, size, line=lineno))
+            sender, size, _ = held or (None, None, 0)
+            self.notes(MessageNote("removed", "postfix", qid, None, sender, size, line=lineno))
+
+    def flush(self) -> list[Event]:
+        """End of input: the envelopes of the messages still queued, as notes (the removal that
+        carries a message's envelope is not in this log)."""
+        if self.notes is not None:
+            for qid, (sender, size, line) in self.queue.held():
+                self.notes(MessageNote("queued", "postfix", qid, None, sender, size, line=line))
+        return super().flush()
 
     # ------------------------------------------------------------------ message notes
     def _client(self, text: str, start: int, lineno: int) -> None:

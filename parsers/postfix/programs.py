@@ -3,6 +3,10 @@ programs that share a mail log with Postfix are known by name, and quiet."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from logscan.parsing.syslog import split
+
 # What a program's lines can hold, by the daemon (the last part of a program name such as
 # ``postfix/submission/smtpd``: the part before it is the operator's ``syslog_name``).
 UNKNOWN = 0  # not ours: feed() returns None
@@ -83,3 +87,29 @@ def remember_kind(kinds: dict[str, int], token: str) -> int:
         kinds.clear()
     kinds[token] = kind
     return kind
+
+
+def postfix_share(head: Sequence[str]) -> float:
+    """How much of ``head`` Postfix programs wrote (the parser's detection score): their share of
+    the non-blank lines, mail-log neighbours (amavis, dovecot, ...) counting half, scaled so that
+    a log with some other programs' lines still scores 1."""
+    postfix = neighbour = total = 0
+    for line in head:
+        if not line.strip():
+            continue
+        total += 1
+        program = program_of(line)
+        kind = program_kind(program) if program is not None else UNKNOWN
+        if kind == UNKNOWN:
+            s = split(line)
+            program = s.program if s is not None else None
+            kind = program_kind(program) if program is not None else UNKNOWN
+        if kind == UNKNOWN or program is None:
+            continue
+        if program.partition("/")[0] in MAIL_LOG_NEIGHBOURS:
+            neighbour += 1
+        else:
+            postfix += 1
+    if postfix == 0:
+        return 0.0
+    return min(1.0, 1.5 * (postfix + 0.5 * neighbour) / total)

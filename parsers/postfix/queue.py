@@ -11,6 +11,8 @@ from logscan.parsing.message_state import MAX_SENDER_CHARS
 
 # What one entry costs beyond its two strings: the dict slot, the tuple, the ints.
 _ENTRY_OVERHEAD = 160
+# What is held of one queued message: its sender, its size and the line it was last seen on.
+Entry = tuple[str | None, int | None, int]
 
 
 class QueueState:
@@ -38,13 +40,12 @@ class QueueState:
         self.max_age = max_age
         # (sender, size, line last seen) by queue id; the costs are estimated: strings as
         # sys.getsizeof sees them, plus the entry overhead.
-        self._map: BoundedMap[str, tuple[str | None, int | None, int]] = BoundedMap(
-            max_entries, max_bytes
-        )
+        self._map: BoundedMap[str, Entry] = BoundedMap(max_entries, max_bytes)
         self._puts = 0
         # Asked on every delivery line, told on every removal: the map's own, one call less.
+        # A removal gives back what was held: (sender, size, line last seen), or None.
         self._get = self._map.get
-        self.remove: Callable[[str], object] = self._map.pop
+        self.remove: Callable[[str], Entry | None] = self._map.pop
 
     @property
     def evictions(self) -> int:
@@ -78,3 +79,7 @@ class QueueState:
     def get(self, qid: str) -> tuple[str | None, int | None] | None:
         entry = self._get(qid)
         return None if entry is None else (entry[0], entry[1])
+
+    def held(self) -> list[tuple[str, Entry]]:
+        """Every entry held, oldest first, by queue id (the messages still queued)."""
+        return self._map.items()

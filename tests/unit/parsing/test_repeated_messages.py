@@ -192,7 +192,8 @@ def test_exim_and_sendmail_block_paths() -> None:
 # ---------------------------------------------------------------- message notes
 def test_message_notes_are_not_repeated() -> None:
     """A real Zimbra log where rsyslog collapsed each duplicated line (darold/sendmailanalyzer#30):
-    the arrivals and queue entries are noted once, for the lines logged in full."""
+    the arrivals and queue entries are noted once, for the lines logged in full (the message
+    still queued when the log ends has its envelope noted at the end)."""
     path = DATA / "postfix" / "rsyslog-repeated-sendmailanalyzer-30.log"
     lines = path.read_text(encoding="utf-8").splitlines()
     notes: list[MessageNote] = []
@@ -200,10 +201,11 @@ def test_message_notes_are_not_repeated() -> None:
     parser.notes = notes.append
     result = parser.feed_block(lines, 1)
     assert result.rest == [] and result.ignored == len(lines)  # no reply in any of them
+    assert parser.flush() == []
     assert [(n.kind, n.queue_id) for n in notes] == [
         ("received", "535721E1E6C"),
-        ("queued", "535721E1E6C"),
         ("received", "6CE4E1E1E71"),
+        ("queued", "535721E1E6C"),
     ]
     assert parser.notes is not None  # handed back after each repeat line
 

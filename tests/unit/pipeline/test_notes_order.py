@@ -56,8 +56,7 @@ def run(block: bool) -> tuple[list[str], list[Finished]]:
 def test_block_path_keeps_the_logs_order_of_notes_and_events() -> None:
     order, done = run(block=True)
     assert order == [
-        "received", "queued", "sent@3", "removed",
-        "received", "queued", "deferred@7", "sent@8", "removed",
+        "received", "sent@3", "removed", "received", "deferred@7", "sent@8", "removed",
     ]  # fmt: skip
     assert [(f.outcome, f.sender, f.size) for f in done] == [
         ("delivered", "a@a.example", 900),
@@ -130,3 +129,28 @@ def test_notes_are_placed_by_their_line_however_the_parser_reads_its_block() -> 
     assert order_of(Unnumbered("t"), lines) == [
         "note Q2", "note Q4", "note Q5", "note Q7", "event@1", "event@3", "event@6",
     ]  # fmt: skip
+
+
+def test_a_postfix_envelope_reaches_the_tracker_with_the_removal_or_at_the_end() -> None:
+    """qmgr's from=/size= reaches the tracker in the removal's note; a message still queued
+    when the log ends gets it from the parser's flush."""
+    done: list[Finished] = []
+    tracker = MessageTracker(done.append)
+    parser = Registry.load().get("postfix")(path="mail.log", year=2024)
+    pipe = Pipeline("mail.log", parser, Classifier.load(), [tracker], notes=tracker.note)
+    queued = "QUEUED1234"
+    pipe.feed_lines(
+        [
+            *LINES[:4],  # delivered and removed
+            H.format(6, "smtpd[7]") + f"{queued}: client=c.example[192.0.2.4]",
+            H.format(6, "qmgr[9]")
+            + f"{queued}: from=<q@c.example>, size=700, nrcpt=1 (queue active)",
+        ],
+        1,
+    )
+    pipe.flush()
+    tracker.finish_all()
+    assert [(f.queue_id, f.outcome, f.sender, f.size) for f in done] == [
+        (QID, "delivered", "a@a.example", 900),
+        (queued, "in_flight", "q@c.example", 700),
+    ]
