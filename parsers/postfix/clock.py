@@ -33,10 +33,10 @@ class LineClock:
         if stamp == self._last_stamp:
             return self._last_iso
         if stamp[:13] == self._minute and stamp[13:] in _SECONDS and line[15:16] == " ":
-            iso = self._minute_iso + stamp[13:]
+            same_minute = self._minute_iso + stamp[13:]
             self._last_stamp = stamp
-            self._last_iso = iso
-            return iso
+            self._last_iso = same_minute
+            return same_minute
         iso = self._parser.timestamps(self._text_ts(line))
         # Only a valid BSD stamp is remembered: it alone decides the time (the year changes
         # only with the day), and an invalid one must be counted each time it occurs.
