@@ -1,8 +1,9 @@
-"""``journalctl -o short-full`` and ``-o short-unix`` piped into ``logscan scan -``: real
-journalctl, reading a real journal file (made by systemd-journal-remote from the project's real
-Postfix, Sendmail and Exim syslog lines, tests/data), prints them in its own time formats; scan
-gives the events the plain lines give, each at the instant journald recorded for its line.
-Before 2026-12-07 these events had no ``ts``."""
+"""``journalctl -o short-full`` and ``-o short-unix`` (and the streaming JSON formats ``json-seq``
+and ``json-sse``) piped into ``logscan scan -``: real journalctl, reading a real journal file
+(made by systemd-journal-remote from the project's real Postfix, Sendmail and Exim syslog lines,
+tests/data), prints them in its own formats; scan gives the events the plain lines give, each at
+the instant journald recorded for its line. Before 2026-12-07 the short formats' events had no
+``ts``, and the JSON streams gave no events."""
 
 from __future__ import annotations
 
@@ -23,6 +24,13 @@ from tests.helpers.paths import DATA
 pytestmark = pytest.mark.integration
 
 _BSD = re.compile(r"([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^\s\[\]:]+)\[(\d+)\]: (.*)")
+# How the first line journalctl prints in each format starts.
+STARTS = {
+    "short-full": r"[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC ",
+    "short-unix": r"\d{10}\.\d{6} ",
+    "json-seq": "\x1e{",
+    "json-sse": "data: {",
+}
 FILES = {
     "postfix": "real-postfix-3.7.11-relay.log",
     "sendmail": "blogs-sendmail-pastes.log",
@@ -60,10 +68,10 @@ def scanned(args: list[str], stdin: bytes | None = None) -> list[dict[str, objec
 
 
 def shape(event: dict[str, object]) -> tuple[object, ...]:
-    return tuple(v for k, v in sorted(event.items()) if k not in ("path", "ts", "mta"))
+    return tuple(v for k, v in sorted(event.items()) if k not in ("path", "ts", "mta", "line"))
 
 
-@pytest.mark.parametrize("fmt", ["short-full", "short-unix"])
+@pytest.mark.parametrize("fmt", list(STARTS))
 @pytest.mark.parametrize("mta", list(FILES))
 def test_scan_reads_the_time_of_journalctl_short_formats(
     tmp_path: Path, journal_dir: Path, mta: str, fmt: str
@@ -74,9 +82,11 @@ def test_scan_reads_the_time_of_journalctl_short_formats(
         check=True,
         capture_output=True,
     ).stdout
-    assert len(printed.splitlines()) == len(lines) >= 5
-    first = printed.decode().splitlines()[0]
-    assert re.match(r"[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC |\d{10}\.\d{6} ", first)
+    printed_lines = printed.decode().split("\n")
+    # json-sse writes a blank line after each entry: the n-th entry's line number
+    entry_at = [n for n, text in enumerate(printed_lines, 1) if text]
+    assert len(entry_at) == len(lines) >= 5
+    assert re.match(STARTS[fmt], printed_lines[0])
 
     plain = tmp_path / "mail.log"
     plain.write_text("".join(f"{line}\n" for line in lines))
@@ -84,10 +94,10 @@ def test_scan_reads_the_time_of_journalctl_short_formats(
     got = scanned(["-"], stdin=printed)  # the parser found by detection
     assert want, "the plain lines give events"
     assert [shape(e) for e in got] == [shape(e) for e in want]
+    assert [entry_at.index(int(str(e["line"]))) + 1 for e in got] == [e["line"] for e in want]
     assert {e["mta"] for e in got} == {mta}
     for w, g in zip(want, got, strict=True):
-        line = int(str(g["line"]))
-        journal_time = instants[line - 1]
+        journal_time = instants[int(str(w["line"])) - 1]
         # The plain line's syslog time has the current year: the rest must be the journal's,
         # else the time is an Exim line's own stamp after the program, which is kept.
         if str(w["ts"])[4:] != journal_time.replace(tzinfo=None).isoformat()[4:]:
