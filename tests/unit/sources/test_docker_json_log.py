@@ -121,3 +121,20 @@ def test_a_line_that_is_no_entry_stays_as_it_is(tmp_path: Path) -> None:
 def test_other_json_lines_are_not_taken_for_a_docker_log(tmp_path: Path) -> None:
     text = '{"time": "2024-03-01T10:00:01Z", "log": "hello\\n"}'
     assert read(tmp_path, [text]) == [text]
+
+
+@pytest.mark.parametrize("name", FILES["exim"])
+def test_exims_own_main_log_lines_keep_exims_time(tmp_path: Path, name: str) -> None:
+    """An Exim container writing its main log to stdout: each line starts with Exim's own time
+    stamp (``2022-06-29 16:04:05``), which stays; Docker's time is not used."""
+    text = (DATA / "exim" / name).read_text(encoding="utf-8", errors="replace").splitlines()
+    plain = [line for line in text if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line)]
+    assert len(plain) >= 5
+    docker_time = datetime(2030, 1, 1, tzinfo=UTC)
+    got_lines = read(tmp_path, [docker_entry(line, docker_time) for line in plain])
+    assert got_lines == plain
+    want, got = events("exim", plain), events("exim", got_lines)
+    assert want, "the plain lines give events"
+    assert [(shape(e), e.ts) for e in got] == [(shape(e), e.ts) for e in want]
+    assert all(e.ts is not None and not e.ts.startswith("2030") for e in got)
+    assert Registry.load().detect(got_lines[:50], "0123abcd-json.log").name == "exim"
