@@ -23,12 +23,12 @@ their own, and the message follows the structured data (a ``-`` field is empty):
 
 journalctl (systemd's ``logs-show.c``) prints ``HOST IDENTIFIER[PID]: MESSAGE`` after a time
 stamp of its own per ``-o`` format: ``short`` and ``short-precise`` a BSD one (``Mar 01
-10:00:01.123456``), ``short-iso``/``short-iso-precise`` ISO with an offset (``+0000`` before
-systemd 254, ``+00:00`` since), ``short-full`` and ``with-unit`` a weekday, date, time and zone
-abbreviation (``Fri 2024-03-01 10:00:01 CET``; ``UTC`` with ``--utc``; a number such as ``+03``
-where the zone has no name; nothing when it is too long), ``short-unix`` the seconds since the
-epoch, and ``short-monotonic``/``short-delta`` the time since boot in brackets, which is no
-wall-clock time (``ts`` None)::
+10:00:01.123456``), ``short-iso``/``short-iso-precise`` ISO with an offset (``+0000`` in
+systemd 252, ``+00:00`` in today's source), ``short-full`` and ``with-unit`` a weekday, date,
+time and zone abbreviation (``Fri 2024-03-01 10:00:01 CET``; ``UTC`` with ``--utc``; a number
+such as ``+03`` where the zone has no name; nothing when it is too long), ``short-unix`` the
+seconds since the epoch, and ``short-monotonic``/``short-delta`` the time since boot in
+brackets, which is no wall-clock time (``ts`` None)::
 
     >>> s = split("Fri 2024-03-01 10:00:01 UTC mx postfix/smtp[1234]: 3F2A1: to=<a@b.c>")
     >>> s.ts, s.host, iso_ts(s.ts, 1999)
@@ -161,7 +161,7 @@ def iso_ts(ts: str | None, year: int) -> str | None:
 
 
 def colon_offset(iso: str) -> str:
-    """``iso`` with a ``+0100`` offset (journalctl short-iso before systemd 254) written
+    """``iso`` with a ``+0100`` offset (journalctl short-iso of systemd 252) written
     ``+01:00``, as RFC 3339 has it.
 
     >>> colon_offset("2024-03-01T10:00:01.5-0330"), colon_offset("2024-03-01T10:00:01")
