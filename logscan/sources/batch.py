@@ -4,8 +4,9 @@ Lines come out numbered from 1 per file, decoded as UTF-8 with invalid bytes rep
 exception; a file that starts with a UTF-16 byte order mark as UTF-16), without their line ending
 (``\\n``, ``\\r\\n``, or ``\\r`` when the first line ends in a CR alone: old Mac style).
 A ``journalctl -o json`` export is read as the syslog-style lines the daemon's journald source
-makes of its entries. Files are read in large binary chunks and handed on as blocks of lines, so
-memory stays flat in the file's size::
+makes of its entries, a Docker ``json-file`` log as the lines the container wrote. Files are
+read in large binary chunks and handed on as blocks of lines, so memory stays flat in the file's
+size::
 
     >>> import gzip, tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from logscan.pipeline import MAX_LINE_CHARS
+from logscan.sources.docker_log import docker_line, looks_like_docker_log
 from logscan.sources.journal_entry import export_line, looks_like_export
 
 STDIN = "-"
@@ -93,7 +95,7 @@ def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Generator[Block, N
     try:
         stream = _decompressed(raw, display_name(path))
         try:
-            yield from _journal_as_syslog(_blocks(stream, display_name(path), chunk_bytes))
+            yield from _unwrapped(_blocks(stream, display_name(path), chunk_bytes))
         finally:
             if stream is not raw:
                 stream.close()  # a GzipFile does not close the file it was given
@@ -212,19 +214,25 @@ def _blocks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[Block]:
         yield Block(lineno + 1, _decode(pending, nl or b"\n"))
 
 
-def _journal_as_syslog(blocks: Iterator[Block]) -> Iterator[Block]:
+def _unwrapped(blocks: Iterator[Block]) -> Iterator[Block]:
     """``blocks`` as they are, or, when the file is a ``journalctl -o json`` export, each entry
-    as the syslog-style line the daemon's journald source makes of it (one entry a line, so the
+    as the syslog-style line the daemon's journald source makes of it, or, when it is a Docker
+    ``json-file`` log, each entry as the line the container wrote (one entry a line, so the
     line numbers stay the file's)."""
     first = next(blocks, None)
     if first is None:
         return
-    if not looks_like_export(first.lines):
+    unwrap: Callable[[str], str] | None = None
+    if looks_like_export(first.lines):
+        unwrap = export_line
+    elif looks_like_docker_log(first.lines):
+        unwrap = docker_line
+    if unwrap is None:
         yield first
         yield from blocks
         return
     for block in itertools.chain([first], blocks):
-        yield Block(block.start, [export_line(text) for text in block.lines])
+        yield Block(block.start, [unwrap(text) for text in block.lines])
 
 
 def _line_end(data: bytes) -> bytes | None:

@@ -10,6 +10,14 @@ export)::
     '1970-01-01T00:00:00.000000+00:00 localhost x: hello'
     >>> export_line("not an entry")
     'not an entry'
+
+``-o json-seq`` (RFC 7464: an ASCII RS before each entry) and ``-o json-sse`` (``data: `` before
+each, a blank line after) are the same entries framed for streaming, and are read alike::
+
+    >>> export_line('\x1e{"MESSAGE": "hi", "SYSLOG_IDENTIFIER": "x", "__REALTIME_TIMESTAMP": "0"}')
+    '1970-01-01T00:00:00.000000+00:00 localhost x: hi'
+    >>> export_line('data: {"MESSAGE": "hi", "SYSLOG_IDENTIFIER": "x", "__CURSOR": "s"}')
+    '1970-01-01T00:00:00.000000+00:00 localhost x: hi'
 """
 
 from __future__ import annotations
@@ -18,6 +26,9 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+# What journalctl's streaming JSON formats put before an entry: json-seq, json-sse.
+_FRAMES = ("\x1e", "data: ")
 
 
 def entry_line(entry: dict[str, Any]) -> str:
@@ -46,7 +57,7 @@ def looks_like_export(lines: Sequence[str]) -> bool:
     ``__``-prefixed trusted ones or MESSAGE)."""
     for text in lines:
         if text.strip():
-            head = text.lstrip()[:4096]
+            head = _unframed(text.lstrip())[:4096]
             trusted = '"__REALTIME_TIMESTAMP"' in head or '"__CURSOR"' in head
             return head.startswith("{") and trusted
     return False
@@ -56,7 +67,15 @@ def export_line(text: str) -> str:
     """The line for one line of a ``journalctl -o json`` export; ``text`` itself if it is not an
     entry (it is then counted as not understood, as any other)."""
     try:
-        entry = json.loads(text)
+        entry = json.loads(_unframed(text))
     except ValueError:
         return text
     return entry_line(entry) if isinstance(entry, dict) else text
+
+
+def _unframed(text: str) -> str:
+    """``text`` without json-seq's or json-sse's frame before the entry."""
+    for frame in _FRAMES:
+        if text.startswith(frame):
+            return text[len(frame) :]
+    return text

@@ -5,7 +5,7 @@ parser's :meth:`~logscan.parsing.api.Parser.iso_time`, so they cross New Year as
 from __future__ import annotations
 
 from logscan.parsing.api import Parser
-from logscan.parsing.syslog import split
+from logscan.parsing.syslog import colon_offset, split
 
 _TIME_CHARS = frozenset("0123456789:")
 _SECONDS = frozenset(f"{s:02d}" for s in range(61))  # 60: a leap second, as TimestampCheck
@@ -48,7 +48,7 @@ class LineClock:
         """ISO 8601 form of the time of ``line``: BSD and RFC 3339 without a regex, else split().
 
         A BSD date is converted once per day (``iso_ts``) and its time appended; an RFC 3339
-        timestamp is already ISO 8601.
+        timestamp is already ISO 8601 (journalctl's ``+0000`` gets its colon).
         """
         if _is_bsd_stamp(line):
             day = line[:6]
@@ -58,7 +58,8 @@ class LineClock:
             return prefix + line[7:15] if prefix is not None else None
         if len(line) > 19 and line[4] == "-" and line[7] == "-" and line[10] == "T":
             end = line.find(" ", 11)
-            return line[:end] if end > 0 else line
+            stamp = line[:end] if end > 0 else line
+            return stamp if stamp[-3] == ":" else colon_offset(stamp)
         s = split(line)  # docker prefix, one-digit day, no time at all, ...
         if s is None or s.ts is None:
             return None
