@@ -32,7 +32,7 @@ def _program_span(text: str) -> tuple[int, int] | None:
     return None
 
 
-_BSD_TS = re.compile(r"\s*([A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)")
+_BSD_TS = re.compile(r"\s*([A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)?)")
 # Queue ids: "4AT00103578509", "s1GNXHYB005133", AIX's "k1SN9pkK15806618", OpenEMM's digits,
 # 8.9's "SAA15929": always with a digit, so "STARTTLS: write error=..." is no message's.
 _QID = re.compile(r"((?=[A-Za-z]*\d)[A-Za-z0-9]{8,20}): ")

@@ -129,18 +129,8 @@ def shape(e: Event) -> tuple[object, ...]:
             e.remote_host, e.recipient)  # fmt: skip
 
 
-# The Sendmail parser reads a BSD time stamp with its own pattern (parsers/sendmail/texts.py
-# _BSD_TS), which stops at the second: short-precise's microseconds are dropped there.
-_SENDMAIL_FRACTION = pytest.mark.xfail(
-    strict=True, reason="Sendmail's _BSD_TS drops the fraction of a second"
-)
 CASES = [
-    pytest.param(
-        mta,
-        name,
-        fmt,
-        marks=[_SENDMAIL_FRACTION] if (mta, fmt) == ("sendmail", "short-precise") else [],
-    )
+    pytest.param(mta, name, fmt)
     for mta, names in FILES.items()
     for name in names
     for fmt in FORMATS
