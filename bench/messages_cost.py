@@ -1,7 +1,8 @@
 """What message correlation and the traffic tables cost on the `scan` table path.
 
 Runs the scan's pipeline over one file (parser, classifier, the Report sink) three ways,
-interleaved run by run, and prints the median CPU time of each:
+interleaved run by run (the order reversed every other run), and prints the median CPU time
+of each:
 
 * ``report``: the sinks `scan` had before (the reply report);
 * ``+messages``: plus the MessageTracker and the parsers' message notes;
@@ -13,6 +14,7 @@ interleaved run by run, and prints the median CPU time of each:
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -57,8 +59,11 @@ def main() -> None:
     args = ap.parse_args()
     modes = ("report", "+messages", "+traffic")
     times: dict[str, list[float]] = {m: [] for m in modes}
-    for _ in range(args.runs):
-        for m in modes:
+    for run in range(args.runs):
+        # Alternating order, and a collection before each: no mode always runs on the heap
+        # another one left behind.
+        for m in modes if run % 2 == 0 else modes[::-1]:
+            gc.collect()
             times[m].append(once(args.file, m))
     base = statistics.median(times["report"])
     for m in modes:
