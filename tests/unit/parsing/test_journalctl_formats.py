@@ -29,25 +29,17 @@ prints the message alone, with neither time nor program.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from logscan.core.event import Event
 from logscan.parsing.registry import Registry
 from logscan.parsing.syslog import iso_ts
 from tests.helpers.paths import DATA
+from tests.helpers.rewrapped import BSD_LINE, FILES, YEAR, events, shape
 
-YEAR = 2024
-_BSD = re.compile(r"([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^\s\[\]:]+)\[(\d+)\]: (.*)")
-FILES = {
-    "postfix": ["real-postfix-3.7.11-relay.log", "github-issues-postfix-pastes.log"],
-    "sendmail": ["github-issues-sendmail-pastes.log", "blogs-sendmail-pastes.log"],
-    "exim": ["crowdsec-hub-exim-tests.log", "github-issues-exim-pastes-3.log"],
-}
 USEC = 123456  # journalctl's precise formats print microseconds; the real lines have none
 CET = timezone(timedelta(hours=1), "CET")
 
@@ -106,27 +98,13 @@ FORMATS: dict[str, tuple[Stamp, Want]] = {
 
 def rewritten(line: str, fmt: str) -> tuple[str, str] | None:
     """``line`` as journalctl prints it in ``fmt``, and its plain BSD time in ISO (no zone)."""
-    m = _BSD.fullmatch(line)
+    m = BSD_LINE.fullmatch(line)
     if m is None:
         return None
     stamp, host, program, pid, message = m.groups()
     naive = iso_ts(stamp, YEAR)
     assert naive is not None
     return f"{FORMATS[fmt][0](_utc(naive))} {host} {program}[{pid}]: {message}", naive
-
-
-def events(parser_name: str, lines: list[str]) -> list[Event]:
-    parser = Registry.load().get(parser_name)(path="m.log", year=YEAR)
-    out: list[Event] = []
-    for n, text in enumerate(lines, 1):
-        out.extend(parser.feed(text, n) or [])
-    out.extend(parser.flush())
-    return out
-
-
-def shape(e: Event) -> tuple[object, ...]:
-    return (e.line, e.status, e.code, e.enhanced, e.direction, e.stage, e.text, e.queue_id,
-            e.remote_host, e.recipient)  # fmt: skip
 
 
 CASES = [

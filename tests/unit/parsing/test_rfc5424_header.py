@@ -10,60 +10,39 @@ with the parser chosen by detection as for the originals.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from logscan.core.event import Event
 from logscan.parsing.registry import Registry
 from logscan.parsing.syslog import iso_ts
 from tests.helpers.paths import DATA
-
-YEAR = 2024
-_BSD = re.compile(r"([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^\s\[\]:]+)\[(\d+)\]: (.*)")
-# A few real logs per syslog MTA, each in the BSD format with a host field.
-FILES = {
-    "postfix": ["real-postfix-3.7.11-relay.log", "github-issues-postfix-pastes.log"],
-    "sendmail": ["github-issues-sendmail-pastes.log", "blogs-sendmail-pastes.log"],
-    "exim": ["crowdsec-hub-exim-tests.log", "github-issues-exim-pastes-3.log"],
-}
+from tests.helpers.rewrapped import BSD_LINE, CASES, YEAR, events, shape
 
 
 def re_headed(line: str) -> str | None:
     """``line`` as rsyslog writes it in RFC 5424 (mail.info, no MSGID, no structured data)."""
-    m = _BSD.fullmatch(line)
+    m = BSD_LINE.fullmatch(line)
     if m is None:
         return None
     stamp, host, program, pid, message = m.groups()
     return f"<22>1 {iso_ts(stamp, YEAR)}+00:00 {host} {program} {pid} - - {message}"
 
 
-def events(parser_name: str, lines: list[str]) -> list[tuple[object, ...]]:
-    parser = Registry.load().get(parser_name)(path="m.log", year=YEAR)
-    out: list[Event] = []
-    for n, text in enumerate(lines, 1):
-        out.extend(parser.feed(text, n) or [])
-    out.extend(parser.flush())
-    return [
-        (e.line, e.status, e.code, e.enhanced, e.direction, e.stage, e.text, e.queue_id,
-         e.remote_host, e.recipient, (e.ts or "")[:19])
-        for e in out
-    ]  # fmt: skip
+def timed(mta: str, lines: list[str]) -> list[tuple[object, ...]]:
+    return [(*shape(e), (e.ts or "")[:19]) for e in events(mta, lines)]
 
 
-@pytest.mark.parametrize(
-    ("mta", "name"), [(mta, name) for mta, names in FILES.items() for name in names]
-)
+@pytest.mark.parametrize(("mta", "name"), CASES)
 def test_real_lines_re_headed_in_rfc5424_give_the_same_events(mta: str, name: str) -> None:
     text = (DATA / mta / name).read_text(encoding="utf-8", errors="replace").splitlines()
     pairs = [(line, re_headed(line)) for line in text]
     bsd = [line for line, new in pairs if new is not None]
     rfc = [new for _, new in pairs if new is not None]
     assert len(bsd) >= 5, "too few BSD syslog lines to compare"
-    want = events(mta, bsd)
+    want = timed(mta, bsd)
     assert want, "the original lines give events"
-    assert events(mta, rfc) == want
+    assert timed(mta, rfc) == want
     assert Registry.load().detect(rfc[:50], str(Path(name))).name == mta
 
 

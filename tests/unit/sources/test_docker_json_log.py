@@ -17,20 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from logscan.core.event import Event
 from logscan.parsing.registry import Registry
 from logscan.parsing.syslog import iso_ts
 from logscan.sources.batch import read_lines
 from tests.helpers.paths import DATA
+from tests.helpers.rewrapped import BSD_LINE, CASES, FILES, YEAR, events, shape
 
-YEAR = 2024
-_BSD = re.compile(r"([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^\s\[\]:]+)\[(\d+)\]: (.*)")
-FILES = {
-    "postfix": ["real-postfix-3.7.11-relay.log", "github-issues-postfix-pastes.log"],
-    "sendmail": ["github-issues-sendmail-pastes.log", "blogs-sendmail-pastes.log"],
-    "exim": ["crowdsec-hub-exim-tests.log", "github-issues-exim-pastes-3.log"],
-}
-CASES = [(mta, name) for mta, names in FILES.items() for name in names]
 # Docker's clock: later than the MTA's by a little, so which time won can be told.
 LAG = timedelta(seconds=2, microseconds=345678)
 
@@ -47,27 +39,13 @@ def real_lines(mta: str, name: str) -> list[tuple[str, datetime, str]]:
     """(plain line, its time as UTC, the line without time and host) for each BSD line."""
     out = []
     for line in (DATA / mta / name).read_text(encoding="utf-8", errors="replace").splitlines():
-        m = _BSD.fullmatch(line)
+        m = BSD_LINE.fullmatch(line)
         if m is not None:
             stamp, _host, program, pid, message = m.groups()
             when = datetime.fromisoformat(f"{iso_ts(stamp, YEAR)}+00:00")
             out.append((line, when, f"{program}[{pid}]: {message}"))
     assert len(out) >= 5, "too few BSD syslog lines to compare"
     return out
-
-
-def events(mta: str, lines: list[str]) -> list[Event]:
-    parser = Registry.load().get(mta)(path="m.log", year=YEAR)
-    out: list[Event] = []
-    for n, text in enumerate(lines, 1):
-        out.extend(parser.feed(text, n) or [])
-    out.extend(parser.flush())
-    return out
-
-
-def shape(e: Event) -> tuple[object, ...]:
-    return (e.line, e.status, e.code, e.enhanced, e.direction, e.stage, e.text, e.queue_id,
-            e.remote_host, e.sender, e.recipient)  # fmt: skip
 
 
 def read(tmp_path: Path, entries: list[str]) -> list[str]:
