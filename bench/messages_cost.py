@@ -34,16 +34,21 @@ def once(path: str, mode: str) -> float:
     report = Report()
     sinks: list = [report]
     notes: Callable[[MessageNote], None] | None = None
+    settle: Callable[[], None] | None = None
     if mode != "report":
         traffic = Traffic()
         tracker = MessageTracker(traffic.finished if mode == "+traffic" else None)
-        sinks.append(tracker)
-        notes = tracker.note
+        # Wired as `scan` wires it: each block's events and notes queued, then settled.
+        sinks.append(tracker.pending.append)
+        notes = tracker.pending.append
+        settle = tracker.settle
         if mode == "+traffic":
             sinks.append(traffic)
 
     start = time.process_time()
-    scanner = FileScanner(registry, None, classifier, sinks, report, False, notes)
+    scanner = FileScanner(
+        registry, None, classifier, sinks, report, False, notes, after_block=settle
+    )
     report.add_file(scanner.scan(path))
     if mode != "report":
         tracker.finish_all()

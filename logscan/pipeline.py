@@ -80,6 +80,9 @@ class Pipeline:
     # Message milestones (arrival, queue, removal) for message correlation: handed to the
     # parser, which reports them there (see :class:`logscan.core.event.MessageNote`).
     notes: Callable[[MessageNote], None] | None = None
+    # Called after each block and after the flush, once its events and notes are handed over
+    # (a sink that queues what it gets settles it there: MessageTracker.settle).
+    after_block: Callable[[], None] | None = None
 
     # The notes the parser gave while reading the block (or flushing), in its order: they go
     # out by their line between the block's events, which come only after the block.
@@ -125,7 +128,14 @@ class Pipeline:
         notes = self.notes
         if notes is None:
             self._feed_block(lines, start, ())
-            return
+        else:
+            self._feed_noted_block(lines, start, notes)
+        if self.after_block is not None:
+            self.after_block()
+
+    def _feed_noted_block(
+        self, lines: Sequence[str], start: int, notes: Callable[[MessageNote], None]
+    ) -> None:
         # Message notes reach us while the parser reads, events only after the block: held,
         # the notes go out by their line between the events, as they came in the log (a
         # message removed within the block must end after its deliveries are seen).
@@ -206,6 +216,8 @@ class Pipeline:
                 self.notes(note)
             self._held.clear()
         self._emit(events)
+        if self.after_block is not None:
+            self.after_block()
 
     def _emit(self, events: Sequence[Event]) -> None:
         classify = self.classifier.classify_event

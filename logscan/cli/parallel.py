@@ -323,6 +323,7 @@ def _work(scanner: FileScanner, path: str, stream: str) -> None:
                 notes=recorder.note if scanner.notes is not None else None,
                 progress_to=None,
                 on_parser_error=recorder.faults.append,
+                after_block=None,  # the parent's sinks settle, when it replays the records
             )
             result = worker.scan(path)
             recorder.flush()
@@ -351,6 +352,8 @@ def _replay(scanner: FileScanner, records: Iterator[Any], path: str) -> FileResu
                 notes(MessageNote(*item))
             else:
                 verdicts.append(Verdict(**item))
+        if scanner.after_block is not None:
+            scanner.after_block()
     else:
         raise WorkerFailed(path, "its stream ended early")
     if scanner.on_parser_error is not None:

@@ -154,16 +154,18 @@ def run(args: argparse.Namespace) -> int:
     gaps = Gaps()
     traffic = Traffic()
     messages = MessageTracker(traffic.finished)
-    sinks: list[Sink] = [report, gaps, messages, traffic]
+    # The tracker takes each block's events and notes in one go (MessageTracker.pending).
+    sinks: list[Sink] = [report, gaps, messages.pending.append, traffic]
     if args.format == "events":
         sinks.append(EventWriter(out))
-    notes: Callable[[MessageNote], None] = messages.note
+    notes: Callable[[MessageNote], None] = messages.pending.append
     if window.since is not None or window.until is not None:
         sinks = [window.wrap(sink, _event_ts) for sink in sinks]
         notes = window.wrap(notes, _note_ts)
     scanner = FileScanner(
         registry, forced, classifier, sinks, report, args.show_unrecognized, notes,
         sys.stderr if progress.wanted(sys.stderr, args.quiet) else None, print_parser_fault,
+        messages.settle,
     )  # fmt: skip
     results = []
     paths = unique_files(order_files(args.files))
@@ -277,6 +279,8 @@ class FileScanner:
     notes: Callable[[MessageNote], None] | None = None
     progress_to: TextIO | None = None  # stderr on a terminal: progress is drawn there
     on_parser_error: Callable[[ParserFault], None] | None = None
+    # After each block (and each chunk a -j worker sends): a sink that queues settles it.
+    after_block: Callable[[], None] | None = None
 
     def scan(self, path: str) -> FileResult:
         name = display_name(path)
@@ -305,6 +309,7 @@ class FileScanner:
             on_unrecognized=self.report.unrecognized_line(name) if self.keep_unrecognized else None,
             notes=self.notes,
             on_parser_error=self.on_parser_error,
+            after_block=self.after_block,
         )
         if error is None:
             rest: Iterator[Block] = chain(head, blocks)

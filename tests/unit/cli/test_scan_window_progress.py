@@ -97,3 +97,12 @@ def test_progress_with_jobs_counts_the_files_read(tmp_path: Path) -> None:
     assert "MB/s" not in shown
     assert f"\r\x1b[Klogscan scan: {missing}: no such file" in shown
     assert shown.endswith("\r\x1b[K")
+
+
+def test_a_window_counts_no_message_it_does_not_hold() -> None:
+    # Postfix's removal lines carry no time (the window keeps them): a message whose arrival
+    # and deliveries are all outside the window must not be counted as ended without outcome.
+    # (Messages still queued at the log's end are reported in_flight whatever the window: the
+    # envelope the parser gives at the end has no time either.)
+    outcomes = traffic("--since", "2030-01-01")["traffic"]["messages"]["by_outcome"]
+    assert sum(n for outcome, n in outcomes.items() if outcome != "in_flight") == 0
