@@ -294,10 +294,8 @@ class MDaemonParser(Parser):
         elif msg.startswith(("Accepting ", "Attempting ")) and " connection " in msg:
             sess.foreign = True  # POP, IMAP, MultiPOP, DomainPOP sessions of the -all log
         elif msg.startswith("Parsing message"):
-            if self.notes is not None:
-                self._note_message(
-                    sess, lineno
-                )  # the file before it, in a session that sends several
+            if self.notes is not None:  # the file before it, in a session that sends several
+                self._note_message(sess, lineno)
             m = _MESSAGE_FILE.search(msg)
             sess.queue_id = _cut(m.group(1)) if m else None
             sess.decided = sess.deferred = False

@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     scanner = FileScanner(
         registry, forced, classifier, sinks, report, args.show_unrecognized, notes,
         sys.stderr if progress.wanted(sys.stderr, args.quiet) else None, print_parser_fault,
-        messages.settle,
+        after_block=messages.settle,
     )  # fmt: skip
     results = []
     paths = unique_files(order_files(args.files))
