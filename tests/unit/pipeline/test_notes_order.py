@@ -154,3 +154,18 @@ def test_a_postfix_envelope_reaches_the_tracker_with_the_removal_or_at_the_end()
         (QID, "delivered", "a@a.example", 900),
         (queued, "in_flight", "q@c.example", 700),
     ]
+
+
+def test_a_tracker_settled_after_each_block_ends_its_messages_as_one_fed_directly() -> None:
+    """scan's wiring: the tracker queues a block's events and notes and settles them after it."""
+    done: list[Finished] = []
+    tracker = MessageTracker(done.append)
+    parser = Registry.load().get("postfix")(path="mail.log", year=2024)
+    pipe = Pipeline(
+        "mail.log", parser, Classifier.load(), [tracker.pending.append],
+        notes=tracker.pending.append, after_block=tracker.settle,
+    )  # fmt: skip
+    pipe.feed_lines(LINES[:5], 1)
+    assert len(done) == 1 and not tracker.pending  # settled: the first message has ended
+    pipe.feed_lines(LINES[5:], 6)
+    assert done == run(block=True)[1]
